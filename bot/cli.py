@@ -1,0 +1,202 @@
+"""The ``griddesk`` command: the entry point, and the only place logging is configured.
+
+Subcommands:
+
+- ``classify [TEXT ...]`` — one JSON object per text (or per line of stdin when none are given);
+- ``rules-check FILE.csv`` — precision/recall/F1 of the rules on a ``text,label`` CSV;
+- ``rules-show`` — print the built-in rules file, the starting point for an operator's own.
+
+Exit status: 0 on success, 2 when the command line, the config or the rules are wrong (the
+message names the key or the line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import TextIO
+
+from bot.language import Language, build_language
+from bot.settings import SettingsError, load_settings
+from nlp.evaluation import Report, evaluate
+from nlp.rules import RulesError, default_rules_text
+from nlp.taxonomy import Category
+
+
+class UsageError(Exception):
+    """Input the operator can fix: printed as one line, exit status 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    _configure_logging()
+    args = _parser().parse_args(argv)
+    try:
+        status: int = args.run(args)
+    except (UsageError, SettingsError, RulesError) as exc:
+        print(f"griddesk: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `griddesk classify … | head` closed our stdout: not an error
+        sys.stderr.close()
+        return 0
+    return status
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # jieba sets its own logger to DEBUG and prints dictionary-loading chatter to stderr.
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="griddesk", description="网格通 griddesk")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    classify = commands.add_parser(
+        "classify", help="classify messages, one JSON object per message"
+    )
+    _language_options(classify)
+    classify.add_argument(
+        "texts", nargs="*", metavar="TEXT", help="messages (default: stdin lines)"
+    )
+    classify.set_defaults(run=_classify)
+
+    check = commands.add_parser("rules-check", help="score the rules on a text,label CSV file")
+    _language_options(check)
+    check.add_argument("csv_file", type=Path, metavar="FILE.csv")
+    check.add_argument("--json", action="store_true", help="print the figures as JSON")
+    check.add_argument(
+        "--errors",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also list up to N misclassified messages",
+    )
+    check.set_defaults(run=_rules_check)
+
+    show = commands.add_parser("rules-show", help="print the built-in rules file")
+    show.set_defaults(run=lambda _args: _print(default_rules_text(), end=""))
+    return parser
+
+
+def _language_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="config file (see config.example.toml)")
+    parser.add_argument("--rules", type=Path, help="rules file (overrides the config's)")
+
+
+def _language(args: argparse.Namespace) -> Language:
+    settings = load_settings(args.config).classifier
+    if args.rules is not None:
+        settings = replace(settings, rules_file=args.rules)
+    return build_language(settings)
+
+
+def _classify(args: argparse.Namespace) -> int:
+    language = _language(args)
+    texts: Iterable[str] = args.texts or _stdin_lines(sys.stdin)
+    for text in texts:
+        _print(json.dumps(language.classify(text).as_json(), ensure_ascii=False), flush=True)
+    return 0
+
+
+def _stdin_lines(stream: TextIO) -> Iterator[str]:
+    for line in stream:
+        yield line.rstrip("\r\n")
+
+
+def _rules_check(args: argparse.Namespace) -> int:
+    rows = read_labelled_csv(args.csv_file)
+    language = _language(args)
+    results = [(text, label, language.classify(text)) for text, label in rows]
+    report = evaluate((label, result.category) for _, label, result in results)
+    asked = sum(result.ask for _, _, result in results) / len(results)
+    if args.json:
+        _print(json.dumps(_report_json(report, asked), ensure_ascii=False, indent=2))
+        return 0
+    _print(f"rules-check {args.csv_file}: {report.total} messages")
+    _print(_report_text(report, asked))
+    errors = [(t, label, r) for t, label, r in results if r.category != label][: args.errors]
+    if errors:
+        _print("\nmisclassified (label → predicted: text  [matched]):")
+    for text, label, result in errors:
+        shown = text if len(text) <= 80 else text[:79] + "…"
+        _print(f"  {label} → {result.category}: {shown}  [{' '.join(result.matched)}]")
+    return 0
+
+
+def read_labelled_csv(path: Path) -> list[tuple[str, Category]]:
+    """Rows of a ``text,label`` CSV; a bad header, label or empty file is a :class:`UsageError`."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as stream:
+            reader = csv.DictReader(stream)
+            if reader.fieldnames is None or not {"text", "label"} <= set(reader.fieldnames):
+                raise UsageError(f"{path}: the first line must name the columns text,label")
+            rows = []
+            for row in reader:
+                try:
+                    label = Category(row["label"].strip())
+                except ValueError:
+                    raise UsageError(
+                        f"{path}:{reader.line_num}: unknown label {row['label']!r}"
+                    ) from None
+                rows.append((row["text"] or "", label))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise UsageError(f"{path}: cannot read: {exc}") from exc
+    if not rows:
+        raise UsageError(f"{path}: no labelled messages")
+    return rows
+
+
+def _report_text(report: Report, asked: float) -> str:
+    lines = [f"{'category':<34}{'support':>8}{'precision':>11}{'recall':>8}{'F1':>7}"]
+    for score in report.per_category:
+        name = f"{score.category.value} ({score.category.zh})"
+        lines.append(
+            f"{name:<{34 - _wide_chars(name)}}{score.support:>8}"
+            f"{score.precision:>11.2f}{score.recall:>8.2f}{score.f1:>7.2f}"
+        )
+    lines.append(
+        f"\naccuracy {report.accuracy:.3f}   macro-F1 {report.macro_f1:.3f}   "
+        f"asked the resident {asked:.1%}"
+    )
+    if report.confusions:
+        lines.append("\nconfusions (label → predicted, count):")
+        lines += [f"  {n:>3}  {label} → {guess}" for label, guess, n in report.confusions]
+    return "\n".join(lines)
+
+
+def _report_json(report: Report, asked: float) -> dict[str, object]:
+    return {
+        "total": report.total,
+        "accuracy": round(report.accuracy, 4),
+        "macro_f1": round(report.macro_f1, 4),
+        "asked": round(asked, 4),
+        "per_category": {
+            s.category.value: {
+                "support": s.support,
+                "precision": round(s.precision, 4),
+                "recall": round(s.recall, 4),
+                "f1": round(s.f1, 4),
+            }
+            for s in report.per_category
+        },
+        "confusions": [[label.value, guess.value, n] for label, guess, n in report.confusions],
+    }
+
+
+def _wide_chars(text: str) -> int:
+    """How many characters take two columns in a terminal (CJK), for aligned tables."""
+    return sum(1 for ch in text if ord(ch) >= 0x2E80)
+
+
+def _print(text: str, *, end: str = "\n", flush: bool = False) -> int:
+    print(text, end=end, flush=flush)
+    return 0

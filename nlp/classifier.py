@@ -1,0 +1,206 @@
+"""The classifier: a pure function of (text, rules), segmenting with the app's tokenizer.
+
+How a message is scored:
+
+1. The first ``scoring.max_chars`` characters are normalised (:func:`nlp.normalize.normalize`)
+   and segmented; only tokens the rules mention are kept, with their positions.
+2. Each category collects its distinct keywords present and its phrases whose parts all occur
+   within the phrase's window; its score is the strongest weight plus each further one at
+   ``decay`` times the one before. A category with an ``exclude`` match scores nothing.
+3. Every category scoring at least ``mention_ratio`` of the best is a contender, and the one
+   mentioned first wins: residents lead with the problem they care about most. Other categories
+   scoring at least ``also_ratio`` of the best are reported as ``also``.
+4. Confidence grows with the winner's score (``1 - exp(-score / saturation)``) and shrinks when
+   a rival scores close to it. Below ``ask_below`` the resident is asked to pick.
+5. Urgency is independent of the category: any urgent trigger, unless an urgent exclusion matches.
+
+The cost beyond segmentation is one dictionary look-up per token plus a pass over the phrases
+whose words occur, so long texts stay linear.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from nlp.normalize import normalize
+from nlp.rules import Phrase, Role, RuleIndex, Rules
+from nlp.segmenter import Tokenizer, segment
+from nlp.taxonomy import CATEGORIES, Category
+
+_OTHER = CATEGORIES.index(Category.OTHER)
+
+
+@dataclass(frozen=True)
+class Classification:
+    """What the classifier made of one message."""
+
+    category: Category
+    also: tuple[Category, ...]
+    urgent: bool
+    urgent_trigger: str | None
+    confidence: float
+    matched: tuple[str, ...]
+    """The words (``电梯+困`` for a phrase) that decided the category: shown to grid workers."""
+    ask: bool
+    """True when the resident should pick the category: the classifier is not sure enough."""
+
+    def as_json(self) -> dict[str, Any]:
+        """The CLI's JSON object: exactly the keys operators script against."""
+        return {
+            "category": self.category.value,
+            "urgent": self.urgent,
+            "confidence": self.confidence,
+            "matched": list(self.matched),
+            "also": [c.value for c in self.also],
+            "ask": self.ask,
+        }
+
+
+Hit = tuple[int, str, float]
+"""One piece of evidence for a category: (token position, word as shown, weight)."""
+
+
+def classify(text: str, rules: Rules, tokenizer: Tokenizer) -> Classification:
+    """Classify one resident message; never raises on any ``str`` input."""
+    scoring = rules.scoring
+    normal = normalize(text[: scoring.max_chars])
+    positions = _rule_word_positions(segment(tokenizer, normal) if normal else (), rules)
+    evidence, trigger = _evidence(positions, rules.index)
+    if not evidence:
+        return Classification(Category.OTHER, (), trigger is not None, trigger, 0.0, (), True)
+    # (score, first mention, category ordinal) for each category with evidence
+    ranked = [(*_score(hits, scoring.decay), ordinal) for ordinal, hits in evidence.items()]
+    best = max(entry[0] for entry in ranked)
+    # the contender mentioned first; the ordinal makes every key distinct
+    _, minus_score, winner = min(
+        (e[1], -e[0], e[2]) for e in ranked if e[0] >= best * scoring.mention_ratio
+    )
+    rivals = sorted((-e[0], e[1], e[2]) for e in ranked if e[2] != winner)
+    runner_up = -rivals[0][0] if rivals else 0.0
+    confidence = _confidence(-minus_score, runner_up, scoring.saturation)
+    also_floor = best * scoring.also_ratio
+    return Classification(
+        category=CATEGORIES[winner],
+        also=tuple(CATEGORIES[r[2]] for r in rivals if r[2] != _OTHER and -r[0] >= also_floor),
+        urgent=trigger is not None,
+        urgent_trigger=trigger,
+        confidence=confidence,
+        matched=_ordered_words(evidence[winner]),
+        ask=confidence < scoring.ask_below,
+    )
+
+
+def _score(hits: list[Hit], decay: float) -> tuple[float, int]:
+    """(score, first mention) of one category's hits.
+
+    The score is the strongest weight in full and each further one ``decay`` times the one
+    before: a letter that names its problem five ways is not five times as sure, and a long
+    description must not drown a second, clearly named problem. The first mention is where the
+    strongest word first occurs, so a passing weak word earlier on (a greeting, a place) does not
+    make a category "mentioned first".
+    """
+    if len(hits) == 1:
+        position, _, weight = hits[0]
+        return weight, position
+    weights = sorted((weight for _, _, weight in hits), reverse=True)
+    score, factor = 0.0, 1.0
+    for weight in weights:
+        score += weight * factor
+        factor *= decay
+    strongest = weights[0]
+    return score, min(position for position, _, weight in hits if weight == strongest)
+
+
+def _rule_word_positions(tokens: Iterable[str], rules: Rules) -> dict[str, list[int]]:
+    vocabulary = rules.index.vocabulary
+    positions: dict[str, list[int]] = {}
+    for i, token in enumerate(tokens):
+        if token in vocabulary:
+            positions.setdefault(token, []).append(i)
+    return positions
+
+
+def _evidence(
+    positions: Mapping[str, list[int]], index: RuleIndex
+) -> tuple[dict[int, list[Hit]], str | None]:
+    """The hits of every category by ordinal (exclusions applied) and the urgent trigger."""
+    evidence: dict[int, list[Hit]] = {}
+    seen_parts: dict[int, int] = {}
+    for word, places in positions.items():
+        for category, weight in index.keywords.get(word, ()):
+            evidence.setdefault(category, []).append((places[0], word, weight))
+        for number, bit in index.parts.get(word, ()):
+            seen_parts[number] = seen_parts.get(number, 0) | bit
+    excluded: set[int] = set()
+    triggers: list[tuple[int, str]] = []
+    ruled_out = False
+    for number, seen in seen_parts.items():
+        pattern = index.patterns[number]
+        if seen != pattern.all_parts:
+            continue
+        found = _find(pattern.phrase, positions)
+        if found is None:
+            continue
+        if pattern.role is Role.SCORE:
+            evidence.setdefault(pattern.ordinal, []).append((*found, pattern.phrase.weight))
+        elif pattern.role is Role.EXCLUDE:
+            excluded.add(pattern.ordinal)
+        elif pattern.role is Role.URGENT:
+            triggers.append(found)
+        else:
+            ruled_out = True
+    for ordinal in excluded:
+        evidence.pop(ordinal, None)
+    trigger = min(triggers)[1] if triggers and not ruled_out else None
+    return evidence, trigger
+
+
+def _find(phrase: Phrase, positions: Mapping[str, list[int]]) -> tuple[int, str] | None:
+    """Where ``phrase`` first occurs (its first token's position) and how to show it."""
+    per_part: list[list[int]] = []
+    shown: list[str] = []
+    for part in phrase.parts:
+        present = [word for word in positions if word in part]
+        if not present:
+            return None
+        if len(present) == 1:
+            per_part.append(positions[present[0]])
+            shown.append(present[0])
+        else:
+            per_part.append(sorted(p for word in present for p in positions[word]))
+            shown.append(min(present, key=lambda word: positions[word][0]))
+    if len(per_part) == 1:
+        return per_part[0][0], shown[0]
+    start = _first_window(per_part, phrase.window)
+    return None if start is None else (start, "+".join(shown))
+
+
+def _first_window(per_part: Sequence[Sequence[int]], window: int) -> int | None:
+    """The start of the first token span no wider than ``window`` holding every part."""
+    events = sorted((position, part) for part, places in enumerate(per_part) for position in places)
+    counts = [0] * len(per_part)
+    covered = left = 0
+    for position, part in events:
+        counts[part] += 1
+        covered += counts[part] == 1
+        while covered == len(per_part):
+            start, start_part = events[left]
+            if position - start <= window:
+                return start
+            counts[start_part] -= 1
+            covered -= counts[start_part] == 0
+            left += 1
+    return None
+
+
+def _confidence(best: float, runner_up: float, saturation: float) -> float:
+    strength = 1.0 - math.exp(-best / saturation)
+    share = best / (best + runner_up)
+    return round(strength * (0.5 + 0.5 * share), 2)
+
+
+def _ordered_words(hits: list[Hit]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(word for _, word, _ in sorted(hits)))

@@ -1,0 +1,376 @@
+"""Keyword rules as data: the TOML schema, its validation, and the compiled form.
+
+An operator edits the rules file, runs ``griddesk rules-check`` on a labelled set, and deploys it;
+no code changes. A rules file that does not make sense must stop the bot at start-up with the
+exact key that is wrong, never be half-applied, so loading validates everything and raises
+:class:`RulesError` naming the key path (``categories.gas.keywords[0].weight``).
+
+The file has four kinds of tables (the shipped ``data/rules.toml`` documents them in place):
+
+``[scoring]``
+    ``ask_below`` (confidence under which the resident is asked to pick), ``also_ratio``,
+    ``saturation``, ``max_chars``, ``default_window``.
+``[categories.<id>]``
+    ``keywords`` — groups ``{weight = 3, words = [...]}``; ``phrases`` — ``{words = [...],
+    window = 4, weight = 2}``: every part must occur (``|`` separates alternatives within a
+    part) within ``window`` tokens, default ``scoring.default_window``; ``exclude`` — words or
+    phrases that veto the category.
+``[urgent]``
+    ``triggers`` and ``exclude``: words or phrases.
+``[dictionary]``
+    ``words``: words that score nothing but must segment whole, so that they do not lend their
+    characters to a rule word (``单元门口`` is a place, not a broken ``单元门``).
+Every rule word also goes into the tokenizer's dictionary so that it segments as a whole word.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from nlp.normalize import normalize
+from nlp.taxonomy import CATEGORIES, Category
+
+
+class RulesError(ValueError):
+    """The rules file is malformed; the message names the file and the offending key."""
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Words that must all occur, in any order, within ``window`` tokens of each other.
+
+    A single word is a phrase of one part; ``window`` does not matter for it.
+    """
+
+    parts: tuple[frozenset[str], ...]
+    window: int
+    weight: float
+
+    @property
+    def words(self) -> frozenset[str]:
+        """Every word this phrase can match on."""
+        return frozenset().union(*self.parts)
+
+
+@dataclass(frozen=True)
+class CategoryRules:
+    """What makes a message belong to one category."""
+
+    category: Category
+    keywords: Mapping[str, float]
+    phrases: tuple[Phrase, ...]
+    exclude: tuple[Phrase, ...]
+
+
+@dataclass(frozen=True)
+class UrgencyRules:
+    """What makes a message urgent (life or property at risk), and what rules that out."""
+
+    triggers: tuple[Phrase, ...]
+    exclude: tuple[Phrase, ...]
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """How scores become a decision; see ``data/rules.toml`` for what each value means."""
+
+    ask_below: float = 0.45
+    also_ratio: float = 0.5
+    mention_ratio: float = 0.7
+    decay: float = 0.5
+    saturation: float = 2.5
+    max_chars: int = 1500
+    default_window: int = 6
+
+
+class Role(Enum):
+    """What a matched pattern does."""
+
+    SCORE = "score"  # a category phrase: adds its weight
+    EXCLUDE = "exclude"  # vetoes its category
+    URGENT = "urgent"  # makes the message urgent
+    NOT_URGENT = "not_urgent"  # rules urgency out
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A phrase with what it does and for which category (None for urgency)."""
+
+    role: Role
+    ordinal: int
+    """The category's ordinal in :data:`nlp.taxonomy.CATEGORIES`; -1 for urgency patterns."""
+    phrase: Phrase
+    all_parts: int
+    """Bit mask with one bit per part: the pattern can match once every bit is seen."""
+
+
+@dataclass(frozen=True)
+class RuleIndex:
+    """Look-ups from a word to the rules it takes part in, so a message touches only its words.
+
+    ``parts`` maps a word to (pattern number, part bit) for every pattern part it can fill; the
+    classifier ORs the bits of the words present and checks only the patterns whose parts are
+    all there, so the cost follows the message, not the size of the rules.
+    """
+
+    keywords: Mapping[str, tuple[tuple[int, float], ...]]
+    """Word → (category ordinal, weight) for every category the word is a keyword of."""
+    patterns: tuple[Pattern, ...]
+    parts: Mapping[str, tuple[tuple[int, int], ...]]
+    vocabulary: frozenset[str]
+    """Every word the rules mention: the tokenizer's user dictionary, and the only tokens the
+    classifier needs to look at."""
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The validated rules, with the look-up index the classifier needs."""
+
+    categories: tuple[CategoryRules, ...]
+    urgency: UrgencyRules
+    scoring: Scoring
+    dictionary: frozenset[str] = frozenset()
+    """Words that score nothing but must segment whole (``[dictionary]``)."""
+    index: RuleIndex = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", _index(self))
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """Every word the rules mention, for the tokenizer's user dictionary."""
+        return self.index.vocabulary
+
+    def with_ask_below(self, ask_below: float) -> Rules:
+        """The same rules with another ask threshold (config may override the file's)."""
+        if not 0.0 <= ask_below <= 1.0:
+            raise RulesError(f"ask_below: must be between 0 and 1, got {ask_below}")
+        return replace(self, scoring=replace(self.scoring, ask_below=ask_below))
+
+
+DEFAULT_RULES_NAME = "rules.toml"
+
+
+def default_rules_text() -> str:
+    """The rules file shipped with the package, as text (``griddesk rules-show`` prints it)."""
+    return resources.files("nlp").joinpath("data", DEFAULT_RULES_NAME).read_text("utf-8")
+
+
+def load_rules(path: Path | None = None) -> Rules:
+    """Load and validate the rules at ``path``, or the shipped default when ``path`` is None."""
+    source = str(path) if path else f"<built-in {DEFAULT_RULES_NAME}>"
+    try:
+        text = path.read_text("utf-8") if path else default_rules_text()
+    except OSError as exc:
+        raise RulesError(f"{source}: cannot read: {exc.strerror or exc}") from exc
+    return parse_rules(text, source)
+
+
+def parse_rules(text: str, source: str = "<rules>") -> Rules:
+    """Validate rules given as TOML text; ``source`` prefixes every error message."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"{source}: not valid TOML: {exc}") from exc
+    try:
+        return _build(data)
+    except RulesError as exc:
+        raise RulesError(f"{source}: {exc}") from None
+
+
+def _build(data: Mapping[str, Any]) -> Rules:
+    _only_keys(data, "", {"scoring", "categories", "urgent", "dictionary"})
+    scoring = _scoring(_table(data, "scoring", "", required=False))
+    window = scoring.default_window
+    categories_table = _table(data, "categories", "", required=True)
+    categories = tuple(
+        _category(name, _table(categories_table, name, "categories", required=True), window)
+        for name in categories_table
+    )
+    urgent = _table(data, "urgent", "", required=False)
+    _only_keys(urgent, "urgent", {"triggers", "exclude"})
+    urgency = UrgencyRules(
+        triggers=_patterns(urgent.get("triggers", []), "urgent.triggers", window),
+        exclude=_patterns(urgent.get("exclude", []), "urgent.exclude", window),
+    )
+    dictionary = _table(data, "dictionary", "", required=False)
+    _only_keys(dictionary, "dictionary", {"words"})
+    plain_words = {
+        _word(word, f"dictionary.words[{i}]")
+        for i, word in enumerate(_list(dictionary.get("words", []), "dictionary.words"))
+    }
+    return Rules(categories, urgency, scoring, frozenset(plain_words))
+
+
+def _scoring(table: Mapping[str, Any]) -> Scoring:
+    defaults = Scoring()
+    _only_keys(table, "scoring", set(defaults.__dict__))
+    bounds: dict[str, tuple[float, float]] = {
+        "ask_below": (0.0, 1.0),
+        "also_ratio": (0.0, 1.0),
+        "mention_ratio": (0.0, 1.0),
+        "decay": (0.0, 1.0),
+        "saturation": (0.1, 100.0),
+        "max_chars": (50, 1_000_000),
+        "default_window": (1, 1000),
+    }
+    values: dict[str, Any] = {}
+    for name, (low, high) in bounds.items():
+        default = getattr(defaults, name)
+        value = _number(table.get(name, default), f"scoring.{name}", low, high)
+        if isinstance(default, int) and not float(value).is_integer():
+            raise RulesError(f"scoring.{name}: must be a whole number, got {value}")
+        values[name] = type(default)(value)
+    return Scoring(**values)
+
+
+def _category(name: str, table: Mapping[str, Any], window: int) -> CategoryRules:
+    key = f"categories.{name}"
+    try:
+        category = Category(name)
+    except ValueError:
+        known = ", ".join(c.value for c in Category)
+        raise RulesError(f"{key}: unknown category id (known: {known})") from None
+    _only_keys(table, key, {"keywords", "phrases", "exclude"})
+    keywords: dict[str, float] = {}
+    for i, group in enumerate(_list(table.get("keywords", []), f"{key}.keywords")):
+        gkey = f"{key}.keywords[{i}]"
+        if not isinstance(group, dict):
+            raise RulesError(f"{gkey}: must be a table like {{weight = 2, words = [...]}}")
+        _only_keys(group, gkey, {"weight", "words"})
+        weight = _number(_required(group, "weight", gkey), f"{gkey}.weight", 0.01, 100.0)
+        for j, raw in enumerate(_list(_required(group, "words", gkey), f"{gkey}.words")):
+            word = _word(raw, f"{gkey}.words[{j}]")
+            if word in keywords:
+                raise RulesError(f"{gkey}.words[{j}]: {word!r} is listed twice in {key}")
+            keywords[word] = weight
+    phrases = []
+    for i, item in enumerate(_list(table.get("phrases", []), f"{key}.phrases")):
+        pkey = f"{key}.phrases[{i}]"
+        if not isinstance(item, dict):
+            raise RulesError(f"{pkey}: must be a table like {{words = [...], weight = 2}}")
+        weight = _number(_required(item, "weight", pkey), f"{pkey}.weight", 0.01, 100.0)
+        phrases.append(_phrase(item, pkey, window, weight))
+    exclude = _patterns(table.get("exclude", []), f"{key}.exclude", window)
+    return CategoryRules(category, keywords, tuple(phrases), exclude)
+
+
+def _patterns(value: Any, key: str, window: int) -> tuple[Phrase, ...]:
+    """A list whose items are single words or phrase tables (no weight)."""
+    patterns = []
+    for i, item in enumerate(_list(value, key)):
+        ikey = f"{key}[{i}]"
+        if isinstance(item, dict):
+            patterns.append(_phrase(item, ikey, window, weight=1.0, weighted=False))
+        else:
+            patterns.append(Phrase((frozenset({_word(item, ikey)}),), 1, 1.0))
+    return tuple(patterns)
+
+
+def _phrase(
+    table: Mapping[str, Any], key: str, window: int, weight: float, *, weighted: bool = True
+) -> Phrase:
+    _only_keys(table, key, {"words", "window", "weight"} if weighted else {"words", "window"})
+    raw_parts = _list(_required(table, "words", key), f"{key}.words")
+    if len(raw_parts) < 2:
+        raise RulesError(f"{key}.words: a phrase needs at least two parts")
+    parts = []
+    for j, part in enumerate(raw_parts):
+        pkey = f"{key}.words[{j}]"
+        if not isinstance(part, str):
+            raise RulesError(f"{pkey}: must be a string, got {type(part).__name__}")
+        parts.append(frozenset(_word(alt, pkey) for alt in part.split("|")))
+    span = int(_number(table.get("window", window), f"{key}.window", 1, 1_000_000))
+    return Phrase(tuple(parts), span, weight)
+
+
+def _index(rules: Rules) -> RuleIndex:
+    ordinal = {category: i for i, category in enumerate(CATEGORIES)}
+    keywords: dict[str, list[tuple[int, float]]] = {}
+    for category_rules in rules.categories:
+        for word, weight in category_rules.keywords.items():
+            keywords.setdefault(word, []).append((ordinal[category_rules.category], weight))
+    patterns = [
+        *(
+            _pattern(Role.SCORE, ordinal[c.category], p)
+            for c in rules.categories
+            for p in c.phrases
+        ),
+        *(
+            _pattern(Role.EXCLUDE, ordinal[c.category], p)
+            for c in rules.categories
+            for p in c.exclude
+        ),
+        *(_pattern(Role.URGENT, -1, p) for p in rules.urgency.triggers),
+        *(_pattern(Role.NOT_URGENT, -1, p) for p in rules.urgency.exclude),
+    ]
+    parts: dict[str, list[tuple[int, int]]] = {}
+    for number, pattern in enumerate(patterns):
+        for bit, part in enumerate(pattern.phrase.parts):
+            for word in part:
+                parts.setdefault(word, []).append((number, 1 << bit))
+    return RuleIndex(
+        keywords={word: tuple(entries) for word, entries in keywords.items()},
+        patterns=tuple(patterns),
+        parts={word: tuple(entries) for word, entries in parts.items()},
+        vocabulary=frozenset(keywords.keys() | parts.keys() | rules.dictionary),
+    )
+
+
+def _pattern(role: Role, ordinal: int, phrase: Phrase) -> Pattern:
+    return Pattern(role, ordinal, phrase, (1 << len(phrase.parts)) - 1)
+
+
+def _word(value: Any, key: str) -> str:
+    if not isinstance(value, str):
+        raise RulesError(f"{key}: must be a string, got {type(value).__name__}")
+    word = normalize(value)
+    if not word or " " in word:
+        raise RulesError(f"{key}: {value!r} is not a single word")
+    return word
+
+
+def _number(value: Any, key: str, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise RulesError(f"{key}: must be a number, got {value!r}")
+    if not low <= value <= high:
+        raise RulesError(f"{key}: must be between {low} and {high}, got {value}")
+    return float(value)
+
+
+def _table(data: Mapping[str, Any], name: str, parent: str, *, required: bool) -> dict[str, Any]:
+    key = f"{parent}.{name}" if parent else name
+    if name not in data:
+        if required:
+            raise RulesError(f"{key}: missing")
+        return {}
+    value = data[name]
+    if not isinstance(value, dict):
+        raise RulesError(f"{key}: must be a table")
+    return value
+
+
+def _list(value: Any, key: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise RulesError(f"{key}: must be a list")
+    return value
+
+
+def _required(table: Mapping[str, Any], name: str, key: str) -> Any:
+    if name not in table:
+        raise RulesError(f"{key}.{name}: missing")
+    return table[name]
+
+
+def _only_keys(table: Mapping[str, Any], key: str, allowed: set[str]) -> None:
+    for name in table:
+        if name not in allowed:
+            where = f"{key}.{name}" if key else name
+            expected = ", ".join(sorted(allowed))
+            raise RulesError(f"{where}: unknown key (expected one of: {expected})")

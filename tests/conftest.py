@@ -1,0 +1,30 @@
+"""Shared fixtures: one real language core (rules + warmed jieba tokenizer) per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.language import Language, build_language
+from bot.settings import ClassifierSettings
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A jieba cache private to this test run, so tests never touch the user's cache."""
+    return tmp_path_factory.mktemp("jieba-cache")
+
+
+@pytest.fixture(scope="session")
+def language(cache_dir: Path) -> Language:
+    """The shipped rules with a real tokenizer, built once."""
+    return build_language(ClassifierSettings(cache_dir=cache_dir))
+
+
+@pytest.fixture(autouse=True)
+def private_cache_home(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point XDG_CACHE_HOME at the test cache so the CLI's default cache dir is private too."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_dir))

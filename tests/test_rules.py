@@ -1,0 +1,144 @@
+"""Rules are data: the shipped file loads, and every malformed file names its bad key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nlp.rules import RulesError, default_rules_text, load_rules, parse_rules
+from nlp.taxonomy import CATEGORIES, Category
+
+MINIMAL = """
+[categories.water_supply]
+keywords = [{ weight = 3, words = ["停水"] }]
+"""
+
+
+def test_shipped_rules_cover_every_category() -> None:
+    """The default rules give every category, `other` included, some words."""
+    rules = load_rules()
+    assert {c.category for c in rules.categories} == set(Category)
+    assert all(c.keywords for c in rules.categories)
+    assert rules.urgency.triggers
+
+
+def test_vocabulary_holds_keywords_phrase_words_and_dictionary_words() -> None:
+    """Everything the tokenizer must cut whole is in the vocabulary."""
+    rules = parse_rules(
+        """
+        [categories.elevator]
+        keywords = [{ weight = 3, words = ["电梯"] }]
+        phrases = [{ words = ["梯", "困|卡"], weight = 2 }]
+        exclude = ["电梯广告"]
+        [urgent]
+        triggers = ["困人"]
+        [dictionary]
+        words = ["单元门口"]
+        """
+    )
+    assert rules.vocabulary == {"电梯", "梯", "困", "卡", "电梯广告", "困人", "单元门口"}
+
+
+def test_rule_words_are_normalised() -> None:
+    """A rule written in full width or upper case matches what residents type."""
+    rules = parse_rules('[categories.noise]\nkeywords = [{ weight = 3, words = ["ＫＴＶ"] }]')
+    assert rules.index.keywords["ktv"] == ((CATEGORIES.index(Category.NOISE), 3.0),)
+
+
+def test_missing_file_is_a_rules_error(tmp_path: Path) -> None:
+    """A rules path that does not exist fails at start-up with the path."""
+    with pytest.raises(RulesError, match=r"nope\.toml: cannot read"):
+        load_rules(tmp_path / "nope.toml")
+
+
+def test_ask_below_override_is_validated() -> None:
+    """Config may override the threshold, within [0, 1]."""
+    rules = parse_rules(MINIMAL)
+    assert rules.with_ask_below(0.6).scoring.ask_below == 0.6
+    with pytest.raises(RulesError, match="ask_below"):
+        rules.with_ask_below(1.5)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("this is = not [toml", "not valid TOML"),
+        ("[scoring]\nask_below = 0.4", "categories: missing"),
+        ("[categoriez.water_supply]", "categoriez: unknown key"),
+        ("[categories.waterworks]\nkeywords = []", "categories.waterworks: unknown category id"),
+        ("[categories.gas]\nkeyword = []", "categories.gas.keyword: unknown key"),
+        ("[categories.gas]\nkeywords = 3", "categories.gas.keywords: must be a list"),
+        ('[categories.gas]\nkeywords = ["燃气"]', "categories.gas.keywords[0]: must be a table"),
+        (
+            '[categories.gas]\nkeywords = [{ words = ["燃气"] }]',
+            "categories.gas.keywords[0].weight: missing",
+        ),
+        (
+            '[categories.gas]\nkeywords = [{ weight = "3", words = ["燃气"] }]',
+            "categories.gas.keywords[0].weight: must be a number",
+        ),
+        (
+            '[categories.gas]\nkeywords = [{ weight = -1, words = ["燃气"] }]',
+            "categories.gas.keywords[0].weight: must be between",
+        ),
+        (
+            '[categories.gas]\nkeywords = [{ weight = 3, words = ["燃气", 7] }]',
+            "categories.gas.keywords[0].words[1]: must be a string",
+        ),
+        (
+            '[categories.gas]\nkeywords = [{ weight = 3, words = ["燃 气"] }]',
+            "categories.gas.keywords[0].words[0]: '燃 气' is not a single word",
+        ),
+        (
+            '[categories.gas]\nkeywords = [{ weight = 3, words = ["😡"] }]',
+            "words[0]: '😡' is not a single word",
+        ),
+        (
+            '[categories.gas]\nkeywords = [{ weight = 3, words = ["燃气", "燃气"] }]',
+            "words[1]: '燃气' is listed twice",
+        ),
+        (
+            '[categories.gas]\nphrases = [{ words = ["燃气"], weight = 2 }]',
+            "categories.gas.phrases[0].words: a phrase needs at least two parts",
+        ),
+        (
+            '[categories.gas]\nphrases = [{ words = ["燃气", "味"] }]',
+            "categories.gas.phrases[0].weight: missing",
+        ),
+        (
+            '[categories.gas]\nphrases = [{ words = ["燃气", "味"], weight = 2, window = 0 }]',
+            "categories.gas.phrases[0].window: must be between",
+        ),
+        (
+            '[categories.gas]\nphrases = [{ words = ["燃气", "味"], weight = 2, span = 3 }]',
+            "categories.gas.phrases[0].span: unknown key",
+        ),
+        (
+            '[categories.gas]\nexclude = [{ words = ["燃气", "费"], weight = 2 }]',
+            "categories.gas.exclude[0].weight: unknown key",
+        ),
+        (MINIMAL + "[scoring]\nask_below = 2", "scoring.ask_below: must be between 0.0 and 1.0"),
+        (MINIMAL + "[scoring]\nmax_chars = 100.5", "scoring.max_chars: must be a whole number"),
+        (MINIMAL + "[scoring]\nthreshold = 0.5", "scoring.threshold: unknown key"),
+        (MINIMAL + "[urgent]\ntriggers = [1]", "urgent.triggers[0]: must be a string"),
+        (MINIMAL + "[urgent]\nalarm = []", "urgent.alarm: unknown key"),
+        (
+            MINIMAL + '[dictionary]\nwords = ["a b"]',
+            "dictionary.words[0]: 'a b' is not a single word",
+        ),
+    ],
+)
+def test_malformed_rules_name_the_bad_key(text: str, named: str) -> None:
+    """Each mistake an operator can make is reported with the key that is wrong."""
+    with pytest.raises(RulesError) as caught:
+        parse_rules(text, "my_rules.toml")
+    assert str(caught.value).startswith("my_rules.toml: ")
+    assert named in str(caught.value)
+
+
+def test_default_rules_text_is_the_loaded_file(tmp_path: Path) -> None:
+    """`rules-show` output, saved as a file, loads to the same rules (operators start from it)."""
+    path = tmp_path / "rules.toml"
+    path.write_text(default_rules_text(), "utf-8")
+    assert load_rules(path) == load_rules()
