@@ -14,8 +14,9 @@ How a message is scored:
    a rival scores close to it. Below ``ask_below`` the resident is asked to pick.
 5. Urgency is independent of the category: any urgent trigger, unless an urgent exclusion matches.
 
-The cost beyond segmentation is one dictionary look-up per token plus a pass over the phrases
-whose words occur, so long texts stay linear.
+The cost beyond segmentation is one set look-up per token, one index look-up per rule word
+present, and a window check for the few phrases whose parts all occur (see
+:class:`nlp.rules.RuleIndex`), so long texts stay linear.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from nlp.normalize import normalize
@@ -31,6 +33,7 @@ from nlp.segmenter import Tokenizer, segment
 from nlp.taxonomy import CATEGORIES, Category
 
 _OTHER = CATEGORIES.index(Category.OTHER)
+_FIRST_MENTION = itemgetter(1)
 
 
 @dataclass(frozen=True)
@@ -71,30 +74,30 @@ def classify(text: str, rules: Rules, tokenizer: Tokenizer) -> Classification:
     evidence, trigger = _evidence(positions, rules.index)
     if not evidence:
         return Classification(Category.OTHER, (), trigger is not None, trigger, 0.0, (), True)
-    # (score, first mention, category ordinal) for each category with evidence
-    ranked = [(*_score(hits, scoring.decay), ordinal) for ordinal, hits in evidence.items()]
-    best = max(entry[0] for entry in ranked)
-    # the contender mentioned first; the ordinal makes every key distinct
-    _, minus_score, winner = min(
-        (e[1], -e[0], e[2]) for e in ranked if e[0] >= best * scoring.mention_ratio
-    )
-    rivals = sorted((-e[0], e[1], e[2]) for e in ranked if e[2] != winner)
-    runner_up = -rivals[0][0] if rivals else 0.0
-    confidence = _confidence(-minus_score, runner_up, scoring.saturation)
-    also_floor = best * scoring.also_ratio
+    # (-score, first mention, category ordinal): the strongest category first
+    ranked = sorted((*_score(hits, scoring.decay), ordinal) for ordinal, hits in evidence.items())
+    best = -ranked[0][0]
+    if len(ranked) == 1:
+        winner = ranked[0]
+    else:  # among the contenders, the one mentioned first (a tie goes to the stronger)
+        floor = -best * scoring.mention_ratio
+        winner = min((entry for entry in ranked if entry[0] <= floor), key=_FIRST_MENTION)
+    rivals = [entry for entry in ranked if entry is not winner]
+    confidence = _confidence(-winner[0], -rivals[0][0] if rivals else 0.0, scoring.saturation)
+    also_floor = -best * scoring.also_ratio
     return Classification(
-        category=CATEGORIES[winner],
-        also=tuple(CATEGORIES[r[2]] for r in rivals if r[2] != _OTHER and -r[0] >= also_floor),
+        category=CATEGORIES[winner[2]],
+        also=tuple(CATEGORIES[r[2]] for r in rivals if r[0] <= also_floor and r[2] != _OTHER),
         urgent=trigger is not None,
         urgent_trigger=trigger,
         confidence=confidence,
-        matched=_ordered_words(evidence[winner]),
+        matched=_ordered_words(evidence[winner[2]]),
         ask=confidence < scoring.ask_below,
     )
 
 
 def _score(hits: list[Hit], decay: float) -> tuple[float, int]:
-    """(score, first mention) of one category's hits.
+    """(-score, first mention) of one category's hits; negated so ``sorted`` puts the best first.
 
     The score is the strongest weight in full and each further one ``decay`` times the one
     before: a letter that names its problem five ways is not five times as sure, and a long
@@ -104,22 +107,25 @@ def _score(hits: list[Hit], decay: float) -> tuple[float, int]:
     """
     if len(hits) == 1:
         position, _, weight = hits[0]
-        return weight, position
-    weights = sorted((weight for _, _, weight in hits), reverse=True)
+        return -weight, position
+    weights = sorted([weight for _, _, weight in hits], reverse=True)
     score, factor = 0.0, 1.0
     for weight in weights:
         score += weight * factor
         factor *= decay
     strongest = weights[0]
-    return score, min(position for position, _, weight in hits if weight == strongest)
+    return -score, min([position for position, _, weight in hits if weight == strongest])
 
 
 def _rule_word_positions(tokens: Iterable[str], rules: Rules) -> dict[str, list[int]]:
-    vocabulary = rules.index.vocabulary
+    words = rules.index.words
     positions: dict[str, list[int]] = {}
     for i, token in enumerate(tokens):
-        if token in vocabulary:
-            positions.setdefault(token, []).append(i)
+        if token in words:
+            if token in positions:
+                positions[token].append(i)
+            else:
+                positions[token] = [i]
     return positions
 
 
@@ -127,21 +133,36 @@ def _evidence(
     positions: Mapping[str, list[int]], index: RuleIndex
 ) -> tuple[dict[int, list[Hit]], str | None]:
     """The hits of every category by ordinal (exclusions applied) and the urgent trigger."""
+    words = index.words
     evidence: dict[int, list[Hit]] = {}
     seen_parts: dict[int, int] = {}
     for word, places in positions.items():
-        for category, weight in index.keywords.get(word, ()):
-            evidence.setdefault(category, []).append((places[0], word, weight))
-        for number, bit in index.parts.get(word, ()):
+        keywords, parts = words[word]
+        for ordinal, weight in keywords:
+            if ordinal in evidence:
+                evidence[ordinal].append((places[0], word, weight))
+            else:
+                evidence[ordinal] = [(places[0], word, weight)]
+        for number, bit in parts:
             seen_parts[number] = seen_parts.get(number, 0) | bit
+    if not seen_parts:
+        return evidence, None
+    return _apply_patterns(evidence, seen_parts, positions, index)
+
+
+def _apply_patterns(
+    evidence: dict[int, list[Hit]],
+    seen_parts: Mapping[int, int],
+    positions: Mapping[str, list[int]],
+    index: RuleIndex,
+) -> tuple[dict[int, list[Hit]], str | None]:
+    """Add the phrases that match, drop excluded categories, and find the urgent trigger."""
     excluded: set[int] = set()
     triggers: list[tuple[int, str]] = []
     ruled_out = False
     for number, seen in seen_parts.items():
         pattern = index.patterns[number]
-        if seen != pattern.all_parts:
-            continue
-        found = _find(pattern.phrase, positions)
+        found = _find(pattern.phrase, positions) if seen == pattern.all_parts else None
         if found is None:
             continue
         if pattern.role is Role.SCORE:

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp.normalize import normalize
+from nlp.segmenter import is_segmentable
 from nlp.taxonomy import CATEGORIES, Category
 
 
@@ -110,19 +111,22 @@ class Pattern:
     """Bit mask with one bit per part: the pattern can match once every bit is seen."""
 
 
+WordRules = tuple[tuple[tuple[int, float], ...], tuple[tuple[int, int], ...]]
+"""(keyword entries: (category ordinal, weight)…, pattern parts: (pattern number, part bit)…)"""
+
+
 @dataclass(frozen=True)
 class RuleIndex:
     """Look-ups from a word to the rules it takes part in, so a message touches only its words.
 
-    ``parts`` maps a word to (pattern number, part bit) for every pattern part it can fill; the
-    classifier ORs the bits of the words present and checks only the patterns whose parts are
-    all there, so the cost follows the message, not the size of the rules.
+    ``words`` maps each rule word to its keyword entries (category ordinal, weight) and to the
+    pattern parts it can fill (pattern number, part bit). The classifier ORs the bits of the
+    words present and checks only the patterns whose parts are all there, so the cost follows
+    the message, not the size of the rules: one dictionary look-up per token.
     """
 
-    keywords: Mapping[str, tuple[tuple[int, float], ...]]
-    """Word → (category ordinal, weight) for every category the word is a keyword of."""
+    words: Mapping[str, WordRules]
     patterns: tuple[Pattern, ...]
-    parts: Mapping[str, tuple[tuple[int, int], ...]]
     vocabulary: frozenset[str]
     """Every word the rules mention: the tokenizer's user dictionary, and the only tokens the
     classifier needs to look at."""
@@ -316,9 +320,11 @@ def _index(rules: Rules) -> RuleIndex:
             for word in part:
                 parts.setdefault(word, []).append((number, 1 << bit))
     return RuleIndex(
-        keywords={word: tuple(entries) for word, entries in keywords.items()},
+        words={
+            word: (tuple(keywords.get(word, ())), tuple(parts.get(word, ())))
+            for word in keywords.keys() | parts.keys()
+        },
         patterns=tuple(patterns),
-        parts={word: tuple(entries) for word, entries in parts.items()},
         vocabulary=frozenset(keywords.keys() | parts.keys() | rules.dictionary),
     )
 
@@ -333,6 +339,11 @@ def _word(value: Any, key: str) -> str:
     word = normalize(value)
     if not word or " " in word:
         raise RulesError(f"{key}: {value!r} is not a single word")
+    if not is_segmentable(word):
+        raise RulesError(
+            f"{key}: {value!r} can never match: words are made of Chinese characters, "
+            "letters, digits and +#&._%- only"
+        )
     return word
 
 

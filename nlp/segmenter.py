@@ -35,6 +35,16 @@ class Tokenizer(Protocol):
         ...
 
 
+def is_segmentable(word: str) -> bool:
+    """Whether jieba can ever return ``word`` as one token.
+
+    jieba cuts text into blocks of Chinese characters, letters, digits and ``+#&._%-`` before it
+    looks words up, so a word with any other character (punctuation, an emoji) never comes out
+    whole and a rule using it would silently never match.
+    """
+    return jieba.re_han_default.fullmatch(word) is not None
+
+
 def new_tokenizer(rule_words: Iterable[str], cache_dir: Path) -> Tokenizer:
     """Build, warm and return a tokenizer that knows ``rule_words`` as whole words.
 

@@ -17,7 +17,8 @@ from nlp.evaluation import evaluate
 from nlp.taxonomy import Category
 from tests.conftest import DATA
 
-FLOORS = {"dev.csv": (0.93, 0.92), "holdout.csv": (0.0, 0.0)}
+# measured 2026-11-22: dev 0.970 / 0.969, holdout 0.932 / 0.923 (accuracy / macro-F1)
+FLOORS = {"dev.csv": (0.96, 0.96), "holdout.csv": (0.91, 0.90)}
 SHORT_MAX, LONG_MIN = 60, 200
 
 

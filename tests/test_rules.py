@@ -43,7 +43,7 @@ def test_vocabulary_holds_keywords_phrase_words_and_dictionary_words() -> None:
 def test_rule_words_are_normalised() -> None:
     """A rule written in full width or upper case matches what residents type."""
     rules = parse_rules('[categories.noise]\nkeywords = [{ weight = 3, words = ["ＫＴＶ"] }]')
-    assert rules.index.keywords["ktv"] == ((CATEGORIES.index(Category.NOISE), 3.0),)
+    assert rules.index.words["ktv"][0] == ((CATEGORIES.index(Category.NOISE), 3.0),)
 
 
 def test_missing_file_is_a_rules_error(tmp_path: Path) -> None:
@@ -117,6 +117,10 @@ def test_ask_below_override_is_validated() -> None:
         (
             '[categories.gas]\nexclude = [{ words = ["燃气", "费"], weight = 2 }]',
             "categories.gas.exclude[0].weight: unknown key",
+        ),
+        (
+            '[categories.gas]\nkeywords = [{ weight = 3, words = ["漏气!"] }]',
+            "words[0]: '漏气!' can never match",
         ),
         (MINIMAL + "[scoring]\nask_below = 2", "scoring.ask_below: must be between 0.0 and 1.0"),
         (MINIMAL + "[scoring]\nmax_chars = 100.5", "scoring.max_chars: must be a whole number"),
