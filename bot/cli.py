@@ -4,7 +4,10 @@ Subcommands:
 
 - ``classify [TEXT ...]`` — one JSON object per text (or per line of stdin when none are given);
 - ``rules-check FILE.csv`` — precision/recall/F1 of the rules on a ``text,label`` CSV;
-- ``rules-show`` — print the built-in rules file, the starting point for an operator's own.
+- ``rules-show`` — print the built-in rules file, the starting point for an operator's own;
+- ``check-config --config F`` — validate a config and print the organisation it describes;
+- ``run --config F`` — the production bot (long polling; token from the environment);
+- ``shell --config F`` — the real bot against a local Bot API stand-in, chatted in the terminal.
 
 Exit status: 0 on success, 2 when the command line, the config or the rules are wrong (the
 message names the key or the line).
@@ -13,9 +16,11 @@ message names the key or the line).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
@@ -23,9 +28,10 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.language import Language, build_language
-from bot.settings import SettingsError, load_settings
+from bot.report import org_tree
+from bot.settings import SettingsError, load_settings, telegram_token
 from nlp.evaluation import Report, evaluate
-from nlp.rules import RulesError, default_rules_text
+from nlp.rules import RulesError, default_rules_text, load_rules
 from nlp.taxonomy import Category
 
 
@@ -36,6 +42,8 @@ class UsageError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     _configure_logging()
+    # PTB 22 warns unless told to hand out durations (retry_after) as timedeltas.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     args = _parser().parse_args(argv)
     try:
         status: int = args.run(args)
@@ -52,8 +60,10 @@ def _configure_logging() -> None:
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # jieba sets its own logger to DEBUG and prints dictionary-loading chatter to stderr.
-    logging.getLogger("jieba").setLevel(logging.WARNING)
+    # jieba sets its own logger to DEBUG and prints dictionary-loading chatter to stderr;
+    # httpx logs every request URL, and Telegram's URLs contain the bot token.
+    for noisy in ("jieba", "httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -84,12 +94,59 @@ def _parser() -> argparse.ArgumentParser:
 
     show = commands.add_parser("rules-show", help="print the built-in rules file")
     show.set_defaults(run=lambda _args: _print(default_rules_text(), end=""))
+
+    config_check = commands.add_parser(
+        "check-config", help="validate a config file and print the organisation"
+    )
+    config_check.add_argument("--config", type=Path, required=True)
+    config_check.set_defaults(run=_check_config)
+
+    run = commands.add_parser("run", help="run the bot on Telegram (long polling)")
+    run.add_argument("--config", type=Path, required=True)
+    run.set_defaults(run=_run)
+
+    shell = commands.add_parser(
+        "shell", help="try the whole bot in the terminal, without a token or network"
+    )
+    shell.add_argument("--config", type=Path, required=True)
+    shell.add_argument(
+        "--database", help="database URL (default: a fresh SQLite file that is thrown away)"
+    )
+    shell.set_defaults(run=_shell)
     return parser
 
 
 def _language_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, help="config file (see config.example.toml)")
     parser.add_argument("--rules", type=Path, help="rules file (overrides the config's)")
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    _print(org_tree(settings))
+    load_rules(settings.classifier.rules_file)
+    _print(f"\n{args.config}: OK")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    settings.require_org()
+    token = telegram_token()
+    logging.getLogger().setLevel(logging.INFO)
+    from bot.app import serve  # noqa: PLC0415 - Telegram and SQL load only for the bot itself
+
+    asyncio.run(serve(settings, token))
+    return 0
+
+
+def _shell(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    settings.require_org()
+    from handlers.shell import run_shell  # noqa: PLC0415 - loads Telegram and SQL only here
+
+    asyncio.run(run_shell(settings, args.database))
+    return 0
 
 
 def _language(args: argparse.Namespace) -> Language:

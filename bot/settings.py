@@ -1,7 +1,9 @@
 """The one frozen :class:`Settings`, loaded from TOML and validated at start-up.
 
-Every mistake is reported with its key (``classifier.ask_below: must be …``) so an operator can
-fix the file without reading code. Relative paths are resolved against the config file's folder.
+Every mistake is reported with its key (``people[2].units[0]: unknown grid 'x'``) so an operator
+can fix the file without reading code. Relative paths are resolved against the config file's
+folder. Secrets never come from the file: the bot token is read from ``GRIDDESK_TELEGRAM_TOKEN``
+and a ``token`` key in the file is refused.
 """
 
 from __future__ import annotations
@@ -10,12 +12,19 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.org import Org, parse_org
+from bot.tomlcheck import SettingsError, duration, integer, join, only_keys, string, table
+from nlp.taxonomy import Category
 
-class SettingsError(ValueError):
-    """The config file is missing, unreadable or wrong; the message names the key."""
+__all__ = ["Settings", "SettingsError", "load_settings"]
+
+TOKEN_VARIABLE = "GRIDDESK_TELEGRAM_TOKEN"
+_SECRET_HINT = f"secrets never go in the config file: set the environment variable {TOKEN_VARIABLE}"
 
 
 def default_cache_dir() -> Path:
@@ -36,10 +45,62 @@ class ClassifierSettings:
 
 
 @dataclass(frozen=True)
+class TelegramSettings:
+    """``[telegram]``: where the Bot API is and how long a long poll waits."""
+
+    base_url: str | None = None
+    """None: Telegram's own ``https://api.telegram.org/bot``."""
+    poll_timeout: int = 30
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """How long a task may wait for a claim, and for its resolution, from its creation."""
+
+    claim: timedelta
+    resolve: timedelta
+
+
+@dataclass(frozen=True)
+class DeadlineSettings:
+    """``[deadlines]``: defaults from DESIGN.md §6, overridable per category."""
+
+    normal: Deadline = Deadline(timedelta(hours=2), timedelta(days=3))
+    urgent: Deadline = Deadline(timedelta(minutes=15), timedelta(hours=4))
+    by_category: Mapping[tuple[Category, bool], Deadline] = field(default_factory=dict)
+
+    def of(self, category: Category, urgent: bool) -> Deadline:
+        """The deadline that applies to a task of this category and urgency."""
+        default = self.urgent if urgent else self.normal
+        return self.by_category.get((category, urgent), default)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything griddesk is configured with."""
 
     classifier: ClassifierSettings = field(default_factory=ClassifierSettings)
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    database_url: str = "sqlite:///griddesk.db"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    deadlines: DeadlineSettings = field(default_factory=DeadlineSettings)
+    org: Org | None = None
+    """None when the config defines no organisation (enough for the classifier commands)."""
+
+    def require_org(self) -> Org:
+        if self.org is None:
+            raise SettingsError("street: missing (the bot needs the street, communities and grids)")
+        return self.org
+
+
+def telegram_token() -> str:
+    """The bot token from the environment; a clear error when it is missing."""
+    token = os.environ.get(TOKEN_VARIABLE, "").strip()
+    if not token:
+        raise SettingsError(
+            f"the bot token is missing: set the environment variable {TOKEN_VARIABLE}"
+        )
+    return token
 
 
 def load_settings(path: Path | None) -> Settings:
@@ -59,14 +120,26 @@ def load_settings(path: Path | None) -> Settings:
 
 
 def _settings(data: Mapping[str, Any], base: Path) -> Settings:
-    _only_keys(data, "", {"classifier"})
-    table = data.get("classifier", {})
-    if not isinstance(table, dict):
-        raise SettingsError("classifier: must be a table")
-    _only_keys(table, "classifier", {"rules_file", "ask_below", "cache_dir"})
-    rules_file = _path(table.get("rules_file", ""), "classifier.rules_file", base)
-    cache_dir = _path(table.get("cache_dir", ""), "classifier.cache_dir", base)
-    ask_below = table.get("ask_below")
+    only_keys(
+        data,
+        "",
+        {"timezone", "classifier", "telegram", "database", "deadlines", "street", "communities",
+         "departments", "people"},
+        hints={"token": _SECRET_HINT},
+    )  # fmt: skip
+    return Settings(
+        classifier=_classifier(table(data, "classifier"), base),
+        telegram=_telegram(table(data, "telegram")),
+        database_url=_database_url(table(data, "database"), base),
+        timezone=_timezone(data),
+        deadlines=_deadlines(table(data, "deadlines")),
+        org=parse_org(data) if "street" in data else None,
+    )
+
+
+def _classifier(data: Mapping[str, Any], base: Path) -> ClassifierSettings:
+    only_keys(data, "classifier", {"rules_file", "ask_below", "cache_dir"})
+    ask_below = data.get("ask_below")
     if ask_below is not None and (
         isinstance(ask_below, bool)
         or not isinstance(ask_below, int | float)
@@ -75,28 +148,90 @@ def _settings(data: Mapping[str, Any], base: Path) -> Settings:
         raise SettingsError(
             f"classifier.ask_below: must be a number from 0 to 1, got {ask_below!r}"
         )
-    return Settings(
-        ClassifierSettings(
-            rules_file=rules_file,
-            ask_below=None if ask_below is None else float(ask_below),
-            cache_dir=cache_dir or default_cache_dir(),
-        )
+    return ClassifierSettings(
+        rules_file=_path(data, "rules_file", "classifier", base),
+        ask_below=None if ask_below is None else float(ask_below),
+        cache_dir=_path(data, "cache_dir", "classifier", base) or default_cache_dir(),
     )
 
 
-def _path(value: Any, key: str, base: Path) -> Path | None:
+def _telegram(data: Mapping[str, Any]) -> TelegramSettings:
+    only_keys(data, "telegram", {"base_url", "poll_timeout"}, hints={"token": _SECRET_HINT})
+    base_url = string(data, "base_url", "telegram", default="")
+    timeout = integer(data, "poll_timeout", "telegram", default=30)
+    if not 1 <= timeout <= 50:
+        raise SettingsError(f"telegram.poll_timeout: must be from 1 to 50 seconds, got {timeout}")
+    return TelegramSettings(base_url or None, timeout)
+
+
+def _database_url(data: Mapping[str, Any], base: Path) -> str:
+    only_keys(data, "database", {"url"})
+    url = string(data, "url", "database", default="sqlite:///griddesk.db")
+    prefix, sep, rest = url.partition(":///")
+    if prefix.startswith("sqlite") and sep and not rest.startswith("/") and rest != ":memory:":
+        return (
+            f"{prefix}:///{base.resolve() / rest}"  # a relative SQLite file lives beside the config
+        )
+    if not url.startswith(("sqlite", "postgresql")):
+        raise SettingsError(f"database.url: {url!r} is neither sqlite:///… nor postgresql://…")
+    return url
+
+
+def _timezone(data: Mapping[str, Any]) -> ZoneInfo:
+    name = string(data, "timezone", "", default="Asia/Shanghai")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"timezone: unknown time zone {name!r}") from None
+
+
+def _deadlines(data: Mapping[str, Any]) -> DeadlineSettings:
+    keys = {"claim", "resolve", "urgent_claim", "urgent_resolve"}
+    only_keys(data, "deadlines", keys | {"categories"})
+    defaults = DeadlineSettings()
+    normal = Deadline(
+        duration(data, "claim", "deadlines", defaults.normal.claim),
+        duration(data, "resolve", "deadlines", defaults.normal.resolve),
+    )
+    urgent = Deadline(
+        duration(data, "urgent_claim", "deadlines", defaults.urgent.claim),
+        duration(data, "urgent_resolve", "deadlines", defaults.urgent.resolve),
+    )
+    by_category: dict[tuple[Category, bool], Deadline] = {}
+    categories = table(data, "categories", "deadlines")
+    for name, value in categories.items():
+        key = join("deadlines.categories", name)
+        try:
+            category = Category(name)
+        except ValueError:
+            raise SettingsError(f"{key}: unknown category id") from None
+        if not isinstance(value, dict):
+            raise SettingsError(f"{key}: must be a table")
+        only_keys(value, key, keys)
+        by_category[category, False] = Deadline(
+            duration(value, "claim", key, normal.claim),
+            duration(value, "resolve", key, normal.resolve),
+        )
+        by_category[category, True] = Deadline(
+            duration(value, "urgent_claim", key, urgent.claim),
+            duration(value, "urgent_resolve", key, urgent.resolve),
+        )
+    checks = [("deadlines", "", normal), ("deadlines", "urgent_", urgent)]
+    checks += [
+        (f"deadlines.categories.{category}", "urgent_" if is_urgent else "", deadline)
+        for (category, is_urgent), deadline in by_category.items()
+    ]
+    for where, prefix, deadline in checks:
+        if deadline.claim > deadline.resolve:
+            raise SettingsError(f"{where}.{prefix}claim: longer than {prefix}resolve")
+    return DeadlineSettings(normal, urgent, by_category)
+
+
+def _path(data: Mapping[str, Any], name: str, key: str, base: Path) -> Path | None:
+    value = data.get(name, "")
     if not isinstance(value, str):
-        raise SettingsError(f"{key}: must be a string (a path), got {value!r}")
+        raise SettingsError(f"{join(key, name)}: must be a string (a path), got {value!r}")
     if not value:
         return None
     path = Path(value).expanduser()
     return path if path.is_absolute() else base / path
-
-
-def _only_keys(table: Mapping[str, Any], key: str, allowed: set[str]) -> None:
-    for name in table:
-        if name not in allowed:
-            where = f"{key}.{name}" if key else name
-            raise SettingsError(
-                f"{where}: unknown key (expected one of: {', '.join(sorted(allowed))})"
-            )

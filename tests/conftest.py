@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ from bot.language import Language, build_language
 from bot.settings import ClassifierSettings
 
 DATA = Path(__file__).parent / "data"
+# As in production (bot/cli.py): PTB 22 hands out retry_after as a timedelta, without warnings.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 
 @pytest.fixture(scope="session")

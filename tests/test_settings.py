@@ -1,27 +1,77 @@
-"""config.example.toml documents every key, parses, and gives the defaults."""
+"""config.example.toml documents every key and parses; every config mistake names its key."""
 
 from __future__ import annotations
 
 import dataclasses
+import re
+from datetime import timedelta
 from pathlib import Path
 
-from bot.settings import ClassifierSettings, Settings, default_cache_dir, load_settings
+import pytest
+
+from bot.domain import UnitKind, UnitRef
+from bot.org import Role
+from bot.report import org_tree
+from bot.settings import (
+    ClassifierSettings,
+    DeadlineSettings,
+    Settings,
+    SettingsError,
+    TelegramSettings,
+    default_cache_dir,
+    load_settings,
+)
+from nlp.taxonomy import Category
 
 EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
 
 
-def test_example_parses_to_the_defaults() -> None:
-    """The shipped example is valid and changes nothing."""
-    assert load_settings(EXAMPLE) == Settings()
+def test_example_parses_with_its_organisation() -> None:
+    """The shipped example is valid: street, communities, grids, departments, people."""
+    settings = load_settings(EXAMPLE)
+    org = settings.require_org()
+    assert org.street.name == "大学西路街道"
+    assert [g.ref.id for g in org.grids()] == ["xingan-1", "xingan-2", "siqianmi-1"]
+    assert org.grid("xingan-1") is not None
+    assert {p.name for p in org.members(UnitRef(UnitKind.GRID, "xingan-1"))} == {"张三", "李四"}
+    assert org.people[9001].role is Role.ADMIN
+    assert settings.deadlines.of(Category.GAS, urgent=True).claim == timedelta(minutes=10)
+    assert settings.deadlines.of(Category.NOISE, urgent=False).resolve == timedelta(days=3)
+    assert settings.database_url == f"sqlite:///{EXAMPLE.parent.resolve() / 'griddesk.db'}"
+    assert settings.classifier == ClassifierSettings(cache_dir=default_cache_dir())
 
 
 def test_example_documents_every_key() -> None:
-    """Every settings field appears in the example, with its table."""
+    """Every settings field appears in the example (commented keys count), with its table."""
     text = EXAMPLE.read_text("utf-8")
-    for table in dataclasses.fields(Settings):
-        assert f"[{table.name}]" in text
-    for field in dataclasses.fields(ClassifierSettings):
-        assert f"{field.name} =" in text, field.name
+    documented = set(re.findall(r"^#?\s*([a-z_]+)\s*=", text, re.MULTILINE))
+    for section in (ClassifierSettings, TelegramSettings):
+        for field in dataclasses.fields(section):
+            assert field.name in documented, field.name
+    for key in ("url", "claim", "resolve", "urgent_claim", "urgent_resolve", "timezone"):
+        assert key in documented, key
+    for table in ("[classifier]", "[telegram]", "[database]", "[deadlines]", "[street]",
+                  "[[communities]]", "[[communities.grids]]", "[[departments]]", "[[people]]"):  # fmt: skip
+        assert table in text, table
+
+
+def test_check_config_prints_the_tree() -> None:
+    """The report shows every unit with its chat and members, and the deadlines."""
+    report = org_tree(load_settings(EXAMPLE))
+    assert "兴安南路第一网格  [grid xingan-1, chat -1001000000011]  — 张三, 李四" in report
+    assert "· 电影制片厂小区 (电影厂小区, 电影厂家属院)" in report
+    assert "首府供水公司" in report
+    assert "drainage, water_supply" in report
+    assert "deadlines: claim 2h, resolve 3d; urgent claim 15m, resolve 4h" in report
+
+
+def test_no_config_means_defaults() -> None:
+    """Running the classifier commands without --config needs no organisation."""
+    settings = load_settings(None)
+    assert settings == Settings()
+    assert settings.deadlines == DeadlineSettings()
+    with pytest.raises(SettingsError, match="street: missing"):
+        settings.require_org()
 
 
 def test_relative_paths_follow_the_config_file(tmp_path: Path) -> None:
@@ -35,6 +85,43 @@ def test_relative_paths_follow_the_config_file(tmp_path: Path) -> None:
     assert settings.ask_below == 0.3
 
 
-def test_no_config_means_defaults() -> None:
-    """Running without --config uses the built-in rules and the user cache dir."""
-    assert load_settings(None).classifier == ClassifierSettings(cache_dir=default_cache_dir())
+def _replace(old: str, new: str) -> str:
+    text = EXAMPLE.read_text("utf-8")
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        (_replace('units = ["xingan-1"]', 'units = ["xingan-9"]'), "people[0].units[0]: unknown grid 'xingan-9'"),
+        (_replace("chat_id = -1001000000012", "chat_id = -1001000000011"), "chat_id -1001000000011 is used by both grid:xingan-1 and grid:xingan-2"),
+        (_replace('claim = "1h"', 'claim = "1 hour"'), "deadlines.categories.heating.claim: '1 hour' is not a duration"),
+        (_replace('claim = "2h"', 'claim = "5d"'), "deadlines.claim: longer than resolve"),
+        (_replace("[deadlines.categories.gas]", "[deadlines.categories.gaz]"), "deadlines.categories.gaz: unknown category id"),
+        (_replace('[telegram]\n', '[telegram]\ntoken = "123:ABC"\n'), "telegram.token: secrets never go in the config file: set the environment variable GRIDDESK_TELEGRAM_TOKEN"),
+        (_replace('timezone = "Asia/Shanghai"', 'token = "123:ABC"'), "token: secrets never go in the config file"),
+        (_replace('timezone = "Asia/Shanghai"', 'timezone = "Mars/Olympus"'), "timezone: unknown time zone 'Mars/Olympus'"),
+        (_replace('categories = ["heating"]', 'categories = ["heat"]'), "departments[1].categories[0]: unknown category id 'heat'"),
+        (_replace('categories = ["heating"]', 'categories = ["drainage"]'), "departments[1].categories[0]: drainage already belongs to department 'water'"),
+        (_replace("user_id = 2002", "user_id = 2001"), "people[1].user_id: 2001 is listed twice"),
+        (_replace('role = "admin"', 'role = "boss"'), "people[7].role: must be one of grid_worker"),
+        (_replace('role = "admin"', 'role = "admin"\nunits = ["xingan-1"]'), "people[7].units[0]: admins belong to the whole street"),
+        (_replace('id = "xingan-2"', 'id = "兴安二"'), "communities[0].grids[1].id: '兴安二' must be 1-24 letters"),
+        (_replace('id = "xingan-2"', 'id = "xingan-1"'), "grid id 'xingan-1' is used twice"),
+        (_replace('places = ["华建小区"', 'places = ["审计厅小区"'), "'审计厅小区' is claimed by grids 'xingan-1' and 'xingan-2'"),
+        (_replace('name = "大学西路街道"\n', ""), "street.name: missing"),
+        (_replace("poll_timeout = 30", "poll_timeout = 90"), "telegram.poll_timeout: must be from 1 to 50 seconds"),
+        (_replace('url = "sqlite:///griddesk.db"', 'url = "mysql://x"'), "database.url: 'mysql://x' is neither"),
+        (_replace("[[people]]\nuser_id = 2001", "[[people]]\nuser_id = 2001\nphone = 1"), "people[0].phone: unknown key"),
+        (_replace('role = "grid_worker"\nunits = ["xingan-1"]', 'role = "grid_worker"'), "people[0].units: a grid_worker needs at least one unit"),
+    ],
+)  # fmt: skip
+def test_config_mistakes_name_their_key(config: str, message: str, tmp_path: Path) -> None:
+    """Each mistake an operator can make is reported with the key that is wrong."""
+    path = tmp_path / "griddesk.toml"
+    path.write_text(config, "utf-8")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert message in str(caught.value)

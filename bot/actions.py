@@ -1,0 +1,60 @@
+"""What a button does, written into its callback data and read back from a press.
+
+Telegram gives a button at most 64 bytes of callback data and anyone can send any bytes as a
+"press", so every action is short ASCII, parsed strictly, and checked again by the desk against
+the current state (a forged or replayed press changes nothing).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+MAX_BYTES = 64
+
+
+class Verb(StrEnum):
+    """What a press asks for."""
+
+    CLAIM = "c"
+    RESOLVE = "d"
+    TRANSFER = "t"  # show the members to hand the task to
+    TRANSFER_TO = "u"  # arg: the member's user id
+    TRANSFER_CANCEL = "x"
+    ESCALATE = "e"
+    GIVE_BACK = "b"
+    RATE = "r"  # arg: a Rating value
+    PICK_COMMUNITY = "pc"  # arg: community id
+    PICK_PLACE = "pp"  # arg: grid id, place index
+    PICK_CATEGORY = "pk"  # arg: category id
+
+
+@dataclass(frozen=True)
+class Action:
+    """A parsed press: the verb, the task it is about (0 when none) and one argument."""
+
+    verb: Verb
+    task_id: int = 0
+    arg: str = ""
+
+    def encode(self) -> str:
+        data = f"{self.verb.value}:{self.task_id}:{self.arg}"
+        if len(data.encode()) > MAX_BYTES:
+            raise ValueError(f"callback data longer than {MAX_BYTES} bytes: {data!r}")
+        return data
+
+
+_SHAPE = re.compile(r"^([a-z]{1,2}):(\d{1,12}):([A-Za-z0-9_.\-:]{0,48})$")
+
+
+def parse_action(data: str | None) -> Action | None:
+    """The action in ``data``, or None for anything malformed (forged, truncated, foreign)."""
+    match = _SHAPE.match(data or "")
+    if match is None:
+        return None
+    try:
+        verb = Verb(match.group(1))
+    except ValueError:
+        return None
+    return Action(verb, int(match.group(2)), match.group(3))

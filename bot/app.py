@@ -1,0 +1,77 @@
+"""The composition root: the one place that wires settings, storage, the desk and Telegram.
+
+It is the only module in bot/ that imports storage/ and handlers/ (the layer test allows exactly
+this one); everything else receives what it needs from here. Logging is configured by the CLI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.context import Context, utc_now
+from bot.desk import Desk
+from bot.language import build_language
+from bot.ports import Store
+from bot.settings import Settings
+from handlers.telegram.runtime import TelegramRuntime
+from storage.engine import open_store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunningBot:
+    """A started bot: its desk, store and Telegram runtime (for the shell and the tests)."""
+
+    desk: Desk
+    store: Store
+    telegram: TelegramRuntime
+
+
+@asynccontextmanager
+async def running_bot(
+    settings: Settings,
+    token: str,
+    clock: Callable[[], datetime] = utc_now,
+    *,
+    rate_limited: bool = True,
+) -> AsyncIterator[RunningBot]:
+    """Open the database, build the desk and run the Telegram side until the block exits.
+
+    ``rate_limited=False`` only for a local Bot API stand-in, which has no flood limits.
+    """
+    org = settings.require_org()
+    language = build_language(settings.classifier)
+    async with open_store(settings.database_url, clock=clock) as store:
+        async with store.transaction() as tx:
+            await tx.sync_places([place for grid in org.grids() for place in grid.places])
+        context = Context(store, org, language, settings.deadlines, settings.timezone, clock)
+        desk = Desk(context)
+        async with TelegramRuntime(
+            token, settings.telegram, desk, store, clock, rate_limited=rate_limited
+        ) as telegram:
+            yield RunningBot(desk, store, telegram)
+
+
+async def serve(settings: Settings, token: str) -> None:
+    """``griddesk run``: long-poll Telegram until SIGINT or SIGTERM, then stop cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with running_bot(settings, token) as bot:
+        log.info("griddesk is running; press Ctrl+C to stop")
+        stopping = asyncio.create_task(stop.wait())
+        crashed = asyncio.create_task(bot.telegram.wait_closed())
+        done, _ = await asyncio.wait({stopping, crashed}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (stopping, crashed):
+            task.cancel()
+        if crashed in done:
+            crashed.result()
+    log.info("griddesk stopped")

@@ -1,0 +1,135 @@
+"""Turning tasks into messages: the task card in a unit's group, and what residents are told.
+
+Channel-neutral: the result is an :class:`~bot.domain.Outgoing` with text and buttons that the
+outbox sends through whatever channel; Telegram specifics stay in handlers/. Group-facing text
+is always masked (:func:`nlp.privacy.mask_pii`); only the claimer's private message is not.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot import texts
+from bot.actions import Action, Verb
+from bot.domain import Button, Outgoing, Rating, Resident, Task, TaskStatus
+from bot.org import Org, Person
+from nlp.privacy import mask_pii
+
+
+class Presenter:
+    """Builds cards and notices for one organisation and time zone."""
+
+    def __init__(self, org: Org, timezone: ZoneInfo) -> None:
+        self.org = org
+        self.timezone = timezone
+
+    def when(self, moment: datetime) -> str:
+        return texts.when(moment.astimezone(self.timezone))
+
+    def place(self, task: Task) -> str:
+        """Where, down to building and unit (never the room): what the worker walks to."""
+        parts = [task.place or texts.UNKNOWN_PLACE]
+        if task.building:
+            parts.append(f"{task.building}号楼" + (f"{task.unit}单元" if task.unit else ""))
+        elif task.unit:
+            parts.append(f"{task.unit}单元")
+        return " ".join(parts)
+
+    def card(
+        self,
+        task: Task,
+        status_line: str,
+        buttons: tuple[tuple[Button, ...], ...] = (),
+        *,
+        chat_id: int | None = None,
+        new: bool = False,
+    ) -> Outgoing:
+        """The card of ``task`` in ``chat_id`` (default: its holder's group), new or edited."""
+        chat = chat_id if chat_id is not None else self.org.unit(task.holder).chat_id
+        text = texts.card(
+            number=task.number,
+            category=task.category,
+            urgent=task.urgent,
+            place=mask_pii(self.place(task)),
+            text=mask_pii(task.text),
+            matched=task.matched,
+            claim_by=self.when(task.claim_due_at),
+            resolve_by=self.when(task.resolve_due_at),
+            status_line=status_line,
+            result=mask_pii(task.result) if task.result else None,
+        )
+        if new:
+            return Outgoing(chat, text, buttons, photo=task.photo, card_of=task.id)
+        return Outgoing(chat, text, buttons, edit_card_of=task.id)
+
+    def live_card(self, task: Task, *, new: bool = False) -> Outgoing:
+        """The card as the task stands, with the buttons its status allows."""
+        if task.status is TaskStatus.OPEN:
+            status = (
+                texts.STATUS_OPEN
+                if task.level == 0
+                else texts.STATUS_OPEN_ESCALATED.format(
+                    unit=self.org.unit(task.holder).name, level=task.level
+                )
+            )
+            return self.card(task, status, (_row(task, (texts.CLAIM, Verb.CLAIM)),), new=new)
+        if task.status is TaskStatus.CLAIMED and task.claimer_id and task.claimed_at:
+            status = texts.STATUS_CLAIMED.format(
+                worker=self.org.name(task.claimer_id), at=self.when(task.claimed_at)
+            )
+            buttons = (
+                _row(task, (texts.RESOLVE, Verb.RESOLVE), (texts.TRANSFER, Verb.TRANSFER)),
+                _row(task, (texts.ESCALATE, Verb.ESCALATE), (texts.GIVE_BACK, Verb.GIVE_BACK)),
+            )
+            return self.card(task, status, buttons, new=new)
+        if task.status is TaskStatus.RESOLVED:
+            worker = self.org.name(task.claimer_id) if task.claimer_id else ""
+            return self.card(task, texts.STATUS_RESOLVED.format(worker=worker), new=new)
+        if task.status is TaskStatus.CLOSED:
+            status = (
+                texts.STATUS_CLOSED.format(rating=texts.RATING_ZH[task.rating])
+                if task.rating
+                else texts.STATUS_CLOSED_UNRATED
+            )
+            return self.card(task, status, new=new)
+        return self.card(task, texts.STATUS_CANCELLED, new=new)
+
+    def transfer_picker(self, task: Task, members: list[Person]) -> Outgoing:
+        """The card with one button per member the claimer can hand the task to."""
+        rows = tuple(
+            (Button(person.name, Action(Verb.TRANSFER_TO, task.id, str(person.user_id)).encode()),)
+            for person in members
+        )
+        cancel = _row(task, (texts.CANCEL_TRANSFER, Verb.TRANSFER_CANCEL))
+        return self.card(task, texts.TRANSFER_PICK, (*rows, cancel))
+
+    def claimer_contact(self, task: Task, resident: Resident | None, claimer_chat: int) -> Outgoing:
+        """The unmasked details, privately, for the worker who claimed the task."""
+        name = resident.name if resident else ""
+        username = f"（@{resident.username}）" if resident and resident.username else ""
+        link = f"tg://user?id={resident.user_id}" if resident else ""
+        text = texts.CLAIMER_CONTACT.format(
+            number=task.number,
+            category=task.category.zh,
+            name=name,
+            username=username,
+            link=link,
+            place=self.place(task),
+            text=task.text,
+        )
+        return Outgoing(claimer_chat, text)
+
+    def rating_request(self, task: Task, resident_chat: int) -> Outgoing:
+        buttons = (
+            tuple(
+                Button(texts.RATING_ZH[rating], Action(Verb.RATE, task.id, rating.value).encode())
+                for rating in Rating
+            ),
+        )
+        text = texts.NOTICE_RESOLVED.format(number=task.number, result=task.result or "")
+        return Outgoing(resident_chat, text, buttons, photo=task.result_photo)
+
+
+def _row(task: Task, *buttons: tuple[str, Verb]) -> tuple[Button, ...]:
+    return tuple(Button(label, Action(verb, task.id).encode()) for label, verb in buttons)

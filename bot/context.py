@@ -1,0 +1,67 @@
+"""What every part of the desk shares: the store, the org, the language core, deadlines, clock.
+
+Built once by the composition root. The clock is a function so tests drive time with a fake
+one; every transaction a desk method opens also marks the update that caused it as processed,
+so a restart never applies the same update twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from bot.cards import Presenter
+from bot.language import Language
+from bot.org import Org
+from bot.ports import Store, Transaction
+from bot.settings import DeadlineSettings
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who pressed or wrote, and in which chat."""
+
+    user_id: int
+    chat_id: int
+    name: str
+    username: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The immediate answer to a button press (a toast, or an alert the user must dismiss)."""
+
+    text: str
+    alert: bool = False
+
+
+async def mark_processed(tx: Transaction, update_id: int | None) -> None:
+    """Mark the update that caused this transaction's changes, inside the same transaction."""
+    if update_id is not None:
+        await tx.mark_update_processed(update_id)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Context:
+    """The desk's collaborators."""
+
+    store: Store
+    org: Org
+    language: Language
+    deadlines: DeadlineSettings
+    timezone: ZoneInfo
+    clock: Callable[[], datetime] = utc_now
+
+    @property
+    def presenter(self) -> Presenter:
+        return Presenter(self.org, self.timezone)
+
+    def today(self, now: datetime) -> str:
+        """The local calendar day of ``now`` as ``YYYYMMDD`` (task numbers count per day)."""
+        return now.astimezone(self.timezone).strftime("%Y%m%d")

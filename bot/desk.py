@@ -1,0 +1,68 @@
+"""The desk: the one entry point channel adapters call (DESIGN.md §2, §3).
+
+Handlers extract who did what and call one method here with domain values; the desk does the
+rest in a transaction and writes what must be said to the outbox. Button presses arrive as
+their raw callback data and are parsed and routed here, so a handler never interprets them.
+"""
+
+from __future__ import annotations
+
+from bot import texts
+from bot.actions import Verb, parse_action
+from bot.context import Actor, Answer, Context
+from bot.intake import Intake
+from bot.tracking import Tracking
+from bot.work import Work
+
+
+class Desk:
+    """Intake, work and tracking behind one face."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.intake = Intake(context)
+        self.work = Work(context)
+        self.tracking = Tracking(context, self.work)
+
+    async def private_message(
+        self, actor: Actor, text: str, photo: str | None, update_id: int | None
+    ) -> None:
+        """Free text in a private chat: a worker's awaited result note, else a request."""
+        if await self.work.note(actor, text, photo, update_id):
+            return
+        await self.intake.message(actor, text, photo, update_id)
+
+    async def press(  # noqa: PLR0911 - a dispatcher reads best with one return per verb
+        self, actor: Actor, data: str | None, update_id: int | None
+    ) -> Answer:
+        """A button press; forged, stale or foreign data changes nothing and says so."""
+        action = parse_action(data)
+        if action is None:
+            return Answer(texts.ANSWER_EXPIRED)
+        task_id, arg = action.task_id, action.arg
+        match action.verb:
+            case Verb.CLAIM:
+                return await self.work.claim(actor, task_id, update_id)
+            case Verb.RESOLVE:
+                return await self.work.ask_result(actor, task_id, update_id)
+            case Verb.TRANSFER:
+                return await self.work.offer_transfer(actor, task_id, update_id)
+            case Verb.TRANSFER_TO:
+                return await self.work.transfer(actor, task_id, arg, update_id)
+            case Verb.TRANSFER_CANCEL:
+                return await self.work.cancel_transfer(actor, task_id, update_id)
+            case Verb.ESCALATE:
+                return await self.work.escalate(actor, task_id, update_id)
+            case Verb.GIVE_BACK:
+                return await self.work.give_back(actor, task_id, update_id)
+            case Verb.RATE:
+                return await self.tracking.rate(actor, task_id, arg, update_id)
+            case Verb.PICK_COMMUNITY:
+                await self.intake.pick_community(actor, arg)
+                return Answer("")
+            case Verb.PICK_PLACE:
+                ok = await self.intake.pick_place(actor, arg)
+                return Answer("" if ok else texts.ANSWER_EXPIRED)
+            case Verb.PICK_CATEGORY:
+                ok = await self.intake.pick_category(actor, arg)
+                return Answer("" if ok else texts.ANSWER_EXPIRED)

@@ -1,0 +1,204 @@
+"""The domain values of a task's life (DESIGN.md §3): frozen, channel-free, storage-free.
+
+Everything that crosses a layer is one of these: the desk reads and writes them through
+:mod:`bot.ports`, storage maps them to tables, handlers render them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from nlp.taxonomy import Category
+
+
+class TaskStatus(StrEnum):
+    """Where a task is in its life."""
+
+    OPEN = "open"  # routed, waiting for a claim
+    CLAIMED = "claimed"
+    RESOLVED = "resolved"  # the worker says it is done; waiting for the resident's rating
+    CLOSED = "closed"  # rated, or the follow-up window ended
+    CANCELLED = "cancelled"  # the resident withdrew it
+    MERGED = "merged"  # a duplicate of another task
+
+
+ACTIVE = frozenset({TaskStatus.OPEN, TaskStatus.CLAIMED})
+"""Statuses in which the task is still somebody's job."""
+
+
+class UnitKind(StrEnum):
+    """The kinds of org units a task can be held by; the escalation chain runs through them."""
+
+    GRID = "grid"
+    COMMUNITY = "community"
+    DEPARTMENT = "department"
+    STREET = "street"
+
+
+@dataclass(frozen=True, order=True)
+class UnitRef:
+    """An org unit by kind and id, as stored on a task (``grid:xingan-1``)."""
+
+    kind: UnitKind
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}:{self.id}"
+
+    @classmethod
+    def parse(cls, text: str) -> UnitRef:
+        kind, _, unit_id = text.partition(":")
+        return cls(UnitKind(kind), unit_id)
+
+
+class EventKind(StrEnum):
+    """What happened to a task: the audit trail every figure is computed from."""
+
+    CREATED = "created"
+    CLAIMED = "claimed"
+    RETURNED = "returned"  # 退回: the claimer gave it back unclaimed
+    TRANSFERRED = "transferred"  # 转交 to another member
+    ESCALATED = "escalated"  # 上报 one level up
+    RESOLVED = "resolved"  # 办结
+    RATED = "rated"
+    REOPENED = "reopened"  # 不满意: back to open, one level higher
+    CANCELLED = "cancelled"
+    CLOSED = "closed"
+
+
+class Rating(StrEnum):
+    """The resident's verdict on a resolved task."""
+
+    SATISFIED = "satisfied"
+    BASICALLY = "basically"
+    UNSATISFIED = "unsatisfied"
+
+
+@dataclass(frozen=True)
+class Resident:
+    """A resident who writes to the bot in a private chat."""
+
+    user_id: int
+    chat_id: int
+    name: str
+    username: str | None = None
+    grid_id: str | None = None
+    """The bound home grid (``/start``), used when a message names no place."""
+    place: str | None = None
+    """The bound 小区, as configured."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """A resident's request as it stands now (the events say how it got here)."""
+
+    id: int
+    number: str
+    """Public number, ``20261122-0017``: day of creation (local time) and a daily counter."""
+    resident_id: int
+    text: str
+    photo: str | None
+    category: Category
+    urgent: bool
+    confidence: float
+    matched: tuple[str, ...]
+    grid_id: str | None
+    """The grid the problem is in; None when the place is unknown (community desk)."""
+    place: str | None
+    building: str | None
+    unit: str | None
+    holder: UnitRef
+    """Whose job it is now: the grid, or a level above after 上报."""
+    level: int
+    """How many times it went up (上报 or reopened)."""
+    status: TaskStatus
+    claimer_id: int | None
+    claimed_at: datetime | None
+    created_at: datetime
+    claim_due_at: datetime
+    resolve_due_at: datetime
+    result: str | None = None
+    result_photo: str | None = None
+    rating: Rating | None = None
+    reopen_count: int = 0
+
+
+@dataclass(frozen=True)
+class NewTask:
+    """What intake decided about a message, before the task has an id and a number."""
+
+    resident_id: int
+    text: str
+    photo: str | None
+    category: Category
+    urgent: bool
+    confidence: float
+    matched: tuple[str, ...]
+    grid_id: str | None
+    place: str | None
+    building: str | None
+    unit: str | None
+    holder: UnitRef
+    created_at: datetime
+    claim_due_at: datetime
+    resolve_due_at: datetime
+
+
+@dataclass(frozen=True)
+class TaskEvent:
+    """One append-only line of the audit trail."""
+
+    task_id: int
+    kind: EventKind
+    actor_id: int | None
+    """Telegram user id of who did it; None for the system."""
+    at: datetime
+    note: str = ""
+    holder: UnitRef | None = None
+    """The holder after the event, where it changed."""
+
+
+class DraftReason(StrEnum):
+    """Why a resident's message is waiting instead of being a task already."""
+
+    NEED_PLACE = "need_place"
+    NEED_CATEGORY = "need_category"
+    NEED_TEXT = "need_text"  # a photo without a description
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A resident's message kept while the bot asks one question, so nothing is lost."""
+
+    resident_id: int
+    text: str
+    photo: str | None
+    reason: DraftReason
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: what it says and the action it carries (≤ 64 bytes on Telegram)."""
+
+    text: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to send (or a card to edit), as written to the outbox.
+
+    ``card_of`` marks the message as the task's card in that chat: its platform message id is
+    remembered so later changes edit it in place. ``edit_card_of`` edits that card instead of
+    sending a new message.
+    """
+
+    chat_id: int
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    photo: str | None = None
+    card_of: int | None = None
+    edit_card_of: int | None = None

@@ -1,0 +1,44 @@
+"""The errors griddesk raises on purpose, and what each one means for the caller.
+
+::
+
+    DeliveryError              a message could not be delivered this time
+    ├── RetryLater             the channel asked us to wait (Telegram 429 retry_after)
+    ├── TransientDeliveryError network trouble or a server error: try again with backoff
+    └── Undeliverable          it will never go through as it is (blocked, chat gone, bad request)
+        └── ChatMoved          the group became a supergroup with a new chat id
+
+Configuration and rules errors live with what they validate: :class:`bot.tomlcheck.SettingsError`
+and :class:`nlp.rules.RulesError`. Anything else is a bug: it reaches the one error handler,
+is logged, and the user sees a kind message, never a traceback.
+"""
+
+from __future__ import annotations
+
+
+class DeliveryError(Exception):
+    """A message could not be delivered this time."""
+
+
+class RetryLater(DeliveryError):
+    """The channel asked us to slow down; try again after ``seconds``."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds} s")
+        self.seconds = seconds
+
+
+class TransientDeliveryError(DeliveryError):
+    """Network trouble or a server error; worth trying again with backoff."""
+
+
+class Undeliverable(DeliveryError):
+    """The message will never go through as it is; give up and tell operators."""
+
+
+class ChatMoved(Undeliverable):
+    """The group was upgraded to a supergroup and has a new chat id."""
+
+    def __init__(self, new_chat_id: int) -> None:
+        super().__init__(f"chat moved to {new_chat_id}")
+        self.new_chat_id = new_chat_id

@@ -1,0 +1,157 @@
+"""The ports the desk needs from storage, as Protocols (storage/ implements them).
+
+One :class:`Transaction` is one database transaction: every change a user action causes — the
+task row, its audit event, the outbox messages that tell people about it, the inbox row marked
+processed — is committed together or not at all (DESIGN.md §7). The desk never sees SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.domain import (
+    Draft,
+    NewTask,
+    Outgoing,
+    Rating,
+    Resident,
+    Task,
+    TaskEvent,
+    TaskStatus,
+    UnitRef,
+)
+from nlp.places import Place
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A message waiting in the outbox."""
+
+    id: int
+    message: Outgoing
+    attempts: int
+    next_attempt_at: datetime
+
+
+@dataclass(frozen=True)
+class TaskChange:
+    """Fields to set on a task; None leaves a field as it is.
+
+    ``clear_claimer`` empties the claim; ``clear_result`` empties the result and the rating
+    (a reopened task starts again without the old outcome).
+    """
+
+    status: TaskStatus | None = None
+    holder: UnitRef | None = None
+    level: int | None = None
+    claimer_id: int | None = None
+    claimed_at: datetime | None = None
+    clear_claimer: bool = False
+    clear_result: bool = False
+    result: str | None = None
+    result_photo: str | None = None
+    rating: Rating | None = None
+    reopen_count: int | None = None
+
+
+class Transaction(Protocol):
+    """What one unit of work can read and write."""
+
+    # places, copied from the configuration at start-up
+    async def sync_places(self, places: Sequence[Place]) -> None:
+        """Make the places table equal to ``places`` (the configuration is the truth)."""
+        ...
+
+    # residents and their pending messages
+    async def resident(self, user_id: int) -> Resident | None: ...
+    async def save_resident(self, resident: Resident) -> None: ...
+    async def draft(self, resident_id: int) -> Draft | None: ...
+    async def save_draft(self, draft: Draft) -> None: ...
+    async def delete_draft(self, resident_id: int) -> None: ...
+
+    # workers waiting to write a result note (办结)
+    async def awaited_note(self, worker_id: int) -> int | None: ...
+    async def await_note(self, worker_id: int, task_id: int) -> None: ...
+    async def clear_awaited_note(self, worker_id: int) -> None: ...
+
+    # tasks and their audit trail
+    async def add_task(self, new: NewTask, day: str) -> Task:
+        """Insert the task with the next number of ``day`` (``YYYYMMDD``, local)."""
+        ...
+
+    async def task(self, task_id: int) -> Task | None: ...
+    async def task_by_number(self, number: str) -> Task | None: ...
+    async def change_task(
+        self,
+        task_id: int,
+        change: TaskChange,
+        *,
+        only_if: frozenset[TaskStatus] | None = None,
+        only_if_claimer: int | None = None,
+    ) -> Task | None:
+        """Apply ``change`` atomically when the task is in one of ``only_if`` (and claimed by
+        ``only_if_claimer`` when given); return the changed task, or None when the condition
+        did not hold. This conditional update decides the one winner of two racing claims."""
+        ...
+
+    async def add_event(self, event: TaskEvent) -> None: ...
+    async def events(self, task_id: int) -> Sequence[TaskEvent]: ...
+    async def tasks_of_resident(self, resident_id: int, limit: int) -> Sequence[Task]: ...
+    async def tasks_held_by(
+        self, holder: UnitRef, statuses: frozenset[TaskStatus], limit: int
+    ) -> Sequence[Task]: ...
+    async def tasks_claimed_by(self, worker_id: int, limit: int) -> Sequence[Task]: ...
+
+    # the outbox: messages out (DESIGN.md §7)
+    async def enqueue(self, message: Outgoing) -> None: ...
+    async def pending_outbox(self, limit: int) -> Sequence[OutboxItem]:
+        """Unsent messages in the order they were written (oldest first)."""
+        ...
+
+    async def outbox_sent(self, item_id: int, message_id: int | None) -> None:
+        """Mark sent; for a card (``card_of``), remember ``message_id`` for later edits."""
+        ...
+
+    async def outbox_retry(self, item_id: int, error: str, at: datetime) -> None:
+        """Count a failed attempt and try again at ``at``."""
+        ...
+
+    async def outbox_failed(self, item_id: int, error: str) -> None:
+        """Give up on the message (it stays in the table, visible to operators)."""
+        ...
+
+    async def card_message_id(self, task_id: int, chat_id: int) -> int | None: ...
+    async def remember_card(self, task_id: int, chat_id: int, message_id: int) -> None:
+        """Record (or replace) which platform message is the task's card in that chat."""
+        ...
+
+    # the inbox: updates in, stored before Telegram is told they arrived
+    async def store_updates(self, updates: Sequence[tuple[int, str]]) -> None:
+        """Insert (update_id, raw JSON) pairs; an update id already stored is ignored."""
+        ...
+
+    async def unprocessed_updates(self, limit: int) -> Sequence[tuple[int, str]]: ...
+    async def last_update_id(self) -> int | None: ...
+    async def mark_update_processed(self, update_id: int) -> None: ...
+
+
+class Store(Protocol):
+    """Opens transactions."""
+
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
+
+
+class Sender(Protocol):
+    """Delivers outbox messages on a channel (Telegram in handlers/).
+
+    Raises the :mod:`bot.errors` delivery errors; never a channel's own exception types.
+    """
+
+    async def send(self, message: Outgoing, edit_message_id: int | None) -> int:
+        """Send ``message`` (or edit message ``edit_message_id`` in its chat); return the
+        platform message id. An edit that changes nothing counts as delivered."""
+        ...

@@ -1,0 +1,203 @@
+"""Every word griddesk says to a person, in one place so it can be reviewed and translated.
+
+Written the way a good 网格员 speaks: kind, plain, short, never blaming. Logs and code are
+English; nothing user-facing lives anywhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.domain import Rating, TaskStatus
+from nlp.taxonomy import Category
+
+# --- resident, private chat -------------------------------------------------------------------
+
+WELCOME = (
+    "您好，我是网格通，社区网格员的小帮手。\n"
+    "家门口有什么问题（停水、停电、暖气不热、噪音、垃圾……），直接发文字或照片给我，"
+    "我会马上转给负责您这片的网格员，并随时告诉您办理进度。\n\n"
+    "先告诉我您住在哪个社区吧："
+)
+WELCOME_BOUND = (
+    "您好！您登记的地址是：{place}。\n有问题直接发给我就行；要改地址，请在下面重新选择社区："
+)
+PICK_GRID = "请选择您住的小区："
+BOUND = "好的，已登记您的地址：{place}。以后有问题直接发消息给我就行。"
+ASK_PLACE = (
+    "收到。为了转给负责的网格员，请告诉我这件事在哪个小区——可以直接打小区名字，也可以在下面选择："
+)
+PLACE_NOT_FOUND = "没有找到“{text}”这个小区。请在下面选择，或者换个说法再发一次："
+ASK_CATEGORY = "收到。请帮我选一下这属于哪类问题，我好转给对的人："
+ASK_TEXT = "照片收到了。请再用一两句话说说是什么问题、在哪里，我好转给网格员。"
+EMPTY_MESSAGE = "没有看到内容。有问题请直接用文字描述，也可以发照片并配上说明。"
+NOT_A_REQUEST = "您好！有需要反映的问题，直接发文字或照片给我就行。发送 /help 查看使用说明。"
+
+HELP = (
+    "网格通使用说明：\n"
+    "• 直接发文字（或照片加说明）反映问题，我会转给负责的网格员；\n"
+    "• /my 查看我反映过的问题和进度；\n"
+    "• /cancel 工单号 撤回还没办完的问题，例如 /cancel 20261122-0017；\n"
+    "• /start 重新选择住址。\n"
+    "遇到火情、燃气泄漏、有人受伤等危险情况，请先拨打 119 / 110 / 120。"
+)
+
+URGENT_ADVICE = "⚠️ 如有人身危险，请立即拨打 119（火警）/ 110（报警）/ 120（急救），并远离危险区域。"
+
+
+def received(number: str, category: Category, unit_name: str, claim_by: str, urgent: bool) -> str:
+    """The acknowledgement a resident gets the moment their message becomes a task."""
+    lines = [
+        "已收到您反映的问题，已转给网格员处理。",
+        f"工单号：{number}",
+        f"类别：{category.zh}",
+        f"负责：{unit_name}",
+        f"预计 {claim_by} 前有人响应，办理进度我会随时告诉您。",
+    ]
+    if urgent:
+        lines.insert(0, "🔴 已按紧急情况处理。")
+        lines.append(URGENT_ADVICE)
+    return "\n".join(lines)
+
+
+STATUS_ZH = {
+    TaskStatus.OPEN: "待认领",
+    TaskStatus.CLAIMED: "办理中",
+    TaskStatus.RESOLVED: "已办结，待您评价",
+    TaskStatus.CLOSED: "已完成",
+    TaskStatus.CANCELLED: "已撤回",
+    TaskStatus.MERGED: "已合并",
+}
+
+NO_TASKS = "您还没有反映过问题。有需要直接发消息给我就行。"
+MY_TASKS_HEADER = "您反映过的问题（最近 {count} 件）："
+
+
+def my_task_line(number: str, status: TaskStatus, category: Category, text: str) -> str:
+    return f"• {number}｜{category.zh}｜{STATUS_ZH[status]}\n  {shorten(text, 30)}"
+
+
+CANCEL_USAGE = (
+    "请在 /cancel 后面写上工单号，例如：/cancel 20261122-0017（发送 /my 可以查看工单号）。"
+)
+CANCEL_NOT_FOUND = "没有找到您的工单 {number}。发送 /my 可以查看您的工单号。"
+CANCEL_NOT_ACTIVE = "工单 {number} 已经{status}，不能再撤回了。"
+CANCELLED = "工单 {number} 已撤回。如果问题还在，随时再发消息给我。"
+
+NOTICE_CLAIMED = "您反映的问题（{number}）已由{worker}接单，正在处理。"
+NOTICE_TRANSFERRED = "您反映的问题（{number}）已转交给{worker}继续处理。"
+NOTICE_ESCALATED = "您反映的问题（{number}）已上报给{unit}，由他们协调处理。"
+NOTICE_RETURNED = "您反映的问题（{number}）正在重新安排人员处理，请稍候。"
+NOTICE_RESOLVED = "您反映的问题（{number}）已办结。\n办理结果：{result}\n\n请您对这次办理做个评价："
+NOTICE_CANCELLED_TO_WORKER = "居民已撤回工单 {number}，不用再处理了。"
+THANKS_FOR_RATING = "谢谢您的评价！有问题随时找我们。"
+REOPENED_TO_RESIDENT = "很抱歉没能让您满意。工单 {number} 已重新打开，并上报给{unit}继续处理。"
+ALREADY_RATED = "这件事已经评价过了，谢谢您！"
+
+RATING_ZH = {Rating.SATISFIED: "满意", Rating.BASICALLY: "基本满意", Rating.UNSATISFIED: "不满意"}
+
+# --- grid group: the task card ----------------------------------------------------------------
+
+CLAIM = "认领"
+RESOLVE = "办结"
+TRANSFER = "转交"
+ESCALATE = "上报"
+GIVE_BACK = "退回"
+CANCEL_TRANSFER = "取消"
+
+
+def card(
+    *,
+    number: str,
+    category: Category,
+    urgent: bool,
+    place: str,
+    text: str,
+    matched: Sequence[str],
+    claim_by: str,
+    resolve_by: str,
+    status_line: str,
+    result: str | None = None,
+) -> str:
+    """The task card a unit's group sees; ``place`` and ``text`` are already masked."""
+    lines = [
+        f"{'🔴【紧急】' if urgent else '📋'}工单 {number}｜{category.zh}",
+        f"地点：{place}",
+        f"内容：{text}",
+    ]
+    if matched:
+        lines.append(f"识别依据：{'、'.join(matched)}")
+    lines += [f"时限：{claim_by} 前认领，{resolve_by} 前办结", f"状态：{status_line}"]
+    if result:
+        lines.append(f"办理结果：{result}")
+    return "\n".join(lines)
+
+
+STATUS_OPEN = "待认领"
+STATUS_OPEN_ESCALATED = "待认领（由{unit}上报，第 {level} 级）"
+STATUS_CLAIMED = "{worker} 于 {at} 认领，办理中"
+STATUS_RESOLVED = "{worker} 已办结，等待居民评价"
+STATUS_CLOSED = "已完成（居民评价：{rating}）"
+STATUS_CLOSED_UNRATED = "已完成"
+STATUS_ESCALATED_AWAY = "已上报至{unit}"
+STATUS_CANCELLED = "居民已撤回"
+STATUS_REOPENED_AWAY = "居民不满意，已重新打开并上报至{unit}"
+UNKNOWN_PLACE = "地点未知（居民未说明）"
+URGENT_ALERT = "🔴 紧急工单 {number}（{category}）已派给{unit}：{text}"
+REOPENED_ALERT = "工单 {number} 的居民对办理结果不满意，已重新打开并上报至{unit}。"
+
+CLAIMER_CONTACT = (
+    "您认领了工单 {number}（{category}）。\n"
+    "居民：{name}{username}\n"
+    "联系：{link}\n"
+    "地点：{place}\n"
+    "原文：{text}\n"
+    "办完后请在群里的工单上点“办结”。"
+)
+ASK_RESULT = "请回复工单 {number} 的办理结果（可以附一张照片，照片请配文字说明）："
+RESULT_SAVED = "已办结工单 {number}，结果已告诉居民。辛苦了！"
+TRANSFER_PICK = "转交给谁？"
+NO_ONE_TO_TRANSFER = "这个单位没有其他成员可以转交。"
+
+# --- answers to button presses (short alerts) -------------------------------------------------
+
+ANSWER_CLAIMED = "认领成功，居民的联系方式已私信发给您。"
+ANSWER_NOT_MEMBER = "您不是{unit}的成员，不能处理这个工单。"
+ANSWER_TAKEN_BY = "已被{worker}认领了。"
+ANSWER_NOT_OPEN = "这个工单现在{status}，不能认领。"
+ANSWER_NOT_CLAIMER = "只有认领人{worker}可以这样操作。"
+ANSWER_NOT_CLAIMED = "这个工单还没有人认领。"
+ANSWER_MOVED = "这个工单已转到{unit}处理。"
+ANSWER_ASK_RESULT = "请在与机器人的私聊里回复办理结果。"
+ANSWER_ESCALATED = "已上报至{unit}。"
+ANSWER_TOP_LEVEL = "已经是最高一级，无法再上报。"
+ANSWER_RETURNED = "已退回，工单重新等待认领。"
+ANSWER_TRANSFERRED = "已转交给{worker}。"
+ANSWER_EXPIRED = "这个按钮已失效。"
+ANSWER_OK = "好的。"
+ANSWER_NOT_YOURS = "这不是您的工单。"
+
+# --- group commands ---------------------------------------------------------------------------
+
+NO_OPEN_TASKS = "目前没有待办工单。👍"
+OPEN_TASKS_HEADER = "{unit}待办工单（{count} 件）："
+MINE_HEADER = "{worker}正在办理的工单（{count} 件）："
+NO_MINE = "您目前没有正在办理的工单。"
+NOT_A_KNOWN_GROUP = "这个群还没有登记为网格群，请联系管理员。"
+NOT_STAFF = "这个命令只有网格员和社区工作人员可以用。"
+
+
+def task_line(number: str, category: Category, status: TaskStatus, text: str, due: str) -> str:
+    return f"• {number}｜{category.zh}｜{STATUS_ZH[status]}｜{due} 前\n  {shorten(text, 30)}"
+
+
+def shorten(text: str, limit: int) -> str:
+    """One line, at most ``limit`` characters, with an ellipsis when cut."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def when(moment: datetime) -> str:
+    """A local time as residents read it: ``11月22日 14:30``."""
+    return f"{moment.month}月{moment.day}日 {moment:%H:%M}"

@@ -1,0 +1,310 @@
+"""The workers' side of the desk: claim, resolve, transfer, escalate (吹哨) and give back.
+
+Every action is checked against the task's current state and the actor's membership inside the
+same transaction as its effects; the state change itself is one conditional update, so of two
+workers pressing 认领 at once exactly one wins and the other is told who did. A refused press
+changes nothing and answers why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot import texts
+from bot.context import Actor, Answer, Context, mark_processed
+from bot.domain import ACTIVE, EventKind, Outgoing, Task, TaskEvent, TaskStatus
+from bot.ports import TaskChange, Transaction
+
+_LIST_LIMIT = 20
+
+
+class Work:
+    """Grid workers, community staff and department liaisons acting on task cards."""
+
+    def __init__(self, context: Context) -> None:
+        self.ctx = context
+
+    async def claim(self, actor: Actor, task_id: int, update_id: int | None) -> Answer:
+        async with self.ctx.store.transaction() as tx:
+            task = await tx.task(task_id)
+            refusal = self._refuse_non_member(actor, task)
+            if refusal or task is None:
+                return refusal or Answer(texts.ANSWER_EXPIRED)
+            now = self.ctx.clock()
+            claimed = await tx.change_task(
+                task_id,
+                TaskChange(status=TaskStatus.CLAIMED, claimer_id=actor.user_id, claimed_at=now),
+                only_if=frozenset({TaskStatus.OPEN}),
+            )
+            if claimed is None:
+                return await self._why_not_open(tx, task_id)
+            await tx.add_event(TaskEvent(task_id, EventKind.CLAIMED, actor.user_id, now))
+            await self._after_claim(tx, claimed, actor.user_id, texts.NOTICE_CLAIMED)
+            await mark_processed(tx, update_id)
+        return Answer(texts.ANSWER_CLAIMED)
+
+    async def ask_result(self, actor: Actor, task_id: int, update_id: int | None) -> Answer:
+        """办结: ask the claimer for the result note in their private chat."""
+        async with self.ctx.store.transaction() as tx:
+            task, refusal = await self._claimed_by(tx, actor, task_id)
+            if refusal or task is None:
+                return refusal or Answer(texts.ANSWER_EXPIRED)
+            await tx.await_note(actor.user_id, task_id)
+            await tx.enqueue(Outgoing(actor.user_id, texts.ASK_RESULT.format(number=task.number)))
+            await mark_processed(tx, update_id)
+        return Answer(texts.ANSWER_ASK_RESULT, alert=True)
+
+    async def note(self, actor: Actor, text: str, photo: str | None, update_id: int | None) -> bool:
+        """The claimer's private reply after 办结; False when no note is awaited from them."""
+        async with self.ctx.store.transaction() as tx:
+            task_id = await tx.awaited_note(actor.user_id)
+            if task_id is None:
+                return False
+            if not text.strip():
+                task = await tx.task(task_id)
+                number = task.number if task else ""
+                await tx.enqueue(Outgoing(actor.chat_id, texts.ASK_RESULT.format(number=number)))
+                await mark_processed(tx, update_id)
+                return True
+            await tx.clear_awaited_note(actor.user_id)
+            now = self.ctx.clock()
+            resolved = await tx.change_task(
+                task_id,
+                TaskChange(status=TaskStatus.RESOLVED, result=text.strip(), result_photo=photo),
+                only_if=frozenset({TaskStatus.CLAIMED}),
+                only_if_claimer=actor.user_id,
+            )
+            if resolved is not None:
+                await tx.add_event(
+                    TaskEvent(task_id, EventKind.RESOLVED, actor.user_id, now, note=text.strip())
+                )
+                await tx.enqueue(self.ctx.presenter.live_card(resolved))
+                resident = await tx.resident(resolved.resident_id)
+                if resident is not None:
+                    await tx.enqueue(self.ctx.presenter.rating_request(resolved, resident.chat_id))
+                await tx.enqueue(
+                    Outgoing(actor.chat_id, texts.RESULT_SAVED.format(number=resolved.number))
+                )
+            await mark_processed(tx, update_id)
+        return True
+
+    async def offer_transfer(self, actor: Actor, task_id: int, update_id: int | None) -> Answer:
+        """转交: show the other members of the unit as buttons on the card."""
+        async with self.ctx.store.transaction() as tx:
+            task, refusal = await self._claimed_by(tx, actor, task_id)
+            if refusal or task is None:
+                return refusal or Answer(texts.ANSWER_EXPIRED)
+            others = [p for p in self.ctx.org.members(task.holder) if p.user_id != actor.user_id]
+            if not others:
+                return Answer(texts.NO_ONE_TO_TRANSFER, alert=True)
+            await tx.enqueue(self.ctx.presenter.transfer_picker(task, others))
+            await mark_processed(tx, update_id)
+        return Answer(texts.TRANSFER_PICK)
+
+    async def transfer(
+        self, actor: Actor, task_id: int, to_user: str, update_id: int | None
+    ) -> Answer:
+        async with self.ctx.store.transaction() as tx:
+            task, refusal = await self._claimed_by(tx, actor, task_id)
+            if refusal or task is None:
+                return refusal or Answer(texts.ANSWER_EXPIRED)
+            target = int(to_user) if to_user.isdigit() else 0
+            if target == actor.user_id or not self.ctx.org.may_act(target, task.holder):
+                return Answer(texts.ANSWER_EXPIRED, alert=True)
+            now = self.ctx.clock()
+            moved = await tx.change_task(
+                task_id,
+                TaskChange(claimer_id=target, claimed_at=now),
+                only_if=frozenset({TaskStatus.CLAIMED}),
+                only_if_claimer=actor.user_id,
+            )
+            if moved is None:
+                return Answer(texts.ANSWER_EXPIRED, alert=True)
+            note = self.ctx.org.name(target)
+            await tx.add_event(
+                TaskEvent(task_id, EventKind.TRANSFERRED, actor.user_id, now, note=note)
+            )
+            await self._after_claim(tx, moved, target, texts.NOTICE_TRANSFERRED)
+            await mark_processed(tx, update_id)
+        return Answer(texts.ANSWER_TRANSFERRED.format(worker=note))
+
+    async def cancel_transfer(self, actor: Actor, task_id: int, update_id: int | None) -> Answer:
+        async with self.ctx.store.transaction() as tx:
+            task, refusal = await self._claimed_by(tx, actor, task_id)
+            if refusal or task is None:
+                return refusal or Answer(texts.ANSWER_EXPIRED)
+            await tx.enqueue(self.ctx.presenter.live_card(task))
+            await mark_processed(tx, update_id)
+        return Answer(texts.ANSWER_OK)
+
+    async def give_back(self, actor: Actor, task_id: int, update_id: int | None) -> Answer:
+        """退回: the claimer gives the task back; it waits for a claim again."""
+        async with self.ctx.store.transaction() as tx:
+            task, refusal = await self._claimed_by(tx, actor, task_id)
+            if refusal or task is None:
+                return refusal or Answer(texts.ANSWER_EXPIRED)
+            back = await tx.change_task(
+                task_id,
+                TaskChange(status=TaskStatus.OPEN, clear_claimer=True),
+                only_if=frozenset({TaskStatus.CLAIMED}),
+                only_if_claimer=actor.user_id,
+            )
+            if back is None:
+                return Answer(texts.ANSWER_EXPIRED, alert=True)
+            now = self.ctx.clock()
+            await tx.add_event(TaskEvent(task_id, EventKind.RETURNED, actor.user_id, now))
+            await tx.enqueue(self.ctx.presenter.live_card(back))
+            await self._tell_resident(tx, back, texts.NOTICE_RETURNED.format(number=back.number))
+            await mark_processed(tx, update_id)
+        return Answer(texts.ANSWER_RETURNED)
+
+    async def escalate(self, actor: Actor, task_id: int, update_id: int | None) -> Answer:
+        """上报 (吹哨): one level up the chain; the new unit sees the card and can claim it."""
+        async with self.ctx.store.transaction() as tx:
+            task = await tx.task(task_id)
+            refusal = self._refuse_non_member(actor, task)
+            if refusal or task is None:
+                return refusal or Answer(texts.ANSWER_EXPIRED)
+            if task.status is TaskStatus.CLAIMED and task.claimer_id != actor.user_id:
+                return Answer(texts.ANSWER_NOT_CLAIMER.format(worker=self._claimer(task)), True)
+            moved = await self.move_up(tx, task, actor.user_id, EventKind.ESCALATED)
+            if moved is None:
+                return Answer(texts.ANSWER_TOP_LEVEL, alert=True)
+            away = texts.STATUS_ESCALATED_AWAY.format(unit=self.ctx.org.unit(moved.holder).name)
+            await tx.enqueue(
+                self.ctx.presenter.card(moved, away, chat_id=self.ctx.org.unit(task.holder).chat_id)
+            )
+            unit = self.ctx.org.unit(moved.holder).name
+            await self._tell_resident(
+                tx, moved, texts.NOTICE_ESCALATED.format(number=moved.number, unit=unit)
+            )
+            await mark_processed(tx, update_id)
+        return Answer(texts.ANSWER_ESCALATED.format(unit=unit))
+
+    async def move_up(
+        self, tx: Transaction, task: Task, actor_id: int | None, kind: EventKind
+    ) -> Task | None:
+        """Hand ``task`` to the next unit up, open and unclaimed, with a new card there.
+
+        Returns None when the task is already at the top. Shared by 上报 and by a resident's
+        不满意 (reopen), which differ only in the event and the words around it.
+        """
+        target = self.ctx.org.escalation_target(task.holder, task.category)
+        if target is None:
+            return None
+        change = TaskChange(
+            status=TaskStatus.OPEN,
+            holder=target,
+            level=task.level + 1,
+            clear_claimer=True,
+            clear_result=kind is EventKind.REOPENED,
+            reopen_count=task.reopen_count + (kind is EventKind.REOPENED),
+        )
+        allowed = ACTIVE | ({TaskStatus.RESOLVED} if kind is EventKind.REOPENED else set())
+        moved = await tx.change_task(task.id, change, only_if=frozenset(allowed))
+        if moved is None:
+            return None
+        now = self.ctx.clock()
+        await tx.add_event(TaskEvent(task.id, kind, actor_id, now, holder=target))
+        await tx.enqueue(self.ctx.presenter.live_card(moved, new=True))
+        return moved
+
+    async def open_tasks(self, actor: Actor, update_id: int | None) -> None:
+        """/tasks in a group: the unit's open and claimed tasks."""
+        async with self.ctx.store.transaction() as tx:
+            unit = self.ctx.org.unit_by_chat(actor.chat_id)
+            if unit is None:
+                text = texts.NOT_A_KNOWN_GROUP
+            else:
+                tasks = await tx.tasks_held_by(unit.ref, ACTIVE, _LIST_LIMIT)
+                text = (
+                    self._list(
+                        texts.OPEN_TASKS_HEADER.format(unit=unit.name, count=len(tasks)), tasks
+                    )
+                    if tasks
+                    else texts.NO_OPEN_TASKS
+                )
+            await tx.enqueue(Outgoing(actor.chat_id, text))
+            await mark_processed(tx, update_id)
+
+    async def my_work(self, actor: Actor, update_id: int | None) -> None:
+        """/mine: the tasks the worker is handling now."""
+        async with self.ctx.store.transaction() as tx:
+            if actor.user_id not in self.ctx.org.people:
+                text = texts.NOT_STAFF
+            else:
+                tasks = [
+                    t
+                    for t in await tx.tasks_claimed_by(actor.user_id, _LIST_LIMIT)
+                    if t.status is TaskStatus.CLAIMED
+                ]
+                name = self.ctx.org.name(actor.user_id)
+                text = (
+                    self._list(texts.MINE_HEADER.format(worker=name, count=len(tasks)), tasks)
+                    if tasks
+                    else texts.NO_MINE
+                )
+            await tx.enqueue(Outgoing(actor.chat_id, text))
+            await mark_processed(tx, update_id)
+
+    def _list(self, header: str, tasks: Sequence[Task]) -> str:
+        lines = [header]
+        for task in tasks:
+            lines.append(
+                texts.task_line(
+                    task.number,
+                    task.category,
+                    task.status,
+                    texts.shorten(self.ctx.presenter.place(task), 20),
+                    self.ctx.presenter.when(task.resolve_due_at),
+                )
+            )
+        return "\n".join(lines)
+
+    async def _after_claim(self, tx: Transaction, task: Task, claimer_id: int, notice: str) -> None:
+        """Card edited in place, resident told, claimer given the unmasked contact."""
+        await tx.enqueue(self.ctx.presenter.live_card(task))
+        worker = self.ctx.org.name(claimer_id)
+        await self._tell_resident(tx, task, notice.format(number=task.number, worker=worker))
+        resident = await tx.resident(task.resident_id)
+        await tx.enqueue(self.ctx.presenter.claimer_contact(task, resident, claimer_id))
+
+    async def _tell_resident(self, tx: Transaction, task: Task, text: str) -> None:
+        resident = await tx.resident(task.resident_id)
+        if resident is not None:
+            await tx.enqueue(Outgoing(resident.chat_id, text))
+
+    async def _claimed_by(
+        self, tx: Transaction, actor: Actor, task_id: int
+    ) -> tuple[Task | None, Answer | None]:
+        """The task if ``actor`` holds its claim, else the answer that says why not."""
+        task = await tx.task(task_id)
+        refusal = self._refuse_non_member(actor, task)
+        if refusal or task is None:
+            return None, refusal or Answer(texts.ANSWER_EXPIRED)
+        if task.status is not TaskStatus.CLAIMED:
+            return None, Answer(texts.ANSWER_NOT_CLAIMED, alert=True)
+        if task.claimer_id != actor.user_id:
+            return None, Answer(texts.ANSWER_NOT_CLAIMER.format(worker=self._claimer(task)), True)
+        return task, None
+
+    def _refuse_non_member(self, actor: Actor, task: Task | None) -> Answer | None:
+        if task is None:
+            return Answer(texts.ANSWER_EXPIRED, alert=True)
+        if self.ctx.org.may_act(actor.user_id, task.holder):
+            return None
+        holder_unit = self.ctx.org.unit(task.holder)
+        pressed_in = self.ctx.org.unit_by_chat(actor.chat_id)
+        if pressed_in is not None and pressed_in.ref != task.holder:
+            return Answer(texts.ANSWER_MOVED.format(unit=holder_unit.name), alert=True)
+        return Answer(texts.ANSWER_NOT_MEMBER.format(unit=holder_unit.name), alert=True)
+
+    async def _why_not_open(self, tx: Transaction, task_id: int) -> Answer:
+        task = await tx.task(task_id)
+        if task is not None and task.status is TaskStatus.CLAIMED:
+            return Answer(texts.ANSWER_TAKEN_BY.format(worker=self._claimer(task)), alert=True)
+        status = texts.STATUS_ZH[task.status] if task else ""
+        return Answer(texts.ANSWER_NOT_OPEN.format(status=status), alert=True)
+
+    def _claimer(self, task: Task) -> str:
+        return self.ctx.org.name(task.claimer_id) if task.claimer_id else ""

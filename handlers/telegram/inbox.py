@@ -1,0 +1,129 @@
+"""The inbox: updates are committed to the database before Telegram is told they arrived.
+
+python-telegram-bot's own Updater confirms a batch of updates (by asking for the next offset)
+before its handlers have run, so a crash there would lose a resident's message. This poller
+stores each batch first, asks for the next offset only after the commit, and then processes the
+stored updates in order through the real :class:`~telegram.ext.Application`. After a restart it
+processes whatever was stored but not yet processed. The desk marks an update processed in the
+same transaction as its effects, so an update is applied once even if it is fetched or
+processed twice.
+
+An update whose handler fails is retried (the rest wait behind it, to keep order); after
+``max_failures`` tries it is logged as poison and skipped, so one bad update cannot stop the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from telegram import Update
+from telegram.error import Conflict, NetworkError, RetryAfter, TimedOut
+from telegram.ext import Application
+
+from bot.ports import Store
+
+log = logging.getLogger(__name__)
+
+_BATCH = 100
+_ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+
+
+class Inbox:
+    """Long-polls ``getUpdates``, stores, then processes."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        store: Store,
+        *,
+        poll_timeout: int,
+        after_update: Callable[[], None],
+        max_failures: int = 3,
+    ) -> None:
+        self.application = application
+        self.store = store
+        self.poll_timeout = poll_timeout
+        self.after_update = after_update
+        self.max_failures = max_failures
+        self.failed: set[int] = set()
+        """Update ids whose handler raised; filled by the application's error handler."""
+        self._failures: dict[int, int] = {}
+        self._last_processed = 0
+        self._processed = asyncio.Condition()
+
+    async def run(self) -> None:
+        """Process what a previous run left, then poll until cancelled."""
+        await self.process_stored()
+        async with self.store.transaction() as tx:
+            last = await tx.last_update_id()
+        offset = None if last is None else last + 1
+        backoff = 1.0
+        while True:
+            try:
+                updates = await self.application.bot.get_updates(
+                    offset=offset, timeout=self.poll_timeout, allowed_updates=_ALLOWED_UPDATES
+                )
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc.retry_after))
+                continue
+            except (TimedOut, NetworkError, Conflict) as exc:
+                log.warning("getUpdates failed (%s); retrying in %.0f s", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            backoff = 1.0
+            if updates:
+                rows = [(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)) for u in updates]
+                async with self.store.transaction() as tx:
+                    await tx.store_updates(rows)
+                offset = max(u.update_id for u in updates) + 1
+            if not await self.process_stored():
+                await asyncio.sleep(1.0)  # a handler failed: give the database a moment
+
+    async def process_stored(self) -> bool:
+        """Process stored updates in order; False when one failed and must be retried."""
+        while True:
+            async with self.store.transaction() as tx:
+                rows = await tx.unprocessed_updates(_BATCH)
+            if not rows:
+                return True
+            for update_id, raw in rows:
+                if not await self._process(update_id, raw):
+                    return False
+
+    async def _process(self, update_id: int, raw: str) -> bool:
+        update = Update.de_json(json.loads(raw), self.application.bot)
+        self.failed.discard(update_id)
+        await self.application.process_update(update)
+        if update_id in self.failed:
+            failures = self._failures.get(update_id, 0) + 1
+            self._failures[update_id] = failures
+            if failures < self.max_failures:
+                return False
+            log.error("update %d failed %d times; skipped", update_id, failures)
+        self._failures.pop(update_id, None)
+        async with self.store.transaction() as tx:
+            await tx.mark_update_processed(update_id)
+        self.after_update()
+        async with self._processed:
+            self._last_processed = max(self._last_processed, update_id)
+            self._processed.notify_all()
+        return True
+
+    async def processed(self, update_id: int) -> None:
+        """Return once the update ``update_id`` (and every one before it) is processed.
+
+        The shell and the tests wait on this instead of sleeping.
+        """
+        async with self._processed:
+            await self._processed.wait_for(lambda: self._last_processed >= update_id)
+
+
+def _seconds(retry_after: Any) -> float:
+    return float(
+        retry_after.total_seconds() if hasattr(retry_after, "total_seconds") else retry_after
+    )

@@ -1,0 +1,106 @@
+"""The running Telegram side: the PTB Application, its handlers, the inbox and the outbox.
+
+:class:`TelegramRuntime` owns them all and opens and closes them in order (``async with``): the
+Application is initialised (``getMe``) and started, the inbox poller and the outbox dispatcher
+run as tasks, and on exit both are cancelled before the Application stops. PTB's Updater is not
+used (see :mod:`handlers.telegram.inbox` for why).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+
+from bot.desk import Desk
+from bot.outbox import OutboxDispatcher
+from bot.ports import Store
+from bot.settings import TelegramSettings
+from handlers.telegram.buttons import button_handlers
+from handlers.telegram.group import group_handlers
+from handlers.telegram.inbox import Inbox
+from handlers.telegram.resident import resident_handlers
+from handlers.telegram.sender import TelegramSender
+
+log = logging.getLogger(__name__)
+
+
+class TelegramRuntime:
+    """Everything that talks to Telegram, for one bot token."""
+
+    def __init__(
+        self,
+        token: str,
+        settings: TelegramSettings,
+        desk: Desk,
+        store: Store,
+        clock: Callable[[], datetime],
+        *,
+        rate_limited: bool = True,
+    ) -> None:
+        builder = (
+            ApplicationBuilder()
+            .token(token)
+            .base_url(settings.base_url or "https://api.telegram.org/bot")
+            .updater(None)
+            .get_updates_read_timeout(settings.poll_timeout + 10)
+        )
+        if rate_limited:  # Telegram's limits; a local stand-in (shell, tests) has none
+            # max_retries=0: the outbox schedules its own retries instead of blocking a chat.
+            # The ignore: PTB's builder changes its generic type here, a variable cannot.
+            builder = builder.rate_limiter(AIORateLimiter(max_retries=0))  # type: ignore[arg-type]
+        self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
+        for handler in (*resident_handlers(desk), *group_handlers(desk), *button_handlers(desk)):
+            self.application.add_handler(handler)
+        self.application.add_error_handler(self._on_error)
+        self.outbox = OutboxDispatcher(store, TelegramSender(self.application.bot), clock)
+        self.inbox = Inbox(
+            self.application,
+            store,
+            poll_timeout=settings.poll_timeout,
+            after_update=self.outbox.wake,
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def __aenter__(self) -> TelegramRuntime:
+        await self.application.initialize()
+        await self.application.start()
+        self._tasks = [
+            asyncio.create_task(self.outbox.run(), name="griddesk-outbox"),
+            asyncio.create_task(self.inbox.run(), name="griddesk-inbox"),
+        ]
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.application.stop()
+        await self.application.shutdown()
+
+    async def wait_closed(self) -> None:
+        """Until the inbox or outbox task ends (only by an unexpected error, which is raised)."""
+        done, _ = await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The one error handler: log, and leave the update unprocessed so it is retried."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("handling update %s failed", update_id, exc_info=context.error)
+        if update_id is not None:
+            self.inbox.failed.add(update_id)

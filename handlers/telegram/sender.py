@@ -1,0 +1,93 @@
+"""The outbox's Telegram sender: an :class:`~bot.domain.Outgoing` becomes a Bot API call.
+
+It translates python-telegram-bot's errors into :mod:`bot.errors`, so the dispatcher decides
+about retries without knowing Telegram: 429 → RetryLater, network/timeouts/5xx → transient,
+blocked or missing chats and other 400s → undeliverable, a migrated group → ChatMoved. Editing a
+card to what it already says ("message is not modified") counts as delivered.
+"""
+
+from __future__ import annotations
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+
+from bot.domain import Outgoing
+from bot.errors import ChatMoved, RetryLater, TransientDeliveryError, Undeliverable
+
+CAPTION_LIMIT = 1024
+TEXT_LIMIT = 4096
+
+
+class TelegramSender:
+    """Sends through one PTB :class:`~telegram.Bot` (with its rate limiter)."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, message: Outgoing, edit_message_id: int | None) -> int:
+        try:
+            return await self._call(message, edit_message_id)
+        except RetryAfter as exc:
+            retry = exc.retry_after
+            seconds = retry if isinstance(retry, int | float) else retry.total_seconds()
+            raise RetryLater(seconds) from exc
+        except ChatMigrated as exc:
+            raise ChatMoved(exc.new_chat_id) from exc
+        except BadRequest as exc:
+            if "message is not modified" in exc.message and edit_message_id is not None:
+                return edit_message_id
+            raise Undeliverable(exc.message) from exc
+        except Forbidden as exc:
+            raise Undeliverable(exc.message) from exc
+        except (TimedOut, NetworkError) as exc:
+            raise TransientDeliveryError(str(exc)) from exc
+        except TelegramError as exc:  # anything else the API says: not worth retrying
+            raise Undeliverable(exc.message) from exc
+
+    async def _call(self, message: Outgoing, edit_message_id: int | None) -> int:
+        markup = _markup(message)
+        if edit_message_id is not None:
+            if message.photo:
+                edited = await self.bot.edit_message_caption(
+                    message.chat_id, edit_message_id, caption=_cut(message.text, CAPTION_LIMIT),
+                    reply_markup=markup,
+                )  # fmt: skip
+            else:
+                edited = await self.bot.edit_message_text(
+                    _cut(message.text, TEXT_LIMIT), message.chat_id, edit_message_id,
+                    reply_markup=markup,
+                )  # fmt: skip
+            return edited.message_id if isinstance(edited, Message) else edit_message_id
+        if message.photo:
+            sent = await self.bot.send_photo(
+                message.chat_id, message.photo, caption=_cut(message.text, CAPTION_LIMIT),
+                reply_markup=markup,
+            )  # fmt: skip
+        else:
+            sent = await self.bot.send_message(
+                message.chat_id, _cut(message.text, TEXT_LIMIT), reply_markup=markup
+            )
+        return sent.message_id
+
+
+def _markup(message: Outgoing) -> InlineKeyboardMarkup | None:
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.text, callback_data=b.action) for b in row]
+            for row in message.buttons
+        ]
+    )
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

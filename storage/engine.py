@@ -1,0 +1,88 @@
+"""Opening the database: one async engine per store, owned by the ``async with`` that opens it.
+
+SQLite (``sqlite+aiosqlite:///griddesk.db``) is the embedded default, PostgreSQL
+(``postgresql+asyncpg://…``) the shared engine several instances run on (DESIGN.md §9). Plain
+``sqlite://`` and ``postgresql://`` URLs are accepted and given their async driver, so the same
+URL can be written in the configuration for either.
+
+SQLite needs per-connection settings for the guarantees the store relies on:
+
+- WAL, so readers are not blocked by the one writer;
+- ``busy_timeout``, so a second writer waits for the lock instead of failing at once;
+- ``foreign_keys``, which SQLite leaves off unless asked on every connection;
+- ``BEGIN IMMEDIATE``: a transaction takes the write lock when it starts. With the default
+  deferred BEGIN, two transactions that both read and then write cannot both upgrade, and
+  one fails with "database is locked" instead of waiting; taken up front, the second simply
+  waits its turn, and then sees the first one's commit (which is what decides a double
+  claim). The cost, serialised transactions, is nothing at a community's load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from storage import tables
+from storage.sql_store import SqlStore, utc_now
+
+BUSY_TIMEOUT_MS = 10_000
+"""How long a SQLite writer waits for the lock before giving up."""
+
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+
+
+def async_url(url: str) -> URL:
+    """``url`` with the async driver this store uses (a driver already named is kept)."""
+    parsed = make_url(url)
+    driver = _ASYNC_DRIVERS.get(parsed.drivername)
+    return parsed.set(drivername=driver) if driver else parsed
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """An async engine for ``url``, with SQLite's per-connection settings installed."""
+    parsed = async_url(url)
+    engine = create_async_engine(parsed)
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine.sync_engine, "connect", _configure_sqlite)
+        event.listen(engine.sync_engine, "begin", _begin_immediate)
+    return engine
+
+
+@asynccontextmanager
+async def open_store(
+    url: str, *, clock: Callable[[], datetime] = utc_now
+) -> AsyncIterator[SqlStore]:
+    """Open the database at ``url``, create missing tables, yield the store, dispose on exit.
+
+    ``clock`` is the store's (see :class:`~storage.sql_store.SqlStore`).
+    """
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(tables.METADATA.create_all)
+        yield SqlStore(engine, clock)
+    finally:
+        await engine.dispose()
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # The driver's own transaction handling is switched off; _begin_immediate takes over.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def _begin_immediate(connection: Connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,183 @@
+"""The outbox and the inbox: messages out and updates in, inside the caller's transaction.
+
+Both are queues in tables so that a crash loses nothing (DESIGN.md §7, §8): an outgoing message
+is written with the change that caused it and removed from the queue only when the platform
+has taken it; an incoming update is stored (deduplicated by its id) before the platform is
+told it arrived, and marked processed in the transaction that acted on it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from sqlalchemy import ScalarResult, func, update
+from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
+
+from bot.domain import Button, Outgoing
+from bot.ports import OutboxItem
+from storage import upsert
+from storage.tables import CardRow, InboxRow, OutboxRow
+
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+"""Outbox row statuses."""
+
+DUE_AT_ONCE = datetime(1970, 1, 1, tzinfo=UTC)
+"""``next_attempt_at`` of a message never tried: earlier than any clock, real or fake.
+
+Stamping a new message with the store's clock would make it "not yet due" to a dispatcher
+whose clock runs behind (a fake clock in a test, another instance's skewed one), and the
+port's ``enqueue`` passes no time; the row keeps NULL until a retry is scheduled."""
+
+
+Row = TypeVar("Row", bound=SQLModel)
+
+
+class Queues:
+    """The outbox, card and inbox half of :class:`storage.sql_store.SqlTransaction`."""
+
+    def __init__(self, session: AsyncSession, clock: Callable[[], datetime]) -> None:
+        self._session = session
+        self._clock = clock
+
+    async def _rows(self, statement: SelectOfScalar[Row]) -> ScalarResult[Row]:
+        """Run a SELECT of rows, refreshing any the session already holds.
+
+        Rows are also written by plain statements (upserts, the conditional task update) that
+        the session's identity map does not see. Its entries are weak references and usually
+        gone by the next read, but while one lives a second read in the same transaction would
+        return the row as it was first loaded.
+        """
+        return await self._session.exec(statement.execution_options(populate_existing=True))
+
+    async def _get(self, model: type[Row], key: object) -> Row | None:
+        """The row with primary key ``key``, read from the database (see :meth:`_rows`)."""
+        return await self._session.get(model, key, populate_existing=True)
+
+    # the outbox
+
+    async def enqueue(self, message: Outgoing) -> None:
+        """Queue ``message``, due at once whatever the reader's clock says."""
+        self._session.add(
+            OutboxRow(
+                chat_id=message.chat_id,
+                text=message.text,
+                buttons=_buttons_json(message.buttons),
+                photo=message.photo,
+                card_of=message.card_of,
+                edit_card_of=message.edit_card_of,
+                created_at=self._clock(),
+            )
+        )
+        await self._session.flush()
+
+    async def pending_outbox(self, limit: int) -> Sequence[OutboxItem]:
+        """Unsent messages in the order they were written (oldest first)."""
+        rows = await self._rows(
+            select(OutboxRow)
+            .where(OutboxRow.status == PENDING)
+            .order_by(col(OutboxRow.id))
+            .limit(limit)
+        )
+        return [_outbox_item(row) for row in rows]
+
+    async def outbox_sent(self, item_id: int, message_id: int | None) -> None:
+        """Mark sent; for a card (``card_of``), remember ``message_id`` for later edits."""
+        result = await self._session.exec(
+            update(OutboxRow)
+            .where(col(OutboxRow.id) == item_id)
+            .values(status=SENT, message_id=message_id, sent_at=self._clock())
+            .returning(col(OutboxRow.card_of), col(OutboxRow.chat_id))
+        )
+        sent = result.one_or_none()
+        if sent is not None and sent.card_of is not None and message_id is not None:
+            await self.remember_card(sent.card_of, sent.chat_id, message_id)
+
+    async def outbox_retry(self, item_id: int, error: str, at: datetime) -> None:
+        """Count a failed attempt and try again at ``at``."""
+        await self._session.exec(
+            update(OutboxRow)
+            .where(col(OutboxRow.id) == item_id)
+            .values(attempts=col(OutboxRow.attempts) + 1, next_attempt_at=at, last_error=error)
+        )
+
+    async def outbox_failed(self, item_id: int, error: str) -> None:
+        """Give up on the message; the last attempt counts, and the row stays for operators."""
+        await self._session.exec(
+            update(OutboxRow)
+            .where(col(OutboxRow.id) == item_id)
+            .values(status=FAILED, attempts=col(OutboxRow.attempts) + 1, last_error=error)
+        )
+
+    async def card_message_id(self, task_id: int, chat_id: int) -> int | None:
+        """The platform message id of the task's card in ``chat_id``, once it was sent."""
+        return await self._session.scalar(
+            select(CardRow.message_id).where(CardRow.task_id == task_id, CardRow.chat_id == chat_id)
+        )
+
+    async def remember_card(self, task_id: int, chat_id: int, message_id: int) -> None:
+        """Record (or replace) which platform message is the task's card in that chat."""
+        values = {"task_id": task_id, "chat_id": chat_id, "message_id": message_id}
+        await self._session.exec(
+            upsert.upsert(self._session, CardRow, values, keys=("task_id", "chat_id"))
+        )
+
+    # the inbox
+
+    async def store_updates(self, updates: Sequence[tuple[int, str]]) -> None:
+        """Insert (update_id, raw JSON) pairs; an update id already stored is ignored."""
+        if not updates:
+            return
+        now = self._clock()
+        rows = [
+            {"update_id": uid, "raw": raw, "processed": False, "received_at": now}
+            for uid, raw in updates
+        ]
+        statement = upsert.insert(self._session, InboxRow).values(rows)
+        await self._session.exec(statement.on_conflict_do_nothing(index_elements=["update_id"]))
+
+    async def unprocessed_updates(self, limit: int) -> Sequence[tuple[int, str]]:
+        """Stored updates not yet acted on, oldest (lowest id) first."""
+        rows = await self._session.exec(
+            select(InboxRow.update_id, InboxRow.raw)
+            .where(col(InboxRow.processed).is_(False))
+            .order_by(col(InboxRow.update_id))
+            .limit(limit)
+        )
+        return [(update_id, raw) for update_id, raw in rows]
+
+    async def last_update_id(self) -> int | None:
+        """The highest update id stored: where to resume polling after a restart."""
+        return await self._session.scalar(select(func.max(InboxRow.update_id)))
+
+    async def mark_update_processed(self, update_id: int) -> None:
+        """Mark an update as acted on (in the transaction that acted on it)."""
+        await self._session.exec(
+            update(InboxRow).where(col(InboxRow.update_id) == update_id).values(processed=True)
+        )
+
+
+def _buttons_json(rows: tuple[tuple[Button, ...], ...]) -> str:
+    return json.dumps([[[b.text, b.action] for b in row] for row in rows], ensure_ascii=False)
+
+
+def _buttons(text: str) -> tuple[tuple[Button, ...], ...]:
+    return tuple(tuple(Button(label, action) for label, action in row) for row in json.loads(text))
+
+
+def _outbox_item(row: OutboxRow) -> OutboxItem:
+    assert row.id is not None  # a row read back always has its key
+    message = Outgoing(
+        chat_id=row.chat_id,
+        text=row.text,
+        buttons=_buttons(row.buttons),
+        photo=row.photo,
+        card_of=row.card_of,
+        edit_card_of=row.edit_card_of,
+    )
+    due = DUE_AT_ONCE if row.next_attempt_at is None else row.next_attempt_at
+    return OutboxItem(row.id, message, row.attempts, due)

@@ -1,0 +1,262 @@
+"""The :class:`bot.ports.Store` on SQL: one transaction per unit of work, domain values out.
+
+Rows never leave this package: every read is mapped to a frozen value of :mod:`bot.domain`
+as it comes out of the session, so a caller cannot mutate a row by accident or trigger a
+lazy load after the transaction ended.
+
+Concurrency is settled by the database, not by reading first: a task changes through one
+conditional ``UPDATE … WHERE status IN (…) RETURNING``, so of two racing claims the database
+lets exactly one row change (PostgreSQL re-checks the condition after the first commit, SQLite
+runs the two one after the other); numbers and replaced rows are ``INSERT … ON CONFLICT``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
+
+from bot.domain import (
+    Draft,
+    DraftReason,
+    NewTask,
+    Resident,
+    Task,
+    TaskEvent,
+    TaskStatus,
+    UnitRef,
+)
+from bot.ports import TaskChange
+from nlp.places import Place
+from storage import task_rows, upsert
+from storage.queues import Queues
+from storage.tables import (
+    AwaitedNoteRow,
+    DayCounterRow,
+    DraftRow,
+    PlaceRow,
+    ResidentRow,
+    TaskEventRow,
+    TaskRow,
+)
+
+if TYPE_CHECKING:
+    from bot.ports import Store, Transaction
+
+
+def utc_now() -> datetime:
+    """The wall clock, in UTC: the default clock for rows the caller gives no time for."""
+    return datetime.now(UTC)
+
+
+class SqlStore:
+    """Opens transactions on an engine it does not own (see :func:`storage.engine.open_store`).
+
+    ``clock`` stamps the rows whose time the ports do not pass in (when an outbox message was
+    written or sent, when an update arrived): record only, nothing is decided by it.
+    """
+
+    def __init__(self, engine: AsyncEngine, clock: Callable[[], datetime] = utc_now) -> None:
+        self._engine = engine
+        self._clock = clock
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqlTransaction]:
+        """One database transaction: committed when the block ends, rolled back if it raises."""
+        async with AsyncSession(self._engine, expire_on_commit=False) as session, session.begin():
+            yield SqlTransaction(session, self._clock)
+
+
+class SqlTransaction(Queues):
+    """Everything one unit of work reads and writes (:class:`bot.ports.Transaction`)."""
+
+    # places
+
+    async def sync_places(self, places: Sequence[Place]) -> None:
+        """Make the places table equal to ``places`` (the configuration is the truth)."""
+        names = [place.name for place in places]
+        if len(set(names)) != len(names):
+            raise ValueError("a place name is listed twice")
+        await self._session.exec(delete(PlaceRow).where(col(PlaceRow.name).not_in(names)))
+        for place in places:
+            values = {
+                "name": place.name,
+                "grid_id": place.grid_id,
+                "aliases": task_rows.json_words(place.aliases),
+            }
+            await self._session.exec(upsert.upsert(self._session, PlaceRow, values, keys=("name",)))
+
+    async def places(self) -> list[Place]:
+        """The places as last synchronised, by name (not a port method: for tests and tools)."""
+        rows = await self._rows(select(PlaceRow).order_by(col(PlaceRow.name)))
+        return [Place(row.name, row.grid_id, tuple(json.loads(row.aliases))) for row in rows]
+
+    # residents and their pending messages
+
+    async def resident(self, user_id: int) -> Resident | None:
+        row = await self._get(ResidentRow, user_id)
+        if row is None:
+            return None
+        return Resident(row.user_id, row.chat_id, row.name, row.username, row.grid_id, row.place)
+
+    async def save_resident(self, resident: Resident) -> None:
+        values = {
+            "user_id": resident.user_id,
+            "chat_id": resident.chat_id,
+            "name": resident.name,
+            "username": resident.username,
+            "grid_id": resident.grid_id,
+            "place": resident.place,
+        }
+        await self._session.exec(
+            upsert.upsert(self._session, ResidentRow, values, keys=("user_id",))
+        )
+
+    async def draft(self, resident_id: int) -> Draft | None:
+        row = await self._get(DraftRow, resident_id)
+        if row is None:
+            return None
+        return Draft(row.resident_id, row.text, row.photo, DraftReason(row.reason), row.created_at)
+
+    async def save_draft(self, draft: Draft) -> None:
+        """Keep ``draft``, replacing the resident's earlier one (one question at a time)."""
+        values = {
+            "resident_id": draft.resident_id,
+            "text": draft.text,
+            "photo": draft.photo,
+            "reason": draft.reason.value,
+            "created_at": draft.created_at,
+        }
+        await self._session.exec(
+            upsert.upsert(self._session, DraftRow, values, keys=("resident_id",))
+        )
+
+    async def delete_draft(self, resident_id: int) -> None:
+        await self._session.exec(delete(DraftRow).where(col(DraftRow.resident_id) == resident_id))
+
+    # workers waiting to write a result note
+
+    async def awaited_note(self, worker_id: int) -> int | None:
+        row = await self._get(AwaitedNoteRow, worker_id)
+        return None if row is None else row.task_id
+
+    async def await_note(self, worker_id: int, task_id: int) -> None:
+        """Remember that the worker's next message is the result note for ``task_id``."""
+        values = {"worker_id": worker_id, "task_id": task_id}
+        await self._session.exec(
+            upsert.upsert(self._session, AwaitedNoteRow, values, keys=("worker_id",))
+        )
+
+    async def clear_awaited_note(self, worker_id: int) -> None:
+        await self._session.exec(
+            delete(AwaitedNoteRow).where(col(AwaitedNoteRow.worker_id) == worker_id)
+        )
+
+    # tasks and their audit trail
+
+    async def add_task(self, new: NewTask, day: str) -> Task:
+        """Insert the task with the next number of ``day`` (``YYYYMMDD``, local)."""
+        counter = (
+            upsert.insert(self._session, DayCounterRow)
+            .values(day=day, last=1)
+            .on_conflict_do_update(
+                index_elements=["day"], set_={"last": col(DayCounterRow.last) + 1}
+            )
+            .returning(col(DayCounterRow.last))
+        )
+        n = (await self._session.exec(counter)).scalar_one()
+        row = task_rows.task_row(new, f"{day}-{n:04d}")
+        self._session.add(row)
+        await self._session.flush()
+        return task_rows.task(row)
+
+    async def task(self, task_id: int) -> Task | None:
+        return await self._one(select(TaskRow).where(TaskRow.id == task_id))
+
+    async def task_by_number(self, number: str) -> Task | None:
+        return await self._one(select(TaskRow).where(TaskRow.number == number))
+
+    async def change_task(
+        self,
+        task_id: int,
+        change: TaskChange,
+        *,
+        only_if: frozenset[TaskStatus] | None = None,
+        only_if_claimer: int | None = None,
+    ) -> Task | None:
+        """Apply ``change`` in one conditional UPDATE; None when the condition did not hold."""
+        statement = update(TaskRow).where(col(TaskRow.id) == task_id)
+        if only_if is not None:
+            statement = statement.where(col(TaskRow.status).in_([s.value for s in only_if]))
+        if only_if_claimer is not None:
+            statement = statement.where(col(TaskRow.claimer_id) == only_if_claimer)
+        statement = statement.values(task_rows.changed_columns(change)).returning(TaskRow)
+        result = await self._session.exec(
+            statement.execution_options(populate_existing=True, synchronize_session=False)
+        )
+        row = result.scalars().one_or_none()
+        return None if row is None else task_rows.task(row)
+
+    async def add_event(self, event: TaskEvent) -> None:
+        self._session.add(task_rows.event_row(event))
+        await self._session.flush()
+
+    async def events(self, task_id: int) -> Sequence[TaskEvent]:
+        """The task's audit trail in the order it was written."""
+        rows = await self._rows(
+            select(TaskEventRow)
+            .where(TaskEventRow.task_id == task_id)
+            .order_by(col(TaskEventRow.id))
+        )
+        return [task_rows.event(row) for row in rows]
+
+    async def tasks_of_resident(self, resident_id: int, limit: int) -> Sequence[Task]:
+        """The resident's tasks, newest first."""
+        return await self._many(
+            select(TaskRow)
+            .where(TaskRow.resident_id == resident_id)
+            .order_by(col(TaskRow.id).desc())
+            .limit(limit)
+        )
+
+    async def tasks_held_by(
+        self, holder: UnitRef, statuses: frozenset[TaskStatus], limit: int
+    ) -> Sequence[Task]:
+        """A unit's tasks in ``statuses``, oldest first (the longest waiting comes first)."""
+        return await self._many(
+            select(TaskRow)
+            .where(
+                TaskRow.holder == str(holder), col(TaskRow.status).in_([s.value for s in statuses])
+            )
+            .order_by(col(TaskRow.id))
+            .limit(limit)
+        )
+
+    async def tasks_claimed_by(self, worker_id: int, limit: int) -> Sequence[Task]:
+        """The tasks the worker holds a claim on now (status ``claimed``), oldest first."""
+        return await self._many(
+            select(TaskRow)
+            .where(TaskRow.claimer_id == worker_id, TaskRow.status == TaskStatus.CLAIMED.value)
+            .order_by(col(TaskRow.id))
+            .limit(limit)
+        )
+
+    async def _one(self, statement: SelectOfScalar[TaskRow]) -> Task | None:
+        row = (await self._rows(statement)).one_or_none()
+        return None if row is None else task_rows.task(row)
+
+    async def _many(self, statement: SelectOfScalar[TaskRow]) -> list[Task]:
+        return [task_rows.task(row) for row in await self._rows(statement)]
+
+
+if TYPE_CHECKING:  # mypy proves here that the classes satisfy the ports they implement
+    _store: type[Store] = SqlStore
+    _transaction: type[Transaction] = SqlTransaction

@@ -1,0 +1,231 @@
+"""The tables, as SQLModel classes: the database's shape, never handed to callers.
+
+Rows are mapped to the frozen domain values of :mod:`bot.domain` in :mod:`storage.sql_store`,
+so these classes can follow the database (JSON text, enum values as strings, UTC timestamps)
+without leaking it. Every timestamp column is :class:`UtcDateTime`: SQLite has no time zone
+type and PostgreSQL returns the session's zone, and the desk compares deadlines with an aware
+``now`` — so both are normalised to aware UTC here, once.
+
+Telegram ids (users, chats, messages, updates) exceed 32 bits, hence ``BigInteger``; surrogate
+keys use :data:`ID` so that SQLite still treats them as its auto-incrementing rowid.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import BigInteger, DateTime, Dialect, Index, Integer, Text
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+ID = BigInteger().with_variant(Integer(), "sqlite")
+"""A surrogate key: BIGINT on PostgreSQL, INTEGER (the rowid alias) on SQLite."""
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as UTC, read back as aware UTC on every database.
+
+    A naive datetime is refused rather than guessed at: it would be local time somewhere and
+    UTC elsewhere, and a deadline off by eight hours is worse than an error.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} cannot be stored as UTC")
+        utc = value.astimezone(UTC)
+        # SQLite's DATETIME is text without an offset; UTC without tzinfo keeps it sortable.
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class ResidentRow(SQLModel, table=True):
+    """A resident, keyed by Telegram user id."""
+
+    __tablename__ = "residents"
+
+    user_id: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    chat_id: int = Field(sa_type=BigInteger)
+    name: str
+    username: str | None = None
+    grid_id: str | None = None
+    place: str | None = None
+
+
+class PlaceRow(SQLModel, table=True):
+    """A configured place; a copy of the configuration, rewritten at start-up."""
+
+    __tablename__ = "places"
+
+    name: str = Field(primary_key=True)
+    grid_id: str = Field(index=True)
+    aliases: str = Field(sa_type=Text, default="[]")
+    """JSON list of strings."""
+
+
+class TaskRow(SQLModel, table=True):
+    """A task as it stands now; ``task_events`` says how it got here.
+
+    The resident must exist: every change is reported to the resident's chat, which only the
+    residents table knows.
+    """
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_holder_status", "holder", "status", "id"),
+        Index("ix_tasks_resident", "resident_id", "id"),
+        Index("ix_tasks_claimer_status", "claimer_id", "status", "id"),
+    )
+
+    id: int | None = Field(default=None, sa_type=ID, primary_key=True)
+    number: str = Field(unique=True)
+    resident_id: int = Field(sa_type=BigInteger, foreign_key="residents.user_id")
+    text: str = Field(sa_type=Text)
+    photo: str | None = None
+    category: str
+    urgent: bool
+    confidence: float
+    matched: str = Field(sa_type=Text)
+    """JSON list of the keywords the classifier matched."""
+    grid_id: str | None = None
+    place: str | None = None
+    building: str | None = None
+    unit: str | None = None
+    holder: str
+    """``UnitRef`` as text, ``grid:xingan-1``."""
+    level: int = 0
+    status: str
+    claimer_id: int | None = Field(default=None, sa_type=BigInteger)
+    claimed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    claim_due_at: datetime = Field(sa_type=UtcDateTime)
+    resolve_due_at: datetime = Field(sa_type=UtcDateTime)
+    result: str | None = Field(default=None, sa_type=Text)
+    result_photo: str | None = None
+    rating: str | None = None
+    reopen_count: int = 0
+
+
+class TaskEventRow(SQLModel, table=True):
+    """One line of a task's audit trail; rows are only ever inserted."""
+
+    __tablename__ = "task_events"
+
+    id: int | None = Field(default=None, sa_type=ID, primary_key=True)
+    task_id: int = Field(sa_type=ID, foreign_key="tasks.id", index=True)
+    kind: str
+    actor_id: int | None = Field(default=None, sa_type=BigInteger)
+    at: datetime = Field(sa_type=UtcDateTime)
+    note: str = Field(sa_type=Text, default="")
+    holder: str | None = None
+
+
+class DraftRow(SQLModel, table=True):
+    """A resident's message waiting for one answer; at most one per resident.
+
+    No foreign key to residents: a message can arrive, and must be kept, before the resident
+    has bound an address.
+    """
+
+    __tablename__ = "drafts"
+
+    resident_id: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    text: str = Field(sa_type=Text)
+    photo: str | None = None
+    reason: str
+    created_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class AwaitedNoteRow(SQLModel, table=True):
+    """The task a worker is about to write a result note for; at most one per worker."""
+
+    __tablename__ = "awaited_notes"
+
+    worker_id: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    task_id: int = Field(sa_type=ID, foreign_key="tasks.id")
+
+
+class OutboxRow(SQLModel, table=True):
+    """A message to send, written in the same transaction as the change that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_id", "status", "id"),)
+
+    id: int | None = Field(default=None, sa_type=ID, primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger)
+    text: str = Field(sa_type=Text)
+    buttons: str = Field(sa_type=Text, default="[]")
+    """JSON rows of ``[text, action]`` pairs."""
+    photo: str | None = None
+    card_of: int | None = Field(default=None, sa_type=BigInteger)
+    edit_card_of: int | None = Field(default=None, sa_type=BigInteger)
+    status: str = "pending"
+    """``pending``, ``sent`` or ``failed``."""
+    attempts: int = 0
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    """When to try again after a failure; NULL for a message not tried yet (due at once)."""
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    message_id: int | None = Field(default=None, sa_type=BigInteger)
+    last_error: str | None = Field(default=None, sa_type=Text)
+
+
+class CardRow(SQLModel, table=True):
+    """Where a task's card was posted in a chat, so that later changes edit it in place."""
+
+    __tablename__ = "cards"
+
+    task_id: int = Field(
+        sa_type=ID,
+        primary_key=True,
+        foreign_key="tasks.id",
+        sa_column_kwargs={"autoincrement": False},
+    )
+    chat_id: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    message_id: int = Field(sa_type=BigInteger)
+
+
+class InboxRow(SQLModel, table=True):
+    """An update as received, stored before the platform is told it arrived (dedup by id)."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_processed", "processed", "update_id"),)
+
+    update_id: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    raw: str = Field(sa_type=Text)
+    processed: bool = False
+    received_at: datetime = Field(sa_type=UtcDateTime)
+
+
+class DayCounterRow(SQLModel, table=True):
+    """The last task number handed out on a day (``YYYYMMDD``, local)."""
+
+    __tablename__ = "day_counters"
+
+    day: str = Field(primary_key=True)
+    last: int
+
+
+METADATA = SQLModel.metadata
+"""Every table above. SQLModel keeps it process-wide (its one piece of global state); only this
+module adds to it, and :func:`storage.engine.open_store` creates what is missing."""

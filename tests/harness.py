@@ -1,0 +1,146 @@
+"""The end-to-end world: the real bot, a Bot API stand-in, the example org and a fake clock.
+
+Tests act as residents and workers through :class:`World` and read what the bot sent; every
+step waits for the bot to process the update and for the outbox to settle — events, not sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.app import RunningBot, running_bot
+from bot.domain import UnitKind
+from bot.org import Org
+from bot.settings import ClassifierSettings, TelegramSettings, load_settings
+from handlers.botapi_standin import BotApiStandIn, BotMessage, CallbackAnswer, User
+
+EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
+TOKEN = "123456:STAND-IN"
+STEP_TIMEOUT = 10.0
+
+
+class FakeClock:
+    """Time that moves only when a test says so."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+@dataclass
+class World:
+    """One running bot and the people around it."""
+
+    standin: BotApiStandIn
+    bot: RunningBot
+    clock: FakeClock
+    org: Org
+    people: dict[str, User]
+
+    def resident(self, user_id: int = 1001, name: str = "王阿姨") -> User:
+        return self.standin.add_user(user_id, name)
+
+    def group(self, grid_or_unit_id: str) -> int:
+        """The chat id of a unit by its id."""
+        for kind in UnitKind:
+            for unit in self.org.units(kind):
+                if unit.ref.id == grid_or_unit_id:
+                    return unit.chat_id
+        raise KeyError(grid_or_unit_id)
+
+    async def say(self, user: User, text: str, chat_id: int | None = None) -> list[BotMessage]:
+        """``user`` writes; returns the bot messages sent or edited in reply, in any chat."""
+        before = self._snapshot()
+        update_id = self.standin.send_text(user, text, chat_id=chat_id)
+        await self._settle(update_id)
+        return self._changed_since(before)
+
+    async def send_photo(self, user: User, caption: str | None = None) -> list[BotMessage]:
+        before = self._snapshot()
+        await self._settle(self.standin.send_photo(user, caption=caption))
+        return self._changed_since(before)
+
+    async def press(self, user: User, message: BotMessage, label: str) -> CallbackAnswer:
+        """``user`` taps the button labelled ``label`` on ``message``; returns the toast."""
+        current = self.latest(message)
+        data = next((d for row in current.buttons for text, d in row if text == label), None)
+        assert data is not None, f"no button {label!r} on: {current.content}"
+        return await self.press_data(user, current, data)
+
+    async def press_data(self, user: User, message: BotMessage, data: str) -> CallbackAnswer:
+        """Press arbitrary callback data (stale, forged or replayed) on ``message``."""
+        query_id = self.standin.press(user, message, data, strict=False)
+        updates = [u["update_id"] for u in self.standin.pending_updates]
+        await self._settle(max(updates))
+        return next(a for a in self.standin.callback_answers if a.callback_query_id == query_id)
+
+    def chat(self, chat_id: int) -> list[BotMessage]:
+        return self.standin.chat(chat_id)
+
+    def last(self, chat_id: int) -> BotMessage:
+        messages = self.chat(chat_id)
+        assert messages, f"the bot sent nothing to {chat_id}"
+        return messages[-1]
+
+    def card(self, chat_id: int, number: str) -> BotMessage:
+        """The task card for ``number`` in ``chat_id``, as it is now."""
+        cards = [m for m in self.chat(chat_id) if f"工单 {number}" in m.content]
+        assert len(cards) == 1, f"{len(cards)} cards for {number} in {chat_id}"
+        return cards[0]
+
+    def latest(self, message: BotMessage) -> BotMessage:
+        return next(m for m in self.chat(message.chat_id) if m.message_id == message.message_id)
+
+    async def _settle(self, update_id: int) -> None:
+        telegram = self.bot.telegram
+        await _within(telegram.inbox.processed(update_id))
+        await _within(telegram.outbox.settled())
+
+    def _snapshot(self) -> dict[tuple[int, int], str]:
+        return {
+            (m.chat_id, m.message_id): f"{m.content}|{m.buttons}"
+            for chat in self.standin._chats
+            for m in self.standin.chat(chat)
+        }
+
+    def _changed_since(self, before: dict[tuple[int, int], str]) -> list[BotMessage]:
+        now = self._snapshot()
+        changed = [key for key, value in now.items() if before.get(key) != value]
+        return [m for chat in {k[0] for k in changed} for m in self.standin.chat(chat)
+                if (m.chat_id, m.message_id) in changed]  # fmt: skip
+
+
+async def _within(awaitable: Awaitable[None]) -> None:
+    async with asyncio.timeout(STEP_TIMEOUT):
+        await awaitable
+
+
+@asynccontextmanager
+async def world(database_url: str, cache_dir: Path) -> AsyncIterator[World]:
+    """The example org's bot on ``database_url``, against a fresh stand-in, at 09:00 local."""
+    async with BotApiStandIn(token=TOKEN, bot_username="griddesk_bot") as standin:
+        settings = replace(
+            load_settings(EXAMPLE),
+            database_url=database_url,
+            telegram=TelegramSettings(standin.base_url, poll_timeout=1),
+            classifier=ClassifierSettings(cache_dir=cache_dir),
+        )
+        org = settings.require_org()
+        people = {p.name: standin.add_user(p.user_id, p.name) for p in org.people.values()}
+        for kind in UnitKind:
+            for unit in org.units(kind):
+                standin.add_group(unit.chat_id, unit.name)
+        clock = FakeClock(datetime(2026, 11, 22, 1, 0, tzinfo=UTC))
+        async with running_bot(settings, TOKEN, clock, rate_limited=False) as bot:
+            await standin.until_polling()
+            yield World(standin, bot, clock, org, people)
