@@ -15,7 +15,7 @@ from bot.ports import TaskChange, Transaction
 from bot.work import Work
 
 _MY_LIMIT = 10
-_NUMBER = re.compile(r"^\s*(\d{8})?-?(\d{1,4})\s*$")
+_NUMBER = re.compile(r"^\s*(?:(\d{8})-)?(\d{1,12})\s*$")
 
 
 class Tracking:

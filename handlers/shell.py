@@ -128,7 +128,8 @@ class _Session:
         self._print_changes()
 
     def _print_changes(self) -> None:
-        for chat_id in self.names:
+        """What changed anywhere, the current chat first (what the person sees first)."""
+        for chat_id in sorted(self.names, key=lambda chat: chat != self.chat_id):
             for message in self.standin.chat(chat_id):
                 key = (message.chat_id, message.message_id)
                 shown = f"{message.content}|{message.buttons}"

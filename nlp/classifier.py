@@ -121,12 +121,32 @@ def _rule_word_positions(tokens: Iterable[str], rules: Rules) -> dict[str, list[
     words = rules.index.words
     positions: dict[str, list[int]] = {}
     for i, token in enumerate(tokens):
-        if token in words:
-            if token in positions:
-                positions[token].append(i)
-            else:
-                positions[token] = [i]
+        word = token if token in words else None
+        if word is None and len(token) >= _MIN_COMPOUND:
+            word = _inner_rule_word(token, words)
+        if word is None:
+            continue
+        if word in positions:
+            positions[word].append(i)
+        else:
+            positions[word] = [i]
     return positions
+
+
+_MIN_COMPOUND = 3
+
+
+def _inner_rule_word(token: str, words: Mapping[str, object]) -> str | None:
+    """The longest rule word inside a longer dictionary word, if any.
+
+    jieba's own dictionary has compounds that swallow a rule word (垃圾堆, 电梯间, 下水道口);
+    the compound then stands for the rule word it contains.
+    """
+    for length in range(len(token) - 1, 1, -1):
+        for start in range(len(token) - length + 1):
+            if (part := token[start : start + length]) in words:
+                return part
+    return None
 
 
 def _evidence(

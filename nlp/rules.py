@@ -320,9 +320,10 @@ def _index(rules: Rules) -> RuleIndex:
             for word in part:
                 parts.setdefault(word, []).append((number, 1 << bit))
     return RuleIndex(
+        # dictionary words are listed too, with no rules: they protect their characters
         words={
             word: (tuple(keywords.get(word, ())), tuple(parts.get(word, ())))
-            for word in keywords.keys() | parts.keys()
+            for word in keywords.keys() | parts.keys() | rules.dictionary
         },
         patterns=tuple(patterns),
         vocabulary=frozenset(keywords.keys() | parts.keys() | rules.dictionary),

@@ -7,6 +7,7 @@ step waits for the bot to process the update and for the outbox to settle — ev
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -16,7 +17,7 @@ from pathlib import Path
 from bot.app import RunningBot, running_bot
 from bot.domain import UnitKind
 from bot.org import Org
-from bot.settings import ClassifierSettings, TelegramSettings, load_settings
+from bot.settings import ClassifierSettings, Settings, TelegramSettings, load_settings
 from handlers.botapi_standin import BotApiStandIn, BotMessage, CallbackAnswer, User
 
 EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
@@ -94,7 +95,7 @@ class World:
 
     def card(self, chat_id: int, number: str) -> BotMessage:
         """The task card for ``number`` in ``chat_id``, as it is now."""
-        cards = [m for m in self.chat(chat_id) if f"工单 {number}" in m.content]
+        cards = [m for m in self.chat(chat_id) if f"工单 {number}｜" in m.content]
         assert len(cards) == 1, f"{len(cards)} cards for {number} in {chat_id}"
         return cards[0]
 
@@ -125,22 +126,55 @@ async def _within(awaitable: Awaitable[None]) -> None:
         await awaitable
 
 
+def example_settings(database_url: str, cache_dir: Path, base_url: str) -> Settings:
+    """The example config on ``database_url``, talking to the stand-in at ``base_url``."""
+    return replace(
+        load_settings(EXAMPLE),
+        database_url=database_url,
+        telegram=TelegramSettings(base_url, poll_timeout=1),
+        classifier=ClassifierSettings(cache_dir=cache_dir),
+    )
+
+
+def populate(standin: BotApiStandIn, org: Org) -> dict[str, User]:
+    """Every configured person as a user, every unit's group chat; people by name."""
+    people = {p.name: standin.add_user(p.user_id, p.name) for p in org.people.values()}
+    for kind in UnitKind:
+        for unit in org.units(kind):
+            standin.add_group(unit.chat_id, unit.name)
+    return people
+
+
+def nine_am() -> FakeClock:
+    """2026-11-22 09:00 in Hohhot (01:00 UTC)."""
+    return FakeClock(datetime(2026, 11, 22, 1, 0, tzinfo=UTC))
+
+
 @asynccontextmanager
-async def world(database_url: str, cache_dir: Path) -> AsyncIterator[World]:
-    """The example org's bot on ``database_url``, against a fresh stand-in, at 09:00 local."""
-    async with BotApiStandIn(token=TOKEN, bot_username="griddesk_bot") as standin:
-        settings = replace(
-            load_settings(EXAMPLE),
-            database_url=database_url,
-            telegram=TelegramSettings(standin.base_url, poll_timeout=1),
-            classifier=ClassifierSettings(cache_dir=cache_dir),
-        )
+async def world(
+    database_url: str,
+    cache_dir: Path,
+    *,
+    standin: BotApiStandIn | None = None,
+    people: dict[str, User] | None = None,
+    clock: FakeClock | None = None,
+) -> AsyncIterator[World]:
+    """The example org's bot on ``database_url`` against a stand-in (a fresh one by default).
+
+    Pass the ``standin``, ``people`` and ``clock`` of a previous world to restart the bot on
+    the same database and the same Telegram.
+    """
+    async with contextlib.AsyncExitStack() as stack:
+        if standin is None:
+            standin = await stack.enter_async_context(
+                BotApiStandIn(token=TOKEN, bot_username="griddesk_bot")
+            )
+        settings = example_settings(database_url, cache_dir, standin.base_url)
         org = settings.require_org()
-        people = {p.name: standin.add_user(p.user_id, p.name) for p in org.people.values()}
-        for kind in UnitKind:
-            for unit in org.units(kind):
-                standin.add_group(unit.chat_id, unit.name)
-        clock = FakeClock(datetime(2026, 11, 22, 1, 0, tzinfo=UTC))
-        async with running_bot(settings, TOKEN, clock, rate_limited=False) as bot:
-            await standin.until_polling()
-            yield World(standin, bot, clock, org, people)
+        people = people if people is not None else populate(standin, org)
+        clock = clock or nine_am()
+        bot = await stack.enter_async_context(
+            running_bot(settings, TOKEN, clock, rate_limited=False)
+        )
+        await standin.until_polling()
+        yield World(standin, bot, clock, org, people)

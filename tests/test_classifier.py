@@ -33,6 +33,7 @@ CATEGORY_CASES = [
     ("楼上天天半夜剁肉", C.NOISE),
     ("广场舞音响震天响，吵死了", C.NOISE),
     ("垃圾桶满了好几天没人清，臭烘烘的", C.SANITATION),
+    ("2号楼门口垃圾堆了一个礼拜没人清", C.SANITATION),  # jieba's 垃圾堆 holds the rule word 垃圾
     ("楼道里有人拉飞线给电动车充电", C.FIRE_SAFETY),
     ("消防通道被杂物堵死了", C.FIRE_SAFETY),
     ("楼前大树枝子都伸到窗户里了，该修剪了", C.GREENERY),
