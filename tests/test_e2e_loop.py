@@ -159,51 +159,6 @@ async def test_only_members_claim_and_of_two_claims_one_wins(w: World) -> None:
     assert "张三 于" in w.card(w.group("xingan-1"), "20261122-0001").content
 
 
-async def test_transfer_and_give_back(w: World) -> None:
-    """转交 hands the task to another member; 退回 puts it back unclaimed."""
-    resident = w.resident()
-    zhang, li = w.people["张三"], w.people["李四"]
-    grid = w.group("xingan-1")
-    await w.say(resident, "审计厅小区门口的路灯不亮了")
-    card = w.card(grid, "20261122-0001")
-    await w.press(zhang, card, "认领")
-    await w.press(zhang, card, "转交")
-    picker = w.card(grid, "20261122-0001")
-    assert [t for row in picker.buttons for t, _ in row] == ["李四", "取消"]
-    answer = await w.press(zhang, picker, "李四")
-    assert answer.text == "已转交给李四。"
-    assert "李四 于" in w.card(grid, "20261122-0001").content
-    assert "已转交给李四继续处理" in w.last(resident.id).content
-    assert "您认领了工单 20261122-0001" in w.last(li.id).content
-    not_yours = await w.press(zhang, w.card(grid, "20261122-0001"), "退回")
-    assert not_yours.text == "只有认领人李四可以这样操作。"
-    await w.press(li, w.card(grid, "20261122-0001"), "退回")
-    assert "状态：待认领" in w.card(grid, "20261122-0001").content
-    assert "正在重新安排人员处理" in w.last(resident.id).content
-
-
-async def test_escalation_goes_up_and_the_next_unit_reports_for_duty(w: World) -> None:
-    """上报: grid → community (刘书记 报到 there) → the department owning the category."""
-    resident = w.resident()
-    grid, community = w.group("xingan-1"), w.group("xingannanlu")
-    await w.say(resident, "审计厅小区整栋楼停水三天了，水管冻裂了")
-    await w.press(w.people["张三"], w.card(grid, "20261122-0001"), "认领")
-    await w.press(w.people["张三"], w.card(grid, "20261122-0001"), "上报")
-    assert "状态：已上报至兴安南路社区" in w.card(grid, "20261122-0001").content
-    assert w.card(grid, "20261122-0001").buttons == ()
-    up = w.card(community, "20261122-0001")
-    assert "由兴安南路社区上报，第 1 级" in up.content
-    assert "已上报给兴安南路社区" in w.last(resident.id).content
-    refused = await w.press(w.people["张三"], up, "认领")
-    assert refused.text == "您不是兴安南路社区的成员，不能处理这个工单。"
-    await w.press(w.people["刘书记"], up, "认领")
-    await w.press(w.people["刘书记"], w.card(community, "20261122-0001"), "上报")
-    water = w.card(w.group("water"), "20261122-0001")
-    assert "由首府供水公司上报，第 2 级" in water.content
-    await w.press(w.people["供水公司老周"], water, "认领")
-    assert "供水公司老周 于" in w.card(w.group("water"), "20261122-0001").content
-
-
 async def test_unsatisfied_resident_reopens_one_level_higher(w: World) -> None:
     """不满意 reopens the task at the community, and both chats are told."""
     resident = w.resident()
