@@ -69,9 +69,7 @@ class Presenter:
             status = (
                 texts.STATUS_OPEN
                 if task.level == 0
-                else texts.STATUS_OPEN_ESCALATED.format(
-                    unit=self.org.unit(task.holder).name, level=task.level
-                )
+                else texts.STATUS_OPEN_ESCALATED.format(origin=self._origin(task), level=task.level)
             )
             return self.card(task, status, (_row(task, (texts.CLAIM, Verb.CLAIM)),), new=new)
         if task.status is TaskStatus.CLAIMED and task.claimer_id and task.claimed_at:
@@ -94,6 +92,11 @@ class Presenter:
             )
             return self.card(task, status, new=new)
         return self.card(task, texts.STATUS_CANCELLED, new=new)
+
+    def _origin(self, task: Task) -> str:
+        """The grid the problem is in, where every escalation chain starts."""
+        grid = self.org.grid(task.grid_id) if task.grid_id else None
+        return grid.name if grid else self.org.unit(task.holder).name
 
     def transfer_picker(self, task: Task, members: list[Person]) -> Outgoing:
         """The card with one button per member the claimer can hand the task to."""

@@ -58,11 +58,9 @@ class Desk:
             case Verb.RATE:
                 return await self.tracking.rate(actor, task_id, arg, update_id)
             case Verb.PICK_COMMUNITY:
-                await self.intake.pick_community(actor, arg)
-                return Answer("")
+                ok = await self.intake.pick_community(actor, arg, update_id)
             case Verb.PICK_PLACE:
-                ok = await self.intake.pick_place(actor, arg)
-                return Answer("" if ok else texts.ANSWER_EXPIRED)
+                ok = await self.intake.pick_place(actor, arg, update_id)
             case Verb.PICK_CATEGORY:
-                ok = await self.intake.pick_category(actor, arg)
-                return Answer("" if ok else texts.ANSWER_EXPIRED)
+                ok = await self.intake.pick_category(actor, arg, update_id)
+        return Answer("" if ok else texts.ANSWER_EXPIRED)

@@ -57,22 +57,32 @@ class Intake:
             await mark_processed(tx, update_id)
 
     async def help(self, actor: Actor, update_id: int | None) -> None:
+        await self._say(actor, texts.HELP, update_id)
+
+    async def unknown_command(self, actor: Actor, update_id: int | None) -> None:
+        await self._say(actor, texts.UNKNOWN_COMMAND, update_id)
+
+    async def _say(self, actor: Actor, text: str, update_id: int | None) -> None:
         async with self.ctx.store.transaction() as tx:
-            await tx.enqueue(Outgoing(actor.chat_id, texts.HELP))
+            await tx.enqueue(Outgoing(actor.chat_id, text))
             await mark_processed(tx, update_id)
 
-    async def pick_community(self, actor: Actor, community_id: str) -> None:
-        """Show the places (小区) of a community as buttons."""
+    async def pick_community(self, actor: Actor, community_id: str, update_id: int | None) -> bool:
+        """Show the places (小区) of a community as buttons; False for an unknown community."""
         ref = UnitRef(UnitKind.COMMUNITY, community_id)
         rows = tuple(
             (Button(place.name, Action(Verb.PICK_PLACE, 0, f"{grid.ref.id}:{i}").encode()),)
             for grid in self.ctx.org.children(ref)
             for i, place in enumerate(grid.places)
         )
+        if not rows:
+            return False
         async with self.ctx.store.transaction() as tx:
             await tx.enqueue(Outgoing(actor.chat_id, texts.PICK_GRID, rows))
+            await mark_processed(tx, update_id)
+        return True
 
-    async def pick_place(self, actor: Actor, arg: str) -> bool:
+    async def pick_place(self, actor: Actor, arg: str, update_id: int | None) -> bool:
         """Bind the resident to a place picked from buttons; False when the button is stale."""
         grid_id, _, index = arg.partition(":")
         grid = self.ctx.org.grid(grid_id)
@@ -82,6 +92,7 @@ class Intake:
         async with self.ctx.store.transaction() as tx:
             resident = await self._resident(tx, actor)
             await self._bind(tx, resident, grid_id, place.name)
+            await mark_processed(tx, update_id)
         return True
 
     async def message(
@@ -100,7 +111,7 @@ class Intake:
                 await self._submit(tx, resident, text, photo)
             await mark_processed(tx, update_id)
 
-    async def pick_category(self, actor: Actor, value: str) -> bool:
+    async def pick_category(self, actor: Actor, value: str, update_id: int | None) -> bool:
         """The resident chose the category of the waiting draft; False when nothing waits."""
         try:
             category = Category(value)
@@ -118,6 +129,7 @@ class Intake:
             await self._create(
                 tx, resident, text=draft.text, photo=draft.photo, result=result, found=found
             )
+            await mark_processed(tx, update_id)
         return True
 
     async def _answer_place(

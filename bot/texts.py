@@ -33,6 +33,7 @@ ASK_CATEGORY = "收到。请帮我选一下这属于哪类问题，我好转给�
 ASK_TEXT = "照片收到了。请再用一两句话说说是什么问题、在哪里，我好转给网格员。"
 EMPTY_MESSAGE = "没有看到内容。有问题请直接用文字描述，也可以发照片并配上说明。"
 NOT_A_REQUEST = "您好！有需要反映的问题，直接发文字或照片给我就行。发送 /help 查看使用说明。"
+UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看可以用的命令。"
 
 HELP = (
     "网格通使用说明：\n"
@@ -82,7 +83,7 @@ CANCEL_USAGE = (
     "请在 /cancel 后面写上工单号，例如：/cancel 20261122-0017（发送 /my 可以查看工单号）。"
 )
 CANCEL_NOT_FOUND = "没有找到您的工单 {number}。发送 /my 可以查看您的工单号。"
-CANCEL_NOT_ACTIVE = "工单 {number} 已经{status}，不能再撤回了。"
+CANCEL_NOT_ACTIVE = "工单 {number} 现在是“{status}”，不能再撤回了。"
 CANCELLED = "工单 {number} 已撤回。如果问题还在，随时再发消息给我。"
 
 NOTICE_CLAIMED = "您反映的问题（{number}）已由{worker}接单，正在处理。"
@@ -135,7 +136,7 @@ def card(
 
 
 STATUS_OPEN = "待认领"
-STATUS_OPEN_ESCALATED = "待认领（由{unit}上报，第 {level} 级）"
+STATUS_OPEN_ESCALATED = "待认领（{origin}的工单，已上报 {level} 级）"
 STATUS_CLAIMED = "{worker} 于 {at} 认领，办理中"
 STATUS_RESOLVED = "{worker} 已办结，等待居民评价"
 STATUS_CLOSED = "已完成（居民评价：{rating}）"
@@ -157,6 +158,7 @@ CLAIMER_CONTACT = (
 )
 ASK_RESULT = "请回复工单 {number} 的办理结果（可以附一张照片，照片请配文字说明）："
 RESULT_SAVED = "已办结工单 {number}，结果已告诉居民。辛苦了！"
+NOTE_NOT_NEEDED = "工单 {number} 现在是“{status}”，不用再填写办理结果了。"
 TRANSFER_PICK = "转交给谁？"
 NO_ONE_TO_TRANSFER = "这个单位没有其他成员可以转交。"
 
@@ -165,7 +167,8 @@ NO_ONE_TO_TRANSFER = "这个单位没有其他成员可以转交。"
 ANSWER_CLAIMED = "认领成功，居民的联系方式已私信发给您。"
 ANSWER_NOT_MEMBER = "您不是{unit}的成员，不能处理这个工单。"
 ANSWER_TAKEN_BY = "已被{worker}认领了。"
-ANSWER_NOT_OPEN = "这个工单现在{status}，不能认领。"
+ANSWER_NOT_OPEN = "这个工单现在是“{status}”，不能认领。"
+ANSWER_INACTIVE = "这个工单现在是“{status}”，不用再处理了。"
 ANSWER_NOT_CLAIMER = "只有认领人{worker}可以这样操作。"
 ANSWER_NOT_CLAIMED = "这个工单还没有人认领。"
 ANSWER_MOVED = "这个工单已转到{unit}处理。"

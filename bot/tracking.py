@@ -81,31 +81,37 @@ class Tracking:
             rating = Rating(value)
         except ValueError:
             return Answer(texts.ANSWER_EXPIRED)
-        async with self.ctx.store.transaction() as tx:
-            task = await tx.task(task_id)
-            if task is None or task.resident_id != actor.user_id:
-                return Answer(texts.ANSWER_NOT_YOURS, alert=True)
-            if task.status is not TaskStatus.RESOLVED:
-                return Answer(texts.ALREADY_RATED)
-            now = self.ctx.clock()
-            await tx.add_event(
-                TaskEvent(task_id, EventKind.RATED, actor.user_id, now, note=rating.value)
-            )
-            if rating is Rating.UNSATISFIED:
-                await self._reopen(tx, actor, task)
-            else:
-                closed = await tx.change_task(
-                    task_id,
-                    TaskChange(status=TaskStatus.CLOSED, rating=rating),
-                    only_if=frozenset({TaskStatus.RESOLVED}),
-                )
-                if closed is None:
+        try:
+            async with self.ctx.store.transaction() as tx:
+                task = await tx.task(task_id)
+                if task is None or task.resident_id != actor.user_id:
+                    return Answer(texts.ANSWER_NOT_YOURS, alert=True)
+                if task.status is not TaskStatus.RESOLVED:
                     return Answer(texts.ALREADY_RATED)
-                await tx.add_event(TaskEvent(task_id, EventKind.CLOSED, None, now))
-                await tx.enqueue(self.ctx.presenter.live_card(closed))
-                await tx.enqueue(Outgoing(actor.chat_id, texts.THANKS_FOR_RATING))
-            await mark_processed(tx, update_id)
+                now = self.ctx.clock()
+                await tx.add_event(
+                    TaskEvent(task_id, EventKind.RATED, actor.user_id, now, note=rating.value)
+                )
+                if rating is Rating.UNSATISFIED:
+                    await self._reopen(tx, actor, task)
+                else:
+                    await self._close(tx, actor, task, rating)
+                await mark_processed(tx, update_id)
+        except _RatedMeanwhile:  # another press won the race; the rollback undid this one
+            return Answer(texts.ALREADY_RATED)
         return Answer(texts.THANKS_FOR_RATING)
+
+    async def _close(self, tx: Transaction, actor: Actor, task: Task, rating: Rating) -> None:
+        closed = await tx.change_task(
+            task.id,
+            TaskChange(status=TaskStatus.CLOSED, rating=rating),
+            only_if=frozenset({TaskStatus.RESOLVED}),
+        )
+        if closed is None:
+            raise _RatedMeanwhile
+        await tx.add_event(TaskEvent(task.id, EventKind.CLOSED, None, self.ctx.clock()))
+        await tx.enqueue(self.ctx.presenter.live_card(closed))
+        await tx.enqueue(Outgoing(actor.chat_id, texts.THANKS_FOR_RATING))
 
     async def _reopen(self, tx: Transaction, actor: Actor, task: Task) -> None:
         """不满意: open again one level up, and say so to the resident and in both groups."""
@@ -123,7 +129,7 @@ class Tracking:
                 only_if=frozenset({TaskStatus.RESOLVED}),
             )
             if moved is None:
-                return
+                raise _RatedMeanwhile
             await tx.add_event(
                 TaskEvent(task.id, EventKind.REOPENED, actor.user_id, self.ctx.clock())
             )
@@ -140,3 +146,7 @@ class Tracking:
                 actor.chat_id, texts.REOPENED_TO_RESIDENT.format(number=moved.number, unit=unit)
             )
         )
+
+
+class _RatedMeanwhile(Exception):
+    """The task left "resolved" between reading it and changing it: roll the rating back."""

@@ -74,7 +74,15 @@ class Work:
                 only_if=frozenset({TaskStatus.CLAIMED}),
                 only_if_claimer=actor.user_id,
             )
-            if resolved is not None:
+            if resolved is None:
+                task = await tx.task(task_id)
+                if task is not None:
+                    status = texts.STATUS_ZH[task.status]
+                    await tx.enqueue(
+                        Outgoing(actor.chat_id, texts.NOTE_NOT_NEEDED.format(
+                            number=task.number, status=status))
+                    )  # fmt: skip
+            else:
                 await tx.add_event(
                     TaskEvent(task_id, EventKind.RESOLVED, actor.user_id, now, note=text.strip())
                 )
@@ -165,6 +173,10 @@ class Work:
             refusal = self._refuse_non_member(actor, task)
             if refusal or task is None:
                 return refusal or Answer(texts.ANSWER_EXPIRED)
+            if task.status not in ACTIVE:
+                return Answer(
+                    texts.ANSWER_INACTIVE.format(status=texts.STATUS_ZH[task.status]), True
+                )
             if task.status is TaskStatus.CLAIMED and task.claimer_id != actor.user_id:
                 return Answer(texts.ANSWER_NOT_CLAIMER.format(worker=self._claimer(task)), True)
             moved = await self.move_up(tx, task, actor.user_id, EventKind.ESCALATED)
@@ -282,8 +294,11 @@ class Work:
         refusal = self._refuse_non_member(actor, task)
         if refusal or task is None:
             return None, refusal or Answer(texts.ANSWER_EXPIRED)
-        if task.status is not TaskStatus.CLAIMED:
+        if task.status is TaskStatus.OPEN:
             return None, Answer(texts.ANSWER_NOT_CLAIMED, alert=True)
+        if task.status is not TaskStatus.CLAIMED:
+            status = texts.STATUS_ZH[task.status]
+            return None, Answer(texts.ANSWER_INACTIVE.format(status=status), alert=True)
         if task.claimer_id != actor.user_id:
             return None, Answer(texts.ANSWER_NOT_CLAIMER.format(worker=self._claimer(task)), True)
         return task, None

@@ -1,14 +1,20 @@
-"""Shared fixtures: one real language core (rules + warmed jieba tokenizer) per test session."""
+"""Shared fixtures: one real language core per test session, the databases, the running bot."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from bot.language import Language, build_language
 from bot.settings import ClassifierSettings
+from tests.harness import World, world
+
+# `database_url` (SQLite and PostgreSQL) and `store`: see tests/databases.py
+pytest_plugins = ("tests.databases",)
 
 DATA = Path(__file__).parent / "data"
 # As in production (bot/cli.py): PTB 22 hands out retry_after as a timedelta, without warnings.
@@ -31,3 +37,10 @@ def language(cache_dir: Path) -> Language:
 def private_cache_home(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Point XDG_CACHE_HOME at the test cache so the CLI's default cache dir is private too."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache_dir))
+
+
+@pytest_asyncio.fixture
+async def w(database_url: str, cache_dir: Path) -> AsyncIterator[World]:
+    """The example organisation's bot running against a fresh Bot API stand-in, at 09:00."""
+    async with world(database_url, cache_dir) as running:
+        yield running

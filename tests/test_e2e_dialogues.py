@@ -8,18 +8,13 @@ must show: a chat's newest message, or a task card (``card@grid``), contains the
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from handlers.botapi_standin import BotMessage, User
-from tests.databases import database_url
-from tests.harness import World, world
+from tests.harness import World
 
-__all__ = ["database_url"]
 pytestmark = pytest.mark.asyncio
 N1 = "20261122-0001"
 
@@ -72,10 +67,10 @@ DIALOGUES: dict[str, list[Step]] = {
         Say("王阿姨", "审计厅小区整栋楼停水三天了", {f"card@xingan-1:{N1}": "供水"}),
         Press("张三", "认领"),
         Press("张三", "上报", {f"card@xingan-1:{N1}": "已上报至兴安南路社区",
-                              f"card@xingannanlu:{N1}": "由兴安南路社区上报，第 1 级",
+                              f"card@xingannanlu:{N1}": "兴安南路第一网格的工单，已上报 1 级",
                               "王阿姨": "已上报给兴安南路社区"}),
         Press("刘书记", "认领", {f"card@xingannanlu:{N1}": "刘书记 于"}, on=f"card@xingannanlu:{N1}"),
-        Press("刘书记", "上报", {f"card@water:{N1}": "由首府供水公司上报，第 2 级"},
+        Press("刘书记", "上报", {f"card@water:{N1}": "兴安南路第一网格的工单，已上报 2 级"},
               on=f"card@xingannanlu:{N1}"),
         Press("供水公司老周", "认领", {f"card@water:{N1}": "供水公司老周 于"}, on=f"card@water:{N1}"),
     ],
@@ -102,12 +97,6 @@ DIALOGUES: dict[str, list[Step]] = {
         Say("张三", "/tasks", {"grid:xingan-1": "目前没有待办工单"}, group="xingan-1"),
     ],
 }  # fmt: skip
-
-
-@pytest_asyncio.fixture
-async def w(database_url: str, cache_dir: Path) -> AsyncIterator[World]:
-    async with world(database_url, cache_dir) as running:
-        yield running
 
 
 @pytest.mark.parametrize("name", list(DIALOGUES))

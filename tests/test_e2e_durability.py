@@ -8,26 +8,16 @@ when due, and a resident who blocked the bot holds nobody else up.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from handlers.botapi_standin import BotApiStandIn
 from storage.engine import open_store
-from tests.databases import database_url
 from tests.harness import TOKEN, World, example_settings, nine_am, populate, world
 
-__all__ = ["database_url"]
 pytestmark = pytest.mark.asyncio
-
-
-@pytest_asyncio.fixture
-async def w(database_url: str, cache_dir: Path) -> AsyncIterator[World]:
-    async with world(database_url, cache_dir) as running:
-        yield running
 
 
 def _receipts(w: World, chat_id: int) -> list[str]:

@@ -6,23 +6,11 @@ when it answers on 127.0.0.1:5432, on PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
-import pytest_asyncio
 
-from tests.databases import database_url
-from tests.harness import World, world
+from tests.harness import World
 
-__all__ = ["database_url"]
 pytestmark = pytest.mark.asyncio
-
-
-@pytest_asyncio.fixture
-async def w(database_url: str, cache_dir: Path) -> AsyncIterator[World]:
-    async with world(database_url, cache_dir) as running:
-        yield running
 
 
 async def test_resident_report_is_claimed_resolved_and_rated(w: World) -> None:

@@ -31,6 +31,15 @@ def resident_handlers(desk: Desk) -> list[BaseHandler[Update, Context, None]]:
             argument = " ".join(context.args or [])
             await desk.tracking.cancel(actor, argument, update.update_id)
 
+    async def unknown(update: Update, context: Context) -> None:
+        actor, msg = actor_of(update), update.effective_message
+        command = (msg.text or "").split()[0] if msg and msg.text else ""
+        _, _, addressee = command.partition("@")
+        if addressee and addressee.lower() != (context.bot.username or "").lower():
+            return  # meant for another bot
+        if actor:
+            await desk.intake.unknown_command(actor, update.update_id)
+
     async def message(update: Update, _: Context) -> None:
         actor, msg = actor_of(update), update.effective_message
         if actor is None or msg is None:
@@ -46,4 +55,5 @@ def resident_handlers(desk: Desk) -> list[BaseHandler[Update, Context, None]]:
         CommandHandler("my", my, filters=private),
         CommandHandler("cancel", cancel, filters=private),
         MessageHandler(private & ~filters.COMMAND & filters.UpdateType.MESSAGE, message),
+        MessageHandler(private & filters.COMMAND & filters.UpdateType.MESSAGE, unknown),
     ]

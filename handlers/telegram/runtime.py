@@ -57,7 +57,8 @@ class TelegramRuntime:
             # The ignore: PTB's builder changes its generic type here, a variable cannot.
             builder = builder.rate_limiter(AIORateLimiter(max_retries=0))  # type: ignore[arg-type]
         self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
-        for handler in (*resident_handlers(desk), *group_handlers(desk), *button_handlers(desk)):
+        # first match wins: the workers' commands before the residents' catch-all for commands
+        for handler in (*group_handlers(desk), *resident_handlers(desk), *button_handlers(desk)):
             self.application.add_handler(handler)
         self.application.add_error_handler(self._on_error)
         self.outbox = OutboxDispatcher(store, TelegramSender(self.application.bot), clock)
