@@ -158,3 +158,25 @@ def test_rules_show_prints_the_shipped_rules(capsys: pytest.CaptureFixture[str])
     assert main(["rules-show"]) == 0
     rules = parse_rules(capsys.readouterr().out)
     assert rules.scoring.ask_below > 0
+
+
+def test_check_config_prints_the_tree_and_ok(capsys: pytest.CaptureFixture[str]) -> None:
+    """check-config on the example prints the org tree and OK, exit 0."""
+    example = Path(__file__).parent.parent / "config.example.toml"
+    assert main(["check-config", "--config", str(example)]) == 0
+    out = capsys.readouterr().out
+    assert "大学西路街道  [street daxuexilu" in out
+    assert out.rstrip().endswith(f"{example}: OK")
+
+
+def test_check_config_names_the_bad_key(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A worker in an unknown grid: exit 2 and the key, nothing printed on stdout."""
+    example = Path(__file__).parent.parent / "config.example.toml"
+    bad = tmp_path / "bad.toml"
+    bad.write_text(example.read_text("utf-8").replace('units = ["xingan-2"]', 'units = ["x"]'))
+    assert main(["check-config", "--config", str(bad)]) == 2
+    captured = capsys.readouterr()
+    assert "people[2].units[0]: unknown grid 'x'" in captured.err
+    assert captured.out == ""
