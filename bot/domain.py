@@ -91,12 +91,9 @@ class Resident:
 
 
 @dataclass(frozen=True)
-class Task:
-    """A resident's request as it stands now (the events say how it got here)."""
+class NewTask:
+    """What intake decided about a message, before the task has an id and a number."""
 
-    id: int
-    number: str
-    """Public number, ``20261122-0017``: day of creation (local time) and a daily counter."""
     resident_id: int
     text: str
     photo: str | None
@@ -111,39 +108,27 @@ class Task:
     unit: str | None
     holder: UnitRef
     """Whose job it is now: the grid, or a level above after 上报."""
+    created_at: datetime
+    claim_due_at: datetime
+    resolve_due_at: datetime
+
+
+@dataclass(frozen=True)
+class Task(NewTask):
+    """A resident's request as it stands now (the events say how it got here)."""
+
+    id: int
+    number: str
+    """Public number, ``20261122-0017``: day of creation (local time) and a daily counter."""
     level: int
     """How many times it went up (上报 or reopened)."""
     status: TaskStatus
     claimer_id: int | None
     claimed_at: datetime | None
-    created_at: datetime
-    claim_due_at: datetime
-    resolve_due_at: datetime
     result: str | None = None
     result_photo: str | None = None
     rating: Rating | None = None
     reopen_count: int = 0
-
-
-@dataclass(frozen=True)
-class NewTask:
-    """What intake decided about a message, before the task has an id and a number."""
-
-    resident_id: int
-    text: str
-    photo: str | None
-    category: Category
-    urgent: bool
-    confidence: float
-    matched: tuple[str, ...]
-    grid_id: str | None
-    place: str | None
-    building: str | None
-    unit: str | None
-    holder: UnitRef
-    created_at: datetime
-    claim_due_at: datetime
-    resolve_due_at: datetime
 
 
 @dataclass(frozen=True)

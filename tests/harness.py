@@ -11,7 +11,6 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.app import RunningBot, running_bot
@@ -19,23 +18,11 @@ from bot.domain import UnitKind
 from bot.org import Org
 from bot.settings import ClassifierSettings, Settings, TelegramSettings, load_settings
 from handlers.botapi_standin import BotApiStandIn, BotMessage, CallbackAnswer, User
+from tests.clock import FakeClock, nine_am
 
 EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
 TOKEN = "123456:STAND-IN"
 STEP_TIMEOUT = 10.0
-
-
-class FakeClock:
-    """Time that moves only when a test says so."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
 
 
 @dataclass
@@ -143,11 +130,6 @@ def populate(standin: BotApiStandIn, org: Org) -> dict[str, User]:
         for unit in org.units(kind):
             standin.add_group(unit.chat_id, unit.name)
     return people
-
-
-def nine_am() -> FakeClock:
-    """2026-11-22 09:00 in Hohhot (01:00 UTC)."""
-    return FakeClock(datetime(2026, 11, 22, 1, 0, tzinfo=UTC))
 
 
 @asynccontextmanager

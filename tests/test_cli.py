@@ -169,9 +169,7 @@ def test_check_config_prints_the_tree_and_ok(capsys: pytest.CaptureFixture[str])
     assert out.rstrip().endswith(f"{example}: OK")
 
 
-def test_check_config_names_the_bad_key(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_check_config_names_the_bad_key(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """A worker in an unknown grid: exit 2 and the key, nothing printed on stdout."""
     example = Path(__file__).parent.parent / "config.example.toml"
     bad = tmp_path / "bad.toml"

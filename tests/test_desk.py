@@ -34,6 +34,7 @@ from bot.settings import Settings, load_settings
 from nlp.taxonomy import Category
 from storage.engine import open_store
 from storage.sql_store import SqlStore
+from tests.clock import FakeClock
 
 pytestmark = pytest.mark.asyncio
 
@@ -64,19 +65,6 @@ ADMIN = Actor(9001, STREET_CHAT, "街道值班员")
 STRANGER = Actor(5555, GRID1_CHAT, "路人甲")
 
 WATER_TEXT = "审计厅小区3号楼2单元502室又停水了，电话13804711234"
-
-
-class FakeClock:
-    """Time that moves only when a test says so (tests.harness has one too, but imports PTB)."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,8 @@ import pytest
 
 from handlers.botapi_standin import BotApiStandIn
 from storage.engine import open_store
-from tests.harness import TOKEN, World, example_settings, nine_am, populate, world
+from tests.clock import nine_am
+from tests.harness import TOKEN, World, example_settings, populate, world
 
 pytestmark = pytest.mark.asyncio
 
