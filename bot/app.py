@@ -16,6 +16,7 @@ from datetime import datetime
 
 from bot.context import Context, utc_now
 from bot.desk import Desk
+from bot.followup import FollowUp
 from bot.language import build_language
 from bot.ports import Store
 from bot.settings import Settings
@@ -32,6 +33,7 @@ class RunningBot:
     desk: Desk
     store: Store
     telegram: TelegramRuntime
+    followup: FollowUp
 
 
 @asynccontextmanager
@@ -51,12 +53,22 @@ async def running_bot(
     async with open_store(settings.database_url, clock=clock) as store:
         async with store.transaction() as tx:
             await tx.sync_places([place for grid in org.grids() for place in grid.places])
-        context = Context(store, org, language, settings.deadlines, settings.timezone, clock)
+        context = Context(
+            store, org, language, settings.deadlines, settings.timezone, clock, settings.followup
+        )
         desk = Desk(context)
+        followup = FollowUp(context, desk.work)
         async with TelegramRuntime(
-            token, settings.telegram, desk, store, clock, rate_limited=rate_limited
+            token,
+            settings.telegram,
+            desk,
+            store,
+            clock,
+            tick=lambda: followup.tick(clock()),
+            tick_every=settings.followup.tick,
+            rate_limited=rate_limited,
         ) as telegram:
-            yield RunningBot(desk, store, telegram)
+            yield RunningBot(desk, store, telegram, followup)
 
 
 async def serve(settings: Settings, token: str) -> None:

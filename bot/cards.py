@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.actions import Action, Verb
-from bot.domain import Button, Outgoing, Rating, Resident, Task, TaskStatus
+from bot.domain import Button, Outgoing, Rating, Resident, Stage, Task, TaskStatus
 from bot.org import Org, Person
 from nlp.privacy import mask_pii
 
@@ -71,11 +71,15 @@ class Presenter:
                 if task.level == 0
                 else texts.STATUS_OPEN_ESCALATED.format(origin=self._origin(task), level=task.level)
             )
+            if task.stage is Stage.CLAIM_REMINDED:
+                status = f"{texts.OVERDUE_CLAIM}｜{status}"
             return self.card(task, status, (_row(task, (texts.CLAIM, Verb.CLAIM)),), new=new)
         if task.status is TaskStatus.CLAIMED and task.claimer_id and task.claimed_at:
             status = texts.STATUS_CLAIMED.format(
                 worker=self.org.name(task.claimer_id), at=self.when(task.claimed_at)
             )
+            if task.stage is Stage.RESOLVE_REMINDED:
+                status = f"{status}｜{texts.OVERDUE_RESOLVE}"
             buttons = (
                 _row(task, (texts.RESOLVE, Verb.RESOLVE), (texts.TRANSFER, Verb.TRANSFER)),
                 _row(task, (texts.ESCALATE, Verb.ESCALATE), (texts.GIVE_BACK, Verb.GIVE_BACK)),

@@ -8,7 +8,7 @@ so a restart never applies the same update twice.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,7 @@ from bot.cards import Presenter
 from bot.language import Language
 from bot.org import Org
 from bot.ports import Store, Transaction
-from bot.settings import DeadlineSettings
+from bot.settings import DeadlineSettings, FollowupSettings
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class Context:
     deadlines: DeadlineSettings
     timezone: ZoneInfo
     clock: Callable[[], datetime] = utc_now
+    followup: FollowupSettings = field(default_factory=FollowupSettings)
 
     @property
     def presenter(self) -> Presenter:

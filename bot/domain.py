@@ -53,6 +53,18 @@ class UnitRef:
         return cls(UnitKind(kind), unit_id)
 
 
+class Stage(StrEnum):
+    """The next follow-up step a task is waiting for (DESIGN.md §6), due at ``next_followup_at``."""
+
+    CLAIM_DUE = "claim_due"  # at the claim deadline: remind the holder's group
+    CLAIM_REMINDED = "claim_reminded"  # still unclaimed after the interval: escalate
+    RESOLVE_DUE = "resolve_due"  # at the resolve deadline: remind the claimer
+    RESOLVE_REMINDED = "resolve_reminded"  # still unresolved after the interval: escalate
+    RATING_DUE = "rating_due"  # a day after 办结 without a rating: ask again
+    RATING_ASKED = "rating_asked"  # at the follow-up limit: close as unrated
+    DONE = "done"  # nothing more to do
+
+
 class EventKind(StrEnum):
     """What happened to a task: the audit trail every figure is computed from."""
 
@@ -64,6 +76,7 @@ class EventKind(StrEnum):
     RESOLVED = "resolved"  # 办结
     RATED = "rated"
     REOPENED = "reopened"  # 不满意: back to open, one level higher
+    REMINDED = "reminded"  # the follow-up engine reminded someone (note: who and why)
     CANCELLED = "cancelled"
     CLOSED = "closed"
 
@@ -111,6 +124,9 @@ class NewTask:
     created_at: datetime
     claim_due_at: datetime
     resolve_due_at: datetime
+    stage: Stage
+    next_followup_at: datetime | None
+    """When the follow-up engine acts on the task next; None when it never will."""
 
 
 @dataclass(frozen=True)
@@ -187,3 +203,5 @@ class Outgoing:
     photo: str | None = None
     card_of: int | None = None
     edit_card_of: int | None = None
+    mentions: tuple[tuple[int, str], ...] = ()
+    """(user id, name) of people to notify by mention; each name occurs in ``text``."""

@@ -21,6 +21,7 @@ from bot.domain import (
     NewTask,
     Outgoing,
     Resident,
+    Stage,
     Task,
     TaskEvent,
     UnitKind,
@@ -229,6 +230,8 @@ class Intake:
                 created_at=now,
                 claim_due_at=now + deadline.claim,
                 resolve_due_at=now + deadline.resolve,
+                stage=Stage.CLAIM_DUE,
+                next_followup_at=now + deadline.claim,
             ),
             self.ctx.today(now),
         )

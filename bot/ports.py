@@ -19,6 +19,7 @@ from bot.domain import (
     Outgoing,
     Rating,
     Resident,
+    Stage,
     Task,
     TaskEvent,
     TaskStatus,
@@ -52,6 +53,10 @@ class TaskChange:
     claimed_at: datetime | None = None
     clear_claimer: bool = False
     clear_result: bool = False
+    stage: Stage | None = None
+    next_followup_at: datetime | None = None
+    stop_followup: bool = False
+    """Set ``next_followup_at`` to NULL: the engine has nothing more to do with the task."""
     result: str | None = None
     result_photo: str | None = None
     rating: Rating | None = None
@@ -96,6 +101,12 @@ class Transaction(Protocol):
         """Apply ``change`` atomically when the task is in one of ``only_if`` (and claimed by
         ``only_if_claimer`` when given); return the changed task, or None when the condition
         did not hold. This conditional update decides the one winner of two racing claims."""
+        ...
+
+    async def due_tasks(self, now: datetime, limit: int) -> Sequence[Task]:
+        """Tasks whose next follow-up is due at ``now``, earliest first, locked until the
+        transaction ends; rows another transaction holds are skipped (PostgreSQL
+        ``FOR UPDATE SKIP LOCKED``), so two instances never act on the same task twice."""
         ...
 
     async def add_event(self, event: TaskEvent) -> None: ...

@@ -76,6 +76,24 @@ class DeadlineSettings:
 
 
 @dataclass(frozen=True)
+class FollowupSettings:
+    """``[followup]``: the schedule the follow-up engine keeps (DESIGN.md §6)."""
+
+    tick: timedelta = timedelta(minutes=1)
+    """How often the engine asks the database what is due."""
+    escalate_after: timedelta = timedelta(hours=1)
+    """After a reminder, how long until a still unclaimed/unresolved task goes up a level."""
+    urgent_escalate_after: timedelta = timedelta(minutes=15)
+    ask_rating_again: timedelta = timedelta(days=1)
+    """After 办结 without a rating, when to ask the resident once more."""
+    close_unrated_after: timedelta = timedelta(days=15)
+    """After 办结, when a task still without a rating is closed (15日回访)."""
+
+    def escalation_wait(self, urgent: bool) -> timedelta:
+        return self.urgent_escalate_after if urgent else self.escalate_after
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything griddesk is configured with."""
 
@@ -84,6 +102,7 @@ class Settings:
     database_url: str = "sqlite:///griddesk.db"
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     deadlines: DeadlineSettings = field(default_factory=DeadlineSettings)
+    followup: FollowupSettings = field(default_factory=FollowupSettings)
     org: Org | None = None
     """None when the config defines no organisation (enough for the classifier commands)."""
 
@@ -123,8 +142,8 @@ def _settings(data: Mapping[str, Any], base: Path) -> Settings:
     only_keys(
         data,
         "",
-        {"timezone", "classifier", "telegram", "database", "deadlines", "street", "communities",
-         "departments", "people"},
+        {"timezone", "classifier", "telegram", "database", "deadlines", "followup", "street",
+         "communities", "departments", "people"},
         hints={"token": _SECRET_HINT},
     )  # fmt: skip
     return Settings(
@@ -133,6 +152,7 @@ def _settings(data: Mapping[str, Any], base: Path) -> Settings:
         database_url=_database_url(table(data, "database"), base),
         timezone=_timezone(data),
         deadlines=_deadlines(table(data, "deadlines")),
+        followup=_followup(table(data, "followup")),
         org=parse_org(data) if "street" in data else None,
     )
 
@@ -225,6 +245,18 @@ def _deadlines(data: Mapping[str, Any]) -> DeadlineSettings:
         if deadline.claim > deadline.resolve:
             raise SettingsError(f"{where}.{prefix}claim: longer than {prefix}resolve")
     return DeadlineSettings(normal, urgent, by_category)
+
+
+def _followup(data: Mapping[str, Any]) -> FollowupSettings:
+    defaults = FollowupSettings()
+    names = ("tick", "escalate_after", "urgent_escalate_after", "ask_rating_again",
+             "close_unrated_after")  # fmt: skip
+    only_keys(data, "followup", set(names))
+    values = {name: duration(data, name, "followup", getattr(defaults, name)) for name in names}
+    settings = FollowupSettings(**values)
+    if settings.ask_rating_again >= settings.close_unrated_after:
+        raise SettingsError("followup.ask_rating_again: must be shorter than close_unrated_after")
+    return settings
 
 
 def _path(data: Mapping[str, Any], name: str, key: str, base: Path) -> Path | None:

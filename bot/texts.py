@@ -140,7 +140,19 @@ STATUS_OPEN_ESCALATED = "待认领（{origin}的工单，已上报 {level} 级�
 STATUS_CLAIMED = "{worker} 于 {at} 认领，办理中"
 STATUS_RESOLVED = "{worker} 已办结，等待居民评价"
 STATUS_CLOSED = "已完成（居民评价：{rating}）"
-STATUS_CLOSED_UNRATED = "已完成"
+STATUS_CLOSED_UNRATED = "已完成（回访期满，居民未评价）"
+OVERDUE_CLAIM = "⚠️ 超时未认领"
+OVERDUE_RESOLVE = "⚠️ 超时未办结"
+STATUS_OVERDUE_AWAY = "{overdue}，已上报至{unit}"
+REMIND_CLAIM = (
+    "⚠️ 工单 {number}（{category}）已超过认领时限，还没有人认领。请 {names} 尽快认领处理。"
+)
+REMIND_RESOLVE_GROUP = "⚠️ 工单 {number}（{category}）已超过办结时限，请 {names} 尽快办理。"
+REMIND_RESOLVE_PRIVATE = (
+    "⚠️ 您认领的工单 {number}（{category}）已超过办结时限，请尽快办理，办完在群里的工单上点“办结”。"
+)
+RATING_AGAIN = "您好，工单 {number} 已经办结几天了，还没收到您的评价。对这次办理满意吗？"
+
 STATUS_ESCALATED_AWAY = "已上报至{unit}"
 STATUS_CANCELLED = "居民已撤回"
 STATUS_REOPENED_AWAY = "居民不满意，已重新打开并上报至{unit}"

@@ -10,7 +10,7 @@ import re
 
 from bot import texts
 from bot.context import Actor, Answer, Context, mark_processed
-from bot.domain import ACTIVE, EventKind, Outgoing, Rating, Task, TaskEvent, TaskStatus
+from bot.domain import ACTIVE, EventKind, Outgoing, Rating, Stage, Task, TaskEvent, TaskStatus
 from bot.ports import TaskChange, Transaction
 from bot.work import Work
 
@@ -52,7 +52,9 @@ class Tracking:
         if task is None:
             return texts.CANCEL_NOT_FOUND.format(number=shown)
         cancelled = await tx.change_task(
-            task.id, TaskChange(status=TaskStatus.CANCELLED), only_if=ACTIVE
+            task.id,
+            TaskChange(status=TaskStatus.CANCELLED, stage=Stage.DONE, stop_followup=True),
+            only_if=ACTIVE,
         )
         if cancelled is None:
             status = texts.STATUS_ZH[task.status]
@@ -104,7 +106,9 @@ class Tracking:
     async def _close(self, tx: Transaction, actor: Actor, task: Task, rating: Rating) -> None:
         closed = await tx.change_task(
             task.id,
-            TaskChange(status=TaskStatus.CLOSED, rating=rating),
+            TaskChange(
+                status=TaskStatus.CLOSED, rating=rating, stage=Stage.DONE, stop_followup=True
+            ),
             only_if=frozenset({TaskStatus.RESOLVED}),
         )
         if closed is None:
@@ -125,6 +129,9 @@ class Tracking:
                     clear_claimer=True,
                     clear_result=True,
                     reopen_count=task.reopen_count + 1,
+                    stage=Stage.CLAIM_DUE,
+                    next_followup_at=self.ctx.clock()
+                    + self.ctx.deadlines.of(task.category, task.urgent).claim,
                 ),
                 only_if=frozenset({TaskStatus.RESOLVED}),
             )

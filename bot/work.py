@@ -9,10 +9,11 @@ changes nothing and answers why.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from bot import texts
 from bot.context import Actor, Answer, Context, mark_processed
-from bot.domain import ACTIVE, EventKind, Outgoing, Task, TaskEvent, TaskStatus
+from bot.domain import ACTIVE, EventKind, Outgoing, Stage, Task, TaskEvent, TaskStatus
 from bot.ports import TaskChange, Transaction
 
 _LIST_LIMIT = 20
@@ -33,7 +34,13 @@ class Work:
             now = self.ctx.clock()
             claimed = await tx.change_task(
                 task_id,
-                TaskChange(status=TaskStatus.CLAIMED, claimer_id=actor.user_id, claimed_at=now),
+                TaskChange(
+                    status=TaskStatus.CLAIMED,
+                    claimer_id=actor.user_id,
+                    claimed_at=now,
+                    stage=Stage.RESOLVE_DUE,
+                    next_followup_at=max(task.resolve_due_at, now),
+                ),
                 only_if=frozenset({TaskStatus.OPEN}),
             )
             if claimed is None:
@@ -70,7 +77,13 @@ class Work:
             now = self.ctx.clock()
             resolved = await tx.change_task(
                 task_id,
-                TaskChange(status=TaskStatus.RESOLVED, result=text.strip(), result_photo=photo),
+                TaskChange(
+                    status=TaskStatus.RESOLVED,
+                    result=text.strip(),
+                    result_photo=photo,
+                    stage=Stage.RATING_DUE,
+                    next_followup_at=now + self.ctx.followup.ask_rating_again,
+                ),
                 only_if=frozenset({TaskStatus.CLAIMED}),
                 only_if_claimer=actor.user_id,
             )
@@ -153,7 +166,12 @@ class Work:
                 return refusal or Answer(texts.ANSWER_EXPIRED)
             back = await tx.change_task(
                 task_id,
-                TaskChange(status=TaskStatus.OPEN, clear_claimer=True),
+                TaskChange(
+                    status=TaskStatus.OPEN,
+                    clear_claimer=True,
+                    stage=Stage.CLAIM_DUE,
+                    next_followup_at=max(task.claim_due_at, self.ctx.clock()),
+                ),
                 only_if=frozenset({TaskStatus.CLAIMED}),
                 only_if_claimer=actor.user_id,
             )
@@ -194,16 +212,26 @@ class Work:
         return Answer(texts.ANSWER_ESCALATED.format(unit=unit))
 
     async def move_up(
-        self, tx: Transaction, task: Task, actor_id: int | None, kind: EventKind
+        self,
+        tx: Transaction,
+        task: Task,
+        actor_id: int | None,
+        kind: EventKind,
+        *,
+        at: datetime | None = None,
+        note: str = "",
     ) -> Task | None:
         """Hand ``task`` to the next unit up, open and unclaimed, with a new card there.
 
-        Returns None when the task is already at the top. Shared by 上报 and by a resident's
-        不满意 (reopen), which differ only in the event and the words around it.
+        Returns None when the task is already at the top. Shared by 上报, a resident's 不满意
+        (reopen) and the follow-up engine's escalation (``at``: the step's time), which differ
+        only in the event and the words around it. The new unit gets a full claim window.
         """
         target = self.ctx.org.escalation_target(task.holder, task.category)
         if target is None:
             return None
+        now = at or self.ctx.clock()
+        claim_window = self.ctx.deadlines.of(task.category, task.urgent).claim
         change = TaskChange(
             status=TaskStatus.OPEN,
             holder=target,
@@ -211,13 +239,14 @@ class Work:
             clear_claimer=True,
             clear_result=kind is EventKind.REOPENED,
             reopen_count=task.reopen_count + (kind is EventKind.REOPENED),
+            stage=Stage.CLAIM_DUE,
+            next_followup_at=now + claim_window,
         )
         allowed = ACTIVE | ({TaskStatus.RESOLVED} if kind is EventKind.REOPENED else set())
         moved = await tx.change_task(task.id, change, only_if=frozenset(allowed))
         if moved is None:
             return None
-        now = self.ctx.clock()
-        await tx.add_event(TaskEvent(task.id, kind, actor_id, now, holder=target))
+        await tx.add_event(TaskEvent(task.id, kind, actor_id, now, note=note, holder=target))
         await tx.enqueue(self.ctx.presenter.live_card(moved, new=True))
         return moved
 

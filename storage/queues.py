@@ -68,6 +68,7 @@ class Queues:
                 text=message.text,
                 buttons=_buttons_json(message.buttons),
                 photo=message.photo,
+                mentions=json.dumps([list(m) for m in message.mentions], ensure_ascii=False),
                 card_of=message.card_of,
                 edit_card_of=message.edit_card_of,
                 created_at=self._clock(),
@@ -176,6 +177,7 @@ def _outbox_item(row: OutboxRow) -> OutboxItem:
         text=row.text,
         buttons=_buttons(row.buttons),
         photo=row.photo,
+        mentions=tuple((int(user), str(name)) for user, name in json.loads(row.mentions)),
         card_of=row.card_of,
         edit_card_of=row.edit_card_of,
     )

@@ -205,6 +205,19 @@ class SqlTransaction(Queues):
         row = result.scalars().one_or_none()
         return None if row is None else task_rows.task(row)
 
+    async def due_tasks(self, now: datetime, limit: int) -> Sequence[Task]:
+        """Due follow-ups, earliest first, locked (PostgreSQL skips rows locked elsewhere)."""
+        statement = (
+            select(TaskRow)
+            .where(col(TaskRow.next_followup_at) <= now)
+            .order_by(col(TaskRow.next_followup_at), col(TaskRow.id))
+            .limit(limit)
+        )
+        if self._session.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update(skip_locked=True)
+        rows = (await self._session.exec(statement)).all()
+        return [task_rows.task(row) for row in rows]
+
     async def add_event(self, event: TaskEvent) -> None:
         self._session.add(task_rows.event_row(event))
         await self._session.flush()

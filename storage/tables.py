@@ -87,6 +87,7 @@ class TaskRow(SQLModel, table=True):
         Index("ix_tasks_holder_status", "holder", "status", "id"),
         Index("ix_tasks_resident", "resident_id", "id"),
         Index("ix_tasks_claimer_status", "claimer_id", "status", "id"),
+        Index("ix_tasks_next_followup", "next_followup_at"),
     )
 
     id: int | None = Field(default=None, sa_type=ID, primary_key=True)
@@ -116,6 +117,9 @@ class TaskRow(SQLModel, table=True):
     result_photo: str | None = None
     rating: str | None = None
     reopen_count: int = 0
+    stage: str = "claim_due"
+    next_followup_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    """When the follow-up engine acts next (indexed: every tick asks for what is due)."""
 
 
 class TaskEventRow(SQLModel, table=True):
@@ -173,6 +177,8 @@ class OutboxRow(SQLModel, table=True):
     buttons: str = Field(sa_type=Text, default="[]")
     """JSON rows of ``[text, action]`` pairs."""
     photo: str | None = None
+    mentions: str = Field(sa_type=Text, default="[]")
+    """JSON list of ``[user_id, name]`` pairs to mention."""
     card_of: int | None = Field(default=None, sa_type=BigInteger)
     edit_card_of: int | None = Field(default=None, sa_type=BigInteger)
     status: str = "pending"

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import col
 
-from bot.domain import EventKind, NewTask, Rating, Task, TaskEvent, TaskStatus, UnitRef
+from bot.domain import EventKind, NewTask, Rating, Stage, Task, TaskEvent, TaskStatus, UnitRef
 from bot.ports import TaskChange
 from nlp.taxonomy import Category
 from storage.tables import TaskEventRow, TaskRow
@@ -38,6 +38,8 @@ def task_row(new: NewTask, number: str) -> TaskRow:
         created_at=new.created_at,
         claim_due_at=new.claim_due_at,
         resolve_due_at=new.resolve_due_at,
+        stage=new.stage.value,
+        next_followup_at=new.next_followup_at,
     )
 
 
@@ -67,10 +69,14 @@ def changed_columns(change: TaskChange) -> dict[str, Any]:
         "result_photo": change.result_photo,
         "rating": None if change.rating is None else change.rating.value,
         "reopen_count": change.reopen_count,
+        "stage": None if change.stage is None else change.stage.value,
+        "next_followup_at": change.next_followup_at,
     }
     values = {name: value for name, value in values.items() if value is not None}
     if change.clear_claimer:
         values |= {"claimer_id": None, "claimed_at": None}
+    if change.stop_followup:
+        values["next_followup_at"] = None
     if change.clear_result:
         values |= {"result": None, "result_photo": None, "rating": None}
     # An empty change still runs the UPDATE: it tests the condition and locks the row.
@@ -111,6 +117,8 @@ def task(row: TaskRow) -> Task:
         result_photo=row.result_photo,
         rating=None if row.rating is None else Rating(row.rating),
         reopen_count=row.reopen_count,
+        stage=Stage(row.stage),
+        next_followup_at=row.next_followup_at,
     )
 
 

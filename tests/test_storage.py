@@ -18,6 +18,7 @@ from bot.domain import (
     Outgoing,
     Rating,
     Resident,
+    Stage,
     Task,
     TaskEvent,
     TaskStatus,
@@ -61,6 +62,8 @@ def new_task(text: str = "3号楼下水堵了", **changes: object) -> NewTask:
         created_at=NOW,
         claim_due_at=NOW + timedelta(hours=2),
         resolve_due_at=NOW + timedelta(days=3),
+        stage=Stage.CLAIM_DUE,
+        next_followup_at=NOW + timedelta(hours=2),
     )
     return replace(task, **changes)  # type: ignore[arg-type]
 

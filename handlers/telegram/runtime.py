@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 
@@ -43,6 +43,8 @@ class TelegramRuntime:
         store: Store,
         clock: Callable[[], datetime],
         *,
+        tick: Callable[[], Awaitable[object]] | None = None,
+        tick_every: timedelta = timedelta(minutes=1),
         rate_limited: bool = True,
     ) -> None:
         builder = (
@@ -69,10 +71,16 @@ class TelegramRuntime:
             after_update=self.outbox.wake,
         )
         self._tasks: list[asyncio.Task[None]] = []
+        self._tick = tick
+        self._tick_every = tick_every
 
     async def __aenter__(self) -> TelegramRuntime:
         await self.application.initialize()
         await self.application.start()
+        job_queue = self.application.job_queue
+        if self._tick is not None and job_queue is not None:  # the one scheduler: PTB's
+            seconds = self._tick_every.total_seconds()
+            job_queue.run_repeating(self._on_tick, interval=seconds, first=seconds)
         self._tasks = [
             asyncio.create_task(self.outbox.run(), name="griddesk-outbox"),
             asyncio.create_task(self.inbox.run(), name="griddesk-inbox"),
@@ -98,6 +106,12 @@ class TelegramRuntime:
         done, _ = await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
             task.result()
+
+    async def _on_tick(self, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """The follow-up job: take what is due, then send what it wrote without waiting."""
+        if self._tick is not None:
+            await self._tick()
+            self.outbox.wake()
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The one error handler: log, and leave the update unprocessed so it is retried."""

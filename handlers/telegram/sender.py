@@ -8,7 +8,7 @@ card to what it already says ("message is not modified") counts as delivered.
 
 from __future__ import annotations
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, User
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -72,8 +72,9 @@ class TelegramSender:
                 reply_markup=markup,
             )  # fmt: skip
         else:
+            text = _cut(message.text, TEXT_LIMIT)
             sent = await self.bot.send_message(
-                message.chat_id, _cut(message.text, TEXT_LIMIT), reply_markup=markup
+                message.chat_id, text, reply_markup=markup, entities=_mentions(message, text)
             )
         return sent.message_id
 
@@ -87,6 +88,20 @@ def _markup(message: Outgoing) -> InlineKeyboardMarkup | None:
             for row in message.buttons
         ]
     )
+
+
+def _mentions(message: Outgoing, text: str) -> list[MessageEntity] | None:
+    """Each mentioned person's name in ``text`` as a text mention: it notifies them."""
+    entities = []
+    for user_id, name in message.mentions:
+        start = text.find(name)
+        if start < 0:
+            continue
+        offset = len(text[:start].encode("utf-16-le")) // 2  # Telegram counts UTF-16 units
+        length = len(name.encode("utf-16-le")) // 2
+        user = User(user_id, name, is_bot=False)
+        entities.append(MessageEntity(MessageEntity.TEXT_MENTION, offset, length, user=user))
+    return entities or None
 
 
 def _cut(text: str, limit: int) -> str:

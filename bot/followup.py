@@ -1,0 +1,172 @@
+"""The follow-up engine: nothing is forgotten (事事有回应、件件有着落, DESIGN.md §6).
+
+One function, :meth:`FollowUp.tick`, takes ``now`` and asks the database which tasks are due
+through the indexed ``next_followup_at``; each due task takes its next step, which is a task
+event, and schedules the one after:
+
+    open     ──claim deadline──▶ remind the group ──interval──▶ escalate one level ─┐
+    claimed  ─resolve deadline─▶ remind the claimer ─interval─▶ escalate (unclaimed) ┘ (repeat)
+    resolved ───────1 day──────▶ ask the resident again ──until day 15──▶ close as unrated
+
+A step is computed from the time it was due, not from ``now``, so after hours of downtime a
+tick replays every missed step once, in order. Due rows are locked for the transaction that
+acts on them (PostgreSQL ``FOR UPDATE SKIP LOCKED``), so two instances never take the same step.
+The schedule itself lives on the task rows; a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from bot import texts
+from bot.context import Context
+from bot.domain import EventKind, Outgoing, Stage, Task, TaskEvent, TaskStatus
+from bot.ports import TaskChange, Transaction
+from bot.work import Work
+
+log = logging.getLogger(__name__)
+
+_BATCH = 100
+_MAX_STEPS_PER_TASK = 12  # a guard: a full chain is at most about six steps
+
+
+class FollowUp:
+    """Takes every due follow-up step."""
+
+    def __init__(self, context: Context, work: Work) -> None:
+        self.ctx = context
+        self.work = work
+
+    async def tick(self, now: datetime) -> int:
+        """Take every step due at ``now``; return how many were taken."""
+        steps = 0
+        while True:
+            async with self.ctx.store.transaction() as tx:
+                due = await tx.due_tasks(now, _BATCH)
+                for task in due:
+                    steps += await self._catch_up(tx, task, now)
+            if len(due) < _BATCH:
+                break
+        if steps:
+            log.info("follow-up tick at %s took %d steps", now.isoformat(), steps)
+        return steps
+
+    async def _catch_up(self, tx: Transaction, task: Task, now: datetime) -> int:
+        """Every step of one task that is due by ``now``, oldest first."""
+        taken = 0
+        current: Task | None = task
+        while (
+            current is not None
+            and current.next_followup_at is not None
+            and current.next_followup_at <= now
+            and taken < _MAX_STEPS_PER_TASK
+        ):
+            current = await self._step(tx, current, current.next_followup_at)
+            taken += 1
+        return taken
+
+    async def _step(self, tx: Transaction, task: Task, at: datetime) -> Task | None:
+        """Take the step ``task.stage`` calls for, as of ``at``; return the task after it."""
+        wait = self.ctx.followup.escalation_wait(task.urgent)
+        match task.stage:
+            case Stage.CLAIM_DUE if task.status is TaskStatus.OPEN:
+                return await self._remind_claim(tx, task, at, at + wait)
+            case Stage.RESOLVE_DUE if task.status is TaskStatus.CLAIMED:
+                return await self._remind_resolve(tx, task, at, at + wait)
+            case Stage.CLAIM_REMINDED | Stage.RESOLVE_REMINDED if task.status in {
+                TaskStatus.OPEN,
+                TaskStatus.CLAIMED,
+            }:
+                return await self._escalate(tx, task, at)
+            case Stage.RATING_DUE if task.status is TaskStatus.RESOLVED:
+                return await self._ask_rating_again(tx, task, at)
+            case Stage.RATING_ASKED if task.status is TaskStatus.RESOLVED:
+                return await self._close_unrated(tx, task, at)
+        # a schedule that no longer fits the task's status: nothing more to do
+        log.warning("task %d: stage %s does not fit status %s", task.id, task.stage, task.status)
+        return await tx.change_task(task.id, TaskChange(stage=Stage.DONE, stop_followup=True))
+
+    async def _remind_claim(
+        self, tx: Transaction, task: Task, at: datetime, escalate_at: datetime
+    ) -> Task | None:
+        members = self.ctx.org.members(task.holder)
+        names = "、".join(p.name for p in members) or self.ctx.org.unit(task.holder).name
+        text = texts.REMIND_CLAIM.format(number=task.number, category=task.category.zh, names=names)
+        chat = self.ctx.org.unit(task.holder).chat_id
+        mentions = tuple((p.user_id, p.name) for p in members)
+        reminded = await self._advance(tx, task, Stage.CLAIM_REMINDED, escalate_at)
+        if reminded is not None:
+            await tx.enqueue(Outgoing(chat, text, mentions=mentions))
+            await tx.enqueue(self.ctx.presenter.live_card(reminded))
+            await tx.add_event(TaskEvent(task.id, EventKind.REMINDED, None, at, note="claim"))
+        return reminded
+
+    async def _remind_resolve(
+        self, tx: Transaction, task: Task, at: datetime, escalate_at: datetime
+    ) -> Task | None:
+        claimer = task.claimer_id
+        name = self.ctx.org.name(claimer) if claimer else ""
+        category = task.category.zh
+        reminded = await self._advance(tx, task, Stage.RESOLVE_REMINDED, escalate_at)
+        if reminded is None:
+            return None
+        chat = self.ctx.org.unit(task.holder).chat_id
+        group = texts.REMIND_RESOLVE_GROUP.format(number=task.number, category=category, names=name)
+        mentions = ((claimer, name),) if claimer else ()
+        await tx.enqueue(Outgoing(chat, group, mentions=mentions))
+        if claimer:
+            private = texts.REMIND_RESOLVE_PRIVATE.format(number=task.number, category=category)
+            await tx.enqueue(Outgoing(claimer, private))
+        await tx.enqueue(self.ctx.presenter.live_card(reminded))
+        await tx.add_event(TaskEvent(task.id, EventKind.REMINDED, None, at, note="resolve"))
+        return reminded
+
+    async def _escalate(self, tx: Transaction, task: Task, at: datetime) -> Task | None:
+        overdue = (
+            texts.OVERDUE_RESOLVE if task.stage is Stage.RESOLVE_REMINDED else texts.OVERDUE_CLAIM
+        )
+        moved = await self.work.move_up(tx, task, None, EventKind.ESCALATED, at=at, note=overdue)
+        if moved is None:  # at the top already: the top unit has been reminded; stop here
+            return await tx.change_task(task.id, TaskChange(stop_followup=True))
+        unit = self.ctx.org.unit(moved.holder).name
+        old_chat = self.ctx.org.unit(task.holder).chat_id
+        away = texts.STATUS_OVERDUE_AWAY.format(overdue=overdue, unit=unit)
+        await tx.enqueue(self.ctx.presenter.card(moved, away, chat_id=old_chat))
+        resident = await tx.resident(task.resident_id)
+        if resident is not None:
+            notice = texts.NOTICE_ESCALATED.format(number=task.number, unit=unit)
+            await tx.enqueue(Outgoing(resident.chat_id, notice))
+        return moved
+
+    async def _ask_rating_again(self, tx: Transaction, task: Task, at: datetime) -> Task | None:
+        close_at = at - self.ctx.followup.ask_rating_again + self.ctx.followup.close_unrated_after
+        asked = await self._advance(tx, task, Stage.RATING_ASKED, close_at)
+        resident = await tx.resident(task.resident_id)
+        if asked is not None and resident is not None:
+            request = self.ctx.presenter.rating_request(asked, resident.chat_id)
+            text = texts.RATING_AGAIN.format(number=task.number)
+            await tx.enqueue(Outgoing(resident.chat_id, text, request.buttons))
+            await tx.add_event(TaskEvent(task.id, EventKind.REMINDED, None, at, note="rating"))
+        return asked
+
+    async def _close_unrated(self, tx: Transaction, task: Task, at: datetime) -> Task | None:
+        closed = await tx.change_task(
+            task.id,
+            TaskChange(status=TaskStatus.CLOSED, stage=Stage.DONE, stop_followup=True),
+            only_if=frozenset({TaskStatus.RESOLVED}),
+        )
+        if closed is not None:
+            await tx.add_event(TaskEvent(task.id, EventKind.CLOSED, None, at, note="unrated"))
+            await tx.enqueue(self.ctx.presenter.live_card(closed))
+        return closed
+
+    async def _advance(
+        self, tx: Transaction, task: Task, stage: Stage, next_at: datetime
+    ) -> Task | None:
+        """Move the schedule on, only if the task is still where this step found it."""
+        return await tx.change_task(
+            task.id,
+            TaskChange(stage=stage, next_followup_at=next_at),
+            only_if=frozenset({task.status}),
+        )

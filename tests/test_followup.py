@@ -1,0 +1,260 @@
+"""The follow-up engine with a fake clock: reminders, escalation, 回访, catch-up, two instances.
+
+The desk and the engine run on a real database (SQLite and PostgreSQL) with no Telegram; time
+moves only when a test advances the clock, and ``tick(now)`` is called directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot.actions import Action, Verb
+from bot.context import Actor, Context
+from bot.desk import Desk
+from bot.domain import EventKind, Outgoing, Stage, Task, TaskStatus, UnitRef
+from bot.followup import FollowUp
+from bot.language import Language
+from bot.settings import Settings, load_settings
+from storage.engine import open_store
+from storage.sql_store import SqlStore
+from tests.clock import FakeClock, nine_am
+
+pytestmark = pytest.mark.asyncio
+EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
+RESIDENT = Actor(1001, 1001, "王阿姨")
+ZHANG = Actor(2001, -1001000000011, "张三")
+GRID, COMMUNITY, STREET = -1001000000011, -1001000000010, -1001000000001
+WATER = -1001000000101
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return nine_am()
+
+
+@pytest.fixture(scope="module")
+def settings() -> Settings:
+    return load_settings(EXAMPLE)
+
+
+@pytest_asyncio.fixture
+async def store(database_url: str, clock: FakeClock) -> AsyncIterator[SqlStore]:
+    async with open_store(database_url, clock=clock) as opened:
+        yield opened
+
+
+def make(store: SqlStore, settings: Settings, language: Language, clock: FakeClock) -> FollowUp:
+    org = settings.require_org()
+    context = Context(
+        store, org, language, settings.deadlines, settings.timezone, clock, settings.followup
+    )
+    return FollowUp(context, Desk(context).work)
+
+
+@pytest.fixture
+def engine(store: SqlStore, settings: Settings, language: Language, clock: FakeClock) -> FollowUp:
+    return make(store, settings, language, clock)
+
+
+def desk_of(engine: FollowUp) -> Desk:
+    return Desk(engine.ctx)
+
+
+async def said(store: SqlStore) -> list[Outgoing]:
+    """The messages written since the last call."""
+    async with store.transaction() as tx:
+        items = await tx.pending_outbox(1000)
+        for item in items:
+            await tx.outbox_sent(item.id, None)
+    return [item.message for item in items]
+
+
+async def report(engine: FollowUp, store: SqlStore, text: str) -> Task:
+    await desk_of(engine).private_message(RESIDENT, text, None, None)
+    async with store.transaction() as tx:
+        [task] = await tx.tasks_of_resident(RESIDENT.user_id, 1)
+    await said(store)
+    return task
+
+
+async def current(store: SqlStore, task_id: int) -> Task:
+    async with store.transaction() as tx:
+        task = await tx.task(task_id)
+    assert task is not None
+    return task
+
+
+async def kinds(store: SqlStore, task_id: int) -> list[tuple[EventKind, str]]:
+    async with store.transaction() as tx:
+        return [(e.kind, e.note) for e in await tx.events(task_id)]
+
+
+async def test_unclaimed_is_reminded_then_climbs_the_chain(
+    engine: FollowUp, store: SqlStore, clock: FakeClock
+) -> None:
+    """Past the claim deadline: a reminder naming the workers, then community, then the top."""
+    task = await report(engine, store, "审计厅小区3号楼停水了")
+    clock.advance(timedelta(hours=2) - timedelta(seconds=1))
+    assert await engine.tick(clock()) == 0
+    clock.advance(timedelta(seconds=1))
+    assert await engine.tick(clock()) == 1
+    messages = await said(store)
+    reminder = next(m for m in messages if m.chat_id == GRID and m.card_of is None
+                    and m.edit_card_of is None)  # fmt: skip
+    assert "已超过认领时限" in reminder.text
+    assert reminder.mentions == ((2001, "张三"), (2002, "李四"))
+    card = next(m for m in messages if m.edit_card_of == task.id)
+    assert "⚠️ 超时未认领" in card.text
+    clock.advance(timedelta(hours=1))
+    assert await engine.tick(clock()) == 1
+    escalated = await current(store, task.id)
+    assert escalated.holder == UnitRef.parse("community:xingannanlu")
+    assert escalated.stage is Stage.CLAIM_DUE
+    messages = await said(store)
+    assert any(
+        "⚠️ 超时未认领，已上报至兴安南路社区" in m.text for m in messages if m.chat_id == GRID
+    )
+    assert any(m.card_of == task.id for m in messages if m.chat_id == COMMUNITY)
+    assert any("已上报给兴安南路社区" in m.text for m in messages if m.chat_id == RESIDENT.chat_id)
+    clock.advance(timedelta(hours=3))  # the community's claim window (2 h) and interval (1 h)
+    assert await engine.tick(clock()) == 2
+    assert (await current(store, task.id)).holder == UnitRef.parse("department:water")
+    clock.advance(timedelta(hours=3))
+    assert await engine.tick(clock()) == 2
+    assert (await current(store, task.id)).holder == UnitRef.parse("street:daxuexilu")
+    clock.advance(timedelta(hours=3))
+    assert await engine.tick(clock()) == 2  # the street is reminded; there is nowhere higher
+    top = await current(store, task.id)
+    assert (top.holder.kind.value, top.next_followup_at) == ("street", None)
+    clock.advance(timedelta(days=5))
+    assert await engine.tick(clock()) == 0
+    assert [k for k, _ in await kinds(store, task.id)] == [
+        EventKind.CREATED,
+        *[EventKind.REMINDED, EventKind.ESCALATED] * 3,
+        EventKind.REMINDED,
+    ]
+
+
+async def test_urgent_tasks_move_in_minutes(
+    engine: FollowUp, store: SqlStore, clock: FakeClock
+) -> None:
+    """A gas smell: reminded after 15 minutes, escalated 15 minutes later."""
+    task = await report(engine, store, "华建小区5号楼楼道一股煤气味")
+    clock.advance(timedelta(minutes=15))
+    assert await engine.tick(clock()) == 1
+    clock.advance(timedelta(minutes=15))
+    assert await engine.tick(clock()) == 1
+    assert (await current(store, task.id)).holder == UnitRef.parse("community:xingannanlu")
+
+
+async def test_claimed_but_unresolved_reminds_the_claimer_then_escalates(
+    engine: FollowUp, store: SqlStore, clock: FakeClock
+) -> None:
+    """Past the resolve deadline the claimer is reminded privately and in the group."""
+    task = await report(engine, store, "审计厅小区门口路灯不亮")
+    desk = desk_of(engine)
+    await desk.press(ZHANG, Action(Verb.CLAIM, task.id).encode(), None)
+    await said(store)
+    clock.advance(timedelta(hours=2, minutes=30))
+    assert await engine.tick(clock()) == 0  # claimed in time: no claim reminder
+    clock.advance(timedelta(days=3) - timedelta(hours=2, minutes=30))  # the resolve deadline
+    assert await engine.tick(clock()) == 1
+    messages = await said(store)
+    assert any("您认领的工单" in m.text for m in messages if m.chat_id == ZHANG.user_id)
+    group = next(m for m in messages if m.chat_id == GRID and m.mentions)
+    assert group.mentions == ((2001, "张三"),)
+    assert any("⚠️ 超时未办结" in m.text for m in messages if m.edit_card_of == task.id)
+    clock.advance(timedelta(hours=1))
+    assert await engine.tick(clock()) == 1
+    moved = await current(store, task.id)
+    assert (moved.status, moved.claimer_id) == (TaskStatus.OPEN, None)
+    assert moved.holder == UnitRef.parse("community:xingannanlu")
+
+
+async def test_followup_visit_asks_again_then_closes_unrated(
+    engine: FollowUp, store: SqlStore, clock: FakeClock
+) -> None:
+    """回访: a day after 办结 the resident is asked again; on day 15 the task closes unrated."""
+    task = await report(engine, store, "审计厅小区垃圾桶满了没人清")
+    desk = desk_of(engine)
+    await desk.press(ZHANG, Action(Verb.CLAIM, task.id).encode(), None)
+    await desk.press(ZHANG, Action(Verb.RESOLVE, task.id).encode(), None)
+    await desk.private_message(Actor(2001, 2001, "张三"), "已清运", None, None)
+    await said(store)
+    clock.advance(timedelta(days=1))
+    assert await engine.tick(clock()) == 1
+    [again] = [m for m in await said(store) if m.chat_id == RESIDENT.chat_id]
+    assert "还没收到您的评价" in again.text
+    assert [b.text for row in again.buttons for b in row] == ["满意", "基本满意", "不满意"]
+    clock.advance(timedelta(days=13, hours=23))
+    assert await engine.tick(clock()) == 0
+    clock.advance(timedelta(hours=1))
+    assert await engine.tick(clock()) == 1
+    closed = await current(store, task.id)
+    assert (closed.status, closed.next_followup_at) == (TaskStatus.CLOSED, None)
+    assert (await kinds(store, task.id))[-1] == (EventKind.CLOSED, "unrated")
+    assert any("回访期满" in m.text for m in await said(store) if m.edit_card_of == task.id)
+
+
+async def test_a_rated_task_needs_no_followup(
+    engine: FollowUp, store: SqlStore, clock: FakeClock
+) -> None:
+    """满意 ends the schedule: nothing is due afterwards."""
+    task = await report(engine, store, "审计厅小区垃圾桶满了没人清")
+    desk = desk_of(engine)
+    await desk.press(ZHANG, Action(Verb.CLAIM, task.id).encode(), None)
+    await desk.press(ZHANG, Action(Verb.RESOLVE, task.id).encode(), None)
+    await desk.private_message(Actor(2001, 2001, "张三"), "已清运", None, None)
+    await desk.press(RESIDENT, Action(Verb.RATE, task.id, "satisfied").encode(), None)
+    clock.advance(timedelta(days=30))
+    assert await engine.tick(clock()) == 0
+    assert (await kinds(store, task.id))[-1] == (EventKind.CLOSED, "")
+
+
+async def test_a_restart_after_hours_replays_each_missed_step_once_in_order(
+    engine: FollowUp, store: SqlStore, clock: FakeClock
+) -> None:
+    """Ten hours down: one tick takes every missed step once, in order; the next takes none."""
+    task = await report(engine, store, "林业厅小区楼上天天半夜剁肉")
+    clock.advance(timedelta(hours=10))
+    assert await engine.tick(clock()) == 6
+    assert await engine.tick(clock()) == 0
+    steps = [(k, n) for k, n in await kinds(store, task.id) if k is not EventKind.CREATED]
+    # noise has no department: grid → community → street, the street being the top
+    assert steps == [
+        (EventKind.REMINDED, "claim"),  # 11:00 the grid
+        (EventKind.ESCALATED, "⚠️ 超时未认领"),  # 12:00 to the community
+        (EventKind.REMINDED, "claim"),  # 14:00 the community
+        (EventKind.ESCALATED, "⚠️ 超时未认领"),  # 15:00 to the street
+        (EventKind.REMINDED, "claim"),  # 17:00 the street; at 18:00 nowhere higher: stop
+    ]
+    top = await current(store, task.id)
+    assert (top.holder, top.next_followup_at) == (UnitRef.parse("street:daxuexilu"), None)
+
+
+async def test_two_instances_take_each_step_once(
+    database_url: str, settings: Settings, language: Language, clock: FakeClock
+) -> None:
+    """Two engines on two connections tick at the same moment: every step happens once."""
+    async with (
+        open_store(database_url, clock=clock) as first,
+        open_store(database_url, clock=clock) as second,
+    ):
+        a, b = make(first, settings, language, clock), make(second, settings, language, clock)
+        tasks = [await report(a, first, f"审计厅小区{n}号楼停水了") for n in range(1, 31)]
+        clock.advance(timedelta(hours=2))
+        taken = await asyncio.gather(a.tick(clock()), b.tick(clock()))
+        assert sum(taken) == len(tasks)
+        for task in tasks:
+            assert [k for k, _ in await kinds(first, task.id)] == [
+                EventKind.CREATED,
+                EventKind.REMINDED,
+            ]
+        reminders = [m for m in await said(first) if "已超过认领时限" in m.text]
+        assert len(reminders) == len(tasks)
