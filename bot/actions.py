@@ -28,6 +28,9 @@ class Verb(StrEnum):
     PICK_COMMUNITY = "pc"  # arg: community id
     PICK_PLACE = "pp"  # arg: grid id, place index
     PICK_CATEGORY = "pk"  # arg: category id
+    BROADCAST_CONFIRM = "bc"  # task id: the broadcast's id
+    BROADCAST_DISCARD = "bd"
+    BROADCAST_STOP = "bs"
 
 
 @dataclass(frozen=True)

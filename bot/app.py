@@ -16,6 +16,7 @@ from datetime import datetime
 
 from bot.context import Context, utc_now
 from bot.desk import Desk
+from bot.digests import Digests
 from bot.followup import FollowUp
 from bot.language import build_language
 from bot.ports import Store
@@ -34,6 +35,7 @@ class RunningBot:
     store: Store
     telegram: TelegramRuntime
     followup: FollowUp
+    digests: Digests
 
 
 @asynccontextmanager
@@ -54,21 +56,38 @@ async def running_bot(
         async with store.transaction() as tx:
             await tx.sync_places([place for grid in org.grids() for place in grid.places])
         context = Context(
-            store, org, language, settings.deadlines, settings.timezone, clock, settings.followup
+            store,
+            org,
+            language,
+            settings.deadlines,
+            settings.timezone,
+            clock,
+            settings.followup,
+            settings.quiet_hours,
         )
         desk = Desk(context)
+        await desk.broadcasts.sync_config(settings.broadcasts)
         followup = FollowUp(context, desk.work)
+        digests = Digests(context, settings.digests)
+
+        async def tick() -> None:
+            """The one repeating job: follow-ups, then notices, as of the same moment."""
+            now = clock()
+            await followup.tick(now)
+            await desk.broadcasts.tick(now)
+
         async with TelegramRuntime(
             token,
             settings.telegram,
             desk,
             store,
             clock,
-            tick=lambda: followup.tick(clock()),
+            tick=tick,
             tick_every=settings.followup.tick,
+            daily=digests.jobs(clock),
             rate_limited=rate_limited,
         ) as telegram:
-            yield RunningBot(desk, store, telegram, followup)
+            yield RunningBot(desk, store, telegram, followup, digests)
 
 
 async def serve(settings: Settings, token: str) -> None:

@@ -7,7 +7,8 @@ Subcommands:
 - ``rules-show`` — print the built-in rules file, the starting point for an operator's own;
 - ``check-config --config F`` — validate a config and print the organisation it describes;
 - ``run --config F`` — the production bot (long polling; token from the environment);
-- ``shell --config F`` — the real bot against a local Bot API stand-in, chatted in the terminal.
+- ``shell --config F`` — the real bot against a local Bot API stand-in, chatted in the terminal;
+- ``stats --config F --since DAY [--until DAY]`` — per-grid figures from the configured database.
 
 Exit status: 0 on success, 2 when the command line, the config or the rules are wrong (the
 message names the key or the line).
@@ -24,12 +25,16 @@ import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
+from bot.domain import Task, TaskEvent
 from bot.language import Language, build_language
 from bot.report import org_tree
 from bot.settings import SettingsError, load_settings, telegram_token
+from bot.stats import Window, compute, local_midnight
+from bot.stats import table as stats_table
 from nlp.evaluation import Report, evaluate
 from nlp.rules import RulesError, default_rules_text, load_rules
 from nlp.taxonomy import Category
@@ -113,6 +118,20 @@ def _parser() -> argparse.ArgumentParser:
         "--database", help="database URL (default: a fresh SQLite file that is thrown away)"
     )
     shell.set_defaults(run=_shell)
+
+    stats = commands.add_parser(
+        "stats", help="per-grid figures (按期答复率, 办结率, 满意率) from the configured database"
+    )
+    stats.add_argument("--config", type=Path, required=True)
+    stats.add_argument(
+        "--since", required=True, metavar="YYYY-MM-DD", help="the first local day counted"
+    )
+    stats.add_argument(
+        "--until",
+        metavar="YYYY-MM-DD",
+        help="the first local day not counted (default: tomorrow, so today counts)",
+    )
+    stats.set_defaults(run=_stats)
     return parser
 
 
@@ -147,6 +166,47 @@ def _shell(args: argparse.Namespace) -> int:
 
     asyncio.run(run_shell(settings, args.database))
     return 0
+
+
+def _stats(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    grids = settings.require_org().grids()
+    zone = settings.timezone
+    since = local_midnight(_local_day(args.since, "--since"), zone)
+    until = (
+        local_midnight(_local_day(args.until, "--until"), zone)
+        if args.until
+        else local_midnight(datetime.now(zone).date() + timedelta(days=1), zone)
+    )
+    if until <= since:
+        raise UsageError(f"--until {args.until or 'tomorrow'} must come after --since {args.since}")
+    window = Window(since, until)
+    grid_ids = [grid.ref.id for grid in grids]
+    history = asyncio.run(_history(settings.database_url, window, grid_ids))
+    figures = compute(history, grid_ids, window)
+    _print(stats_table(figures, {grid.ref.id: grid.name for grid in grids}, zone))
+    return 0
+
+
+def _local_day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option}: {text!r} is not a day like 2026-11-16") from None
+
+
+async def _history(
+    url: str, window: Window, grid_ids: Sequence[str]
+) -> Sequence[tuple[Task, Sequence[TaskEvent]]]:
+    """The tasks of the window with their events, read in one transaction."""
+    from storage.engine import async_url, open_store  # noqa: PLC0415 - SQL loads only here
+
+    parsed = async_url(url)
+    file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if file and file != ":memory:" and not Path(file).exists():
+        raise UsageError(f"database.url: there is no database at {file}")
+    async with open_store(url) as store, store.transaction() as tx:
+        return await tx.tasks_created_between(window.since, window.until, grid_ids)
 
 
 def _language(args: argparse.Namespace) -> Language:

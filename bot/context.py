@@ -16,6 +16,7 @@ from bot.cards import Presenter
 from bot.language import Language
 from bot.org import Org
 from bot.ports import Store, Transaction
+from bot.schedule import QuietHours
 from bot.settings import DeadlineSettings, FollowupSettings
 
 
@@ -58,6 +59,7 @@ class Context:
     timezone: ZoneInfo
     clock: Callable[[], datetime] = utc_now
     followup: FollowupSettings = field(default_factory=FollowupSettings)
+    quiet_hours: QuietHours = field(default_factory=QuietHours)
 
     @property
     def presenter(self) -> Presenter:

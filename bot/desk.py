@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from bot import texts
 from bot.actions import Verb, parse_action
+from bot.broadcasts import Broadcasts
 from bot.context import Actor, Answer, Context
 from bot.intake import Intake
+from bot.reports import Reports
 from bot.tracking import Tracking
 from bot.work import Work
 
@@ -23,6 +25,8 @@ class Desk:
         self.intake = Intake(context)
         self.work = Work(context)
         self.tracking = Tracking(context, self.work)
+        self.broadcasts = Broadcasts(context)
+        self.reports = Reports(context)
 
     async def private_message(
         self, actor: Actor, text: str, photo: str | None, update_id: int | None
@@ -32,7 +36,7 @@ class Desk:
             return
         await self.intake.message(actor, text, photo, update_id)
 
-    async def press(  # noqa: PLR0911 - a dispatcher reads best with one return per verb
+    async def press(  # noqa: PLR0911, PLR0912 - a dispatcher reads best with one case per verb
         self, actor: Actor, data: str | None, update_id: int | None
     ) -> Answer:
         """A button press; forged, stale or foreign data changes nothing and says so."""
@@ -57,6 +61,8 @@ class Desk:
                 return await self.work.give_back(actor, task_id, update_id)
             case Verb.RATE:
                 return await self.tracking.rate(actor, task_id, arg, update_id)
+            case Verb.BROADCAST_CONFIRM | Verb.BROADCAST_DISCARD | Verb.BROADCAST_STOP:
+                return await self.broadcasts.decide(actor, action.verb, task_id, update_id)
             case Verb.PICK_COMMUNITY:
                 ok = await self.intake.pick_community(actor, arg, update_id)
             case Verb.PICK_PLACE:

@@ -205,3 +205,38 @@ class Outgoing:
     edit_card_of: int | None = None
     mentions: tuple[tuple[int, str], ...] = ()
     """(user id, name) of people to notify by mention; each name occurs in ``text``."""
+
+
+class Audience(StrEnum):
+    """Who a notice goes to."""
+
+    GROUPS = "groups"  # the chosen grids' group chats
+    RESIDENTS = "residents"  # every resident bound to the chosen grids (quiet hours apply)
+
+
+class BroadcastStatus(StrEnum):
+    DRAFT = "draft"  # previewed, waiting for the admin's 确认
+    ACTIVE = "active"  # scheduled
+    DONE = "done"  # a one-off that went out
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    """A notice an admin scheduled, once or recurring (DESIGN.md §6)."""
+
+    id: int
+    text: str
+    audience: Audience
+    grid_ids: tuple[str, ...]
+    schedule: str
+    """As written (``每周一 08:00``); ``cron`` or ``occurrence_at`` say what it means."""
+    cron: str | None
+    occurrence_at: datetime | None
+    """The scheduled moment of the next run."""
+    next_run_at: datetime | None
+    """When the next run goes out: the occurrence, or the end of quiet hours for residents."""
+    status: BroadcastStatus
+    created_by: int | None
+    source: str
+    """``chat``, or ``config:<name>`` for one defined in the config file."""

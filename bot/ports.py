@@ -14,6 +14,8 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.domain import (
+    Broadcast,
+    BroadcastStatus,
     Draft,
     NewTask,
     Outgoing,
@@ -63,7 +65,35 @@ class TaskChange:
     reopen_count: int | None = None
 
 
-class Transaction(Protocol):
+class BroadcastTransaction(Protocol):
+    """What scheduled notices need from a transaction (part of every :class:`Transaction`)."""
+
+    async def add_broadcast(self, broadcast: Broadcast) -> Broadcast:
+        """Insert (``id`` is ignored) and return it with its id."""
+        ...
+
+    async def broadcast(self, broadcast_id: int) -> Broadcast | None: ...
+    async def broadcasts(self, statuses: frozenset[BroadcastStatus]) -> Sequence[Broadcast]: ...
+    async def save_broadcast(
+        self, broadcast: Broadcast, *, only_if: BroadcastStatus | None = None
+    ) -> bool:
+        """Overwrite the row with ``broadcast``; False when ``only_if`` did not hold."""
+        ...
+
+    async def due_broadcasts(self, now: datetime, limit: int) -> Sequence[Broadcast]:
+        """Active broadcasts due at ``now``, locked like :meth:`Transaction.due_tasks`."""
+        ...
+
+    async def resident_chats(self, grid_ids: Sequence[str]) -> Sequence[int]:
+        """Private chat ids of the residents bound to these grids."""
+        ...
+
+    async def enqueue_once(self, messages: Sequence[tuple[Outgoing, str]]) -> int:
+        """Queue each message unless its key was queued before; return how many were new."""
+        ...
+
+
+class Transaction(BroadcastTransaction, Protocol):
     """What one unit of work can read and write."""
 
     # places, copied from the configuration at start-up
@@ -148,6 +178,19 @@ class Transaction(Protocol):
     async def unprocessed_updates(self, limit: int) -> Sequence[tuple[int, str]]: ...
     async def last_update_id(self) -> int | None: ...
     async def mark_update_processed(self, update_id: int) -> None: ...
+
+    # statistics and digests (bot/stats.py, bot/digests.py)
+    async def tasks_created_between(
+        self, since: datetime, until: datetime, grid_ids: Sequence[str]
+    ) -> Sequence[tuple[Task, Sequence[TaskEvent]]]:
+        """The tasks created in ``[since, until)`` in these grids (``Task.grid_id``), oldest
+        first, each with its whole audit trail in the order written."""
+        ...
+
+    async def claim_digest(self, unit: UnitRef, period: str, at: datetime) -> bool:
+        """Record that ``unit``'s digest for ``period`` is being sent; False when it was
+        recorded before (by this or another instance): the one insert that succeeds wins."""
+        ...
 
 
 class Store(Protocol):

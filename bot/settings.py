@@ -9,16 +9,35 @@ and a ``token`` key in the file is refused.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain import Audience
 from bot.org import Org, parse_org
-from bot.tomlcheck import SettingsError, duration, integer, join, only_keys, string, table
+from bot.schedule import (
+    ConfiguredBroadcast,
+    QuietHours,
+    ScheduleError,
+    parse_quiet_hours,
+    parse_schedule,
+)
+from bot.tomlcheck import (
+    SettingsError,
+    duration,
+    integer,
+    join,
+    only_keys,
+    string,
+    strings,
+    table,
+    tables,
+)
 from nlp.taxonomy import Category
 
 __all__ = ["Settings", "SettingsError", "load_settings"]
@@ -94,6 +113,18 @@ class FollowupSettings:
 
 
 @dataclass(frozen=True)
+class DigestSettings:
+    """``[digests]``: when the morning digest and the weekly figures go out (local time)."""
+
+    morning: time = time(8, 0)
+    """Every day: each grid group gets its open, overdue and claimed tasks."""
+    weekly_day: int = 0
+    """The weekday of the weekly figures, as :meth:`datetime.date.weekday` (0 = Monday)."""
+    weekly_time: time = time(8, 0)
+    """When on that day each community group gets its grids' figures of the week before."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything griddesk is configured with."""
 
@@ -103,6 +134,11 @@ class Settings:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     deadlines: DeadlineSettings = field(default_factory=DeadlineSettings)
     followup: FollowupSettings = field(default_factory=FollowupSettings)
+    digests: DigestSettings = field(default_factory=DigestSettings)
+    quiet_hours: QuietHours = field(default_factory=QuietHours)
+    """Scheduled messages to residents wait out these local hours (default 22:00–07:00)."""
+    broadcasts: tuple[ConfiguredBroadcast, ...] = ()
+    """``[[broadcasts]]``: notices defined in the config, synced at start-up."""
     org: Org | None = None
     """None when the config defines no organisation (enough for the classifier commands)."""
 
@@ -143,7 +179,7 @@ def _settings(data: Mapping[str, Any], base: Path) -> Settings:
         data,
         "",
         {"timezone", "classifier", "telegram", "database", "deadlines", "followup", "street",
-         "communities", "departments", "people"},
+         "communities", "departments", "people", "quiet_hours", "broadcasts", "digests"},
         hints={"token": _SECRET_HINT},
     )  # fmt: skip
     return Settings(
@@ -153,6 +189,9 @@ def _settings(data: Mapping[str, Any], base: Path) -> Settings:
         timezone=_timezone(data),
         deadlines=_deadlines(table(data, "deadlines")),
         followup=_followup(table(data, "followup")),
+        digests=_digests(table(data, "digests")),
+        quiet_hours=_quiet_hours(data),
+        broadcasts=_broadcasts(data),
         org=parse_org(data) if "street" in data else None,
     )
 
@@ -247,6 +286,47 @@ def _deadlines(data: Mapping[str, Any]) -> DeadlineSettings:
     return DeadlineSettings(normal, urgent, by_category)
 
 
+def _quiet_hours(data: Mapping[str, Any]) -> QuietHours:
+    text = string(data, "quiet_hours", "", default="22:00-07:00")
+    try:
+        return parse_quiet_hours(text)
+    except ScheduleError as exc:
+        raise SettingsError(f"quiet_hours: {exc}") from None
+
+
+def _broadcasts(data: Mapping[str, Any]) -> tuple[ConfiguredBroadcast, ...]:
+    """``[[broadcasts]]`` entries; grids are checked against the organisation."""
+    grids = {g.ref.id for g in parse_org(data).grids()} if "street" in data else set()
+    found: list[ConfiguredBroadcast] = []
+    now, zone = datetime.now(UTC), _timezone(data)
+    for i, entry in enumerate(tables(data, "broadcasts")):
+        key = join("broadcasts", i)
+        only_keys(entry, key, {"name", "schedule", "audience", "grids", "text"})
+        name = string(entry, "name", key)
+        if any(b.name == name for b in found):
+            raise SettingsError(f"{join(key, 'name')}: {name!r} is used twice")
+        schedule = string(entry, "schedule", key)
+        try:
+            parse_schedule(schedule, now, zone)
+        except ScheduleError as exc:
+            raise SettingsError(f"{join(key, 'schedule')}: {exc}") from None
+        try:
+            audience = Audience(string(entry, "audience", key))
+        except ValueError:
+            raise SettingsError(f"{join(key, 'audience')}: must be groups or residents") from None
+        wanted = strings(entry, "grids", key)
+        chosen = sorted(grids) if wanted == ["all"] else wanted
+        for j, grid in enumerate(chosen):
+            if grid not in grids:
+                raise SettingsError(f"{join(join(key, 'grids'), j)}: unknown grid {grid!r}")
+        if not chosen:
+            raise SettingsError(f'{join(key, "grids")}: name the grids, or ["all"]')
+        found.append(
+            ConfiguredBroadcast(name, schedule, audience, tuple(chosen), string(entry, "text", key))
+        )
+    return tuple(found)
+
+
 def _followup(data: Mapping[str, Any]) -> FollowupSettings:
     defaults = FollowupSettings()
     names = ("tick", "escalate_after", "urgent_escalate_after", "ask_rating_again",
@@ -267,3 +347,32 @@ def _path(data: Mapping[str, Any], name: str, key: str, base: Path) -> Path | No
         return None
     path = Path(value).expanduser()
     return path if path.is_absolute() else base / path
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def _digests(data: Mapping[str, Any]) -> DigestSettings:
+    only_keys(data, "digests", {"morning", "weekly"})
+    morning = string(data, "morning", "digests", default="08:00")
+    weekly = string(data, "weekly", "digests", default="mon 08:00")
+    at = _clock(morning)
+    if at is None:
+        raise SettingsError(f'digests.morning: {morning!r} is not a time of day like "08:00"')
+    day, _, clock = weekly.lower().partition(" ")
+    weekly_at = _clock(clock.strip())
+    if day not in _WEEKDAYS or weekly_at is None:
+        raise SettingsError(
+            f'digests.weekly: {weekly!r} is not a weekday and time like "mon 08:00" '
+            f"(days: {', '.join(_WEEKDAYS)})"
+        )
+    return DigestSettings(at, _WEEKDAYS.index(day), weekly_at)
+
+
+def _clock(text: str) -> time | None:
+    """``08:00`` → 08:00; None when it is not a time of day."""
+    match = _CLOCK.match(text)
+    if match is None or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        return None
+    return time(int(match.group(1)), int(match.group(2)))

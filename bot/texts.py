@@ -7,9 +7,10 @@ English; nothing user-facing lives anywhere else.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.domain import Rating, TaskStatus
+from bot.stats import Figures, percent
 from nlp.taxonomy import Category
 
 # --- resident, private chat -------------------------------------------------------------------
@@ -203,6 +204,45 @@ NOT_A_KNOWN_GROUP = "这个群还没有登记为网格群，请联系管理员�
 NOT_STAFF = "这个命令只有网格员和社区工作人员可以用。"
 
 
+# --- broadcasts (admins) ----------------------------------------------------------------------
+
+BROADCAST_USAGE = (
+    "发布通知的格式：/broadcast 时间 | 对象 | 内容\n"
+    "时间：现在、2026-11-23 08:00、每天 08:00、每周一 08:00\n"
+    "对象：群:网格编号,网格编号 或 群:全部（发到网格群）；"
+    "居民:网格编号 或 居民:全部（发给登记在这些网格的居民，夜间 22:00–07:00 顺延到早上）\n"
+    "网格编号：{grids}\n"
+    "例：/broadcast 2026-11-23 08:00 | 居民:xingan-1 | "
+    "明天9:00-17:00 审计厅小区3号楼停水，请提前储水。"
+)
+BROADCAST_ONLY_ADMINS = "只有街道管理员可以发布和管理通知。"
+BROADCAST_BAD = "没看懂：{problem}\n\n{usage}"
+BROADCAST_BAD_TIME = "时间“{when}”（可以写 现在、2026-11-23 08:00、每天 08:00、每周一 08:00）"
+BROADCAST_BAD_TARGET = (
+    "对象“{target}”（写成 群:网格编号 或 居民:网格编号，多个用逗号隔开，或写 全部）"
+)
+BROADCAST_UNKNOWN_GRID = "没有这个网格：{grids}"
+BROADCAST_PREVIEW = (
+    "通知预览（还没有发出）：\n时间：{schedule}（{first}）\n对象：{audience}\n内容：{text}\n\n"
+    "确认后按时发送。"
+)
+BROADCAST_AUDIENCE_GROUPS = "{names} 的网格群"
+BROADCAST_AUDIENCE_RESIDENTS = "{names} 的居民（现有 {count} 人）"
+BROADCAST_CONFIRM = "确认发送"
+BROADCAST_DISCARD = "取消"
+BROADCAST_STOP = "取消 #{id}"
+BROADCAST_SCHEDULED = "已安排：通知 #{id}，{first}发出。"
+BROADCAST_DISCARDED = "已取消，这条通知不会发出。"
+BROADCAST_STOPPED = "通知 #{id} 已取消。"
+BROADCAST_GONE = "这条通知已经不在待发列表里了。"
+BROADCAST_NONE = "现在没有待发的通知。"
+BROADCAST_LIST_HEADER = "待发的通知（{count} 条）："
+BROADCAST_LINE = "#{id}｜{schedule}｜下次 {next}｜{audience}\n  {text}"
+BROADCAST_PAST = "这个时间已经过去了，请换一个以后的时间。"
+BROADCAST_EMPTY = "通知内容不能为空。"
+NOTICE_PREFIX = "📢 通知："
+
+
 def task_line(number: str, category: Category, status: TaskStatus, text: str, due: str) -> str:
     return f"• {number}｜{category.zh}｜{STATUS_ZH[status]}｜{due} 前\n  {shorten(text, 30)}"
 
@@ -216,3 +256,63 @@ def shorten(text: str, limit: int) -> str:
 def when(moment: datetime) -> str:
     """A local time as residents read it: ``11月22日 14:30``."""
     return f"{moment.month}月{moment.day}日 {moment:%H:%M}"
+
+
+# --- statistics (/stats) and digests ----------------------------------------------------------
+
+STATS_WHERE = "统计按网格和社区提供：请在网格群、社区群或街道群里发送 /stats。"
+STATS_TITLE = "📊 {scope} 近7天统计（{first}—{last}）"
+WEEKLY_TITLE = "📊 {scope} 上周统计（{first}—{last}）"
+STATS_TOTAL = "合计"
+STATS_NOTE = "按期答复率＝按时认领÷收到，办结率＝已办结÷收到，满意率＝满意和基本满意÷已评价。"
+
+
+def figures_block(name: str | None, figures: Figures) -> str:
+    """One grid's (or the total's) figures; ``name`` None when the title already says whose."""
+    lines = [] if name is None else [f"【{name}】"]
+    lines += [
+        f"收到 {figures.received} 件，按时认领 {figures.claimed_on_time} 件，"
+        f"办结 {figures.resolved} 件，评价 {figures.rated} 件",
+        f"按期答复率 {percent(figures.on_time_rate)}｜办结率 {percent(figures.resolve_rate)}｜"
+        f"满意率 {percent(figures.satisfaction_rate)}",
+        f"用时中位数：认领 {duration(figures.minutes_to_claim)}，"
+        f"办结 {duration(figures.minutes_to_resolve)}",
+    ]
+    return "\n".join(lines)
+
+
+def duration(minutes: float | None) -> str:
+    """``25分钟``, ``2小时5分钟``, ``1天3小时``; ``—`` when nothing was measured."""
+    if minutes is None:
+        return "—"
+    if minutes < 1:
+        return "不到1分钟"
+    days, rest = divmod(round(minutes), 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}天{hours}小时" if hours else f"{days}天"
+    if hours:
+        return f"{hours}小时{mins}分钟" if mins else f"{hours}小时"
+    return f"{mins}分钟"
+
+
+def day(moment: date) -> str:
+    """A local day as people write it: ``11月22日``."""
+    return f"{moment.month}月{moment.day}日"
+
+
+MORNING_TITLE = "☀️ {grid} 今日待办（{day}）"
+MORNING_NOTHING = "目前没有待办工单。👍"
+MORNING_OVERDUE = "⚠️ 已超时 {count} 件："
+MORNING_OPEN = "待认领 {count} 件："
+MORNING_CLAIMED = "办理中 {count} 件："
+MORNING_MORE = "……另有 {count} 件，发送 /tasks 查看。"
+MORNING_OVERDUE_CLAIM = "超时未认领（{at} 前）"
+MORNING_OVERDUE_RESOLVE = "{worker}办理，超时未办结（{at} 前）"
+MORNING_CLAIM_BY = "{at} 前认领"
+MORNING_RESOLVE_BY = "{worker}办理，{at} 前办结"
+
+
+def digest_line(number: str, category: Category, place: str, detail: str) -> str:
+    """One task in the morning digest; ``place`` is already masked."""
+    return f"• {number}｜{category.zh}｜{place}｜{detail}"

@@ -37,7 +37,8 @@ from bot.domain import (
 from bot.ports import TaskChange
 from nlp.places import Place
 from storage import task_rows, upsert
-from storage.queues import Queues
+from storage.broadcast_rows import BroadcastQueries
+from storage.report_rows import ReportQueries
 from storage.tables import (
     AwaitedNoteRow,
     DayCounterRow,
@@ -75,7 +76,7 @@ class SqlStore:
             yield SqlTransaction(session, self._clock)
 
 
-class SqlTransaction(Queues):
+class SqlTransaction(BroadcastQueries, ReportQueries):
     """Everything one unit of work reads and writes (:class:`bot.ports.Transaction`)."""
 
     # places

@@ -88,6 +88,7 @@ class TaskRow(SQLModel, table=True):
         Index("ix_tasks_resident", "resident_id", "id"),
         Index("ix_tasks_claimer_status", "claimer_id", "status", "id"),
         Index("ix_tasks_next_followup", "next_followup_at"),
+        Index("ix_tasks_grid_created", "grid_id", "created_at"),  # statistics by window
     )
 
     id: int | None = Field(default=None, sa_type=ID, primary_key=True)
@@ -169,7 +170,10 @@ class OutboxRow(SQLModel, table=True):
     """A message to send, written in the same transaction as the change that caused it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_id", "status", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_status_id", "status", "id"),
+        Index("ux_outbox_dedupe_key", "dedupe_key", unique=True),
+    )
 
     id: int | None = Field(default=None, sa_type=ID, primary_key=True)
     chat_id: int = Field(sa_type=BigInteger)
@@ -190,6 +194,8 @@ class OutboxRow(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     message_id: int | None = Field(default=None, sa_type=BigInteger)
     last_error: str | None = Field(default=None, sa_type=Text)
+    dedupe_key: str | None = None
+    """Set for fan-out messages (a broadcast run × recipient): queued at most once."""
 
 
 class CardRow(SQLModel, table=True):

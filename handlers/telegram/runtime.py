@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
@@ -20,12 +20,15 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
 from bot.desk import Desk
+from bot.digests import DailyJob
 from bot.outbox import OutboxDispatcher
 from bot.ports import Store
 from bot.settings import TelegramSettings
+from handlers.telegram.admin import admin_handlers
 from handlers.telegram.buttons import button_handlers
 from handlers.telegram.group import group_handlers
 from handlers.telegram.inbox import Inbox
+from handlers.telegram.reports import report_handlers
 from handlers.telegram.resident import resident_handlers
 from handlers.telegram.sender import TelegramSender
 
@@ -45,6 +48,7 @@ class TelegramRuntime:
         *,
         tick: Callable[[], Awaitable[object]] | None = None,
         tick_every: timedelta = timedelta(minutes=1),
+        daily: Sequence[DailyJob] = (),
         rate_limited: bool = True,
     ) -> None:
         builder = (
@@ -60,7 +64,13 @@ class TelegramRuntime:
             builder = builder.rate_limiter(AIORateLimiter(max_retries=0))  # type: ignore[arg-type]
         self.application: Application[Any, Any, Any, Any, Any, Any] = builder.build()
         # first match wins: the workers' commands before the residents' catch-all for commands
-        for handler in (*group_handlers(desk), *resident_handlers(desk), *button_handlers(desk)):
+        handlers = (
+            *admin_handlers(desk),
+            *group_handlers(desk),
+            *report_handlers(desk),
+            *resident_handlers(desk),
+        )
+        for handler in (*handlers, *button_handlers(desk)):
             self.application.add_handler(handler)
         self.application.add_error_handler(self._on_error)
         self.outbox = OutboxDispatcher(store, TelegramSender(self.application.bot), clock)
@@ -73,6 +83,7 @@ class TelegramRuntime:
         self._tasks: list[asyncio.Task[None]] = []
         self._tick = tick
         self._tick_every = tick_every
+        self._daily = daily
 
     async def __aenter__(self) -> TelegramRuntime:
         await self.application.initialize()
@@ -81,6 +92,10 @@ class TelegramRuntime:
         if self._tick is not None and job_queue is not None:  # the one scheduler: PTB's
             seconds = self._tick_every.total_seconds()
             job_queue.run_repeating(self._on_tick, interval=seconds, first=seconds)
+        if job_queue is not None:  # the digests, each at a local time of day
+            for daily in self._daily:
+                days = tuple((day + 1) % 7 for day in daily.weekdays)  # PTB: 0 is Sunday
+                job_queue.run_daily(self._daily_job(daily), daily.at, days=days, name=daily.name)
         self._tasks = [
             asyncio.create_task(self.outbox.run(), name="griddesk-outbox"),
             asyncio.create_task(self.inbox.run(), name="griddesk-inbox"),
@@ -112,6 +127,17 @@ class TelegramRuntime:
         if self._tick is not None:
             await self._tick()
             self.outbox.wake()
+
+    def _daily_job(
+        self, daily: DailyJob
+    ) -> Callable[[ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]:
+        """A daily job (the digests): act as of now, then send what it wrote without waiting."""
+
+        async def run(_: ContextTypes.DEFAULT_TYPE) -> None:
+            await daily.run()
+            self.outbox.wake()
+
+        return run
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The one error handler: log, and leave the update unprocessed so it is retried."""

@@ -1,0 +1,289 @@
+"""Scheduled notices (通知): admins write them, preview them, and the tick sends them.
+
+``/broadcast 时间 | 对象 | 内容`` makes a draft and shows a preview with 确认发送 / 取消; only
+admins may. ``/broadcasts`` lists what is scheduled, with a button to cancel each. Notices can
+also be defined in the config (``[[broadcasts]]``), synced at start-up. A run goes to the chosen
+grids' groups when due; to residents, quiet hours hold it until morning. Each run is fanned out
+in one transaction, one outbox row per recipient keyed by (notice, occurrence, chat), so a run
+is queued completely or not at all and never twice to anyone; the outbox paces the sending.
+After downtime a recurring notice goes out once for its latest missed occurrence, not once per
+missed week.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from bot import texts
+from bot.actions import Action, Verb
+from bot.context import Actor, Answer, Context, mark_processed
+from bot.domain import Audience, Broadcast, BroadcastStatus, Button, Outgoing
+from bot.org import Role
+from bot.ports import Transaction
+from bot.schedule import (
+    ConfiguredBroadcast,
+    QuietHours,
+    Schedule,
+    ScheduleError,
+    parse_schedule,
+)
+
+log = logging.getLogger(__name__)
+
+ALL = "全部"
+_BATCH = 20
+
+
+class Broadcasts:
+    """Admins' notices, and the tick that sends them."""
+
+    def __init__(self, context: Context) -> None:
+        self.ctx = context
+        self.quiet: QuietHours = context.quiet_hours
+
+    # --- admins in chat ----------------------------------------------------------------------
+
+    async def draft(self, actor: Actor, argument: str, update_id: int | None) -> None:
+        """/broadcast 时间 | 对象 | 内容: store a draft and show its preview."""
+        async with self.ctx.store.transaction() as tx:
+            await tx.enqueue(await self._draft(tx, actor, argument))
+            await mark_processed(tx, update_id)
+
+    async def _draft(  # noqa: PLR0911 - each refusal answers with its own words
+        self, tx: Transaction, actor: Actor, argument: str
+    ) -> Outgoing:
+        if not self._is_admin(actor):
+            return Outgoing(actor.chat_id, texts.BROADCAST_ONLY_ADMINS)
+        usage = texts.BROADCAST_USAGE.format(
+            grids=", ".join(g.ref.id for g in self.ctx.org.grids())
+        )
+        parts = [part.strip() for part in argument.split("|")]
+        if len(parts) != 3:
+            return Outgoing(actor.chat_id, usage)
+        when, target, text = parts
+        now = self.ctx.clock()
+        try:
+            schedule = parse_schedule(when, now, self.ctx.timezone)
+        except ScheduleError:
+            problem = texts.BROADCAST_BAD_TIME.format(when=when)
+            return Outgoing(actor.chat_id, texts.BROADCAST_BAD.format(problem=problem, usage=usage))
+        chosen = self._audience(target)
+        if isinstance(chosen, str):
+            return Outgoing(actor.chat_id, texts.BROADCAST_BAD.format(problem=chosen, usage=usage))
+        audience, grid_ids = chosen
+        if not text:
+            return Outgoing(actor.chat_id, texts.BROADCAST_EMPTY)
+        draft = self._scheduled(
+            Broadcast(0, text, audience, grid_ids, schedule.text, schedule.cron, None, None,
+                      BroadcastStatus.DRAFT, actor.user_id, "chat"),
+            schedule, now,
+        )  # fmt: skip
+        if draft.next_run_at is None:
+            return Outgoing(actor.chat_id, texts.BROADCAST_PAST)
+        saved = await tx.add_broadcast(draft)
+        preview = texts.BROADCAST_PREVIEW.format(
+            schedule=saved.schedule,
+            first=self._when(saved.next_run_at),
+            audience=await self._describe(tx, saved),
+            text=saved.text,
+        )
+        buttons = (
+            (
+                Button(texts.BROADCAST_CONFIRM, Action(Verb.BROADCAST_CONFIRM, saved.id).encode()),
+                Button(texts.BROADCAST_DISCARD, Action(Verb.BROADCAST_DISCARD, saved.id).encode()),
+            ),
+        )
+        return Outgoing(actor.chat_id, preview, buttons)
+
+    async def decide(
+        self, actor: Actor, verb: Verb, broadcast_id: int, update_id: int | None
+    ) -> Answer:
+        """确认发送 / 取消 on a preview, or 取消 #id on the list."""
+        if not self._is_admin(actor):
+            return Answer(texts.BROADCAST_ONLY_ADMINS, alert=True)
+        async with self.ctx.store.transaction() as tx:
+            found = await tx.broadcast(broadcast_id)
+            expected = (
+                BroadcastStatus.ACTIVE if verb is Verb.BROADCAST_STOP else BroadcastStatus.DRAFT
+            )
+            if found is None or found.status is not expected:
+                return Answer(texts.BROADCAST_GONE, alert=True)
+            if verb is Verb.BROADCAST_CONFIRM:
+                changed = replace(found, status=BroadcastStatus.ACTIVE)
+                reply = texts.BROADCAST_SCHEDULED.format(
+                    id=found.id, first=self._when(found.next_run_at)
+                )
+            else:
+                changed = replace(found, status=BroadcastStatus.CANCELLED, next_run_at=None)
+                reply = (
+                    texts.BROADCAST_STOPPED.format(id=found.id)
+                    if verb is Verb.BROADCAST_STOP
+                    else texts.BROADCAST_DISCARDED
+                )
+            if not await tx.save_broadcast(changed, only_if=expected):
+                return Answer(texts.BROADCAST_GONE, alert=True)
+            await tx.enqueue(Outgoing(actor.chat_id, reply))
+            await mark_processed(tx, update_id)
+        return Answer(reply)
+
+    async def listing(self, actor: Actor, update_id: int | None) -> None:
+        """/broadcasts: what is scheduled, each with a button to cancel it."""
+        async with self.ctx.store.transaction() as tx:
+            if not self._is_admin(actor):
+                await tx.enqueue(Outgoing(actor.chat_id, texts.BROADCAST_ONLY_ADMINS))
+            else:
+                active = await tx.broadcasts(frozenset({BroadcastStatus.ACTIVE}))
+                await tx.enqueue(await self._listing(tx, actor, active))
+            await mark_processed(tx, update_id)
+
+    async def _listing(
+        self, tx: Transaction, actor: Actor, active: Sequence[Broadcast]
+    ) -> Outgoing:
+        if not active:
+            return Outgoing(actor.chat_id, texts.BROADCAST_NONE)
+        lines = [texts.BROADCAST_LIST_HEADER.format(count=len(active))]
+        for b in active:
+            lines.append(
+                texts.BROADCAST_LINE.format(
+                    id=b.id,
+                    schedule=b.schedule,
+                    next=self._when(b.next_run_at),
+                    audience=await self._describe(tx, b),
+                    text=texts.shorten(b.text, 30),
+                )
+            )
+        buttons = tuple(
+            (
+                Button(
+                    texts.BROADCAST_STOP.format(id=b.id), Action(Verb.BROADCAST_STOP, b.id).encode()
+                ),
+            )
+            for b in active
+        )
+        return Outgoing(actor.chat_id, "\n".join(lines), buttons)
+
+    # --- the tick -----------------------------------------------------------------------------
+
+    async def tick(self, now: datetime) -> int:
+        """Send every notice due at ``now``; return how many messages were queued."""
+        queued = 0
+        while True:
+            async with self.ctx.store.transaction() as tx:
+                due = await tx.due_broadcasts(now, _BATCH)
+                for broadcast in due:
+                    queued += await self._run(tx, broadcast, now)
+            if len(due) < _BATCH:
+                return queued
+
+    async def _run(self, tx: Transaction, broadcast: Broadcast, now: datetime) -> int:
+        occurrence = broadcast.occurrence_at or broadcast.next_run_at or now
+        key = f"broadcast:{broadcast.id}:{occurrence.isoformat()}"
+        text = f"{texts.NOTICE_PREFIX}{broadcast.text}"
+        messages = [
+            (Outgoing(chat, text), f"{key}:{chat}") for chat in await self._chats(tx, broadcast)
+        ]
+        queued = await tx.enqueue_once(messages)
+        log.info("broadcast %d (%s): %d of %d recipients queued", broadcast.id,
+                 occurrence.isoformat(), queued, len(messages))  # fmt: skip
+        schedule = Schedule(broadcast.schedule, cron=broadcast.cron)
+        following = schedule.after(max(occurrence, now), self.ctx.timezone)
+        if following is None:
+            await tx.save_broadcast(
+                replace(broadcast, status=BroadcastStatus.DONE, next_run_at=None)
+            )
+        else:
+            await tx.save_broadcast(
+                replace(broadcast, occurrence_at=following,
+                        next_run_at=self._deliver_at(broadcast.audience, following))
+            )  # fmt: skip
+        return queued
+
+    # --- the config ----------------------------------------------------------------------------
+
+    async def sync_config(self, configured: Sequence[ConfiguredBroadcast]) -> None:
+        """Make the config's notices scheduled, changed ones rescheduled, removed ones cancelled."""
+        now = self.ctx.clock()
+        async with self.ctx.store.transaction() as tx:
+            existing = {
+                b.source: b
+                for b in await tx.broadcasts(frozenset({BroadcastStatus.ACTIVE}))
+                if b.source.startswith("config:")
+            }
+            for item in configured:
+                source = f"config:{item.name}"
+                schedule = parse_schedule(item.schedule, now, self.ctx.timezone)
+                wanted = Broadcast(
+                    0, item.text, item.audience, item.grid_ids, schedule.text, schedule.cron,
+                    None, None, BroadcastStatus.ACTIVE, None, source,
+                )  # fmt: skip
+                old = existing.pop(source, None)
+                if old is not None and _same(old, wanted):
+                    continue
+                scheduled = self._scheduled(wanted, schedule, now)
+                if old is not None:
+                    await tx.save_broadcast(replace(scheduled, id=old.id))
+                elif scheduled.next_run_at is not None:
+                    await tx.add_broadcast(scheduled)
+            for gone in existing.values():
+                await tx.save_broadcast(
+                    replace(gone, status=BroadcastStatus.CANCELLED, next_run_at=None)
+                )
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _scheduled(self, broadcast: Broadcast, schedule: Schedule, now: datetime) -> Broadcast:
+        first = schedule.first(now, self.ctx.timezone)
+        return replace(
+            broadcast,
+            occurrence_at=first,
+            next_run_at=None if first is None else self._deliver_at(broadcast.audience, first),
+        )
+
+    def _deliver_at(self, audience: Audience, moment: datetime) -> datetime:
+        if audience is Audience.RESIDENTS:
+            return self.quiet.release(moment, self.ctx.timezone)
+        return moment
+
+    def _audience(self, target: str) -> tuple[Audience, tuple[str, ...]] | str:
+        """(audience, grid ids) from ``群:a,b`` / ``居民:全部``; else what is wrong, in words."""
+        kind, sep, ids = target.replace("：", ":").partition(":")
+        audiences = {"群": Audience.GROUPS, "居民": Audience.RESIDENTS}
+        wanted = [part.strip() for part in ids.replace("，", ",").split(",") if part.strip()]
+        if not sep or kind.strip() not in audiences or not wanted:
+            return texts.BROADCAST_BAD_TARGET.format(target=target)
+        known = [g.ref.id for g in self.ctx.org.grids()]
+        if wanted == [ALL]:
+            return audiences[kind.strip()], tuple(known)
+        unknown = [grid for grid in wanted if grid not in known]
+        if unknown:
+            return texts.BROADCAST_UNKNOWN_GRID.format(grids="、".join(unknown))
+        return audiences[kind.strip()], tuple(wanted)
+
+    async def _chats(self, tx: Transaction, broadcast: Broadcast) -> list[int]:
+        if broadcast.audience is Audience.GROUPS:
+            grids = [self.ctx.org.grid(grid_id) for grid_id in broadcast.grid_ids]
+            return [grid.chat_id for grid in grids if grid is not None]
+        return list(await tx.resident_chats(broadcast.grid_ids))
+
+    async def _describe(self, tx: Transaction, broadcast: Broadcast) -> str:
+        grids = [self.ctx.org.grid(grid_id) for grid_id in broadcast.grid_ids]
+        names = "、".join(grid.name for grid in grids if grid is not None)
+        if broadcast.audience is Audience.GROUPS:
+            return texts.BROADCAST_AUDIENCE_GROUPS.format(names=names)
+        count = len(await tx.resident_chats(broadcast.grid_ids))
+        return texts.BROADCAST_AUDIENCE_RESIDENTS.format(names=names, count=count)
+
+    def _is_admin(self, actor: Actor) -> bool:
+        person = self.ctx.org.people.get(actor.user_id)
+        return person is not None and person.role is Role.ADMIN
+
+    def _when(self, moment: datetime | None) -> str:
+        return "" if moment is None else self.ctx.presenter.when(moment)
+
+
+def _same(old: Broadcast, new: Broadcast) -> bool:
+    fields = ("text", "audience", "grid_ids", "schedule", "cron")
+    return all(getattr(old, name) == getattr(new, name) for name in fields)

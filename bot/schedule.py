@@ -1,0 +1,144 @@
+"""When scheduled notices go out: one-off times, recurring schedules, and quiet hours.
+
+Admins write schedules the way they speak — ``现在``, ``2026-11-23 08:00``, ``每天 08:00``,
+``每周一 08:00`` — or as a cron line (``cron: 0 8 * * mon``) in the config. Times are local
+(the configured zone) when written and read, and UTC when stored. Cron arithmetic is
+APScheduler's (already here as python-telegram-bot's JobQueue), so the one scheduler and the
+notices agree on what "every Monday 8:00" means across daylight-saving changes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.domain import Audience
+
+_WEEKDAYS = {"一": "mon", "二": "tue", "三": "wed", "四": "thu", "五": "fri", "六": "sat",
+             "日": "sun", "天": "sun"}  # fmt: skip
+_AT = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2}):(\d{2})$")
+_DAILY = re.compile(r"^每天\s*(\d{1,2}):(\d{2})$")
+_WEEKLY = re.compile(r"^每周([一二三四五六日天])\s*(\d{1,2}):(\d{2})$")
+_HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+@dataclass(frozen=True)
+class ConfiguredBroadcast:
+    """A ``[[broadcasts]]`` entry of the config."""
+
+    name: str
+    schedule: str
+    audience: Audience
+    grid_ids: tuple[str, ...]
+    text: str
+
+
+class ScheduleError(ValueError):
+    """A schedule or time of day that cannot be read; the message says what was expected."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Either one moment (``at``, UTC) or a recurring cron line in ``timezone``."""
+
+    text: str
+    """As written, for lists and previews."""
+    at: datetime | None = None
+    cron: str | None = None
+
+    @property
+    def recurring(self) -> bool:
+        return self.cron is not None
+
+    def first(self, now: datetime, timezone: ZoneInfo) -> datetime | None:
+        """The first occurrence at or after ``now``; None for a one-off already past."""
+        if self.at is not None:
+            return self.at if self.at >= now - timedelta(minutes=1) else None
+        return self.after(now - timedelta(microseconds=1), timezone)
+
+    def after(self, moment: datetime, timezone: ZoneInfo) -> datetime | None:
+        """The first occurrence strictly after ``moment``; None when there is none."""
+        if self.cron is None:
+            return None
+        trigger = CronTrigger.from_crontab(self.cron, timezone=timezone)
+        fire = trigger.get_next_fire_time(None, moment + timedelta(seconds=1))
+        return None if fire is None else fire.astimezone(moment.tzinfo)
+
+
+def parse_schedule(text: str, now: datetime, timezone: ZoneInfo) -> Schedule:
+    """Read ``现在`` / ``YYYY-MM-DD HH:MM`` / ``每天 HH:MM`` / ``每周一 HH:MM`` / ``cron: …``."""
+    written = " ".join(text.split())
+    if written in {"现在", "now"}:
+        return Schedule(written, at=now)
+    if match := _AT.match(written):
+        year, month, day, hour, minute = (int(g) for g in match.groups())
+        try:
+            local = datetime(year, month, day, hour, minute, tzinfo=timezone)
+        except ValueError:
+            raise ScheduleError(f"{written!r} is not a real date and time") from None
+        return Schedule(written, at=local.astimezone(now.tzinfo))
+    if match := _DAILY.match(written):
+        hour, minute = _clock(match.group(1), match.group(2), written)
+        return Schedule(written, cron=f"{minute} {hour} * * *")
+    if match := _WEEKLY.match(written):
+        hour, minute = _clock(match.group(2), match.group(3), written)
+        return Schedule(written, cron=f"{minute} {hour} * * {_WEEKDAYS[match.group(1)]}")
+    if written.startswith("cron:"):
+        line = written.removeprefix("cron:").strip()
+        try:
+            CronTrigger.from_crontab(line, timezone=timezone)
+        except ValueError as exc:
+            raise ScheduleError(f"{line!r} is not a cron line: {exc}") from None
+        return Schedule(written, cron=line)
+    raise ScheduleError(
+        f"{written!r}: write 现在, 2026-11-23 08:00, 每天 08:00, 每周一 08:00 or cron: 0 8 * * mon"
+    )
+
+
+def parse_time_of_day(text: str) -> time:
+    """``08:00`` → 08:00."""
+    match = _HHMM.match(text.strip())
+    if match is None:
+        raise ScheduleError(f"{text!r} is not a time of day like 08:00")
+    hour, minute = _clock(match.group(1), match.group(2), text)
+    return time(hour, minute)
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """Local hours in which residents are not messaged by schedule (default 22:00–07:00)."""
+
+    start: time = time(22, 0)
+    end: time = time(7, 0)
+
+    def release(self, moment: datetime, timezone: ZoneInfo) -> datetime:
+        """``moment``, or the end of the quiet hours it falls in (same zone as ``moment``)."""
+        local = moment.astimezone(timezone)
+        clock = local.time()
+        if self.start <= self.end:
+            quiet = self.start <= clock < self.end
+        else:  # across midnight
+            quiet = clock >= self.start or clock < self.end
+        if not quiet:
+            return moment
+        day = local.date() if clock < self.end else local.date() + timedelta(days=1)
+        return datetime.combine(day, self.end, timezone).astimezone(moment.tzinfo)
+
+
+def parse_quiet_hours(text: str) -> QuietHours:
+    """``22:00-07:00``."""
+    start, sep, end = text.partition("-")
+    if not sep:
+        raise ScheduleError(f"{text!r} is not a range like 22:00-07:00")
+    return QuietHours(parse_time_of_day(start), parse_time_of_day(end))
+
+
+def _clock(hour: str, minute: str, written: str) -> tuple[int, int]:
+    h, m = int(hour), int(minute)
+    if h > 23 or m > 59:
+        raise ScheduleError(f"{written!r}: {h}:{m:02d} is not a time of day")
+    return h, m
