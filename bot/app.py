@@ -69,6 +69,7 @@ async def running_bot(
         await desk.broadcasts.sync_config(settings.broadcasts)
         followup = FollowUp(context, desk.work)
         digests = Digests(context, settings.digests)
+        await digests.catch_up(clock())
 
         async def tick() -> None:
             """The one repeating job: follow-ups, then notices, as of the same moment."""

@@ -71,6 +71,23 @@ class Digests:
             ),
         )
 
+    async def catch_up(self, now: datetime) -> int:
+        """At start-up: today's digests whose time has passed while the bot was down.
+
+        The scheduler does not replay runs it missed; the ledger keeps a digest single even if
+        it did go out before the restart.
+        """
+        local = now.astimezone(self.ctx.timezone)
+        sent = 0
+        if local.time() >= self.settings.morning:
+            sent += await self.morning(now)
+        if (
+            local.weekday() == self.settings.weekly_day
+            and local.time() >= self.settings.weekly_time
+        ):
+            sent += await self.weekly(now)
+        return sent
+
     async def morning(self, now: datetime) -> int:
         """Each grid group's open, overdue and claimed tasks, once per local day; how many sent."""
         today = now.astimezone(self.ctx.timezone).date()

@@ -140,6 +140,9 @@ class FollowUp:
         return moved
 
     async def _ask_rating_again(self, tx: Transaction, task: Task, at: datetime) -> Task | None:
+        morning = self.ctx.quiet_hours.release(at, self.ctx.timezone)
+        if morning > at:  # residents are not asked at night: the same step, in the morning
+            return await self._advance(tx, task, Stage.RATING_DUE, morning)
         close_at = at - self.ctx.followup.ask_rating_again + self.ctx.followup.close_unrated_after
         asked = await self._advance(tx, task, Stage.RATING_ASKED, close_at)
         resident = await tx.resident(task.resident_id)

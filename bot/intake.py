@@ -213,6 +213,7 @@ class Intake:
         # `other` is not a grid matter: the community desk triages it (DESIGN.md §4)
         holder = community if result.category is Category.OTHER and community else grid
         deadline = self.ctx.deadlines.of(result.category, result.urgent)
+        claim_due = self.ctx.deadlines.due(now, deadline.claim, result.urgent, self.ctx.timezone)
         task = await tx.add_task(
             NewTask(
                 resident_id=resident.user_id,
@@ -228,10 +229,12 @@ class Intake:
                 unit=address.unit,
                 holder=holder,
                 created_at=now,
-                claim_due_at=now + deadline.claim,
-                resolve_due_at=now + deadline.resolve,
+                claim_due_at=claim_due,
+                resolve_due_at=self.ctx.deadlines.due(
+                    now, deadline.resolve, result.urgent, self.ctx.timezone
+                ),
                 stage=Stage.CLAIM_DUE,
-                next_followup_at=now + deadline.claim,
+                next_followup_at=claim_due,
             ),
             self.ctx.today(now),
         )

@@ -13,7 +13,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -38,6 +38,7 @@ from bot.tomlcheck import (
     table,
     tables,
 )
+from bot.workhours import WorkingHours
 from nlp.taxonomy import Category
 
 __all__ = ["Settings", "SettingsError", "load_settings"]
@@ -87,11 +88,19 @@ class DeadlineSettings:
     normal: Deadline = Deadline(timedelta(hours=2), timedelta(days=3))
     urgent: Deadline = Deadline(timedelta(minutes=15), timedelta(hours=4))
     by_category: Mapping[tuple[Category, bool], Deadline] = field(default_factory=dict)
+    working_hours: WorkingHours | None = None
+    """When set, non-urgent deadlines count only working time; None: the wall clock."""
 
     def of(self, category: Category, urgent: bool) -> Deadline:
         """The deadline that applies to a task of this category and urgency."""
         default = self.urgent if urgent else self.normal
         return self.by_category.get((category, urgent), default)
+
+    def due(self, start: datetime, span: timedelta, urgent: bool, timezone: ZoneInfo) -> datetime:
+        """``start`` plus ``span``, in working time unless the task is urgent or none is set."""
+        if urgent or self.working_hours is None:
+            return start + span
+        return self.working_hours.add(start, span, timezone)
 
 
 @dataclass(frozen=True)
@@ -244,9 +253,37 @@ def _timezone(data: Mapping[str, Any]) -> ZoneInfo:
         raise SettingsError(f"timezone: unknown time zone {name!r}") from None
 
 
+def _working_hours(data: Mapping[str, Any]) -> WorkingHours | None:
+    """``working_hours = "08:30-17:30"`` with ``holidays`` and ``workdays`` (调休) dates."""
+    days = {}
+    for name in ("holidays", "workdays"):
+        found = set()
+        for i, value in enumerate(strings(data, name, "deadlines")):
+            try:
+                found.add(date.fromisoformat(value))
+            except ValueError:
+                where = join(join("deadlines", name), i)
+                raise SettingsError(f"{where}: {value!r} is not a date like 2026-10-01") from None
+        days[name] = frozenset(found)
+    text = string(data, "working_hours", "deadlines", default="")
+    if not text:
+        return None
+    try:
+        hours = parse_quiet_hours(text)  # the same "HH:MM-HH:MM" shape
+    except ScheduleError:
+        raise SettingsError(
+            f"deadlines.working_hours: {text!r} is not a range like 08:30-17:30"
+        ) from None
+    if hours.start >= hours.end:
+        raise SettingsError("deadlines.working_hours: the day must start before it ends")
+    return WorkingHours(
+        hours.start, hours.end, holidays=days["holidays"], workdays=days["workdays"]
+    )
+
+
 def _deadlines(data: Mapping[str, Any]) -> DeadlineSettings:
     keys = {"claim", "resolve", "urgent_claim", "urgent_resolve"}
-    only_keys(data, "deadlines", keys | {"categories"})
+    only_keys(data, "deadlines", keys | {"categories", "working_hours", "holidays", "workdays"})
     defaults = DeadlineSettings()
     normal = Deadline(
         duration(data, "claim", "deadlines", defaults.normal.claim),
@@ -283,7 +320,7 @@ def _deadlines(data: Mapping[str, Any]) -> DeadlineSettings:
     for where, prefix, deadline in checks:
         if deadline.claim > deadline.resolve:
             raise SettingsError(f"{where}.{prefix}claim: longer than {prefix}resolve")
-    return DeadlineSettings(normal, urgent, by_category)
+    return DeadlineSettings(normal, urgent, by_category, _working_hours(data))
 
 
 def _quiet_hours(data: Mapping[str, Any]) -> QuietHours:

@@ -130,8 +130,12 @@ class Tracking:
                     clear_result=True,
                     reopen_count=task.reopen_count + 1,
                     stage=Stage.CLAIM_DUE,
-                    next_followup_at=self.ctx.clock()
-                    + self.ctx.deadlines.of(task.category, task.urgent).claim,
+                    next_followup_at=self.ctx.deadlines.due(
+                        self.ctx.clock(),
+                        self.ctx.deadlines.of(task.category, task.urgent).claim,
+                        task.urgent,
+                        self.ctx.timezone,
+                    ),
                 ),
                 only_if=frozenset({TaskStatus.RESOLVED}),
             )

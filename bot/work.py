@@ -240,7 +240,9 @@ class Work:
             clear_result=kind is EventKind.REOPENED,
             reopen_count=task.reopen_count + (kind is EventKind.REOPENED),
             stage=Stage.CLAIM_DUE,
-            next_followup_at=now + claim_window,
+            next_followup_at=self.ctx.deadlines.due(
+                now, claim_window, task.urgent, self.ctx.timezone
+            ),
         )
         allowed = ACTIVE | ({TaskStatus.RESOLVED} if kind is EventKind.REOPENED else set())
         moved = await tx.change_task(task.id, change, only_if=frozenset(allowed))

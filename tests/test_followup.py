@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import pytest_asyncio
@@ -21,6 +23,7 @@ from bot.domain import EventKind, Outgoing, Stage, Task, TaskStatus, UnitRef
 from bot.followup import FollowUp
 from bot.language import Language
 from bot.settings import Settings, load_settings
+from bot.workhours import WorkingHours
 from storage.engine import open_store
 from storage.sql_store import SqlStore
 from tests.clock import FakeClock, nine_am
@@ -258,3 +261,37 @@ async def test_two_instances_take_each_step_once(
             ]
         reminders = [m for m in await said(first) if "已超过认领时限" in m.text]
         assert len(reminders) == len(tasks)
+
+
+async def test_the_second_rating_ask_waits_for_morning(
+    engine: FollowUp, store: SqlStore, clock: FakeClock
+) -> None:
+    """Resolved at 23:00: the ask a day later is held until 07:00 (quiet hours)."""
+    task = await report(engine, store, "审计厅小区垃圾桶满了没人清")
+    desk = desk_of(engine)
+    await desk.press(ZHANG, Action(Verb.CLAIM, task.id).encode(), None)
+    clock.now = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)  # 23:00 local
+    await desk.press(ZHANG, Action(Verb.RESOLVE, task.id).encode(), None)
+    await desk.private_message(Actor(2001, 2001, "张三"), "已清运", None, None)
+    await said(store)
+    clock.now = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # a day later, 23:00 local
+    assert await engine.tick(clock()) == 1  # the step moved the ask to the morning…
+    assert [m for m in await said(store) if m.chat_id == RESIDENT.chat_id] == []
+    clock.now = datetime(2026, 11, 23, 23, 0, tzinfo=UTC)  # 07:00 local
+    assert await engine.tick(clock()) == 1  # …and asks then
+    [ask] = [m for m in await said(store) if m.chat_id == RESIDENT.chat_id]
+    assert "还没收到您的评价" in ask.text
+
+
+async def test_working_hours_push_deadlines_past_the_weekend(
+    store: SqlStore, settings: Settings, language: Language, clock: FakeClock
+) -> None:
+    """With 08:30-17:30 working hours, a Friday-evening report is due for a claim on Monday."""
+    office = replace(settings.deadlines, working_hours=WorkingHours(time(8, 30), time(17, 30)))
+    engine = make(store, replace(settings, deadlines=office), language, clock)
+    clock.now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # Friday 17:00 local
+    task = await report(engine, store, "审计厅小区门口路灯不亮")
+    hohhot = ZoneInfo("Asia/Shanghai")
+    assert task.claim_due_at.astimezone(hohhot) == datetime(2026, 11, 23, 10, 0, tzinfo=hohhot)
+    urgent = await report(engine, store, "华建小区5号楼楼道一股煤气味")
+    assert urgent.claim_due_at == clock.now + timedelta(minutes=10)  # gas, urgent: wall clock

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -125,3 +125,36 @@ def test_config_mistakes_name_their_key(config: str, message: str, tmp_path: Pat
         load_settings(path)
     assert str(caught.value).startswith(f"{path}: ")
     assert message in str(caught.value)
+
+
+def test_working_hours_are_read(tmp_path: Path) -> None:
+    """working_hours, holidays and 调休 workdays become the deadlines' calendar."""
+    path = tmp_path / "griddesk.toml"
+    path.write_text(
+        _replace('working_hours = ""', 'working_hours = "08:30-17:30"').replace(
+            "holidays = []", 'holidays = ["2026-10-01"]'
+        ),
+        "utf-8",
+    )
+    hours = load_settings(path).deadlines.working_hours
+    assert hours is not None
+    assert (hours.start.hour, hours.end.hour) == (8, 17)
+    assert not hours.is_working_day(date(2026, 10, 1))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('working_hours = ""', 'working_hours = "9-5"', "deadlines.working_hours: '9-5' is not a range"),
+        ('working_hours = ""', 'working_hours = "18:00-08:00"', "deadlines.working_hours: the day must start before it ends"),
+        ("holidays = []", 'holidays = ["十月一日"]', "deadlines.holidays[0]: '十月一日' is not a date"),
+        ('ask_rating_again = "1d"', 'ask_rating_again = "20d"', "followup.ask_rating_again: must be shorter"),
+        ('tick = "1m"', 'tick = "soon"', "followup.tick: 'soon' is not a duration"),
+    ],
+)  # fmt: skip
+def test_schedule_mistakes_name_their_key(old: str, new: str, message: str, tmp_path: Path) -> None:
+    """Working hours and follow-up timing errors are reported with their key."""
+    path = tmp_path / "griddesk.toml"
+    path.write_text(_replace(old, new), "utf-8")
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        load_settings(path)
