@@ -11,12 +11,19 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from datetime import time
 from pathlib import Path
 
 from bot.app import RunningBot, running_bot
 from bot.domain import UnitKind
 from bot.org import Org
-from bot.settings import ClassifierSettings, Settings, TelegramSettings, load_settings
+from bot.settings import (
+    ClassifierSettings,
+    DigestSettings,
+    Settings,
+    TelegramSettings,
+    load_settings,
+)
 from handlers.botapi_standin import BotApiStandIn, BotMessage, CallbackAnswer, User
 from tests.clock import FakeClock, nine_am
 
@@ -120,6 +127,8 @@ def example_settings(database_url: str, cache_dir: Path, base_url: str) -> Setti
         database_url=database_url,
         telegram=TelegramSettings(base_url, poll_timeout=1),
         classifier=ClassifierSettings(cache_dir=cache_dir),
+        # after the worlds' 09:00 start, so start-up does not catch up on today's digests
+        digests=DigestSettings(morning=time(9, 30), weekly_time=time(9, 30)),
     )
 
 

@@ -230,11 +230,11 @@ async def test_the_store_reads_a_window_of_grids_with_events(
 
 @pytest.mark.asyncio
 async def test_the_job_queue_runs_the_digests_at_local_times(w: World) -> None:
-    """Two daily jobs at 08:00 Shanghai (weekly on Mondays); running one posts to the groups."""
+    """Two daily jobs at the configured Shanghai time (weekly on Mondays); each posts once."""
     jobs = {job.name: job for job in w.bot.telegram.application.job_queue.jobs()}
     morning, weekly = jobs["griddesk-morning-digest"], jobs["griddesk-weekly-digest"]
     assert str(morning.job.trigger.timezone) == "Asia/Shanghai"
-    assert "hour='8', minute='0'" in str(morning.job.trigger)
+    assert "hour='9', minute='30'" in str(morning.job.trigger)  # tests.harness's setting
     assert "day_of_week='mon'" in str(weekly.job.trigger)
     await w.say(w.resident(), "审计厅小区3号楼停水了")
     await morning.run(w.bot.telegram.application)
