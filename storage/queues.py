@@ -74,7 +74,7 @@ class Queues:
                 created_at=self._clock(),
             )
         )
-        await self._session.flush()
+        # no flush: written with the next statement or the commit, in the order added
 
     async def pending_outbox(self, limit: int) -> Sequence[OutboxItem]:
         """Unsent messages in the order they were written (oldest first)."""

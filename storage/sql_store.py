@@ -220,8 +220,8 @@ class SqlTransaction(BroadcastQueries, ReportQueries):
         return [task_rows.task(row) for row in rows]
 
     async def add_event(self, event: TaskEvent) -> None:
+        # no flush: pending rows go out together at the next statement or the commit
         self._session.add(task_rows.event_row(event))
-        await self._session.flush()
 
     async def events(self, task_id: int) -> Sequence[TaskEvent]:
         """The task's audit trail in the order it was written."""
