@@ -9,7 +9,8 @@ or a network error is scheduled again with backoff; after ``max_attempts`` tries
 an undeliverable message, it is marked failed with a log line operators can see.
 
 A crash between sending and recording the platform message id sends that message again after a
-restart: delivery is at least once.
+restart: delivery is at least once. With several instances on one database only the holder of
+the outbox lease sends, so a message is never sent by two of them at once.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -27,6 +29,9 @@ from bot.ports import OutboxItem, Sender, Store
 log = logging.getLogger(__name__)
 
 _MAX_BACKOFF = timedelta(minutes=5)
+_LEASE = "outbox"
+_LEASE_TIME = timedelta(seconds=30)
+"""Renewed at every drain (at least every idle tick); a dead holder is replaced after this."""
 
 
 class OutboxDispatcher:
@@ -48,6 +53,8 @@ class OutboxDispatcher:
         self.max_attempts = max_attempts
         self.batch = batch
         self.idle_seconds = idle_seconds
+        self.instance = uuid.uuid4().hex
+        """This dispatcher's name on the outbox lease (one sender at a time, DESIGN.md §9)."""
         self._wake = asyncio.Event()
         self._drains_started = 0
         self._last_idle_drain = 0
@@ -71,6 +78,11 @@ class OutboxDispatcher:
             with contextlib.suppress(TimeoutError):  # the idle tick: retries that became due
                 await asyncio.wait_for(self._wake.wait(), self.idle_seconds)
 
+    async def release(self) -> None:
+        """Stop being the sender now, so another instance need not wait for the lease to end."""
+        async with self.store.transaction() as tx:
+            await tx.release_lease(_LEASE, self.instance)
+
     async def settled(self) -> None:
         """Return once a drain that began after this call found nothing due.
 
@@ -83,10 +95,16 @@ class OutboxDispatcher:
             await self._drained.wait_for(lambda: self._last_idle_drain > started)
 
     async def drain(self) -> int:
-        """Send every message that is due now; return how many were attempted."""
-        async with self.store.transaction() as tx:
-            pending = await tx.pending_outbox(self.batch)
+        """Send every message that is due now; return how many were attempted.
+
+        Only the holder of the outbox lease sends: with two instances on one database (a
+        rolling restart) the other waits, and takes over when the lease runs out.
+        """
         now = self.clock()
+        async with self.store.transaction() as tx:
+            if not await tx.take_lease(_LEASE, self.instance, now + _LEASE_TIME, now):
+                return 0
+            pending = await tx.pending_outbox(self.batch)
         by_chat: dict[int, list[OutboxItem]] = {}
         for item in pending:
             by_chat.setdefault(item.message.chat_id, []).append(item)

@@ -165,6 +165,15 @@ class Transaction(BroadcastTransaction, Protocol):
         """Give up on the message (it stays in the table, visible to operators)."""
         ...
 
+    async def take_lease(self, name: str, holder: str, until: datetime, now: datetime) -> bool:
+        """Hold (or renew) the lease ``name`` until ``until`` unless another holder's lease is
+        still running at ``now``; True when ``holder`` holds it now."""
+        ...
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        """Give the lease up at once if ``holder`` has it (a clean shutdown)."""
+        ...
+
     async def card_message_id(self, task_id: int, chat_id: int) -> int | None: ...
     async def remember_card(self, task_id: int, chat_id: int, message_id: int) -> None:
         """Record (or replace) which platform message is the task's card in that chat."""

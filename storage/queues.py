@@ -21,7 +21,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from bot.domain import Button, Outgoing
 from bot.ports import OutboxItem
 from storage import upsert
-from storage.tables import CardRow, InboxRow, OutboxRow
+from storage.tables import CardRow, InboxRow, LeaseRow, OutboxRow
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 """Outbox row statuses."""
@@ -75,6 +75,27 @@ class Queues:
             )
         )
         # no flush: written with the next statement or the commit, in the order added
+
+    async def take_lease(self, name: str, holder: str, until: datetime, now: datetime) -> bool:
+        """One statement decides: insert, or take over only a lease that is ours or expired."""
+        statement = (
+            upsert.insert(self._session, LeaseRow)
+            .values(name=name, holder=holder, until=until)
+            .on_conflict_do_update(
+                index_elements=["name"],
+                set_={"holder": holder, "until": until},
+                where=(col(LeaseRow.holder) == holder) | (col(LeaseRow.until) <= now),
+            )
+            .returning(col(LeaseRow.name))
+        )
+        return (await self._session.exec(statement)).first() is not None
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        await self._session.exec(
+            update(LeaseRow)
+            .where(col(LeaseRow.name) == name, col(LeaseRow.holder) == holder)
+            .values(until=DUE_AT_ONCE)
+        )
 
     async def pending_outbox(self, limit: int) -> Sequence[OutboxItem]:
         """Unsent messages in the order they were written (oldest first)."""

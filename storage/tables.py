@@ -229,6 +229,16 @@ class InboxRow(SQLModel, table=True):
     received_at: datetime = Field(sa_type=UtcDateTime)
 
 
+class LeaseRow(SQLModel, table=True):
+    """Who may do a one-at-a-time job (sending the outbox) until when; renewed while alive."""
+
+    __tablename__ = "leases"
+
+    name: str = Field(primary_key=True)
+    holder: str
+    until: datetime = Field(sa_type=UtcDateTime)
+
+
 class DayCounterRow(SQLModel, table=True):
     """The last task number handed out on a day (``YYYYMMDD``, local)."""
 

@@ -113,6 +113,7 @@ class TelegramRuntime:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.outbox.release()
         await self.application.stop()
         await self.application.shutdown()
 
