@@ -119,11 +119,17 @@ def _score(hits: list[Hit], decay: float) -> tuple[float, int]:
 
 def _rule_word_positions(tokens: Iterable[str], rules: Rules) -> dict[str, list[int]]:
     words = rules.index.words
+    compounds = rules.index.compounds
     positions: dict[str, list[int]] = {}
     for i, token in enumerate(tokens):
         word = token if token in words else None
         if word is None and len(token) >= _MIN_COMPOUND:
-            word = _inner_rule_word(token, words)
+            if token in compounds:
+                word = compounds[token]
+            else:
+                word = _inner_rule_word(token, words)
+                if len(compounds) < _MAX_COMPOUNDS:
+                    compounds[token] = word
         if word is None:
             continue
         if word in positions:
@@ -134,6 +140,7 @@ def _rule_word_positions(tokens: Iterable[str], rules: Rules) -> dict[str, list[
 
 
 _MIN_COMPOUND = 3
+_MAX_COMPOUNDS = 200_000  # distinct long tokens remembered; jieba's dictionary has ~350,000
 
 
 def _inner_rule_word(token: str, words: Mapping[str, object]) -> str | None:

@@ -130,6 +130,9 @@ class RuleIndex:
     vocabulary: frozenset[str]
     """Every word the rules mention: the tokenizer's user dictionary, and the only tokens the
     classifier needs to look at."""
+    compounds: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    """A memo: the rule word inside a longer token, or None. The only mutable part of the
+    rules, and only ever a cache — the same token always gives the same answer."""
 
 
 @dataclass(frozen=True)
