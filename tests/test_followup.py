@@ -86,6 +86,16 @@ async def report(engine: FollowUp, store: SqlStore, text: str) -> Task:
     return task
 
 
+async def resolved(engine: FollowUp, store: SqlStore) -> Task:
+    """A task reported, claimed by 张三 and resolved (办结 with a note), now."""
+    task = await report(engine, store, "审计厅小区垃圾桶满了没人清")
+    desk = desk_of(engine)
+    await desk.press(ZHANG, Action(Verb.CLAIM, task.id).encode(), None)
+    await desk.press(ZHANG, Action(Verb.RESOLVE, task.id).encode(), None)
+    await desk.private_message(Actor(2001, 2001, "张三"), "已清运", None, None)
+    return task
+
+
 async def current(store: SqlStore, task_id: int) -> Task:
     async with store.transaction() as tx:
         task = await tx.task(task_id)
@@ -184,11 +194,7 @@ async def test_followup_visit_asks_again_then_closes_unrated(
     engine: FollowUp, store: SqlStore, clock: FakeClock
 ) -> None:
     """回访: a day after 办结 the resident is asked again; on day 15 the task closes unrated."""
-    task = await report(engine, store, "审计厅小区垃圾桶满了没人清")
-    desk = desk_of(engine)
-    await desk.press(ZHANG, Action(Verb.CLAIM, task.id).encode(), None)
-    await desk.press(ZHANG, Action(Verb.RESOLVE, task.id).encode(), None)
-    await desk.private_message(Actor(2001, 2001, "张三"), "已清运", None, None)
+    task = await resolved(engine, store)
     await said(store)
     clock.advance(timedelta(days=1))
     assert await engine.tick(clock()) == 1
@@ -209,12 +215,8 @@ async def test_a_rated_task_needs_no_followup(
     engine: FollowUp, store: SqlStore, clock: FakeClock
 ) -> None:
     """满意 ends the schedule: nothing is due afterwards."""
-    task = await report(engine, store, "审计厅小区垃圾桶满了没人清")
-    desk = desk_of(engine)
-    await desk.press(ZHANG, Action(Verb.CLAIM, task.id).encode(), None)
-    await desk.press(ZHANG, Action(Verb.RESOLVE, task.id).encode(), None)
-    await desk.private_message(Actor(2001, 2001, "张三"), "已清运", None, None)
-    await desk.press(RESIDENT, Action(Verb.RATE, task.id, "satisfied").encode(), None)
+    task = await resolved(engine, store)
+    await desk_of(engine).press(RESIDENT, Action(Verb.RATE, task.id, "satisfied").encode(), None)
     clock.advance(timedelta(days=30))
     assert await engine.tick(clock()) == 0
     assert (await kinds(store, task.id))[-1] == (EventKind.CLOSED, "")
