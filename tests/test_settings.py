@@ -158,3 +158,52 @@ def test_schedule_mistakes_name_their_key(old: str, new: str, message: str, tmp_
     path.write_text(_replace(old, new), "utf-8")
     with pytest.raises(SettingsError, match=re.escape(message)):
         load_settings(path)
+
+
+BROADCAST = """
+[[broadcasts]]
+name = "weekly-safety"
+schedule = "每周一 08:00"
+audience = "groups"
+grids = ["all"]
+text = "安全提示"
+"""
+
+
+def test_config_notices_and_quiet_hours_are_read(tmp_path: Path) -> None:
+    """The example's commented [[broadcasts]] block, switched on, parses; quiet hours too."""
+    path = tmp_path / "griddesk.toml"
+    path.write_text(EXAMPLE.read_text("utf-8") + BROADCAST, "utf-8")
+    settings = load_settings(path)
+    [notice] = settings.broadcasts
+    assert (notice.name, notice.grid_ids) == (
+        "weekly-safety",
+        ("siqianmi-1", "xingan-1", "xingan-2"),
+    )
+    assert (settings.quiet_hours.start.hour, settings.quiet_hours.end.hour) == (22, 7)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('schedule = "每周一 08:00"', 'schedule = "周一早上"', "broadcasts[0].schedule:"),
+        ('audience = "groups"', 'audience = "everyone"', "broadcasts[0].audience: must be groups or residents"),
+        ('grids = ["all"]', 'grids = ["xingan-9"]', "broadcasts[0].grids[0]: unknown grid 'xingan-9'"),
+    ],
+)  # fmt: skip
+def test_config_notice_mistakes_name_their_key(
+    old: str, new: str, message: str, tmp_path: Path
+) -> None:
+    """A wrong schedule, audience or grid in [[broadcasts]] is reported with its key."""
+    path = tmp_path / "griddesk.toml"
+    path.write_text(EXAMPLE.read_text("utf-8") + BROADCAST.replace(old, new), "utf-8")
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        load_settings(path)
+
+
+def test_bad_quiet_hours_name_the_key(tmp_path: Path) -> None:
+    """quiet_hours must be a range of two times."""
+    path = tmp_path / "griddesk.toml"
+    path.write_text(_replace('quiet_hours = "22:00-07:00"', 'quiet_hours = "晚上"'), "utf-8")
+    with pytest.raises(SettingsError, match="quiet_hours:"):
+        load_settings(path)
