@@ -16,7 +16,9 @@ The schedule itself lives on the task rows; a restart loses nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from bot import texts
@@ -37,15 +39,24 @@ class FollowUp:
     def __init__(self, context: Context, work: Work) -> None:
         self.ctx = context
         self.work = work
+        self._ticking = asyncio.Lock()  # one tick at a time per engine: the buffer is shared
+        self._moves: list[tuple[int, Stage, datetime]] = []
+        """Schedule moves of the current batch, written in one round trip (:meth:`_flush`)."""
 
     async def tick(self, now: datetime) -> int:
         """Take every step due at ``now``; return how many were taken."""
+        async with self._ticking:
+            return await self._tick(now)
+
+    async def _tick(self, now: datetime) -> int:
         steps = 0
         while True:
             async with self.ctx.store.transaction() as tx:
                 due = await tx.due_tasks(now, _BATCH)
+                self._moves.clear()
                 for task in due:
                     steps += await self._catch_up(tx, task, now)
+                await self._flush(tx)
             if len(due) < _BATCH:
                 break
         if steps:
@@ -85,6 +96,7 @@ class FollowUp:
                 return await self._close_unrated(tx, task, at)
         # a schedule that no longer fits the task's status: nothing more to do
         log.warning("task %d: stage %s does not fit status %s", task.id, task.stage, task.status)
+        await self._flush(tx)
         return await tx.change_task(task.id, TaskChange(stage=Stage.DONE, stop_followup=True))
 
     async def _remind_claim(
@@ -126,6 +138,7 @@ class FollowUp:
         overdue = (
             texts.OVERDUE_RESOLVE if task.stage is Stage.RESOLVE_REMINDED else texts.OVERDUE_CLAIM
         )
+        await self._flush(tx)
         moved = await self.work.move_up(tx, task, None, EventKind.ESCALATED, at=at, note=overdue)
         if moved is None:  # at the top already: the top unit has been reminded; stop here
             return await tx.change_task(task.id, TaskChange(stop_followup=True))
@@ -154,6 +167,7 @@ class FollowUp:
         return asked
 
     async def _close_unrated(self, tx: Transaction, task: Task, at: datetime) -> Task | None:
+        await self._flush(tx)
         closed = await tx.change_task(
             task.id,
             TaskChange(status=TaskStatus.CLOSED, stage=Stage.DONE, stop_followup=True),
@@ -167,9 +181,14 @@ class FollowUp:
     async def _advance(
         self, tx: Transaction, task: Task, stage: Stage, next_at: datetime
     ) -> Task | None:
-        """Move the schedule on, only if the task is still where this step found it."""
-        return await tx.change_task(
-            task.id,
-            TaskChange(stage=stage, next_followup_at=next_at),
-            only_if=frozenset({task.status}),
-        )
+        """Move the schedule on. The row is locked by :meth:`tick`'s ``due_tasks`` for the
+        whole transaction, so nothing can have changed it: the move is buffered and written
+        with the batch's others in one round trip, not one statement per step."""
+        self._moves.append((task.id, stage, next_at))
+        return replace(task, stage=stage, next_followup_at=next_at)
+
+    async def _flush(self, tx: Transaction) -> None:
+        """Write the buffered schedule moves (before any other update of those rows)."""
+        if self._moves:
+            await tx.move_schedules(self._moves)
+            self._moves.clear()

@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -29,6 +29,7 @@ from bot.domain import (
     DraftReason,
     NewTask,
     Resident,
+    Stage,
     Task,
     TaskEvent,
     TaskStatus,
@@ -218,6 +219,21 @@ class SqlTransaction(BroadcastQueries, ReportQueries):
             statement = statement.with_for_update(skip_locked=True)
         rows = (await self._session.exec(statement)).all()
         return [task_rows.task(row) for row in rows]
+
+    async def move_schedules(self, moves: Sequence[tuple[int, Stage, datetime]]) -> None:
+        if not moves:
+            return
+        statement = (
+            update(TaskRow)
+            .where(col(TaskRow.id) == bindparam("task_id"))
+            .values(stage=bindparam("new_stage"), next_followup_at=bindparam("new_next"))
+        )
+        params = [
+            {"task_id": task_id, "new_stage": stage.value, "new_next": at}
+            for task_id, stage, at in moves
+        ]
+        connection = await self._session.connection()
+        await connection.execute(statement, params)
 
     async def add_event(self, event: TaskEvent) -> None:
         # no flush: pending rows go out together at the next statement or the commit
