@@ -41,6 +41,8 @@ class FollowUp:
         self.work = work
         self._ticking = asyncio.Lock()  # one tick at a time per engine: the buffer is shared
         self._moves: list[tuple[int, Stage, datetime]] = []
+        self._outbox: list[Outgoing] = []
+        self._events: list[TaskEvent] = []
         """Schedule moves of the current batch, written in one round trip (:meth:`_flush`)."""
 
     async def tick(self, now: datetime) -> int:
@@ -54,6 +56,8 @@ class FollowUp:
             async with self.ctx.store.transaction() as tx:
                 due = await tx.due_tasks(now, _BATCH)
                 self._moves.clear()
+                self._outbox.clear()
+                self._events.clear()
                 for task in due:
                     steps += await self._catch_up(tx, task, now)
                 await self._flush(tx)
@@ -109,9 +113,9 @@ class FollowUp:
         mentions = tuple((p.user_id, p.name) for p in members)
         reminded = await self._advance(tx, task, Stage.CLAIM_REMINDED, escalate_at)
         if reminded is not None:
-            await tx.enqueue(Outgoing(chat, text, mentions=mentions))
-            await tx.enqueue(self.ctx.presenter.live_card(reminded))
-            await tx.add_event(TaskEvent(task.id, EventKind.REMINDED, None, at, note="claim"))
+            self._say(Outgoing(chat, text, mentions=mentions))
+            self._say(self.ctx.presenter.live_card(reminded))
+            self._log(TaskEvent(task.id, EventKind.REMINDED, None, at, note="claim"))
         return reminded
 
     async def _remind_resolve(
@@ -126,12 +130,12 @@ class FollowUp:
         chat = self.ctx.org.unit(task.holder).chat_id
         group = texts.REMIND_RESOLVE_GROUP.format(number=task.number, category=category, names=name)
         mentions = ((claimer, name),) if claimer else ()
-        await tx.enqueue(Outgoing(chat, group, mentions=mentions))
+        self._say(Outgoing(chat, group, mentions=mentions))
         if claimer:
             private = texts.REMIND_RESOLVE_PRIVATE.format(number=task.number, category=category)
-            await tx.enqueue(Outgoing(claimer, private))
-        await tx.enqueue(self.ctx.presenter.live_card(reminded))
-        await tx.add_event(TaskEvent(task.id, EventKind.REMINDED, None, at, note="resolve"))
+            self._say(Outgoing(claimer, private))
+        self._say(self.ctx.presenter.live_card(reminded))
+        self._log(TaskEvent(task.id, EventKind.REMINDED, None, at, note="resolve"))
         return reminded
 
     async def _escalate(self, tx: Transaction, task: Task, at: datetime) -> Task | None:
@@ -145,11 +149,11 @@ class FollowUp:
         unit = self.ctx.org.unit(moved.holder).name
         old_chat = self.ctx.org.unit(task.holder).chat_id
         away = texts.STATUS_OVERDUE_AWAY.format(overdue=overdue, unit=unit)
-        await tx.enqueue(self.ctx.presenter.card(moved, away, chat_id=old_chat))
+        self._say(self.ctx.presenter.card(moved, away, chat_id=old_chat))
         resident = await tx.resident(task.resident_id)
         if resident is not None:
             notice = texts.NOTICE_ESCALATED.format(number=task.number, unit=unit)
-            await tx.enqueue(Outgoing(resident.chat_id, notice))
+            self._say(Outgoing(resident.chat_id, notice))
         return moved
 
     async def _ask_rating_again(self, tx: Transaction, task: Task, at: datetime) -> Task | None:
@@ -162,8 +166,8 @@ class FollowUp:
         if asked is not None and resident is not None:
             request = self.ctx.presenter.rating_request(asked, resident.chat_id)
             text = texts.RATING_AGAIN.format(number=task.number)
-            await tx.enqueue(Outgoing(resident.chat_id, text, request.buttons))
-            await tx.add_event(TaskEvent(task.id, EventKind.REMINDED, None, at, note="rating"))
+            self._say(Outgoing(resident.chat_id, text, request.buttons))
+            self._log(TaskEvent(task.id, EventKind.REMINDED, None, at, note="rating"))
         return asked
 
     async def _close_unrated(self, tx: Transaction, task: Task, at: datetime) -> Task | None:
@@ -174,8 +178,8 @@ class FollowUp:
             only_if=frozenset({TaskStatus.RESOLVED}),
         )
         if closed is not None:
-            await tx.add_event(TaskEvent(task.id, EventKind.CLOSED, None, at, note="unrated"))
-            await tx.enqueue(self.ctx.presenter.live_card(closed))
+            self._log(TaskEvent(task.id, EventKind.CLOSED, None, at, note="unrated"))
+            self._say(self.ctx.presenter.live_card(closed))
         return closed
 
     async def _advance(
@@ -187,8 +191,21 @@ class FollowUp:
         self._moves.append((task.id, stage, next_at))
         return replace(task, stage=stage, next_followup_at=next_at)
 
+    def _say(self, message: Outgoing) -> None:
+        self._outbox.append(message)
+
+    def _log(self, event: TaskEvent) -> None:
+        self._events.append(event)
+
     async def _flush(self, tx: Transaction) -> None:
-        """Write the buffered schedule moves (before any other update of those rows)."""
+        """Write what the batch's steps buffered: schedule moves, messages, events — before any
+        other update of those rows, and in the order the steps made them."""
         if self._moves:
             await tx.move_schedules(self._moves)
             self._moves.clear()
+        if self._outbox:
+            await tx.enqueue_many(self._outbox)
+            self._outbox.clear()
+        if self._events:
+            await tx.add_events(self._events)
+            self._events.clear()

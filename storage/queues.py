@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import ScalarResult, func, update
+from sqlalchemy import ScalarResult, func, insert, update
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -62,19 +62,26 @@ class Queues:
 
     async def enqueue(self, message: Outgoing) -> None:
         """Queue ``message``, due at once whatever the reader's clock says."""
-        self._session.add(
-            OutboxRow(
-                chat_id=message.chat_id,
-                text=message.text,
-                buttons=_buttons_json(message.buttons),
-                photo=message.photo,
-                mentions=json.dumps([list(m) for m in message.mentions], ensure_ascii=False),
-                card_of=message.card_of,
-                edit_card_of=message.edit_card_of,
-                created_at=self._clock(),
-            )
-        )
+        self._session.add(OutboxRow(**self._outbox_values(message)))
         # no flush: written with the next statement or the commit, in the order added
+
+    async def enqueue_many(self, messages: Sequence[Outgoing]) -> None:
+        """Queue ``messages`` in order with one multi-row INSERT."""
+        if messages:
+            values = [self._outbox_values(message) for message in messages]
+            await self._session.exec(insert(OutboxRow).values(values))
+
+    def _outbox_values(self, message: Outgoing) -> dict[str, Any]:
+        return {
+            "chat_id": message.chat_id,
+            "text": message.text,
+            "buttons": _buttons_json(message.buttons),
+            "photo": message.photo,
+            "mentions": json.dumps([list(m) for m in message.mentions], ensure_ascii=False),
+            "card_of": message.card_of,
+            "edit_card_of": message.edit_card_of,
+            "created_at": self._clock(),
+        }
 
     async def take_lease(self, name: str, holder: str, until: datetime, now: datetime) -> bool:
         """One statement decides: insert, or take over only a lease that is ours or expired."""

@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, delete, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -234,6 +234,12 @@ class SqlTransaction(BroadcastQueries, ReportQueries):
         ]
         connection = await self._session.connection()
         await connection.execute(statement, params)
+
+    async def add_events(self, events: Sequence[TaskEvent]) -> None:
+        """Append ``events`` in order with one multi-row INSERT."""
+        if events:
+            rows = [task_rows.event_row(event).model_dump(exclude={"id"}) for event in events]
+            await self._session.exec(insert(TaskEventRow).values(rows))
 
     async def add_event(self, event: TaskEvent) -> None:
         # no flush: pending rows go out together at the next statement or the commit
