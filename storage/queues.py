@@ -69,7 +69,9 @@ class Queues:
         """Queue ``messages`` in order with one multi-row INSERT."""
         if messages:
             values = [self._outbox_values(message) for message in messages]
-            await self._session.exec(insert(OutboxRow).values(values))
+            # one compiled statement, executed for many rows (not a giant VALUES list to compile)
+            connection = await self._session.connection()
+            await connection.execute(insert(OutboxRow.__table__), values)  # type: ignore[attr-defined]  # set by SQLModel
 
     def _outbox_values(self, message: Outgoing) -> dict[str, Any]:
         return {

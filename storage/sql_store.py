@@ -239,7 +239,8 @@ class SqlTransaction(BroadcastQueries, ReportQueries):
         """Append ``events`` in order with one multi-row INSERT."""
         if events:
             rows = [task_rows.event_row(event).model_dump(exclude={"id"}) for event in events]
-            await self._session.exec(insert(TaskEventRow).values(rows))
+            connection = await self._session.connection()
+            await connection.execute(insert(TaskEventRow.__table__), rows)  # type: ignore[attr-defined]  # set by SQLModel
 
     async def add_event(self, event: TaskEvent) -> None:
         # no flush: pending rows go out together at the next statement or the commit
