@@ -29,7 +29,7 @@ from bot.work import Work
 
 log = logging.getLogger(__name__)
 
-_BATCH = 100
+_BATCH = 1000
 _MAX_STEPS_PER_TASK = 12  # a guard: a full chain is at most about six steps
 
 
