@@ -10,7 +10,8 @@ import pytest
 import pytest_asyncio
 
 from bot.language import Language, build_language
-from bot.settings import ClassifierSettings
+from bot.settings import ClassifierSettings, Settings, load_settings
+from tests.clock import FakeClock, nine_am
 from tests.harness import World, world
 
 # `database_url` (SQLite and PostgreSQL) and `store`: see tests/databases.py
@@ -44,3 +45,15 @@ async def w(database_url: str, cache_dir: Path) -> AsyncIterator[World]:
     """The example organisation's bot running against a fresh Bot API stand-in, at 09:00."""
     async with world(database_url, cache_dir) as running:
         yield running
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """Sunday 2026-11-22 09:00 in Hohhot; moves only when the test advances it."""
+    return nine_am()
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    """config.example.toml, the example organisation the tests act in."""
+    return load_settings(Path(__file__).parent.parent / "config.example.toml")

@@ -24,7 +24,7 @@ from bot.schedule import ConfiguredBroadcast, QuietHours, ScheduleError, parse_s
 from bot.settings import Settings, load_settings
 from storage.engine import open_store
 from storage.sql_store import SqlStore
-from tests.clock import FakeClock, nine_am
+from tests.clock import FakeClock
 from tests.harness import World
 
 pytestmark = pytest.mark.asyncio
@@ -33,11 +33,6 @@ ADMIN = Actor(9001, 9001, "街道值班员")
 WORKER = Actor(2001, 2001, "张三")
 GRIDS = {"xingan-1": -1001000000011, "xingan-2": -1001000000012, "siqianmi-1": -1001000000021}
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return nine_am()  # Sunday 2026-11-22 09:00 in Hohhot
 
 
 @pytest_asyncio.fixture

@@ -25,7 +25,7 @@ from bot.language import Language
 from bot.settings import DigestSettings, Settings, SettingsError, load_settings
 from storage.engine import open_store
 from storage.sql_store import SqlStore
-from tests.clock import FakeClock, nine_am
+from tests.clock import FakeClock
 from tests.harness import EXAMPLE, World
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -33,16 +33,6 @@ RESIDENT = Actor(1001, 1001, "王阿姨")
 ZHANG = Actor(2001, -1001000000011, "张三")
 GRID_1, GRID_2, GRID_3 = -1001000000011, -1001000000012, -1001000000021
 XINGAN, SIQIANMI = -1001000000010, -1001000000020
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return nine_am()
-
-
-@pytest.fixture(scope="module")
-def settings() -> Settings:
-    return load_settings(EXAMPLE)
 
 
 @pytest_asyncio.fixture

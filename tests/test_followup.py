@@ -22,11 +22,11 @@ from bot.desk import Desk
 from bot.domain import EventKind, Outgoing, Stage, Task, TaskStatus, UnitRef
 from bot.followup import FollowUp
 from bot.language import Language
-from bot.settings import Settings, load_settings
+from bot.settings import Settings
 from bot.workhours import WorkingHours
 from storage.engine import open_store
 from storage.sql_store import SqlStore
-from tests.clock import FakeClock, nine_am
+from tests.clock import FakeClock
 
 pytestmark = pytest.mark.asyncio
 EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
@@ -34,16 +34,6 @@ RESIDENT = Actor(1001, 1001, "王阿姨")
 ZHANG = Actor(2001, -1001000000011, "张三")
 GRID, COMMUNITY, STREET = -1001000000011, -1001000000010, -1001000000001
 WATER = -1001000000101
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return nine_am()
-
-
-@pytest.fixture(scope="module")
-def settings() -> Settings:
-    return load_settings(EXAMPLE)
 
 
 @pytest_asyncio.fixture
