@@ -7,6 +7,7 @@ is always masked (:func:`nlp.privacy.mask_pii`); only the claimer's private mess
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -51,7 +52,7 @@ class Presenter:
             number=task.number,
             category=task.category,
             urgent=task.urgent,
-            place=mask_pii(self.place(task)),
+            place=_masked_place(self.place(task)),
             text=mask_pii(task.text),
             matched=task.matched,
             claim_by=self.when(task.claim_due_at),
@@ -136,6 +137,12 @@ class Presenter:
         )
         text = texts.NOTICE_RESOLVED.format(number=task.number, result=task.result or "")
         return Outgoing(resident_chat, text, buttons, photo=task.result_photo)
+
+
+@functools.lru_cache(maxsize=4096)
+def _masked_place(place: str) -> str:
+    """Places repeat (a few hundred 小区 × buildings): each is masked once."""
+    return mask_pii(place)
 
 
 def _row(task: Task, *buttons: tuple[str, Verb]) -> tuple[Button, ...]:

@@ -8,6 +8,9 @@ event, and schedules the one after:
     claimed  ─resolve deadline─▶ remind the claimer ─interval─▶ escalate (unclaimed) ┘ (repeat)
     resolved ───────1 day──────▶ ask the resident again ──until day 15──▶ close as unrated
 
+Reminders due in the same batch for the same chat are said in one message
+(:mod:`bot.reminders`); each task's card is still edited to show it is overdue.
+
 A step is computed from the time it was due, not from ``now``, so after hours of downtime a
 tick replays every missed step once, in order. Due rows are locked for the transaction that
 acts on them (PostgreSQL ``FOR UPDATE SKIP LOCKED``), so two instances never take the same step.
@@ -18,13 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
 from datetime import datetime
 
 from bot import texts
 from bot.context import Context
 from bot.domain import EventKind, Outgoing, Stage, Task, TaskEvent, TaskStatus
 from bot.ports import TaskChange, Transaction
+from bot.reminders import Reminders
 from bot.work import Work
 
 log = logging.getLogger(__name__)
@@ -43,7 +46,8 @@ class FollowUp:
         self._moves: list[tuple[int, Stage, datetime]] = []
         self._outbox: list[Outgoing] = []
         self._events: list[TaskEvent] = []
-        """Schedule moves of the current batch, written in one round trip (:meth:`_flush`)."""
+        self._reminders = Reminders()
+        """What the current batch's steps did, written in a few round trips (:meth:`_flush`)."""
 
     async def tick(self, now: datetime) -> int:
         """Take every step due at ``now``; return how many were taken."""
@@ -58,6 +62,7 @@ class FollowUp:
                 self._moves.clear()
                 self._outbox.clear()
                 self._events.clear()
+                self._reminders.take()  # left over only if the last batch failed
                 for task in due:
                     steps += await self._catch_up(tx, task, now)
                 await self._flush(tx)
@@ -106,14 +111,16 @@ class FollowUp:
     async def _remind_claim(
         self, tx: Transaction, task: Task, at: datetime, escalate_at: datetime
     ) -> Task | None:
+        unit = self.ctx.org.unit(task.holder)
         members = self.ctx.org.members(task.holder)
-        names = "、".join(p.name for p in members) or self.ctx.org.unit(task.holder).name
-        text = texts.REMIND_CLAIM.format(number=task.number, category=task.category.zh, names=names)
-        chat = self.ctx.org.unit(task.holder).chat_id
+        names = tuple(p.name for p in members) or (unit.name,)
         mentions = tuple((p.user_id, p.name) for p in members)
         reminded = await self._advance(tx, task, Stage.CLAIM_REMINDED, escalate_at)
         if reminded is not None:
-            self._say(Outgoing(chat, text, mentions=mentions))
+            many = texts.REMIND_CLAIM_MANY
+            self._reminders.add(
+                unit.chat_id, texts.REMIND_CLAIM, many, task, names=names, mentions=mentions
+            )
             self._say(self.ctx.presenter.live_card(reminded))
             self._log(TaskEvent(task.id, EventKind.REMINDED, None, at, note="claim"))
         return reminded
@@ -122,18 +129,19 @@ class FollowUp:
         self, tx: Transaction, task: Task, at: datetime, escalate_at: datetime
     ) -> Task | None:
         claimer = task.claimer_id
-        name = self.ctx.org.name(claimer) if claimer else ""
-        category = task.category.zh
         reminded = await self._advance(tx, task, Stage.RESOLVE_REMINDED, escalate_at)
         if reminded is None:
             return None
         chat = self.ctx.org.unit(task.holder).chat_id
-        group = texts.REMIND_RESOLVE_GROUP.format(number=task.number, category=category, names=name)
-        mentions = ((claimer, name),) if claimer else ()
-        self._say(Outgoing(chat, group, mentions=mentions))
         if claimer:
-            private = texts.REMIND_RESOLVE_PRIVATE.format(number=task.number, category=category)
-            self._say(Outgoing(claimer, private))
+            name = self.ctx.org.name(claimer)
+            group, many = texts.REMIND_RESOLVE_GROUP, texts.REMIND_RESOLVE_GROUP_MANY
+            self._reminders.add(chat, group, many, task, names=(name,), mentions=((claimer, name),))
+            private, many = texts.REMIND_RESOLVE_PRIVATE, texts.REMIND_RESOLVE_PRIVATE_MANY
+            self._reminders.add(claimer, private, many, task)
+        else:
+            group, many = texts.REMIND_RESOLVE_GROUP, texts.REMIND_RESOLVE_GROUP_MANY
+            self._reminders.add(chat, group, many, task)
         self._say(self.ctx.presenter.live_card(reminded))
         self._log(TaskEvent(task.id, EventKind.REMINDED, None, at, note="resolve"))
         return reminded
@@ -189,7 +197,7 @@ class FollowUp:
         whole transaction, so nothing can have changed it: the move is buffered and written
         with the batch's others in one round trip, not one statement per step."""
         self._moves.append((task.id, stage, next_at))
-        return replace(task, stage=stage, next_followup_at=next_at)
+        return task.rescheduled(stage, next_at)
 
     def _say(self, message: Outgoing) -> None:
         self._outbox.append(message)
@@ -203,6 +211,7 @@ class FollowUp:
         if self._moves:
             await tx.move_schedules(self._moves)
             self._moves.clear()
+        self._outbox.extend(self._reminders.take())
         if self._outbox:
             await tx.enqueue_many(self._outbox)
             self._outbox.clear()

@@ -74,6 +74,7 @@ class Org:
         self._units = {unit.ref: unit for unit in units}
         self._by_chat = {unit.chat_id: unit for unit in units}
         self.people: Mapping[int, Person] = {person.user_id: person for person in people}
+        self._members = {unit.ref: self._find_members(unit.ref) for unit in units}
         streets = [unit for unit in units if unit.ref.kind is UnitKind.STREET]
         self.street = streets[0]
         self.gazetteer = Gazetteer(place for unit in units for place in unit.places)
@@ -98,11 +99,15 @@ class Org:
 
     def members(self, ref: UnitRef) -> list[Person]:
         """Who belongs to the unit; admins belong to the street."""
-        return [
+        found = self._members.get(ref)
+        return list(found if found is not None else self._find_members(ref))
+
+    def _find_members(self, ref: UnitRef) -> tuple[Person, ...]:
+        return tuple(
             person
             for person in self.people.values()
             if ref in person.units or (person.role is Role.ADMIN and ref.kind is UnitKind.STREET)
-        ]
+        )
 
     def may_act(self, user_id: int, ref: UnitRef) -> bool:
         """Whether the user may claim and work tasks held by ``ref`` (admins may everywhere)."""

@@ -152,6 +152,15 @@ REMIND_RESOLVE_GROUP = "⚠️ 工单 {number}（{category}）已超过办结时
 REMIND_RESOLVE_PRIVATE = (
     "⚠️ 您认领的工单 {number}（{category}）已超过办结时限，请尽快办理，办完在群里的工单上点“办结”。"
 )
+REMIND_CLAIM_MANY = (
+    "⚠️ 以下 {count} 件工单已超过认领时限，还没有人认领。请 {names} 尽快认领处理：\n{lines}"
+)
+REMIND_RESOLVE_GROUP_MANY = "⚠️ 以下 {count} 件工单已超过办结时限，请 {names} 尽快办理：\n{lines}"
+REMIND_RESOLVE_PRIVATE_MANY = (
+    "⚠️ 您认领的 {count} 件工单已超过办结时限，请尽快办理，办完在群里的工单上点“办结”：\n{lines}"
+)
+REMIND_LINE = "• {number}（{category}）"
+REMIND_MORE = "…另有 {count} 件，请看群里标着“⚠️”的工单卡片。"
 RATING_AGAIN = "您好，工单 {number} 已经办结几天了，还没收到您的评价。对这次办理满意吗？"
 
 STATUS_ESCALATED_AWAY = "已上报至{unit}"
@@ -255,7 +264,7 @@ def shorten(text: str, limit: int) -> str:
 
 def when(moment: datetime) -> str:
     """A local time as residents read it: ``11月22日 14:30``."""
-    return f"{moment.month}月{moment.day}日 {moment:%H:%M}"
+    return f"{moment.month}月{moment.day}日 {moment.hour:02d}:{moment.minute:02d}"
 
 
 # --- statistics (/stats) and digests ----------------------------------------------------------

@@ -13,14 +13,14 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ScalarResult, func, insert, update
+from sqlalchemy import ScalarResult, func, update
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.domain import Button, Outgoing
 from bot.ports import OutboxItem
-from storage import upsert
+from storage import bulk, upsert
 from storage.tables import CardRow, InboxRow, LeaseRow, OutboxRow
 
 PENDING, SENT, FAILED = "pending", "sent", "failed"
@@ -67,11 +67,9 @@ class Queues:
 
     async def enqueue_many(self, messages: Sequence[Outgoing]) -> None:
         """Queue ``messages`` in order with one multi-row INSERT."""
-        if messages:
-            values = [self._outbox_values(message) for message in messages]
-            # one compiled statement, executed for many rows (not a giant VALUES list to compile)
-            connection = await self._session.connection()
-            await connection.execute(insert(OutboxRow.__table__), values)  # type: ignore[attr-defined]  # set by SQLModel
+        values = [self._outbox_values(message) for message in messages]
+        connection = await self._session.connection()
+        await bulk.insert_rows(connection, OutboxRow.__table__, values)  # type: ignore[attr-defined]  # set by SQLModel
 
     def _outbox_values(self, message: Outgoing) -> dict[str, Any]:
         return {
@@ -79,7 +77,7 @@ class Queues:
             "text": message.text,
             "buttons": _buttons_json(message.buttons),
             "photo": message.photo,
-            "mentions": json.dumps([list(m) for m in message.mentions], ensure_ascii=False),
+            "mentions": _mentions_json(message.mentions),
             "card_of": message.card_of,
             "edit_card_of": message.edit_card_of,
             "created_at": self._clock(),
@@ -193,7 +191,15 @@ class Queues:
 
 
 def _buttons_json(rows: tuple[tuple[Button, ...], ...]) -> str:
+    if not rows:
+        return "[]"  # most messages: skip the encoder
     return json.dumps([[[b.text, b.action] for b in row] for row in rows], ensure_ascii=False)
+
+
+def _mentions_json(mentions: tuple[tuple[int, str], ...]) -> str:
+    if not mentions:
+        return "[]"
+    return json.dumps([list(m) for m in mentions], ensure_ascii=False)
 
 
 def _buttons(text: str) -> tuple[tuple[Button, ...], ...]:

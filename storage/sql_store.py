@@ -18,9 +18,9 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import bindparam, delete, insert, update
+from sqlalchemy import Table, delete, update
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -37,7 +37,7 @@ from bot.domain import (
 )
 from bot.ports import TaskChange
 from nlp.places import Place
-from storage import task_rows, upsert
+from storage import bulk, task_rows, upsert
 from storage.broadcast_rows import BroadcastQueries
 from storage.report_rows import ReportQueries
 from storage.tables import (
@@ -52,6 +52,11 @@ from storage.tables import (
 
 if TYPE_CHECKING:
     from bot.ports import Store, Transaction
+
+
+def _table(model: type[SQLModel]) -> Table:
+    """The Core table of a model, for statements that need no model instances."""
+    return model.__table__  # type: ignore[attr-defined, no-any-return]  # set by SQLModel
 
 
 def utc_now() -> datetime:
@@ -209,38 +214,32 @@ class SqlTransaction(BroadcastQueries, ReportQueries):
 
     async def due_tasks(self, now: datetime, limit: int) -> Sequence[Task]:
         """Due follow-ups, earliest first, locked (PostgreSQL skips rows locked elsewhere)."""
+        table = _table(TaskRow)
         statement = (
-            select(TaskRow)
-            .where(col(TaskRow.next_followup_at) <= now)
-            .order_by(col(TaskRow.next_followup_at), col(TaskRow.id))
+            select(*(table.c[name] for name in task_rows.COLUMNS))  # plain rows, no models
+            .where(table.c.next_followup_at <= now)
+            .order_by(table.c.next_followup_at, table.c.id)
             .limit(limit)
         )
         if self._session.get_bind().dialect.name == "postgresql":
             statement = statement.with_for_update(skip_locked=True)
-        rows = (await self._session.exec(statement)).all()
-        return [task_rows.task(row) for row in rows]
+        connection = await self._session.connection()
+        rows = (await connection.execute(statement)).all()
+        return [task_rows.task_of(row) for row in rows]
 
     async def move_schedules(self, moves: Sequence[tuple[int, Stage, datetime]]) -> None:
-        if not moves:
-            return
-        statement = (
-            update(TaskRow)
-            .where(col(TaskRow.id) == bindparam("task_id"))
-            .values(stage=bindparam("new_stage"), next_followup_at=bindparam("new_next"))
-        )
-        params = [
-            {"task_id": task_id, "new_stage": stage.value, "new_next": at}
+        rows = [
+            {"id": task_id, "stage": stage.value, "next_followup_at": at}
             for task_id, stage, at in moves
         ]
         connection = await self._session.connection()
-        await connection.execute(statement, params)
+        await bulk.update_rows(connection, _table(TaskRow), "id", rows)
 
     async def add_events(self, events: Sequence[TaskEvent]) -> None:
         """Append ``events`` in order with one multi-row INSERT."""
-        if events:
-            rows = [task_rows.event_row(event).model_dump(exclude={"id"}) for event in events]
-            connection = await self._session.connection()
-            await connection.execute(insert(TaskEventRow.__table__), rows)  # type: ignore[attr-defined]  # set by SQLModel
+        rows = [task_rows.event_values(event) for event in events]
+        connection = await self._session.connection()
+        await bulk.insert_rows(connection, _table(TaskEventRow), rows)
 
     async def add_event(self, event: TaskEvent) -> None:
         # no flush: pending rows go out together at the next statement or the commit

@@ -6,6 +6,7 @@ JSON text; a row read back becomes a frozen domain value, so nothing mutable lea
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -45,14 +46,19 @@ def task_row(new: NewTask, number: str) -> TaskRow:
 
 def event_row(event: TaskEvent) -> TaskEventRow:
     """The row of an audit event."""
-    return TaskEventRow(
-        task_id=event.task_id,
-        kind=event.kind.value,
-        actor_id=event.actor_id,
-        at=event.at,
-        note=event.note,
-        holder=None if event.holder is None else str(event.holder),
-    )
+    return TaskEventRow(**event_values(event))
+
+
+def event_values(event: TaskEvent) -> dict[str, Any]:
+    """The columns of an audit event, for a bulk INSERT (no model instance to build)."""
+    return {
+        "task_id": event.task_id,
+        "kind": event.kind.value,
+        "actor_id": event.actor_id,
+        "at": event.at,
+        "note": event.note,
+        "holder": None if event.holder is None else str(event.holder),
+    }
 
 
 def changed_columns(change: TaskChange) -> dict[str, Any]:
@@ -88,41 +94,68 @@ def json_words(words: Sequence[str]) -> str:
     return json.dumps(list(words), ensure_ascii=False)
 
 
+COLUMNS = (
+    "id", "number", "resident_id", "text", "photo", "category", "urgent", "confidence",
+    "matched", "grid_id", "place", "building", "unit", "holder", "level", "status",
+    "claimer_id", "claimed_at", "created_at", "claim_due_at", "resolve_due_at", "result",
+    "result_photo", "rating", "reopen_count", "stage", "next_followup_at",
+)  # fmt: skip
+"""The columns :func:`task_of` reads, in its order: select these to map plain rows."""
+
+
 def task(row: TaskRow) -> Task:
     """The domain value of a task row."""
-    assert row.id is not None  # a row read back always has its key
+    return task_of(tuple(getattr(row, name) for name in COLUMNS))
+
+
+def task_of(values: Sequence[Any]) -> Task:
+    """The domain value of the tasks-table ``COLUMNS``, in that order (a plain result row:
+    thousands at a time for the follow-up tick, without building model instances)."""
+    (
+        task_id, number, resident_id, text, photo, category, urgent, confidence,
+        matched, grid_id, place, building, unit, holder, level, status,
+        claimer_id, claimed_at, created_at, claim_due_at, resolve_due_at, result,
+        result_photo, rating, reopen_count, stage, next_followup_at,
+    ) = values  # fmt: skip
+    assert task_id is not None  # a row read back always has its key
     return Task(
-        id=row.id,
-        number=row.number,
-        resident_id=row.resident_id,
-        text=row.text,
-        photo=row.photo,
-        category=Category(row.category),
-        urgent=row.urgent,
-        confidence=row.confidence,
-        matched=tuple(json.loads(row.matched)),
-        grid_id=row.grid_id,
-        place=row.place,
-        building=row.building,
-        unit=row.unit,
-        holder=UnitRef.parse(row.holder),
-        level=row.level,
-        status=TaskStatus(row.status),
-        claimer_id=row.claimer_id,
-        claimed_at=row.claimed_at,
-        created_at=row.created_at,
-        claim_due_at=row.claim_due_at,
-        resolve_due_at=row.resolve_due_at,
-        result=row.result,
-        result_photo=row.result_photo,
-        rating=None if row.rating is None else Rating(row.rating),
-        reopen_count=row.reopen_count,
-        stage=Stage(row.stage),
-        next_followup_at=row.next_followup_at,
+        id=task_id,
+        number=number,
+        resident_id=resident_id,
+        text=text,
+        photo=photo,
+        category=Category(category),
+        urgent=urgent,
+        confidence=confidence,
+        matched=tuple(json.loads(matched)),
+        grid_id=grid_id,
+        place=place,
+        building=building,
+        unit=unit,
+        holder=_unit(holder),
+        level=level,
+        status=TaskStatus(status),
+        claimer_id=claimer_id,
+        claimed_at=claimed_at,
+        created_at=created_at,
+        claim_due_at=claim_due_at,
+        resolve_due_at=resolve_due_at,
+        result=result,
+        result_photo=result_photo,
+        rating=None if rating is None else Rating(rating),
+        reopen_count=reopen_count,
+        stage=Stage(stage),
+        next_followup_at=next_followup_at,
     )
 
 
 def event(row: TaskEventRow) -> TaskEvent:
     """The domain value of an event row."""
-    holder = None if row.holder is None else UnitRef.parse(row.holder)
+    holder = None if row.holder is None else _unit(row.holder)
     return TaskEvent(row.task_id, EventKind(row.kind), row.actor_id, row.at, row.note, holder)
+
+
+@functools.lru_cache(maxsize=1024)
+def _unit(stored: str) -> UnitRef:
+    """A stored ``kind:id`` as a unit; there are few units, so each is parsed once."""
+    return UnitRef.parse(stored)

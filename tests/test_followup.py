@@ -251,8 +251,61 @@ async def test_two_instances_take_each_step_once(
                 EventKind.CREATED,
                 EventKind.REMINDED,
             ]
-        reminders = [m for m in await said(first) if "已超过认领时限" in m.text]
-        assert len(reminders) == len(tasks)
+        reminders = [m.text for m in await said(first) if "已超过认领时限" in m.text]
+        named = [t.number for t in tasks for text in reminders if t.number in text]
+        assert sorted(named) == sorted(t.number for t in tasks)  # each task in one reminder
+
+
+async def test_a_rescheduled_task_equals_the_replaced_one(
+    engine: FollowUp, store: SqlStore, clock: FakeClock
+) -> None:
+    """The engine's fast copy is exactly ``dataclasses.replace``, and the original is kept."""
+    task = await report(engine, store, "审计厅小区3号楼停水了")
+    later = clock() + timedelta(hours=1)
+    moved = task.rescheduled(Stage.CLAIM_REMINDED, later)
+    assert moved == replace(task, stage=Stage.CLAIM_REMINDED, next_followup_at=later)
+    assert hash(moved) == hash(replace(task, stage=Stage.CLAIM_REMINDED, next_followup_at=later))
+    assert (task.stage, task.next_followup_at) == (Stage.CLAIM_DUE, task.claim_due_at)
+
+
+async def test_many_overdue_tasks_of_one_group_get_one_reminder(
+    engine: FollowUp, store: SqlStore, clock: FakeClock
+) -> None:
+    """35 tasks overdue at once: the group gets one reminder naming 30 and counting 5 (not 35
+    messages ringing the workers' phones), and every card still shows it is overdue."""
+    tasks = [await report(engine, store, f"审计厅小区{n}号楼停水了") for n in range(1, 36)]
+    clock.advance(timedelta(hours=2))
+    assert await engine.tick(clock()) == 35
+    messages = await said(store)
+    [reminder] = [m for m in messages if "已超过认领时限" in m.text]
+    assert reminder.chat_id == GRID
+    assert reminder.text.startswith("⚠️ 以下 35 件工单已超过认领时限")
+    assert [t.number for t in tasks if t.number in reminder.text] == [t.number for t in tasks[:30]]
+    assert "另有 5 件" in reminder.text
+    assert reminder.mentions == ((2001, "张三"), (2002, "李四"))  # each worker rung once
+    edited = [m.edit_card_of for m in messages if m.edit_card_of and "⚠️ 超时未认领" in m.text]
+    assert edited == [t.id for t in tasks]
+
+
+async def test_overdue_claims_of_one_worker_are_one_private_reminder(
+    engine: FollowUp, store: SqlStore, clock: FakeClock
+) -> None:
+    """Three claimed tasks past the resolve deadline: one private reminder listing all three,
+    one group reminder naming the claimer once."""
+    desk = desk_of(engine)
+    tasks = [await report(engine, store, f"审计厅小区{n}号楼垃圾桶满了") for n in (1, 2, 3)]
+    for task in tasks:
+        await desk.press(ZHANG, Action(Verb.CLAIM, task.id).encode(), None)
+    await said(store)
+    clock.advance(timedelta(days=3))  # past every resolve deadline, not yet at escalation
+    steps = await engine.tick(clock())
+    messages = await said(store)
+    [private] = [m for m in messages if m.chat_id == ZHANG.user_id]
+    assert private.text.startswith("⚠️ 您认领的 3 件工单已超过办结时限")
+    assert all(t.number in private.text for t in tasks)
+    [group] = [m for m in messages if m.chat_id == GRID and "已超过办结时限" in m.text]
+    assert group.mentions == ((2001, "张三"),)
+    assert steps == 3
 
 
 async def test_the_second_rating_ask_waits_for_morning(
