@@ -13,13 +13,17 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
+from bot.chats import ChatMoves
 from bot.context import Context, utc_now
 from bot.desk import Desk
 from bot.digests import Digests
 from bot.followup import FollowUp
-from bot.language import build_language
+from bot.language import Language, build_language
+from bot.org import Org
 from bot.ports import Store
+from bot.redact import redacting
 from bot.settings import Settings
 from handlers.telegram.runtime import TelegramRuntime
 from storage.engine import open_store
@@ -49,12 +53,41 @@ async def running_bot(
     """Open the database, build the desk and run the Telegram side until the block exits.
 
     ``rate_limited=False`` only for a local Bot API stand-in, which has no flood limits.
+    While it runs, the token (and the database URL, which may hold a password) is blanked
+    from every log record (:mod:`bot.redact`).
     """
     org = settings.require_org()
     language = build_language(settings.classifier)
+    with redacting(token, *_url_secrets(settings.database_url)):
+        async with _running_bot(
+            settings, token, clock, org, language, rate_limited=rate_limited
+        ) as bot:
+            yield bot
+
+
+def _url_secrets(url: str) -> list[str]:
+    """The password of a database URL, if it has one."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return []
+    return [password] if password and len(password) >= 4 else []
+
+
+@asynccontextmanager
+async def _running_bot(
+    settings: Settings,
+    token: str,
+    clock: Callable[[], datetime],
+    org: Org,
+    language: Language,
+    *,
+    rate_limited: bool,
+) -> AsyncIterator[RunningBot]:
     async with open_store(settings.database_url, clock=clock) as store:
         async with store.transaction() as tx:
             await tx.sync_places([place for grid in org.grids() for place in grid.places])
+            moves = await tx.chat_moves()
         context = Context(
             store,
             org,
@@ -64,8 +97,9 @@ async def running_bot(
             clock,
             settings.followup,
             settings.quiet_hours,
+            ChatMoves(moves),
         )
-        desk = Desk(context)
+        desk = Desk(context, settings.limits)
         await desk.broadcasts.sync_config(settings.broadcasts)
         followup = FollowUp(context, desk.work)
         digests = Digests(context, settings.digests)

@@ -8,7 +8,8 @@ Subcommands:
 - ``check-config --config F`` — validate a config and print the organisation it describes;
 - ``run --config F`` — the production bot (long polling; token from the environment);
 - ``shell --config F`` — the real bot against a local Bot API stand-in, chatted in the terminal;
-- ``stats --config F --since DAY [--until DAY]`` — per-grid figures from the configured database.
+- ``stats --config F --since DAY [--until DAY]`` — per-grid figures from the configured database;
+- ``doctor --config F`` — the outbox: messages pending, and those given up lately, by reason.
 
 Exit status: 0 on success, 2 when the command line, the config or the rules are wrong (the
 message names the key or the line).
@@ -25,12 +26,14 @@ import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
+from bot import doctor
 from bot.domain import Task, TaskEvent
 from bot.language import Language, build_language
+from bot.ports import OutboxHealth
 from bot.report import org_tree
 from bot.settings import SettingsError, load_settings, telegram_token
 from bot.stats import Window, compute, local_midnight
@@ -66,8 +69,9 @@ def _configure_logging() -> None:
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     # jieba sets its own logger to DEBUG and prints dictionary-loading chatter to stderr;
-    # httpx logs every request URL, and Telegram's URLs contain the bot token.
-    for noisy in ("jieba", "httpx", "httpcore"):
+    # httpx logs every request URL, and Telegram's URLs contain the bot token; at DEBUG, PTB
+    # logs every API call's parameters and aiosqlite every query's, residents' phones included.
+    for noisy in ("jieba", "httpx", "httpcore", "telegram", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -132,6 +136,10 @@ def _parser() -> argparse.ArgumentParser:
         help="the first local day not counted (default: tomorrow, so today counts)",
     )
     stats.set_defaults(run=_stats)
+
+    doctor = commands.add_parser("doctor", help="outbox health: pending and failed messages")
+    doctor.add_argument("--config", type=Path, required=True)
+    doctor.set_defaults(run=_doctor)
     return parser
 
 
@@ -188,6 +196,31 @@ def _stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    _print(doctor.render(asyncio.run(_outbox_health(settings.database_url))))
+    return 0
+
+
+async def _outbox_health(url: str) -> OutboxHealth:
+    from storage.engine import open_store  # noqa: PLC0415 - SQL loads only here
+
+    _require_database(url)
+    now = datetime.now(UTC)
+    async with open_store(url) as store, store.transaction() as tx:
+        return await tx.outbox_health(now - doctor.FAILURE_WINDOW, now)
+
+
+def _require_database(url: str) -> None:
+    """Refuse a SQLite file that is not there (opening it would create an empty one)."""
+    from storage.engine import async_url  # noqa: PLC0415 - SQL loads only here
+
+    parsed = async_url(url)
+    file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if file and file != ":memory:" and not Path(file).exists():
+        raise UsageError(f"database.url: there is no database at {file}")
+
+
 def _local_day(text: str, option: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -199,12 +232,9 @@ async def _history(
     url: str, window: Window, grid_ids: Sequence[str]
 ) -> Sequence[tuple[Task, Sequence[TaskEvent]]]:
     """The tasks of the window with their events, read in one transaction."""
-    from storage.engine import async_url, open_store  # noqa: PLC0415 - SQL loads only here
+    from storage.engine import open_store  # noqa: PLC0415 - SQL loads only here
 
-    parsed = async_url(url)
-    file = parsed.database if parsed.get_backend_name() == "sqlite" else None
-    if file and file != ":memory:" and not Path(file).exists():
-        raise UsageError(f"database.url: there is no database at {file}")
+    _require_database(url)
     async with open_store(url) as store, store.transaction() as tx:
         return await tx.tasks_created_between(window.since, window.until, grid_ids)
 

@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.cards import Presenter
+from bot.chats import ChatMoves
 from bot.language import Language
-from bot.org import Org
+from bot.org import Org, Unit
 from bot.ports import Store, Transaction
 from bot.schedule import QuietHours
 from bot.settings import DeadlineSettings, FollowupSettings
@@ -60,6 +61,11 @@ class Context:
     clock: Callable[[], datetime] = utc_now
     followup: FollowupSettings = field(default_factory=FollowupSettings)
     quiet_hours: QuietHours = field(default_factory=QuietHours)
+    chats: ChatMoves = field(default_factory=ChatMoves)
+
+    def unit_by_chat(self, chat_id: int) -> Unit | None:
+        """The unit whose group ``chat_id`` is, under its configured id or the one it moved to."""
+        return self.org.unit_by_chat(self.chats.configured(chat_id))
 
     @property
     def presenter(self) -> Presenter:

@@ -7,21 +7,35 @@ their raw callback data and are parsed and routed here, so a handler never inter
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot import texts
 from bot.actions import Verb, parse_action
 from bot.broadcasts import Broadcasts
-from bot.context import Actor, Answer, Context
+from bot.context import Actor, Answer, Context, mark_processed
+from bot.domain import Outgoing
 from bot.intake import Intake
 from bot.reports import Reports
+from bot.settings import LimitSettings
+from bot.throttle import Throttle, Verdict
 from bot.tracking import Tracking
 from bot.work import Work
+
+# C0 and C1 control characters but tab and line breaks: no client types them, PostgreSQL refuses
+# NUL in text, and in a group card they would garble what workers read.
+_CONTROLS = dict.fromkeys(c for c in (*range(0x20), *range(0x7F, 0xA0)) if chr(c) not in "\t\n\r")
 
 
 class Desk:
     """Intake, work and tracking behind one face."""
 
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: Context, limits: LimitSettings | None = None) -> None:
+        """``limits`` None: no flood guard (a desk driven directly, as in unit tests)."""
         self.context = context
+        limits = limits or LimitSettings(resident_messages_per_minute=0)
+        self.throttle = Throttle(
+            limits.resident_messages_per_minute, limits.resident_burst, context.clock
+        )
         self.intake = Intake(context)
         self.work = Work(context)
         self.tracking = Tracking(context, self.work)
@@ -29,12 +43,41 @@ class Desk:
         self.reports = Reports(context)
 
     async def private_message(
-        self, actor: Actor, text: str, photo: str | None, update_id: int | None
+        self,
+        actor: Actor,
+        text: str,
+        photo: str | None,
+        update_id: int | None,
+        sent_at: datetime | None = None,
     ) -> None:
-        """Free text in a private chat: a worker's awaited result note, else a request."""
+        """Free text in a private chat: a worker's awaited result note, else a request.
+
+        A resident writing faster than the flood guard allows is dropped here, before intake:
+        no task, no draft, and one kind word per minute of flooding.
+        """
+        if actor.user_id not in self.context.org.people:
+            verdict = self.throttle.check(actor.user_id, sent_at)
+            if verdict is Verdict.DROP:
+                return  # the inbox marks the update processed; nothing else to write
+            if verdict is Verdict.WARN:
+                async with self.context.store.transaction() as tx:
+                    await tx.enqueue(Outgoing(actor.chat_id, texts.SLOW_DOWN))
+                    await mark_processed(tx, update_id)
+                return
+        text = text.translate(_CONTROLS)
         if await self.work.note(actor, text, photo, update_id):
             return
         await self.intake.message(actor, text, photo, update_id)
+
+    async def chat_moved(self, old_id: int, new_id: int, update_id: int | None) -> None:
+        """Telegram says a group became a supergroup under ``new_id``: remember it, so the
+        group's cards go there and its commands and presses count as the configured group's."""
+        if self.context.org.unit_by_chat(self.context.chats.configured(old_id)) is None:
+            return  # a group the bot does not serve
+        async with self.context.store.transaction() as tx:
+            await tx.record_chat_move(old_id, new_id)
+            await mark_processed(tx, update_id)
+        self.context.chats.add(old_id, new_id)
 
     async def press(  # noqa: PLR0911, PLR0912 - a dispatcher reads best with one case per verb
         self, actor: Actor, data: str | None, update_id: int | None

@@ -8,6 +8,9 @@
     └── Undeliverable          it will never go through as it is (blocked, chat gone, bad request)
         └── ChatMoved          the group became a supergroup with a new chat id
 
+    StoreBusy                  the database could not take a transaction; nothing was committed,
+                               so the unit of work may run again (bot.retry does, with backoff)
+
 Configuration and rules errors live with what they validate: :class:`bot.tomlcheck.SettingsError`
 and :class:`nlp.rules.RulesError`. Anything else is a bug: it reaches the one error handler,
 is logged, and the user sees a kind message, never a traceback.
@@ -42,3 +45,7 @@ class ChatMoved(Undeliverable):
     def __init__(self, new_chat_id: int) -> None:
         super().__init__(f"chat moved to {new_chat_id}")
         self.new_chat_id = new_chat_id
+
+
+class StoreBusy(Exception):
+    """The database could not take the transaction; nothing was committed, redo all of it."""

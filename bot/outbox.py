@@ -3,10 +3,19 @@
 The desk writes every message in the same transaction as the change that causes it; this
 dispatcher is the only thing that talks to the channel (DESIGN.md §7). Per chat, messages go out
 in the order they were written — a card before its edits — so one slow or failing chat never
-reorders another's messages and never blocks anyone else. Rate limits and 429s are the
-channel's business (PTB's AIORateLimiter); what reaches here as :class:`~bot.errors.RetryLater`
-or a network error is scheduled again with backoff; after ``max_attempts`` tries, or at once for
-an undeliverable message, it is marked failed with a log line operators can see.
+reorders another's messages and never blocks anyone else: each drain takes only messages that
+are due, at most ``per_chat`` from each chat, every chat's first before any chat's second, so a
+chat with a backlog or waiting out a 429 cannot crowd the others out of the batch. Rate limits
+and 429s are the channel's business (PTB's AIORateLimiter); what reaches here as
+:class:`~bot.errors.RetryLater` is tried again after the wait it names, a network error or a
+server error after an exponential backoff; after ``max_attempts`` tries, or at once for an
+undeliverable message, it is marked failed with a log line operators can see (and counted by
+``griddesk doctor``).
+
+This is the one place a destination is decided: a chat that moved (a group became a
+supergroup, :class:`~bot.errors.ChatMoved`) is stored as moved and every message to its old id,
+queued before or after, goes to the new one. An edit of a card whose message is gone posts the
+card anew (the sender does that), and the new message is remembered as the card.
 
 A crash between sending and recording the platform message id sends that message again after a
 restart: delivery is at least once. With several instances on one database only the holder of
@@ -21,17 +30,23 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from bot.errors import RetryLater, TransientDeliveryError, Undeliverable
+from bot.chats import ChatMoves
+from bot.errors import ChatMoved, RetryLater, TransientDeliveryError, Undeliverable
 from bot.ports import OutboxItem, Sender, Store
 
 log = logging.getLogger(__name__)
 
 _MAX_BACKOFF = timedelta(minutes=5)
 _LEASE = "outbox"
-_LEASE_TIME = timedelta(seconds=30)
-"""Renewed at every drain (at least every idle tick); a dead holder is replaced after this."""
+_NOT_HELD = datetime.min.replace(tzinfo=UTC)
+_LEASE_TIME = timedelta(seconds=15)
+"""How long a dead holder keeps the others waiting (after a crash, replies wait this long).
+
+Taken at every drain (at least every idle tick) and renewed between sends once half of it has
+passed: a drain under Telegram's rate limits can take minutes, and a lease that ran out
+mid-drain would let another instance send the same rows again."""
 
 
 class OutboxDispatcher:
@@ -45,13 +60,17 @@ class OutboxDispatcher:
         *,
         max_attempts: int = 5,
         batch: int = 200,
+        per_chat: int = 10,
         idle_seconds: float = 1.0,
+        chat_moves: ChatMoves | None = None,
     ) -> None:
         self.store = store
         self.sender = sender
         self.clock = clock
         self.max_attempts = max_attempts
         self.batch = batch
+        self.per_chat = per_chat
+        self.chat_moves = chat_moves
         self.idle_seconds = idle_seconds
         self.instance = uuid.uuid4().hex
         """This dispatcher's name on the outbox lease (one sender at a time, DESIGN.md §9)."""
@@ -59,6 +78,10 @@ class OutboxDispatcher:
         self._drains_started = 0
         self._last_idle_drain = 0
         self._drained = asyncio.Condition()
+        self._moves: dict[int, int] = {}
+        """Chat moves as last read from the store (old id → new id)."""
+        self._lease_until = _NOT_HELD
+        self._renewing = asyncio.Lock()
 
     def wake(self) -> None:
         """Something was written: drain now rather than at the next idle tick."""
@@ -104,10 +127,13 @@ class OutboxDispatcher:
         async with self.store.transaction() as tx:
             if not await tx.take_lease(_LEASE, self.instance, now + _LEASE_TIME, now):
                 return 0
-            pending = await tx.pending_outbox(self.batch)
+            self._lease_until = now + _LEASE_TIME
+            pending = await tx.pending_outbox(self.batch, due_at=now, per_chat=self.per_chat)
+            if pending:
+                self._moves = dict(await tx.chat_moves())
         by_chat: dict[int, list[OutboxItem]] = {}
-        for item in pending:
-            by_chat.setdefault(item.message.chat_id, []).append(item)
+        for item in sorted(pending, key=lambda item: item.id):
+            by_chat.setdefault(self._destination(item.message.chat_id), []).append(item)
         counts = await asyncio.gather(*(self._drain_chat(items, now) for items in by_chat.values()))
         return sum(counts)
 
@@ -115,16 +141,42 @@ class OutboxDispatcher:
         """One chat's messages in order, stopping at the first one that must wait."""
         attempted = 0
         for item in items:
-            if item.next_attempt_at > now:
+            if item.next_attempt_at > now or not await self._still_holding():
                 break
             attempted += 1
             if not await self._deliver(item):
                 break
         return attempted
 
+    async def _still_holding(self) -> bool:
+        """Whether this instance still holds the lease, renewing it once half has passed."""
+        async with self._renewing:  # the chats of a drain send concurrently: renew once
+            now = self.clock()
+            if now < self._lease_until - _LEASE_TIME / 2:
+                return True
+            async with self.store.transaction() as tx:
+                held = await tx.take_lease(_LEASE, self.instance, now + _LEASE_TIME, now)
+            if not held:
+                log.warning("outbox lease lost mid-drain; another instance sends from here")
+                self._lease_until = _NOT_HELD
+                return False
+            self._lease_until = now + _LEASE_TIME
+            return True
+
+    def _destination(self, chat_id: int) -> int:
+        """Where a message to ``chat_id`` goes now: the end of its stored moves, if any."""
+        for _ in range(len(self._moves)):  # bounded: a (corrupt) cycle cannot loop forever
+            if chat_id not in self._moves:
+                break
+            chat_id = self._moves[chat_id]
+        return chat_id
+
     async def _deliver(self, item: OutboxItem) -> bool:
         """Try one message; True when the chat may go on with its next message."""
         message = item.message
+        destination = self._destination(message.chat_id)
+        if destination != message.chat_id:
+            message = replace(message, chat_id=destination)
         edit_id = None
         if message.edit_card_of is not None:
             async with self.store.transaction() as tx:
@@ -133,6 +185,19 @@ class OutboxDispatcher:
                 message = replace(message, card_of=message.edit_card_of, edit_card_of=None)
         try:
             message_id = await self.sender.send(message, edit_id)
+        except ChatMoved as exc:
+            if self._destination(exc.new_chat_id) == message.chat_id:  # moved back and forth?
+                return await self._give_up(item, message.chat_id, exc)
+            log.warning(
+                "chat %d moved to %d (a group became a supergroup): sending there from now on",
+                message.chat_id, exc.new_chat_id,
+            )  # fmt: skip
+            async with self.store.transaction() as tx:
+                await tx.record_chat_move(message.chat_id, exc.new_chat_id)
+            self._moves[message.chat_id] = exc.new_chat_id
+            if self.chat_moves is not None:  # the desk reads the group's messages by it too
+                self.chat_moves.add(message.chat_id, exc.new_chat_id)
+            return await self._deliver(item)
         except RetryLater as exc:
             await self._retry(item, str(exc), timedelta(seconds=exc.seconds))
             return False
@@ -142,14 +207,18 @@ class OutboxDispatcher:
             )
             return False
         except Undeliverable as exc:
-            log.warning("outbox %d to chat %d given up: %s", item.id, message.chat_id, exc)
-            async with self.store.transaction() as tx:
-                await tx.outbox_failed(item.id, str(exc))
-            return True
+            return await self._give_up(item, message.chat_id, exc)
         async with self.store.transaction() as tx:
             await tx.outbox_sent(item.id, message_id)
-            if message.card_of is not None and item.message.card_of is None:
-                await tx.remember_card(message.card_of, message.chat_id, message_id)
+            card = message.card_of if message.card_of is not None else message.edit_card_of
+            if card is not None and message_id != edit_id:  # a new card, or a card posted anew
+                await tx.remember_card(card, message.chat_id, message_id)
+        return True
+
+    async def _give_up(self, item: OutboxItem, chat_id: int, exc: Undeliverable) -> bool:
+        log.warning("outbox %d to chat %d given up: %s", item.id, chat_id, exc)
+        async with self.store.transaction() as tx:
+            await tx.outbox_failed(item.id, str(exc))
         return True
 
     async def _retry(self, item: OutboxItem, error: str, delay: timedelta) -> None:

@@ -7,7 +7,7 @@ processed — is committed together or not at all (DESIGN.md §7). The desk neve
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,6 +38,18 @@ class OutboxItem:
     message: Outgoing
     attempts: int
     next_attempt_at: datetime
+
+
+@dataclass(frozen=True)
+class OutboxHealth:
+    """The outbox as operators see it (``griddesk doctor``)."""
+
+    pending: int
+    """Messages not yet delivered nor given up."""
+    retrying: int
+    """Of those, the ones waiting for a retry (a 429, a network error)."""
+    failed: tuple[tuple[str, int], ...]
+    """Messages given up, by their last error, most first."""
 
 
 @dataclass(frozen=True)
@@ -162,8 +174,16 @@ class Transaction(BroadcastTransaction, Protocol):
         """Queue several messages, in order, in one round trip."""
         ...
 
-    async def pending_outbox(self, limit: int) -> Sequence[OutboxItem]:
-        """Unsent messages in the order they were written (oldest first)."""
+    async def pending_outbox(
+        self, limit: int, *, due_at: datetime | None = None, per_chat: int | None = None
+    ) -> Sequence[OutboxItem]:
+        """Unsent messages, each chat's in the order they were written.
+
+        With ``due_at``, only what may be sent then: a chat whose oldest unsent message waits
+        for a retry contributes nothing (its later messages must not overtake it). With
+        ``per_chat``, at most that many of each chat's first messages, and every chat's first
+        before any chat's second, so one chat's backlog cannot fill the batch.
+        """
         ...
 
     async def outbox_sent(self, item_id: int, message_id: int | None) -> None:
@@ -185,6 +205,16 @@ class Transaction(BroadcastTransaction, Protocol):
 
     async def release_lease(self, name: str, holder: str) -> None:
         """Give the lease up at once if ``holder`` has it (a clean shutdown)."""
+        ...
+
+    async def chat_moves(self) -> Mapping[int, int]:
+        """Chats that live under a new id now (a group became a supergroup): old → new."""
+        ...
+
+    async def record_chat_move(self, old_id: int, new_id: int) -> None: ...
+    async def outbox_health(self, since: datetime, now: datetime) -> OutboxHealth:
+        """Pending and retrying counts at ``now``; messages written since ``since`` and given
+        up, by reason."""
         ...
 
     async def card_message_id(self, task_id: int, chat_id: int) -> int | None: ...
@@ -229,5 +259,6 @@ class Sender(Protocol):
 
     async def send(self, message: Outgoing, edit_message_id: int | None) -> int:
         """Send ``message`` (or edit message ``edit_message_id`` in its chat); return the
-        platform message id. An edit that changes nothing counts as delivered."""
+        platform message id. An edit that changes nothing counts as delivered; an edit of a
+        message that is gone posts ``message`` anew and returns the new message's id."""
         ...

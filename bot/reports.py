@@ -53,7 +53,7 @@ class Reports:
     def scope(self, actor: Actor) -> Scope | None:
         """The scope of the chat ``actor`` wrote in; None where there are no figures to show."""
         org = self.ctx.org
-        unit = org.unit_by_chat(actor.chat_id)
+        unit = self.ctx.unit_by_chat(actor.chat_id)
         kind = None if unit is None else unit.ref.kind
         if unit is not None and kind is UnitKind.GRID:
             return Scope(unit.name, (unit,), total=False)

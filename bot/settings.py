@@ -2,8 +2,10 @@
 
 Every mistake is reported with its key (``people[2].units[0]: unknown grid 'x'``) so an operator
 can fix the file without reading code. Relative paths are resolved against the config file's
-folder. Secrets never come from the file: the bot token is read from ``GRIDDESK_TELEGRAM_TOKEN``
-and a ``token`` key in the file is refused.
+folder. Secrets never come from the file: the bot token is read from ``GRIDDESK_TELEGRAM_TOKEN``,
+a database URL with a password from ``GRIDDESK_DATABASE_URL``; a file that holds a secret — a
+``token`` (or ``password``, ``secret``, ``api_key``) key anywhere, a value that looks like a bot
+token, a password in ``database.url`` — is refused, naming the key but never echoing the value.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain import Audience
@@ -44,7 +47,12 @@ from nlp.taxonomy import Category
 __all__ = ["Settings", "SettingsError", "load_settings"]
 
 TOKEN_VARIABLE = "GRIDDESK_TELEGRAM_TOKEN"
+DATABASE_VARIABLE = "GRIDDESK_DATABASE_URL"
+"""Overrides ``database.url``; the place for a URL with a password in it."""
 _SECRET_HINT = f"secrets never go in the config file: set the environment variable {TOKEN_VARIABLE}"
+_SECRET_KEYS = frozenset({"token", "bot_token", "password", "secret", "api_key", "app_secret"})
+BOT_TOKEN_PATTERN = re.compile(r"\d{6,}:[A-Za-z0-9_-]{30,}")
+"""What a Telegram bot token looks like; such a value anywhere in the file is refused."""
 
 
 def default_cache_dir() -> Path:
@@ -71,6 +79,9 @@ class TelegramSettings:
     base_url: str | None = None
     """None: Telegram's own ``https://api.telegram.org/bot``."""
     poll_timeout: int = 30
+    send_timeout: int = 5
+    """Seconds to wait for the answer to a send or an edit before it counts as failed (and
+    the outbox tries again later)."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,16 @@ class DigestSettings:
 
 
 @dataclass(frozen=True)
+class LimitSettings:
+    """``[limits]``: how fast one resident may write before the flood guard steps in."""
+
+    resident_messages_per_minute: int = 20
+    """Sustained rate per resident; 0 switches the guard off."""
+    resident_burst: int = 10
+    """How many messages a resident may send at once before the rate applies."""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything griddesk is configured with."""
 
@@ -148,6 +169,7 @@ class Settings:
     """Scheduled messages to residents wait out these local hours (default 22:00–07:00)."""
     broadcasts: tuple[ConfiguredBroadcast, ...] = ()
     """``[[broadcasts]]``: notices defined in the config, synced at start-up."""
+    limits: LimitSettings = field(default_factory=LimitSettings)
     org: Org | None = None
     """None when the config defines no organisation (enough for the classifier commands)."""
 
@@ -170,7 +192,8 @@ def telegram_token() -> str:
 def load_settings(path: Path | None) -> Settings:
     """Read ``path``, or return the defaults when no config file is given."""
     if path is None:
-        return Settings()
+        url = os.environ.get(DATABASE_VARIABLE, "").strip()
+        return Settings(database_url=_database_env(url)) if url else Settings()
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except OSError as exc:
@@ -184,17 +207,23 @@ def load_settings(path: Path | None) -> Settings:
 
 
 def _settings(data: Mapping[str, Any], base: Path) -> Settings:
+    _refuse_secrets(data, "")
     only_keys(
         data,
         "",
         {"timezone", "classifier", "telegram", "database", "deadlines", "followup", "street",
-         "communities", "departments", "people", "quiet_hours", "broadcasts", "digests"},
+         "communities", "departments", "people", "quiet_hours", "broadcasts", "digests",
+         "limits"},
         hints={"token": _SECRET_HINT},
     )  # fmt: skip
+    from_env = os.environ.get(DATABASE_VARIABLE, "").strip()
     return Settings(
         classifier=_classifier(table(data, "classifier"), base),
         telegram=_telegram(table(data, "telegram")),
-        database_url=_database_url(table(data, "database"), base),
+        database_url=(
+            _database_env(from_env) if from_env else _database_url(table(data, "database"), base)
+        ),
+        limits=_limits(table(data, "limits")),
         timezone=_timezone(data),
         deadlines=_deadlines(table(data, "deadlines")),
         followup=_followup(table(data, "followup")),
@@ -224,23 +253,90 @@ def _classifier(data: Mapping[str, Any], base: Path) -> ClassifierSettings:
 
 
 def _telegram(data: Mapping[str, Any]) -> TelegramSettings:
-    only_keys(data, "telegram", {"base_url", "poll_timeout"}, hints={"token": _SECRET_HINT})
+    keys = {"base_url", "poll_timeout", "send_timeout"}
+    only_keys(data, "telegram", keys, hints={"token": _SECRET_HINT})
     base_url = string(data, "base_url", "telegram", default="")
     timeout = integer(data, "poll_timeout", "telegram", default=30)
     if not 1 <= timeout <= 50:
         raise SettingsError(f"telegram.poll_timeout: must be from 1 to 50 seconds, got {timeout}")
-    return TelegramSettings(base_url or None, timeout)
+    send_timeout = integer(data, "send_timeout", "telegram", default=5)
+    if not 1 <= send_timeout <= 60:
+        raise SettingsError(
+            f"telegram.send_timeout: must be from 1 to 60 seconds, got {send_timeout}"
+        )
+    return TelegramSettings(base_url or None, timeout, send_timeout)
+
+
+def _refuse_secrets(data: object, key: str) -> None:
+    """Refuse a secret anywhere in the file; the message names the key, never the value."""
+    if isinstance(data, Mapping):
+        for name, value in data.items():
+            where = join(key, name)
+            if str(name).lower() in _SECRET_KEYS:
+                hint = _SECRET_HINT.replace(TOKEN_VARIABLE, _secret_variable(where))
+                raise SettingsError(f"{where}: {hint}")
+            _refuse_secrets(value, where)
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            _refuse_secrets(value, join(key, i))
+    elif isinstance(data, str) and BOT_TOKEN_PATTERN.search(data):
+        raise SettingsError(f"{key or 'the file'}: looks like a bot token; {_SECRET_HINT}")
+
+
+def _secret_variable(where: str) -> str:
+    if where.startswith("database"):
+        return DATABASE_VARIABLE
+    if where.startswith("telegram") or where == "token":
+        return TOKEN_VARIABLE
+    return "GRIDDESK_…"
+
+
+def _has_password(url: str) -> bool:
+    try:
+        return urlsplit(url).password is not None
+    except ValueError:  # a malformed URL: the scheme check below names the key
+        return False
+
+
+def _database_env(url: str) -> str:
+    """``GRIDDESK_DATABASE_URL``, checked like ``database.url`` (a password is fine here)."""
+    if not url.startswith(("sqlite", "postgresql")):
+        raise SettingsError(
+            f"{DATABASE_VARIABLE}: must be sqlite:///… or postgresql://… (value not shown)"
+        )
+    return url
+
+
+def _limits(data: Mapping[str, Any]) -> LimitSettings:
+    only_keys(data, "limits", {"resident_messages_per_minute", "resident_burst"})
+    defaults = LimitSettings()
+    rate = integer(data, "resident_messages_per_minute", "limits",
+                   default=defaults.resident_messages_per_minute)  # fmt: skip
+    burst = integer(data, "resident_burst", "limits", default=defaults.resident_burst)
+    if rate < 0:
+        raise SettingsError(
+            f"limits.resident_messages_per_minute: must be 0 (off) or more, got {rate}"
+        )
+    if burst < 1:
+        raise SettingsError(f"limits.resident_burst: must be 1 or more, got {burst}")
+    return LimitSettings(rate, burst)
 
 
 def _database_url(data: Mapping[str, Any], base: Path) -> str:
     only_keys(data, "database", {"url"})
     url = string(data, "url", "database", default="sqlite:///griddesk.db")
+    if _has_password(url):
+        raise SettingsError(
+            f"database.url: holds a password; secrets never go in the config file: "
+            f"set the environment variable {DATABASE_VARIABLE} instead"
+        )
     prefix, sep, rest = url.partition(":///")
     if prefix.startswith("sqlite") and sep and not rest.startswith("/") and rest != ":memory:":
         return (
             f"{prefix}:///{base.resolve() / rest}"  # a relative SQLite file lives beside the config
         )
     if not url.startswith(("sqlite", "postgresql")):
+        # echoing is safe: a URL with a password was refused above
         raise SettingsError(f"database.url: {url!r} is neither sqlite:///… nor postgresql://…")
     return url
 

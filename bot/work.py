@@ -28,7 +28,7 @@ class Work:
     async def claim(self, actor: Actor, task_id: int, update_id: int | None) -> Answer:
         async with self.ctx.store.transaction() as tx:
             task = await tx.task(task_id)
-            refusal = self._refuse_non_member(actor, task)
+            refusal = await self._refuse_non_member(tx, actor, task)
             if refusal or task is None:
                 return refusal or Answer(texts.ANSWER_EXPIRED)
             now = self.ctx.clock()
@@ -188,7 +188,7 @@ class Work:
         """上报 (吹哨): one level up the chain; the new unit sees the card and can claim it."""
         async with self.ctx.store.transaction() as tx:
             task = await tx.task(task_id)
-            refusal = self._refuse_non_member(actor, task)
+            refusal = await self._refuse_non_member(tx, actor, task)
             if refusal or task is None:
                 return refusal or Answer(texts.ANSWER_EXPIRED)
             if task.status not in ACTIVE:
@@ -255,7 +255,7 @@ class Work:
     async def open_tasks(self, actor: Actor, update_id: int | None) -> None:
         """/tasks in a group: the unit's open and claimed tasks."""
         async with self.ctx.store.transaction() as tx:
-            unit = self.ctx.org.unit_by_chat(actor.chat_id)
+            unit = self.ctx.unit_by_chat(actor.chat_id)
             if unit is None:
                 text = texts.NOT_A_KNOWN_GROUP
             else:
@@ -322,7 +322,7 @@ class Work:
     ) -> tuple[Task | None, Answer | None]:
         """The task if ``actor`` holds its claim, else the answer that says why not."""
         task = await tx.task(task_id)
-        refusal = self._refuse_non_member(actor, task)
+        refusal = await self._refuse_non_member(tx, actor, task)
         if refusal or task is None:
             return None, refusal or Answer(texts.ANSWER_EXPIRED)
         if task.status is TaskStatus.OPEN:
@@ -334,15 +334,20 @@ class Work:
             return None, Answer(texts.ANSWER_NOT_CLAIMER.format(worker=self._claimer(task)), True)
         return task, None
 
-    def _refuse_non_member(self, actor: Actor, task: Task | None) -> Answer | None:
+    async def _refuse_non_member(
+        self, tx: Transaction, actor: Actor, task: Task | None
+    ) -> Answer | None:
+        """Why ``actor`` may not act on ``task``; "moved" only where the task once was."""
         if task is None:
             return Answer(texts.ANSWER_EXPIRED, alert=True)
         if self.ctx.org.may_act(actor.user_id, task.holder):
             return None
         holder_unit = self.ctx.org.unit(task.holder)
-        pressed_in = self.ctx.org.unit_by_chat(actor.chat_id)
+        pressed_in = self.ctx.unit_by_chat(actor.chat_id)
         if pressed_in is not None and pressed_in.ref != task.holder:
-            return Answer(texts.ANSWER_MOVED.format(unit=holder_unit.name), alert=True)
+            held = any(event.holder == pressed_in.ref for event in await tx.events(task.id))
+            if held:  # a stale card where the task was before; else a forged press
+                return Answer(texts.ANSWER_MOVED.format(unit=holder_unit.name), alert=True)
         return Answer(texts.ANSWER_NOT_MEMBER.format(unit=holder_unit.name), alert=True)
 
     async def _why_not_open(self, tx: Transaction, task_id: int) -> Answer:

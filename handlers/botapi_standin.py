@@ -29,8 +29,12 @@ Public surface of :class:`BotApiStandIn`:
 - observing the bot: ``chat(chat_id)`` (its :class:`BotMessage` list, current state, with edit
   history), ``wait_for(predicate)``, ``until_polling()``, ``callback_answers``, ``calls``,
   ``commands()``, ``pending_updates``.
-- faults: ``fail_next()`` (an injected error answer) and ``drop_next()`` (the connection closes
-  unanswered, which PTB reports as ``NetworkError``).
+- faults, each for the next call(s) of one method, optionally only to one ``chat_id``:
+  ``fail_next()`` (an injected error answer; ready-made ones with Telegram's texts are in
+  :data:`FAULTS`), ``gateway_error_next()`` (nginx's HTML 502 page), ``drop_next()`` (the
+  connection closes unanswered), ``reset_next()`` (the connection is reset) — PTB reports these
+  three as ``NetworkError`` — and ``stall_next()`` (no answer until the stand-in stops: the
+  client's read timeout, ``TimedOut``).
 
 The bot's mistakes are answered over HTTP as Telegram answers them; a test's mistakes (acting
 as a stranger in a group, pressing a button that is not there, writing an empty text) raise
@@ -55,6 +59,8 @@ import asyncio
 import itertools
 import json
 import re
+import socket
+import struct
 import time
 import zlib
 from collections import deque
@@ -66,6 +72,7 @@ from typing import Any, Literal, NamedTuple
 from aiohttp import web
 
 __all__ = [
+    "FAULTS",
     "BotApiStandIn",
     "BotMessage",
     "Call",
@@ -91,6 +98,24 @@ _CONFLICT = (
 _NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
+)
+FAULTS: dict[str, tuple[int, str]] = {
+    "flood": (429, "Too Many Requests: retry after {retry_after}"),
+    "internal": (500, "Internal Server Error"),
+    "gateway": (502, "Bad Gateway"),
+    "not_modified": (400, _NOT_MODIFIED),
+    "edit_gone": (400, "Bad Request: message to edit not found"),
+    "blocked": (403, "Forbidden: bot was blocked by the user"),
+    "chat_gone": (400, "Bad Request: chat not found"),
+    "migrated": (400, _MIGRATED),
+}
+"""Telegram's error codes and descriptions by a short name, for ``fail_next(method, *FAULTS[…])``
+(``flood`` wants ``.format(retry_after=…)`` and the ``retry_after`` parameter; ``migrated`` the
+``migrate_to_chat_id`` one)."""
+_GATEWAY_PAGE = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n"
+    "</html>\r\n"
 )
 _BAD_QUERY = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 # getChat's ChatFullInfo fields that PTB requires and griddesk never reads.
@@ -217,6 +242,15 @@ class _ApiError(Exception):
         if self.parameters:
             body["parameters"] = self.parameters
         return _json_response(body, status=self.code)
+
+
+class _Fault(NamedTuple):
+    """An injected fault: answer ``error``, or do ``kind`` to the connection instead."""
+
+    kind: Literal["error", "gateway", "drop", "reset", "stall"]
+    error: _ApiError | None = None
+    chat_id: int | None = None
+    """Only calls to this chat; None: any call of the method."""
 
 
 def _bad(description: str) -> _ApiError:
@@ -428,7 +462,7 @@ class BotApiStandIn:
         self._open_queries: set[str] = set()
         self._allowed_updates: frozenset[str] | None = None
         self._commands: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        self._faults: dict[str, deque[_ApiError | None]] = {}  # None: drop the connection
+        self._faults: dict[str, deque[_Fault]] = {}
         self._calls: list[Call] = []
         self._answers: list[CallbackAnswer] = []
         self._changed = _Broadcast()
@@ -515,13 +549,21 @@ class BotApiStandIn:
         self._chats[chat_id] = _Chat(chat_id, kind, title=title, members=ids)
         return Group(chat_id, title, kind, ids)
 
-    def migrate_group(self, old_id: int, new_id: int) -> Group:
-        """Upgrade a group to a supergroup: the old id then answers 400 ``migrate_to_chat_id``."""
+    def migrate_group(self, old_id: int, new_id: int, *, by: User | None = None) -> Group:
+        """Upgrade a group to a supergroup: the old id then answers 400 ``migrate_to_chat_id``.
+
+        With ``by`` (the member who upgraded it), the bot also gets Telegram's two service
+        messages: ``migrate_to_chat_id`` in the old group, ``migrate_from_chat_id`` in the new.
+        """
         old = self._chats.get(old_id)
         if old is None or old.type != "group" or new_id in self._chats:
             raise ValueError(f"{old_id} must be a basic group and {new_id} unused")
+        if by is not None:
+            self._user_message(by, old_id, {"migrate_to_chat_id": new_id})
         self._chats[new_id] = _Chat(new_id, "supergroup", old.title, members=old.members)
         old.migrated_to = new_id
+        if by is not None:
+            self._user_message(by, new_id, {"migrate_from_chat_id": old_id})
         return Group(new_id, old.title or "", "supergroup", old.members)
 
     def block_bot(self, user: User, *, blocked: bool = True) -> None:
@@ -642,27 +684,74 @@ class BotApiStandIn:
         retry_after: int | None = None,
         migrate_to_chat_id: int | None = None,
         times: int = 1,
+        chat_id: int | None = None,
     ) -> None:
-        """Answer the next ``times`` calls of ``method`` with this error instead of serving them.
+        """Answer the next ``times`` calls of ``method`` (to ``chat_id`` only, when given) with
+        this error instead of serving them.
 
-        ``description`` is Telegram's own, e.g. ``"Too Many Requests: retry after 3"``.
+        ``description`` is Telegram's own, e.g. ``"Too Many Requests: retry after 3"``; see
+        :data:`FAULTS`.
         """
         parameters: JsonDict = {}
         if retry_after is not None:
             parameters["retry_after"] = retry_after
         if migrate_to_chat_id is not None:
             parameters["migrate_to_chat_id"] = migrate_to_chat_id
-        self._queue_faults(method, _ApiError(error_code, description, parameters or None), times)
+        error = _ApiError(error_code, description, parameters or None)
+        self._queue_faults(method, _Fault("error", error, chat_id), times)
 
-    def drop_next(self, method: str, *, times: int = 1) -> None:
+    def gateway_error_next(
+        self, method: str, *, times: int = 1, chat_id: int | None = None
+    ) -> None:
+        """Answer with the HTML 502 page Telegram's nginx sends when the API behind it is down."""
+        self._queue_faults(method, _Fault("gateway", chat_id=chat_id), times)
+
+    def drop_next(self, method: str, *, times: int = 1, chat_id: int | None = None) -> None:
         """Close the connection of the next ``times`` calls of ``method`` without answering."""
-        self._queue_faults(method, None, times)
+        self._queue_faults(method, _Fault("drop", chat_id=chat_id), times)
 
-    def _queue_faults(self, method: str, fault: _ApiError | None, times: int) -> None:
+    def reset_next(self, method: str, *, times: int = 1, chat_id: int | None = None) -> None:
+        """Reset the connection (TCP RST) of the next ``times`` calls of ``method``."""
+        self._queue_faults(method, _Fault("reset", chat_id=chat_id), times)
+
+    def stall_next(self, method: str, *, times: int = 1, chat_id: int | None = None) -> None:
+        """Take the next ``times`` calls of ``method`` and never answer them (until ``stop()``):
+        the client gives up after its read timeout. The call is not served."""
+        self._queue_faults(method, _Fault("stall", chat_id=chat_id), times)
+
+    def _queue_faults(self, method: str, fault: _Fault, times: int) -> None:
         name = self._by_lower.get(method.lower())
         if name is None:
             raise ValueError(f"the stand-in does not serve {method!r}")
         self._faults.setdefault(name, deque()).extend([fault] * times)
+
+    def _take_fault(self, name: str, params: Mapping[str, object]) -> _Fault | None:
+        """The first queued fault of ``name`` that applies to this call, removed from the queue."""
+        faults = self._faults.get(name)
+        for fault in faults or ():
+            if fault.chat_id is None or fault.chat_id == params.get("chat_id"):
+                assert faults is not None
+                faults.remove(fault)
+                return fault
+        return None
+
+    async def _inflict(self, fault: _Fault, request: web.Request) -> web.StreamResponse:
+        """Do what ``fault`` says instead of serving the call."""
+        if fault.error is not None:
+            return fault.error.response()
+        if fault.kind == "gateway":
+            return web.Response(status=502, text=_GATEWAY_PAGE, content_type="text/html")
+        if fault.kind == "stall":
+            while not self._closing:
+                await self._changed.wait()
+            return _ApiError(502, "Bad Gateway").response()  # nobody is listening any more
+        transport = request.transport
+        if transport is not None:
+            sock = transport.get_extra_info("socket")
+            if fault.kind == "reset" and sock is not None:  # linger 0: close() sends RST
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            transport.abort()
+        return web.Response()  # never written: the connection is gone
 
     # ---- HTTP ---------------------------------------------------------------------------------
 
@@ -675,13 +764,8 @@ class BotApiStandIn:
         try:
             params = await _read_params(request)
             self._calls.append(Call(name, params))
-            if faults := self._faults.get(name):
-                fault = faults.popleft()
-                if fault is not None:
-                    raise fault
-                if request.transport is not None:
-                    request.transport.abort()
-                return web.Response()  # never written: the connection is gone
+            if (fault := self._take_fault(name, params)) is not None:
+                return await self._inflict(fault, request)
             result = await self._methods[name](params)
         except _ApiError as error:
             return error.response()

@@ -48,7 +48,9 @@ def async_url(url: str) -> URL:
 def create_engine(url: str) -> AsyncEngine:
     """An async engine for ``url``, with SQLite's per-connection settings installed."""
     parsed = async_url(url)
-    engine = create_async_engine(parsed)
+    # hide_parameters: a failing statement's error names its values — a resident's complaint,
+    # phone number and all — and errors are logged; the SQL alone is enough to debug.
+    engine = create_async_engine(parsed, hide_parameters=True)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         event.listen(engine.sync_engine, "begin", _begin_immediate)

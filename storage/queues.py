@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ScalarResult, func, update
+from sqlalchemy import ColumnElement, ScalarResult, case, func, literal, update
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -104,15 +104,48 @@ class Queues:
             .values(until=DUE_AT_ONCE)
         )
 
-    async def pending_outbox(self, limit: int) -> Sequence[OutboxItem]:
-        """Unsent messages in the order they were written (oldest first)."""
-        rows = await self._rows(
-            select(OutboxRow)
+    async def pending_outbox(
+        self, limit: int, *, due_at: datetime | None = None, per_chat: int | None = None
+    ) -> Sequence[OutboxItem]:
+        """Unsent messages, each chat's oldest first (see the port for ``due_at``/``per_chat``).
+
+        Without either, every pending message in the order written. With them, one window
+        query ranks each chat's pending messages (``row_number``) and counts how many up to
+        each one wait for a retry (a running ``sum``): a row goes out only when it is among
+        its chat's first ``per_chat`` and nothing before it in its chat waits; rows come
+        ordered by rank, so every chat's head before any chat's second message.
+        """
+        if due_at is None and per_chat is None:
+            rows = await self._rows(
+                select(OutboxRow)
+                .where(OutboxRow.status == PENDING)
+                .order_by(col(OutboxRow.id))
+                .limit(limit)
+            )
+            return [_outbox_item(row) for row in rows]
+        chat, order = col(OutboxRow.chat_id), col(OutboxRow.id)
+        waits: ColumnElement[int] = literal(0)
+        if due_at is not None:
+            waits = case((col(OutboxRow.next_attempt_at) > due_at, 1), else_=0)
+        ranked = (
+            select(
+                col(OutboxRow.id).label("id"),
+                func.row_number().over(partition_by=chat, order_by=order).label("place"),
+                func.sum(waits).over(partition_by=chat, order_by=order).label("waiting"),
+            )
             .where(OutboxRow.status == PENDING)
-            .order_by(col(OutboxRow.id))
+            .subquery()
+        )
+        statement = (
+            select(OutboxRow)
+            .join(ranked, ranked.c.id == col(OutboxRow.id))
+            .where(ranked.c.waiting == 0)
+            .order_by(ranked.c.place, col(OutboxRow.id))
             .limit(limit)
         )
-        return [_outbox_item(row) for row in rows]
+        if per_chat is not None:
+            statement = statement.where(ranked.c.place <= per_chat)
+        return [_outbox_item(row) for row in await self._rows(statement)]
 
     async def outbox_sent(self, item_id: int, message_id: int | None) -> None:
         """Mark sent; for a card (``card_of``), remember ``message_id`` for later edits."""

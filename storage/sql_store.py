@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Table, delete, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -35,10 +36,12 @@ from bot.domain import (
     TaskStatus,
     UnitRef,
 )
+from bot.errors import StoreBusy
 from bot.ports import TaskChange
 from nlp.places import Place
 from storage import bulk, task_rows, upsert
 from storage.broadcast_rows import BroadcastQueries
+from storage.delivery_rows import DeliveryQueries
 from storage.report_rows import ReportQueries
 from storage.tables import (
     AwaitedNoteRow,
@@ -49,6 +52,7 @@ from storage.tables import (
     TaskEventRow,
     TaskRow,
 )
+from storage.trouble import describe, nothing_committed
 
 if TYPE_CHECKING:
     from bot.ports import Store, Transaction
@@ -77,12 +81,26 @@ class SqlStore:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlTransaction]:
-        """One database transaction: committed when the block ends, rolled back if it raises."""
-        async with AsyncSession(self._engine, expire_on_commit=False) as session, session.begin():
-            yield SqlTransaction(session, self._clock)
+        """One database transaction: committed when the block ends, rolled back if it raises.
+
+        An error that means nothing was committed (see :func:`storage.trouble.nothing_committed`)
+        is raised as :class:`~bot.errors.StoreBusy`, so the caller may redo the whole block.
+        A connection lost during ``COMMIT`` is not: the commit may have happened.
+        """
+        committing = False
+        async with AsyncSession(self._engine, expire_on_commit=False) as session:
+            try:
+                async with session.begin():
+                    yield SqlTransaction(session, self._clock)
+                    await session.flush()  # pending writes fail here, still safely uncommitted
+                    committing = True
+            except DBAPIError as exc:
+                if nothing_committed(exc, committing=committing):
+                    raise StoreBusy(describe(exc)) from exc
+                raise
 
 
-class SqlTransaction(BroadcastQueries, ReportQueries):
+class SqlTransaction(BroadcastQueries, ReportQueries, DeliveryQueries):
     """Everything one unit of work reads and writes (:class:`bot.ports.Transaction`)."""
 
     # places

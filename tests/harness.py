@@ -156,14 +156,17 @@ async def world(
     the same database and the same Telegram.
     """
     async with contextlib.AsyncExitStack() as stack:
+        clock = clock or nine_am()
         if standin is None:
+            at = clock  # messages are dated by the same fake clock the bot runs on
             standin = await stack.enter_async_context(
-                BotApiStandIn(token=TOKEN, bot_username="griddesk_bot")
+                BotApiStandIn(
+                    token=TOKEN, bot_username="griddesk_bot", clock=lambda: at().timestamp()
+                )
             )
         settings = example_settings(database_url, cache_dir, standin.base_url)
         org = settings.require_org()
         people = people if people is not None else populate(standin, org)
-        clock = clock or nine_am()
         bot = await stack.enter_async_context(
             running_bot(settings, TOKEN, clock, rate_limited=False)
         )

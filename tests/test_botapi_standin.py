@@ -31,10 +31,11 @@ from telegram.error import (
     InvalidToken,
     NetworkError,
     RetryAfter,
+    TimedOut,
 )
 from telegram.ext import Application, CallbackContext, CommandHandler, MessageHandler, filters
 
-from handlers.botapi_standin import BotApiStandIn, CallbackAnswer, UploadedFile, User
+from handlers.botapi_standin import FAULTS, BotApiStandIn, CallbackAnswer, UploadedFile, User
 
 pytestmark = pytest.mark.asyncio
 
@@ -336,6 +337,63 @@ async def test_dropped_connection_is_network_error(
         await bot.send_message(alice.id, "一")
     await bot.send_message(alice.id, "二")
     assert [c.method for c in standin.calls][-2:] == ["sendMessage", "sendMessage"]
+
+
+async def test_server_errors_are_network_errors(
+    standin: BotApiStandIn, alice: User, bot: Bot
+) -> None:
+    """500 (JSON) and 502 (nginx's HTML page) both surface as NetworkError, then it works."""
+    standin.fail_next("sendMessage", *FAULTS["internal"])
+    with pytest.raises(NetworkError, match="Internal Server Error"):
+        await bot.send_message(alice.id, "一")
+    standin.gateway_error_next("sendMessage")
+    with pytest.raises(NetworkError, match="Bad Gateway"):
+        await bot.send_message(alice.id, "二")
+    await bot.send_message(alice.id, "三")
+    assert [m.text for m in standin.chat(alice.id)] == ["三"]
+
+
+async def test_reset_connection_is_network_error(
+    standin: BotApiStandIn, alice: User, bot: Bot
+) -> None:
+    """reset_next resets the connection: PTB raises NetworkError, and the next call works."""
+    standin.reset_next("sendMessage")
+    with pytest.raises(NetworkError):
+        await bot.send_message(alice.id, "一")
+    await bot.send_message(alice.id, "二")
+    assert [m.text for m in standin.chat(alice.id)] == ["二"]
+
+
+async def test_stalled_call_times_out(standin: BotApiStandIn, alice: User, bot: Bot) -> None:
+    """stall_next never answers: the client's read timeout raises TimedOut; nothing is sent."""
+    standin.stall_next("sendMessage")
+    with pytest.raises(TimedOut):
+        await bot.send_message(alice.id, "一", read_timeout=0.2)
+    await bot.send_message(alice.id, "二")
+    assert [m.text for m in standin.chat(alice.id)] == ["二"]
+
+
+async def test_faults_can_aim_at_one_chat(standin: BotApiStandIn, alice: User, bot: Bot) -> None:
+    """A fault with chat_id hits only calls to that chat; others pass it by."""
+    standin.fail_next("sendMessage", *FAULTS["chat_gone"], chat_id=GROUP)
+    await bot.send_message(alice.id, "一")
+    with pytest.raises(BadRequest, match="Chat not found"):
+        await bot.send_message(GROUP, "二")
+    await bot.send_message(GROUP, "三")
+    assert [m.text for m in standin.chat(GROUP)] == ["三"]
+
+
+async def test_edit_faults_carry_telegram_texts(
+    standin: BotApiStandIn, alice: User, bot: Bot
+) -> None:
+    """Injected edit errors read as Telegram's: not modified, and message to edit not found."""
+    sent = await bot.send_message(alice.id, "一")
+    standin.fail_next("editMessageText", *FAULTS["edit_gone"])
+    with pytest.raises(BadRequest, match="Message to edit not found"):
+        await bot.edit_message_text("二", alice.id, sent.message_id)
+    standin.fail_next("editMessageText", *FAULTS["not_modified"])
+    with pytest.raises(BadRequest, match="Message is not modified"):
+        await bot.edit_message_text("二", alice.id, sent.message_id)
 
 
 async def test_blocked_user_is_forbidden(standin: BotApiStandIn, alice: User, bot: Bot) -> None:

@@ -500,6 +500,7 @@ PERMISSIONS: dict[str, tuple[Actor, tuple[Answer | None, ...]]] = {
     "same grid, not claimer": (LI, (None, *(NOT_CLAIMER,) * 4)),
     "other grid": (WANG, (NOT_MEMBER,) * 5),
     "community staff": (pressed_in(LIU, GRID1_CHAT), (NOT_MEMBER,) * 5),
+    "department liaison": (pressed_in(ZHOU, GRID1_CHAT), (NOT_MEMBER,) * 5),
     "admin": (pressed_in(ADMIN, GRID1_CHAT), (None, *(NOT_CLAIMER,) * 4)),
     "resident": (RESIDENT, (NOT_MEMBER,) * 5),
     "stranger": (STRANGER, (NOT_MEMBER,) * 5),

@@ -18,7 +18,7 @@ from bot.outbox import OutboxDispatcher
 from handlers.botapi_standin import BotApiStandIn
 from handlers.telegram.sender import TelegramSender
 from storage.engine import open_store
-from tests.clock import nine_am
+from tests.clock import FakeClock, nine_am
 
 pytestmark = pytest.mark.asyncio
 
@@ -51,3 +51,40 @@ async def test_two_dispatchers_send_each_message_once(database_url: str) -> None
             clock.advance(timedelta(seconds=31))
             assert await idle.drain() == 1
             assert [m.content for m in standin.chat(residents[0].id)][-1] == "后来的通知"
+
+
+class SlowChannel:
+    """A channel where each send takes ten seconds (Telegram's per-group pace under a
+    backlog), and where, during the third, the other instance tries to drain."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.sent: list[str] = []
+        self.other: OutboxDispatcher | None = None
+        self.other_sent: int | None = None
+
+    async def send(self, message: Outgoing, edit_message_id: int | None) -> int:
+        self.sent.append(message.text)
+        self.clock.advance(timedelta(seconds=10))
+        if len(self.sent) == 3 and self.other is not None:
+            self.other_sent = await self.other.drain()
+        return len(self.sent)
+
+
+async def test_a_long_drain_keeps_its_lease_so_nothing_is_sent_twice(database_url: str) -> None:
+    """Six messages at ten seconds each outlast the 15-second lease: the sender renews it
+    between sends, so the other instance, trying mid-drain, sends nothing."""
+    clock = nine_am()
+    async with (
+        open_store(database_url, clock=clock) as one,
+        open_store(database_url, clock=clock) as two,
+    ):
+        async with one.transaction() as tx:
+            for n in range(6):
+                await tx.enqueue(Outgoing(1001, f"第{n}条"))
+        channel = SlowChannel(clock)
+        first = OutboxDispatcher(one, channel, clock)
+        channel.other = OutboxDispatcher(two, channel, clock)
+        assert await first.drain() == 6
+        assert channel.other_sent == 0
+        assert channel.sent == [f"第{n}条" for n in range(6)]

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import re
+
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.desk import Desk
 from handlers.telegram.actor import actor_of
 
 Context = ContextTypes.DEFAULT_TYPE
+log = logging.getLogger(__name__)
+_TOO_OLD = re.compile(r"query is too old|query id is invalid", re.IGNORECASE)
 
 
 def button_handlers(desk: Desk) -> list[BaseHandler[Update, Context, None]]:
@@ -19,6 +25,14 @@ def button_handlers(desk: Desk) -> list[BaseHandler[Update, Context, None]]:
         if query is None or actor is None:
             return
         answer = await desk.press(actor, query.data, update.update_id)
-        await query.answer(answer.text or None, show_alert=answer.alert)
+        try:
+            await query.answer(answer.text or None, show_alert=answer.alert)
+        except BadRequest as exc:
+            # A press handled late (after a restart, behind a backlog) can no longer be
+            # answered: Telegram refuses queries older than about 15 s. The desk's work is
+            # done; only the toast is lost, so this is no reason to fail and retry the update.
+            if not _TOO_OLD.search(exc.message):
+                raise
+            log.info("press %s not answered: %s", query.id, exc.message)
 
     return [CallbackQueryHandler(press)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, ContextTypes
+from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot.desk import Desk
 from handlers.telegram.actor import actor_of
@@ -22,4 +22,18 @@ def group_handlers(desk: Desk) -> list[BaseHandler[Update, Context, None]]:
         if actor := actor_of(update):
             await desk.work.my_work(actor, update.update_id)
 
-    return [CommandHandler("tasks", tasks), CommandHandler("mine", mine)]
+    async def migrated(update: Update, _: Context) -> None:
+        """The service message of a group upgraded to a supergroup (seen in both chats)."""
+        message = update.effective_message
+        if message is None:
+            return
+        if message.migrate_to_chat_id:
+            await desk.chat_moved(message.chat_id, message.migrate_to_chat_id, update.update_id)
+        elif message.migrate_from_chat_id:
+            await desk.chat_moved(message.migrate_from_chat_id, message.chat_id, update.update_id)
+
+    return [
+        CommandHandler("tasks", tasks),
+        CommandHandler("mine", mine),
+        MessageHandler(filters.StatusUpdate.MIGRATE, migrated),
+    ]

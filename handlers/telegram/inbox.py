@@ -10,6 +10,10 @@ processed twice.
 
 An update whose handler fails is retried (the rest wait behind it, to keep order); after
 ``max_failures`` tries it is logged as poison and skipped, so one bad update cannot stop the bot.
+A handler that failed because the database was busy (:class:`~bot.retry.StoreBusy`: nothing was
+committed) is not poison: the whole update is handled again from the start, with backoff, and
+it never counts towards ``max_failures`` — a locked or restarting database delays a resident's
+message, it does not drop it. The inbox's own transactions back off the same way.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from telegram import Update
@@ -25,6 +30,7 @@ from telegram.error import Conflict, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
 from bot.ports import Store
+from bot.retry import StoreBusy, retrying
 
 log = logging.getLogger(__name__)
 
@@ -51,16 +57,16 @@ class Inbox:
         self.max_failures = max_failures
         self.failed: set[int] = set()
         """Update ids whose handler raised; filled by the application's error handler."""
+        self.busy: dict[int, StoreBusy] = {}
+        """Of those, the ones that raised :class:`StoreBusy`: handled again, never poison."""
         self._failures: dict[int, int] = {}
         self._last_processed = 0
         self._processed = asyncio.Condition()
 
     async def run(self) -> None:
         """Process what a previous run left, then poll until cancelled."""
-        await self.process_stored()
-        async with self.store.transaction() as tx:
-            last = await tx.last_update_id()
-        offset = None if last is None else last + 1
+        await self._busy_safe(self.process_stored)
+        offset = await retrying(self._next_offset, "inbox offset")
         backoff = 1.0
         while True:
             try:
@@ -78,11 +84,28 @@ class Inbox:
             backoff = 1.0
             if updates:
                 rows = [(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)) for u in updates]
-                async with self.store.transaction() as tx:
-                    await tx.store_updates(rows)
+                if not await self._busy_safe(partial(self._store, rows)):
+                    continue  # not stored: fetch the same updates again (no new offset)
                 offset = max(u.update_id for u in updates) + 1
-            if not await self.process_stored():
+            if not await self._busy_safe(self.process_stored):
                 await asyncio.sleep(1.0)  # a handler failed: give the database a moment
+
+    async def _next_offset(self) -> int | None:
+        async with self.store.transaction() as tx:
+            last = await tx.last_update_id()
+        return None if last is None else last + 1
+
+    async def _store(self, rows: list[tuple[int, str]]) -> bool:
+        async with self.store.transaction() as tx:
+            await tx.store_updates(rows)
+        return True
+
+    async def _busy_safe(self, work: Callable[[], Awaitable[bool]]) -> bool:
+        """``work`` retried while the database is busy; False when it stayed busy throughout."""
+        try:
+            return await retrying(work, "inbox")
+        except StoreBusy:
+            return False
 
     async def process_stored(self) -> bool:
         """Process stored updates in order; False when one failed and must be retried."""
@@ -97,8 +120,19 @@ class Inbox:
 
     async def _process(self, update_id: int, raw: str) -> bool:
         update = Update.de_json(json.loads(raw), self.application.bot)
-        self.failed.discard(update_id)
-        await self.application.process_update(update)
+
+        async def handle() -> None:
+            """Handle the update once; its StoreBusy (nothing committed) is raised to redo it."""
+            self.failed.discard(update_id)
+            self.busy.pop(update_id, None)
+            await self.application.process_update(update)
+            if busy := self.busy.pop(update_id, None):
+                raise busy
+
+        try:
+            await retrying(handle, f"update {update_id}")
+        except StoreBusy:
+            return False  # the database is in trouble, not the update: try again later
         if update_id in self.failed:
             failures = self._failures.get(update_id, 0) + 1
             self._failures[update_id] = failures
@@ -106,13 +140,16 @@ class Inbox:
                 return False
             log.error("update %d failed %d times; skipped", update_id, failures)
         self._failures.pop(update_id, None)
-        async with self.store.transaction() as tx:
-            await tx.mark_update_processed(update_id)
+        await retrying(lambda: self._mark_processed(update_id), f"update {update_id}")
         self.after_update()
         async with self._processed:
             self._last_processed = max(self._last_processed, update_id)
             self._processed.notify_all()
         return True
+
+    async def _mark_processed(self, update_id: int) -> None:
+        async with self.store.transaction() as tx:
+            await tx.mark_update_processed(update_id)
 
     async def processed(self, update_id: int) -> None:
         """Return once the update ``update_id`` (and every one before it) is processed.

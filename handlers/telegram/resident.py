@@ -46,7 +46,7 @@ def resident_handlers(desk: Desk) -> list[BaseHandler[Update, Context, None]]:
             return
         photo = msg.photo[-1].file_id if msg.photo else None
         text = msg.text or msg.caption or ""
-        await desk.private_message(actor, text, photo, update.update_id)
+        await desk.private_message(actor, text, photo, update.update_id, msg.date)
 
     private = filters.ChatType.PRIVATE
     return [

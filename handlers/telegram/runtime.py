@@ -17,12 +17,14 @@ from types import TracebackType
 from typing import Any
 
 from telegram import Update
+from telegram.error import InvalidToken
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
 from bot.desk import Desk
 from bot.digests import DailyJob
 from bot.outbox import OutboxDispatcher
 from bot.ports import Store
+from bot.retry import StoreBusy, delay
 from bot.settings import TelegramSettings
 from handlers.telegram.admin import admin_handlers
 from handlers.telegram.buttons import button_handlers
@@ -33,6 +35,9 @@ from handlers.telegram.resident import resident_handlers
 from handlers.telegram.sender import TelegramSender
 
 log = logging.getLogger(__name__)
+
+_RELEASE_WAIT = 3.0
+"""Seconds a stopping bot tries to hand the outbox lease over before leaving it to run out."""
 
 
 class TelegramRuntime:
@@ -57,6 +62,7 @@ class TelegramRuntime:
             .base_url(settings.base_url or "https://api.telegram.org/bot")
             .updater(None)
             .get_updates_read_timeout(settings.poll_timeout + 10)
+            .read_timeout(settings.send_timeout)
         )
         if rate_limited:  # Telegram's limits; a local stand-in (shell, tests) has none
             # max_retries=0: the outbox schedules its own retries instead of blocking a chat.
@@ -73,7 +79,9 @@ class TelegramRuntime:
         for handler in (*handlers, *button_handlers(desk)):
             self.application.add_handler(handler)
         self.application.add_error_handler(self._on_error)
-        self.outbox = OutboxDispatcher(store, TelegramSender(self.application.bot), clock)
+        self.outbox = OutboxDispatcher(
+            store, TelegramSender(self.application.bot), clock, chat_moves=desk.context.chats
+        )
         self.inbox = Inbox(
             self.application,
             store,
@@ -86,7 +94,15 @@ class TelegramRuntime:
         self._daily = daily
 
     async def __aenter__(self) -> TelegramRuntime:
-        await self.application.initialize()
+        try:
+            await self.application.initialize()
+        except InvalidToken:
+            await self.application.bot.request.shutdown()  # opened for getMe; PTB leaves it
+            # PTB's own message quotes the token ("The token `…` was rejected"): replaced, and
+            # the original is suppressed so no traceback prints it either.
+            raise InvalidToken(
+                "the bot token was rejected by the server; check GRIDDESK_TELEGRAM_TOKEN"
+            ) from None
         await self.application.start()
         job_queue = self.application.job_queue
         if self._tick is not None and job_queue is not None:  # the one scheduler: PTB's
@@ -97,7 +113,7 @@ class TelegramRuntime:
                 days = tuple((day + 1) % 7 for day in daily.weekdays)  # PTB: 0 is Sunday
                 job_queue.run_daily(self._daily_job(daily), daily.at, days=days, name=daily.name)
         self._tasks = [
-            asyncio.create_task(self.outbox.run(), name="griddesk-outbox"),
+            asyncio.create_task(self._run_outbox(), name="griddesk-outbox"),
             asyncio.create_task(self.inbox.run(), name="griddesk-inbox"),
         ]
         return self
@@ -113,9 +129,30 @@ class TelegramRuntime:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await self.outbox.release()
+        try:
+            async with asyncio.timeout(_RELEASE_WAIT):
+                await self.outbox.release()
+        except (StoreBusy, TimeoutError):
+            # best effort: the lease runs out by itself, as after a crash
+            log.warning("outbox lease not released (database busy); it runs out by itself")
         await self.application.stop()
         await self.application.shutdown()
+
+    async def _run_outbox(self) -> None:
+        """The outbox dispatcher, started again with backoff whenever the database was busy.
+
+        A busy database (:class:`StoreBusy`: nothing committed) is weather, not a bug: the
+        dispatcher's next drain simply reads the outbox again. Any other error ends the task.
+        """
+        failures = 0
+        while True:
+            try:
+                await self.outbox.run()
+            except StoreBusy as exc:
+                failures += 1
+                wait = delay(min(failures, 8))
+                log.warning("outbox: database busy (%s); draining again in %.2f s", exc, wait)
+                await asyncio.sleep(wait)
 
     async def wait_closed(self) -> None:
         """Until the inbox or outbox task ends (only by an unexpected error, which is raised)."""
@@ -141,8 +178,18 @@ class TelegramRuntime:
         return run
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """The one error handler: log, and leave the update unprocessed so it is retried."""
+        """The one error handler: log, and leave the update unprocessed so it is retried.
+
+        A busy database is not a bug: the inbox redoes the update and logs each retry.
+        """
         update_id = update.update_id if isinstance(update, Update) else None
+        if isinstance(context.error, StoreBusy):
+            if update_id is not None:
+                self.inbox.busy[update_id] = context.error
+                self.inbox.failed.add(update_id)
+            else:
+                log.warning("database busy outside an update: %s", context.error)
+            return
         log.error("handling update %s failed", update_id, exc_info=context.error)
         if update_id is not None:
             self.inbox.failed.add(update_id)

@@ -3,7 +3,12 @@
 It translates python-telegram-bot's errors into :mod:`bot.errors`, so the dispatcher decides
 about retries without knowing Telegram: 429 → RetryLater, network/timeouts/5xx → transient,
 blocked or missing chats and other 400s → undeliverable, a migrated group → ChatMoved. Editing a
-card to what it already says ("message is not modified") counts as delivered.
+card to what it already says ("message is not modified") counts as delivered; editing one that
+is gone (deleted by an admin: "message to edit not found") posts it anew, so the card stays
+visible, and returns the new message id for the dispatcher to remember.
+
+PTB strips Telegram's "Bad Request: " prefix and capitalises the rest, so descriptions are
+matched without regard to case.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from bot.errors import ChatMoved, RetryLater, TransientDeliveryError, Undelivera
 
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
+_EDIT_GONE = ("message to edit not found", "message can't be edited")
 
 
 class TelegramSender:
@@ -34,7 +40,12 @@ class TelegramSender:
 
     async def send(self, message: Outgoing, edit_message_id: int | None) -> int:
         try:
-            return await self._call(message, edit_message_id)
+            try:
+                return await self._call(message, edit_message_id)
+            except BadRequest as exc:
+                if edit_message_id is None or not _says(exc, *_EDIT_GONE):
+                    raise
+            return await self._call(message, None)  # the card was deleted: post it anew
         except RetryAfter as exc:
             retry = exc.retry_after
             seconds = retry if isinstance(retry, int | float) else retry.total_seconds()
@@ -42,7 +53,7 @@ class TelegramSender:
         except ChatMigrated as exc:
             raise ChatMoved(exc.new_chat_id) from exc
         except BadRequest as exc:
-            if "message is not modified" in exc.message and edit_message_id is not None:
+            if edit_message_id is not None and _says(exc, "message is not modified"):
                 return edit_message_id
             raise Undeliverable(exc.message) from exc
         except Forbidden as exc:
@@ -77,6 +88,12 @@ class TelegramSender:
                 message.chat_id, text, reply_markup=markup, entities=_mentions(message, text)
             )
         return sent.message_id
+
+
+def _says(error: TelegramError, *descriptions: str) -> bool:
+    """Whether Telegram's description of ``error`` contains one of ``descriptions``."""
+    text = error.message.lower()
+    return any(description in text for description in descriptions)
 
 
 def _markup(message: Outgoing) -> InlineKeyboardMarkup | None:

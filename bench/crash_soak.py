@@ -1,0 +1,589 @@
+"""Crash and restart: SIGKILL the bot at random moments while residents write and workers claim.
+
+    python bench/crash_soak.py --kills 200 [--seed N] [--engine sqlite|postgresql]
+
+Issue 5, point 2. The Bot API stand-in runs in this process; the bot runs as a child process,
+``griddesk run`` (the production entry point), on one database that outlives every crash. A
+seeded ``random.Random(seed)`` plans the run: for each bot, whether it dies during start-up or
+once it polls, which residents then write which complaints at which intervals, and how long
+after the last of them it is killed with SIGKILL (never a polite stop: no ``finally`` runs,
+transactions are cut, the outbox lease is not released). Workers press 认领 on the task
+cards as they appear, sometimes two of them at once (a double claim). After the last kill the
+bot is restarted once more and left to settle: the driver polls the stand-in and the database
+until every update is confirmed and processed, every card was pressed as planned and the outbox
+is empty, then stops the bot with SIGTERM and checks what happened:
+
+- every resident message the stand-in accepted became exactly one task (resident and text);
+- no task card was posted twice to a group (``sendMessage``/``sendPhoto`` calls carrying the
+  card of one task number to one chat; edits do not count). A card sent again after a kill is
+  classified: Telegram has no idempotency key, so a kill between Telegram accepting a card and
+  the outbox recording it sends the card again on restart (at-least-once delivery, see
+  :mod:`bot.outbox`); such a re-send is listed as "re-sent after a kill" (the earlier post
+  stays in the group, an orphan with a live 认领 button). Two posts by one bot are a plain bug;
+- every outbox row was sent (none pending, none given up) and every stored update processed;
+- a pressed task has exactly one claim, by one of the workers who pressed it;
+- the bots' logs hold no ERROR line, and the last bot stops cleanly.
+
+After a kill the next bot sends nothing for up to 15 s: the dead bot's outbox lease must run
+out first (:mod:`bot.outbox`). Messages are paced below Telegram's 20 a minute per group, which
+``griddesk run`` respects, so that the backlog stays bounded.
+
+The repeatable test is tests/test_crash_restart.py; this module is its driver. Only 127.0.0.1
+is contacted (the stand-in, and PostgreSQL with ``--engine postgresql``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import bisect
+import csv
+import itertools
+import logging
+import os
+import random
+import re
+import secrets
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import asyncpg  # noqa: E402  (after the path insert, as in bench/followup_tick.py)
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.exc import DBAPIError  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine  # noqa: E402
+
+from bot import texts  # noqa: E402
+from bot.domain import UnitKind  # noqa: E402
+from bot.language import Language, build_language  # noqa: E402
+from bot.org import Org  # noqa: E402
+from bot.settings import ClassifierSettings, load_settings  # noqa: E402
+from handlers.botapi_standin import BotApiStandIn, BotMessage  # noqa: E402
+from storage.engine import async_url  # noqa: E402
+
+EXAMPLE = ROOT / "config.example.toml"
+DEV_SET = ROOT / "tests" / "data" / "dev.csv"
+GRIDDESK = Path(sys.executable).parent / "griddesk"
+TOKEN = "777000:CRASH-SOAK"
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+_CARD = re.compile(r"^(?:📋|🔴【紧急】)工单 (\d{8}-\d{4})｜")
+_NAMES = (
+    "王阿姨",
+    "李大爷",
+    "张奶奶",
+    "刘师傅",
+    "陈老师",
+    "赵大姐",
+    "孙叔",
+    "周阿姨",
+    "吴大爷",
+    "郑姐",
+)
+_PROBLEMS = (
+    "停水了",
+    "又停水了，一滴都没有",
+    "水压太小，楼上用不了水",
+    "暖气不热，家里才十几度",
+    "暖气片冰凉，老人冻得受不了",
+    "楼道灯不亮了，晚上黑咕隆咚的",
+    "门口路灯坏了好几天了",
+    "下水道堵了，污水往外冒",
+    "电梯坏了，老人上不去楼",
+    "门口垃圾堆了好几天没人清运",
+    "停电了，啥时候能来电",
+    "楼下井盖丢了，太危险了",
+    "消防通道让车堵死了",
+    "楼顶有人私搭乱建",
+    "楼下饭馆油烟太大，窗户都不敢开",
+    "单元门坏了关不上",
+)
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What the driver does; every random choice comes from ``random.Random(seed)``."""
+
+    kills: int = 5
+    seed: int = 1
+    residents: int = 12
+    messages: tuple[int, int] = (3, 8)
+    """How many messages residents send in one bot's life (least, most)."""
+    gap: tuple[float, float] = (0.05, 0.45)
+    """Seconds between two resident messages."""
+    tail: tuple[float, float] = (0.0, 0.6)
+    """Seconds from a life's last message to the kill: often while that message is handled."""
+    starting: float = 0.25
+    """The chance that a bot is killed during start-up (its messages sent right after spawn);
+    otherwise its messages are sent once it polls, so the kill hits a working bot."""
+    press: float = 0.7
+    """The chance that a card is claimed."""
+    race: float = 0.35
+    """The chance that a second member presses 认领 too, at the same moment."""
+    settle: float = 120.0
+    """Seconds the last bot gets to finish (a killed sender's outbox lease lasts 15 s)."""
+
+
+@dataclass
+class Figures:
+    """What a run did and what it found; :meth:`problems` lists every broken invariant."""
+
+    engine: str
+    seed: int
+    kills: int = 0
+    killed_starting: int = 0
+    """Kills that hit a bot before its first getUpdates (during start-up)."""
+    messages: int = 0
+    tasks: int = 0
+    lost: list[str] = field(default_factory=list)
+    duplicate_tasks: list[str] = field(default_factory=list)
+    cards_posted: int = 0
+    resent_cards: list[str] = field(default_factory=list)
+    """A card posted again by a later bot after a kill: the at-least-once window."""
+    duplicate_cards: list[str] = field(default_factory=list)
+    """A card posted twice by one bot: a bug."""
+    tasks_without_card: list[str] = field(default_factory=list)
+    outbox: dict[str, int] = field(default_factory=dict)
+    unprocessed_updates: int = 0
+    pressed_tasks: int = 0
+    presses: int = 0
+    double_presses: int = 0
+    claim_problems: list[str] = field(default_factory=list)
+    log_errors: list[str] = field(default_factory=list)
+    settled: bool = False
+    settle_seconds: float = 0.0
+    final_exit: int | None = None
+    elapsed: float = 0.0
+
+    def problems(self) -> list[str]:
+        """Every broken invariant, one line each; empty when the run lost and doubled nothing."""
+        found = [f"lost: {x}" for x in self.lost]
+        found += [f"duplicate task: {x}" for x in self.duplicate_tasks]
+        found += [f"card posted twice by one bot: {x}" for x in self.duplicate_cards]
+        found += [f"no card: {x}" for x in self.tasks_without_card]
+        found += [f"claim: {x}" for x in self.claim_problems]
+        found += [f"log: {x}" for x in self.log_errors]
+        if self.outbox.get("pending") or self.outbox.get("failed"):
+            found.append(f"outbox not delivered: {self.outbox}")
+        if self.unprocessed_updates:
+            found.append(f"{self.unprocessed_updates} stored updates never processed")
+        if not self.settled:
+            found.append("the last bot did not settle in time")
+        if self.final_exit != 0:
+            found.append(f"the last bot exited with {self.final_exit} on SIGTERM")
+        return found
+
+    def report(self) -> str:
+        lines = [
+            f"engine {self.engine}, seed {self.seed}",
+            f"faults injected (SIGKILL): {self.kills}, "
+            f"{self.killed_starting} of them during start-up",
+            f"crashes survived: {0 if self.problems() else self.kills}/{self.kills} "
+            "(restarted on the same database each time; none if anything broke)",
+            f"messages accepted: {self.messages}, tasks created: {self.tasks}",
+            f"messages lost: {len(self.lost)}, duplicate tasks: {len(self.duplicate_tasks)}",
+            f"cards posted: {self.cards_posted}, duplicate cards: "
+            f"{len(self.duplicate_cards) + len(self.resent_cards)} "
+            f"({len(self.resent_cards)} re-sent after a kill, "
+            f"{len(self.duplicate_cards)} by one bot)",
+            f"claims: {self.pressed_tasks} tasks pressed ({self.presses} presses, "
+            f"{self.double_presses} double claims), problems: {len(self.claim_problems)}",
+            f"outbox: {dict(sorted(self.outbox.items()))}, "
+            f"unprocessed updates: {self.unprocessed_updates}",
+            f"settled: {self.settled}, {self.settle_seconds:.1f} s after the last message; "
+            f"last exit code {self.final_exit}",
+            f"elapsed: {self.elapsed:.1f} s",
+        ]
+        lines += [f"  re-sent card: {x}" for x in self.resent_cards]
+        lines += [f"  PROBLEM {x}" for x in self.problems()]
+        return "\n".join(lines)
+
+
+def complaints(org: Org, language: Language) -> list[str]:
+    """Residents' complaints that name a configured place and classify without a question.
+
+    Each one becomes a task at once (no draft, no category buttons), which is what lets the
+    checks count one task per message. From the dev set, plus place × building × problem.
+    """
+    places = [name for grid in org.grids() for place in grid.places for name in (place.name,)]
+    made = [
+        f"{place}{building}号楼{problem}"
+        for place, building, problem in itertools.product(places, (1, 3, 5, 8, 12), _PROBLEMS)
+    ]
+    with DEV_SET.open(encoding="utf-8") as rows:
+        made += [row["text"] for row in csv.DictReader(rows)]
+    return [t for t in made if org.gazetteer.find(t) is not None and _task_at_once(t, language)]
+
+
+def _task_at_once(message: str, language: Language) -> bool:
+    result = language.classify(message)
+    return not result.ask and len(message) <= 200
+
+
+async def soak(
+    url: str,
+    workload: Workload,
+    workdir: Path,
+    language: Language,
+    *,
+    cache_home: Path | None = None,
+) -> Figures:
+    """Run ``workload`` against a bot on the empty database ``url``; files go in ``workdir``.
+
+    The bots' ``XDG_CACHE_HOME`` (jieba's dictionary cache) is ``cache_home``, by default a
+    folder in ``workdir``.
+    """
+    started = time.monotonic()
+    settings = load_settings(EXAMPLE)
+    org = settings.require_org()
+    pool = complaints(org, language)
+    rng = random.Random(workload.seed)
+    figures = Figures("postgresql" if url.startswith("postgresql") else "sqlite", workload.seed)
+    async with BotApiStandIn(token=TOKEN) as standin, _reader(url) as db:
+        driver = _Driver(
+            standin, org, workload, workdir, db, cache_home=cache_home or workdir / "cache"
+        )
+        residents = [
+            standin.add_user(10_001 + i, _NAMES[i % len(_NAMES)]) for i in range(workload.residents)
+        ]
+        sent: Counter[tuple[int, str]] = Counter()
+        for life in range(workload.kills + 1):
+            during_start_up = rng.random() < workload.starting
+            plan = [
+                (rng.uniform(*workload.gap), rng.choice(residents), rng.choice(pool))
+                for _ in range(rng.randint(*workload.messages))
+            ]
+            tail = rng.uniform(*workload.tail)
+            await driver.start()
+            if not during_start_up:
+                await driver.until_polling()
+            for gap, resident, message in plan:
+                await asyncio.sleep(gap)  # pacing the residents, not synchronisation
+                standin.send_text(resident, message)
+                sent[resident.id, message] += 1
+                driver.claim_new_cards()
+            if life < workload.kills:
+                await asyncio.sleep(tail)  # the random moment of the kill
+                await driver.kill()
+        stream_ended = time.monotonic()
+        figures.settled = await driver.settle()
+        figures.settle_seconds = time.monotonic() - stream_ended
+        figures.final_exit = await driver.stop()
+        await driver.check(figures, sent)
+    figures.elapsed = time.monotonic() - started
+    return figures
+
+
+class _Driver:
+    """The bot processes, the workers' presses and the final checks of one run."""
+
+    def __init__(
+        self,
+        standin: BotApiStandIn,
+        org: Org,
+        workload: Workload,
+        workdir: Path,
+        db: _Reader,
+        *,
+        cache_home: Path,
+    ) -> None:
+        self.standin, self.org, self.workload, self.workdir, self.db = (
+            standin, org, workload, workdir, db,
+        )  # fmt: skip
+        self.cache_home = cache_home
+        people = {p.name: standin.add_user(p.user_id, p.name) for p in org.people.values()}
+        self.users = {user.id: user for user in people.values()}
+        for kind in UnitKind:
+            for unit in org.units(kind):
+                standin.add_group(unit.chat_id, unit.name)
+        self.config = workdir / "griddesk.toml"
+        self.config.write_text(
+            EXAMPLE.read_text("utf-8")
+            .replace('base_url = ""', f'base_url = "{standin.base_url}"')
+            .replace("poll_timeout = 30", "poll_timeout = 5")
+            .replace('url = "sqlite:///griddesk.db"', f'url = "{db.url}"'),
+            "utf-8",
+        )
+        self.process: asyncio.subprocess.Process | None = None
+        self.starts: list[int] = []
+        """The call-log length when each bot was started: calls after it are that bot's.
+
+        A request a killed bot had already written may be read after the kill; it is still
+        counted as its own, because the next bot is started only once the killed one is reaped
+        and needs seconds to make its first call."""
+        self.kills = 0
+        self.seen_calls = 0
+        self.seen: set[tuple[int, int]] = set()
+        self.pressed: dict[str, set[int]] = defaultdict(set)
+        self.presses = 0
+        self.double_presses = 0
+
+    async def start(self) -> None:
+        self.starts.append(len(self.standin.calls))
+        env = {**os.environ, "GRIDDESK_TELEGRAM_TOKEN": TOKEN, "PTB_TIMEDELTA": "true"}
+        env["XDG_CACHE_HOME"] = str(self.cache_home)
+        log = self.workdir / f"bot-{len(self.starts):04d}.log"
+        with log.open("wb") as stderr:
+            self.process = await asyncio.create_subprocess_exec(
+                str(GRIDDESK), "run", "--config", str(self.config), env=env,
+                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
+            )  # fmt: skip
+
+    async def until_polling(self, timeout: float = 60.0) -> None:
+        """Until the bot started last asks for updates (the stand-in's call log says so)."""
+        try:
+            async with asyncio.timeout(timeout):
+                while not any(
+                    c.method == "getUpdates" for c in self.standin.calls[self.starts[-1] :]
+                ):
+                    self.claim_new_cards()
+                    await asyncio.sleep(0.05)
+        except TimeoutError:
+            log = self.workdir / f"bot-{len(self.starts):04d}.log"
+            tail = log.read_text("utf-8", "replace")[-2000:]
+            message = f"bot {len(self.starts)} never polled in {timeout} s:\n{tail}"
+            raise RuntimeError(message) from None
+
+    async def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        await self.process.wait()
+        self.kills += 1
+
+    async def stop(self) -> int | None:
+        """SIGTERM the last bot; its exit code (None if it did not stop within 30 s)."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            async with asyncio.timeout(30):
+                return await self.process.wait()
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+            return None
+
+    def claim_new_cards(self) -> bool:
+        """Workers press 认领 on cards that appeared since the last look; True if any did."""
+        calls = self.standin.calls
+        chats = {
+            int(str(call.params.get("chat_id")))
+            for call in calls[self.seen_calls :]
+            if call.method in {"sendMessage", "sendPhoto"} and _card_number(call.params)
+        }
+        self.seen_calls = len(calls)
+        pressed = False
+        for chat in chats:
+            for message in self.standin.chat(chat):
+                if (chat, message.message_id) not in self.seen:
+                    self.seen.add((chat, message.message_id))
+                    pressed |= self._maybe_claim(message)
+        return pressed
+
+    def _maybe_claim(self, message: BotMessage) -> bool:
+        first = message.history[0] if message.history else message
+        number = _CARD.match(first.text or first.caption or "")
+        buttons = first.buttons
+        data = next((d for row in buttons for label, d in row if label == texts.CLAIM), None)
+        unit = self.org.unit_by_chat(message.chat_id)
+        if number is None or data is None or unit is None:
+            return False
+        rng = random.Random(f"{self.workload.seed}:{number[1]}:{message.chat_id}")
+        members = [p.user_id for p in self.org.members(unit.ref)]
+        if not members or rng.random() >= self.workload.press:
+            return False
+        count = 2 if len(members) > 1 and rng.random() < self.workload.race else 1
+        for worker in rng.sample(members, count):
+            self.standin.press(self.users[worker], message, data, strict=False)
+            self.pressed[number[1]].add(worker)
+            self.presses += 1
+        self.double_presses += count == 2
+        return True
+
+    async def settle(self) -> bool:
+        """Poll until updates, presses and the outbox are all done; False on timeout."""
+        try:
+            async with asyncio.timeout(self.workload.settle):
+                while True:
+                    pressed = self.claim_new_cards()
+                    idle = not pressed and not self.standin.pending_updates
+                    if idle and await self.db.queues() == (0, 0):
+                        return True
+                    await asyncio.sleep(0.1)
+        except TimeoutError:
+            return False
+
+    async def check(self, figures: Figures, sent: Counter[tuple[int, str]]) -> None:
+        """Fill ``figures`` from the stand-in's call log, the database and the logs."""
+        figures.kills = self.kills
+        calls = self.standin.calls
+        polled = {bisect.bisect_right(self.starts, i) - 1 for i, call in enumerate(calls)
+                  if call.method == "getUpdates"}  # fmt: skip
+        figures.killed_starting = sum(1 for i in range(self.kills) if i not in polled)
+        tasks = await self.db.tasks()
+        figures.messages, figures.tasks = sum(sent.values()), len(tasks)
+        made = Counter((resident, body) for _, resident, body, _ in tasks)
+        for key in sent.keys() | made.keys():
+            if made[key] < sent[key]:
+                figures.lost.append(f"{sent[key] - made[key]}× resident {key[0]}: {key[1]}")
+            elif made[key] > sent[key]:
+                figures.duplicate_tasks.append(
+                    f"{made[key] - sent[key]}× resident {key[0]}: {key[1]}"
+                )
+        posts: dict[tuple[str, int], list[int]] = defaultdict(list)
+        for i, call in enumerate(calls):
+            if call.method in {"sendMessage", "sendPhoto"} and (
+                number := _card_number(call.params)
+            ):
+                bot = bisect.bisect_right(self.starts, i) - 1
+                posts[number, int(str(call.params["chat_id"]))].append(bot)
+        figures.cards_posted = sum(len(bots) for bots in posts.values())
+        for (number, chat), bots in sorted(posts.items()):
+            if len(bots) > 1:
+                where = f"{number} in {chat}, posted by bots {bots}"
+                same = len(set(bots)) < len(bots)
+                (figures.duplicate_cards if same else figures.resent_cards).append(where)
+        carded = {number for number, _ in posts}
+        figures.tasks_without_card = sorted(n for _, _, _, n in tasks if n not in carded)
+        figures.outbox = await self.db.outbox()
+        figures.unprocessed_updates = (await self.db.queues())[0]
+        claims = await self.db.claims()
+        figures.pressed_tasks, figures.presses = len(self.pressed), self.presses
+        figures.double_presses = self.double_presses
+        for number, workers in sorted(self.pressed.items()):
+            claimers = claims.get(number, [])
+            if len(claimers) != 1 or claimers[0] not in workers:
+                figures.claim_problems.append(f"{number}: pressed by {sorted(workers)}, "
+                                              f"claimed by {claimers}")  # fmt: skip
+        for log in sorted(self.workdir.glob("bot-*.log")):
+            for line in log.read_text("utf-8", "replace").splitlines():
+                if " ERROR " in line or line.startswith("Traceback"):
+                    figures.log_errors.append(f"{log.name}: {line[:300]}")
+
+
+def _card_number(params: Mapping[str, object]) -> str | None:
+    """The task number of a new card in a group, from a send call's parameters."""
+    chat = params.get("chat_id")
+    body = params.get("text") or params.get("caption")
+    if not isinstance(chat, int) or chat >= 0 or not isinstance(body, str):
+        return None
+    found = _CARD.match(body)
+    return found[1] if found else None
+
+
+class _Reader:
+    """Read-only queries on the bot's database, from outside the bot."""
+
+    def __init__(self, url: str, engine: AsyncEngine) -> None:
+        self.url, self.engine = url, engine
+
+    async def _rows(self, sql: str) -> Sequence[tuple[object, ...]]:
+        async with self.engine.connect() as connection:
+            return [tuple(row) for row in (await connection.execute(text(sql))).all()]
+
+    async def queues(self) -> tuple[int, int]:
+        """(stored updates not processed, outbox rows pending); (-1, -1) before the tables."""
+        try:
+            rows = await self._rows(
+                "SELECT (SELECT count(*) FROM inbox WHERE NOT processed),"
+                " (SELECT count(*) FROM outbox WHERE status = 'pending')"
+            )
+        except DBAPIError:
+            return -1, -1
+        return int(str(rows[0][0])), int(str(rows[0][1]))
+
+    async def tasks(self) -> list[tuple[int, int, str, str]]:
+        """(id, resident, text, number) of every task."""
+        rows = await self._rows("SELECT id, resident_id, text, number FROM tasks")
+        return [(int(str(a)), int(str(b)), str(c), str(d)) for a, b, c, d in rows]
+
+    async def outbox(self) -> dict[str, int]:
+        rows = await self._rows("SELECT status, count(*) FROM outbox GROUP BY status")
+        return {str(status): int(str(count)) for status, count in rows}
+
+    async def claims(self) -> dict[str, list[int]]:
+        """Task number → who claimed it, one entry per claim event."""
+        rows = await self._rows(
+            "SELECT t.number, e.actor_id FROM task_events e JOIN tasks t ON t.id = e.task_id"
+            " WHERE e.kind = 'claimed' ORDER BY e.id"
+        )
+        found: dict[str, list[int]] = defaultdict(list)
+        for number, actor in rows:
+            found[str(number)].append(int(str(actor)))
+        return found
+
+
+@asynccontextmanager
+async def _reader(url: str) -> AsyncIterator[_Reader]:
+    engine = create_async_engine(async_url(url))
+    try:
+        yield _Reader(url, engine)
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def database(engine: str, workdir: Path) -> AsyncIterator[str]:
+    """A fresh SQLite file in ``workdir``, or a ``griddesk_soak_*`` PostgreSQL database."""
+    if engine == "sqlite":
+        yield f"sqlite:///{workdir / 'griddesk.db'}"
+        return
+    name = f"griddesk_soak_{secrets.token_hex(6)}"
+    admin = await asyncpg.connect(f"{PG_SERVER}/postgres", timeout=5)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    try:
+        yield f"{PG_SERVER}/{name}"
+    finally:
+        admin = await asyncpg.connect(f"{PG_SERVER}/postgres", timeout=5)
+        try:
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name
+            )
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        finally:
+            await admin.close()
+
+
+async def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--kills", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--residents", type=int, default=40)
+    parser.add_argument("--keep", action="store_true", help="keep the logs and the SQLite file")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # a killed bot leaves its requests half-read; the stand-in's server logs each as an error
+    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    # slower than Telegram's 20 messages a minute per group, so the backlog stays bounded
+    workload = Workload(
+        kills=args.kills, seed=args.seed, residents=args.residents, messages=(0, 4),
+        gap=(0.3, 2.0), settle=300.0,
+    )  # fmt: skip
+    workdir = Path(tempfile.mkdtemp(prefix="griddesk-soak-"))
+    language = build_language(ClassifierSettings(cache_dir=workdir / "cache" / "griddesk"))
+    async with database(args.engine, workdir) as url:
+        figures = await soak(url, workload, workdir, language)
+    print(figures.report())
+    if args.keep:
+        print(f"logs and database: {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 1 if figures.problems() else 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

@@ -1,0 +1,26 @@
+"""``griddesk doctor``: how the outbox is faring, for operators.
+
+Every message the outbox gives up on is logged when it happens; this is the count afterwards,
+so a blocked resident or a vanished group shows up in a morning check rather than only in a
+log nobody read. Pure formatting of :class:`~bot.ports.OutboxHealth`; the CLI reads it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.ports import OutboxHealth
+
+FAILURE_WINDOW = timedelta(days=7)
+"""Failed messages written within this long before now are counted."""
+
+
+def render(health: OutboxHealth) -> str:
+    """The report as lines of plain text (operators' language: English, like ``check-config``)."""
+    given_up = sum(count for _, count in health.failed)
+    lines = [
+        f"outbox pending: {health.pending} (waiting for a retry: {health.retrying})",
+        f"outbox failed in the last {FAILURE_WINDOW.days} days: {given_up}",
+    ]
+    lines += [f"  {count:>5}  {reason}" for reason, count in health.failed]
+    return "\n".join(lines)
