@@ -68,7 +68,7 @@ from bot.domain import UnitKind  # noqa: E402
 from bot.language import Language, build_language  # noqa: E402
 from bot.org import Org  # noqa: E402
 from bot.settings import ClassifierSettings, load_settings  # noqa: E402
-from handlers.botapi_standin import BotApiStandIn, BotMessage  # noqa: E402
+from handlers.botapi_standin import BotApiStandIn, BotMessage, Call  # noqa: E402
 from storage.engine import async_url  # noqa: E402
 
 EXAMPLE = ROOT / "config.example.toml"
@@ -152,6 +152,9 @@ class Figures:
     """A card posted again by a later bot after a kill: the at-least-once window."""
     duplicate_cards: list[str] = field(default_factory=list)
     """A card posted twice by one bot: a bug."""
+    still_doubled: list[str] = field(default_factory=list)
+    """A re-sent card whose old copy is still in the group at the end (nobody pressed it, so
+    the bot had no cue to take it down)."""
     tasks_without_card: list[str] = field(default_factory=list)
     outbox: dict[str, int] = field(default_factory=dict)
     unprocessed_updates: int = 0
@@ -195,7 +198,8 @@ class Figures:
             f"cards posted: {self.cards_posted}, duplicate cards: "
             f"{len(self.duplicate_cards) + len(self.resent_cards)} "
             f"({len(self.resent_cards)} re-sent after a kill, "
-            f"{len(self.duplicate_cards)} by one bot)",
+            f"{len(self.duplicate_cards)} by one bot), "
+            f"still shown twice at the end: {len(self.still_doubled)}",
             f"claims: {self.pressed_tasks} tasks pressed ({self.presses} presses, "
             f"{self.double_presses} double claims), problems: {len(self.claim_problems)}",
             f"outbox: {dict(sorted(self.outbox.items()))}, "
@@ -422,6 +426,28 @@ class _Driver:
         except TimeoutError:
             return False
 
+    def _card_posts(
+        self, figures: Figures, calls: Sequence[Call]
+    ) -> dict[tuple[str, int], list[int]]:
+        """Which bot posted each card (task number, chat); re-sends and doubles into ``figures``."""
+        posts: dict[tuple[str, int], list[int]] = defaultdict(list)
+        for i, call in enumerate(calls):
+            if call.method in {"sendMessage", "sendPhoto"} and (
+                number := _card_number(call.params)
+            ):
+                bot = bisect.bisect_right(self.starts, i) - 1
+                posts[number, int(str(call.params["chat_id"]))].append(bot)
+        figures.cards_posted = sum(len(bots) for bots in posts.values())
+        for (number, chat), bots in sorted(posts.items()):
+            if len(bots) > 1:
+                where = f"{number} in {chat}, posted by bots {bots}"
+                same = len(set(bots)) < len(bots)
+                (figures.duplicate_cards if same else figures.resent_cards).append(where)
+                shown = [f[1] for m in self.standin.chat(chat) if (f := _CARD.match(m.content))]
+                if shown.count(number) > 1:
+                    figures.still_doubled.append(where)
+        return posts
+
     async def check(self, figures: Figures, sent: Counter[tuple[int, str]]) -> None:
         """Fill ``figures`` from the stand-in's call log, the database and the logs."""
         figures.kills = self.kills
@@ -439,19 +465,7 @@ class _Driver:
                 figures.duplicate_tasks.append(
                     f"{made[key] - sent[key]}× resident {key[0]}: {key[1]}"
                 )
-        posts: dict[tuple[str, int], list[int]] = defaultdict(list)
-        for i, call in enumerate(calls):
-            if call.method in {"sendMessage", "sendPhoto"} and (
-                number := _card_number(call.params)
-            ):
-                bot = bisect.bisect_right(self.starts, i) - 1
-                posts[number, int(str(call.params["chat_id"]))].append(bot)
-        figures.cards_posted = sum(len(bots) for bots in posts.values())
-        for (number, chat), bots in sorted(posts.items()):
-            if len(bots) > 1:
-                where = f"{number} in {chat}, posted by bots {bots}"
-                same = len(set(bots)) < len(bots)
-                (figures.duplicate_cards if same else figures.resent_cards).append(where)
+        posts = self._card_posts(figures, calls)
         carded = {number for number, _ in posts}
         figures.tasks_without_card = sorted(n for _, _, _, n in tasks if n not in carded)
         figures.outbox = await self.db.outbox()

@@ -23,6 +23,11 @@ from bot.work import Work
 
 # C0 and C1 control characters but tab and line breaks: no client types them, PostgreSQL refuses
 # NUL in text, and in a group card they would garble what workers read.
+_CARD_VERBS = frozenset(
+    {Verb.CLAIM, Verb.RESOLVE, Verb.TRANSFER, Verb.TRANSFER_TO, Verb.TRANSFER_CANCEL}
+    | {Verb.ESCALATE, Verb.GIVE_BACK}
+)
+"""The buttons on a task card in a group."""
 _CONTROLS = dict.fromkeys(c for c in (*range(0x20), *range(0x7F, 0xA0)) if chr(c) not in "\t\n\r")
 
 
@@ -78,6 +83,23 @@ class Desk:
             await tx.record_chat_move(old_id, new_id)
             await mark_processed(tx, update_id)
         self.context.chats.add(old_id, new_id)
+
+    async def superseded_card(self, actor: Actor, data: str | None, message_id: int) -> bool:
+        """Whether the pressed group message is an old copy of its task's card.
+
+        A crash between Telegram accepting a card and the outbox recording it makes the next
+        run post the card again (nothing can tell whether the first went out); the second
+        becomes the card that is kept current. The first, pressed later, is found here so the
+        channel can take it down.
+        """
+        action = parse_action(data)
+        if action is None or action.verb not in _CARD_VERBS:
+            return False
+        if self.context.unit_by_chat(actor.chat_id) is None:
+            return False
+        async with self.context.store.transaction() as tx:
+            card = await tx.card_message_id(action.task_id, actor.chat_id)
+        return card is not None and card != message_id
 
     async def press(  # noqa: PLR0911, PLR0912 - a dispatcher reads best with one case per verb
         self, actor: Actor, data: str | None, update_id: int | None

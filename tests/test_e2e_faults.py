@@ -215,6 +215,37 @@ async def test_a_card_whose_message_is_gone_is_posted_anew(w: World) -> None:
     assert await _health(w) == OutboxHealth(pending=0, retrying=0, failed=())
 
 
+async def test_an_old_copy_of_a_card_is_taken_down_when_pressed(w: World) -> None:
+    """A card sent twice (a crash after Telegram took it, before the outbox recorded it): the
+    second is the card kept current; a press on the first still acts on the task, and the
+    first is deleted from the group."""
+    grid, zhang = w.group("xingan-1"), w.people["张三"]
+    await w.say(w.resident(), COMPLAINT)
+    first = w.card(grid, NUMBER)
+    async with w.bot.store.transaction() as tx:  # what the restarted outbox does: post it again
+        task = await tx.task_by_number(NUMBER)
+        assert task is not None
+        await tx.enqueue(w.bot.desk.context.presenter.live_card(task, new=True))
+    w.bot.telegram.outbox.wake()
+    await w.bot.telegram.outbox.settled()
+    both = [m for m in w.chat(grid) if f"工单 {NUMBER}｜" in m.content]
+    assert [m.message_id for m in both[:1]] == [first.message_id]
+    second = both[-1]
+    assert second.message_id != first.message_id
+    await w.press(zhang, first, "认领")
+    cards = [m for m in w.chat(grid) if f"工单 {NUMBER}｜" in m.content]
+    assert [m.message_id for m in cards] == [second.message_id]  # the old copy is gone
+    assert "张三 于" in cards[0].content
+    async with w.bot.store.transaction() as tx:
+        claimed = await tx.task_by_number(NUMBER)
+        assert claimed is not None
+        assert claimed.status is TaskStatus.CLAIMED
+    await w.press(zhang, w.latest(second), "办结")  # the kept card is never taken down
+    assert [m.message_id for m in w.chat(grid) if f"工单 {NUMBER}｜" in m.content] == [
+        second.message_id
+    ]
+
+
 async def test_a_migrated_group_keeps_its_cards_across_a_restart(
     database_url: str, cache_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

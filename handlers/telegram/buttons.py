@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import re
 
-from telegram import Update
-from telegram.error import BadRequest
+from telegram import MaybeInaccessibleMessage, Update
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.desk import Desk
@@ -34,5 +34,20 @@ def button_handlers(desk: Desk) -> list[BaseHandler[Update, Context, None]]:
             if not _TOO_OLD.search(exc.message):
                 raise
             log.info("press %s not answered: %s", query.id, exc.message)
+        message = query.message
+        if message is not None and await desk.superseded_card(
+            actor, query.data, message.message_id
+        ):
+            await _take_down(message)
 
     return [CallbackQueryHandler(press)]
+
+
+async def _take_down(message: MaybeInaccessibleMessage) -> None:
+    """Delete an old copy of a card (best effort: a message over 48 h old stays)."""
+    try:
+        await message.get_bot().delete_message(message.chat.id, message.message_id)
+    except TelegramError as exc:
+        log.info(
+            "old card copy %d in chat %d not deleted: %s", message.message_id, message.chat.id, exc
+        )
