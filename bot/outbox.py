@@ -70,7 +70,8 @@ class OutboxDispatcher:
         self.max_attempts = max_attempts
         self.batch = batch
         self.per_chat = per_chat
-        self.chat_moves = chat_moves
+        self.chat_moves = chat_moves if chat_moves is not None else ChatMoves()
+        """Where moved groups live now; shared with the desk, which reads their messages."""
         self.idle_seconds = idle_seconds
         self.instance = uuid.uuid4().hex
         """This dispatcher's name on the outbox lease (one sender at a time, DESIGN.md §9)."""
@@ -78,8 +79,6 @@ class OutboxDispatcher:
         self._drains_started = 0
         self._last_idle_drain = 0
         self._drained = asyncio.Condition()
-        self._moves: dict[int, int] = {}
-        """Chat moves as last read from the store (old id → new id)."""
         self._lease_until = _NOT_HELD
         self._renewing = asyncio.Lock()
 
@@ -130,10 +129,11 @@ class OutboxDispatcher:
             self._lease_until = now + _LEASE_TIME
             pending = await tx.pending_outbox(self.batch, due_at=now, per_chat=self.per_chat)
             if pending:
-                self._moves = dict(await tx.chat_moves())
+                for old_id, new_id in (await tx.chat_moves()).items():  # other instances'
+                    self.chat_moves.add(old_id, new_id)
         by_chat: dict[int, list[OutboxItem]] = {}
         for item in sorted(pending, key=lambda item: item.id):
-            by_chat.setdefault(self._destination(item.message.chat_id), []).append(item)
+            by_chat.setdefault(self.chat_moves.current(item.message.chat_id), []).append(item)
         counts = await asyncio.gather(*(self._drain_chat(items, now) for items in by_chat.values()))
         return sum(counts)
 
@@ -163,18 +163,10 @@ class OutboxDispatcher:
             self._lease_until = now + _LEASE_TIME
             return True
 
-    def _destination(self, chat_id: int) -> int:
-        """Where a message to ``chat_id`` goes now: the end of its stored moves, if any."""
-        for _ in range(len(self._moves)):  # bounded: a (corrupt) cycle cannot loop forever
-            if chat_id not in self._moves:
-                break
-            chat_id = self._moves[chat_id]
-        return chat_id
-
     async def _deliver(self, item: OutboxItem) -> bool:
         """Try one message; True when the chat may go on with its next message."""
         message = item.message
-        destination = self._destination(message.chat_id)
+        destination = self.chat_moves.current(message.chat_id)
         if destination != message.chat_id:
             message = replace(message, chat_id=destination)
         edit_id = None
@@ -186,7 +178,7 @@ class OutboxDispatcher:
         try:
             message_id = await self.sender.send(message, edit_id)
         except ChatMoved as exc:
-            if self._destination(exc.new_chat_id) == message.chat_id:  # moved back and forth?
+            if self.chat_moves.current(exc.new_chat_id) == message.chat_id:  # back and forth?
                 return await self._give_up(item, message.chat_id, exc)
             log.warning(
                 "chat %d moved to %d (a group became a supergroup): sending there from now on",
@@ -194,9 +186,7 @@ class OutboxDispatcher:
             )  # fmt: skip
             async with self.store.transaction() as tx:
                 await tx.record_chat_move(message.chat_id, exc.new_chat_id)
-            self._moves[message.chat_id] = exc.new_chat_id
-            if self.chat_moves is not None:  # the desk reads the group's messages by it too
-                self.chat_moves.add(message.chat_id, exc.new_chat_id)
+            self.chat_moves.add(message.chat_id, exc.new_chat_id)
             return await self._deliver(item)
         except RetryLater as exc:
             await self._retry(item, str(exc), timedelta(seconds=exc.seconds))
