@@ -137,9 +137,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     stats.set_defaults(run=_stats)
 
-    doctor = commands.add_parser("doctor", help="outbox health: pending and failed messages")
-    doctor.add_argument("--config", type=Path, required=True)
-    doctor.set_defaults(run=_doctor)
+    health = commands.add_parser("doctor", help="outbox health: pending and failed messages")
+    health.add_argument("--config", type=Path, required=True)
+    health.add_argument(
+        "--since",
+        metavar="YYYY-MM-DD",
+        help="count failures from this local day "
+        f"(default: the last {doctor.FAILURE_WINDOW.days} days)",
+    )
+    health.set_defaults(run=_doctor)
     return parser
 
 
@@ -198,17 +204,23 @@ def _stats(args: argparse.Namespace) -> int:
 
 def _doctor(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
-    _print(doctor.render(asyncio.run(_outbox_health(settings.database_url))))
+    now = datetime.now(UTC)
+    if args.since:
+        since = local_midnight(_local_day(args.since, "--since"), settings.timezone)
+        label = args.since
+    else:
+        since, label = now - doctor.FAILURE_WINDOW, f"the last {doctor.FAILURE_WINDOW.days} days"
+    health = asyncio.run(_outbox_health(settings.database_url, since, now))
+    _print(doctor.render(health, label))
     return 0
 
 
-async def _outbox_health(url: str) -> OutboxHealth:
+async def _outbox_health(url: str, since: datetime, now: datetime) -> OutboxHealth:
     from storage.engine import open_store  # noqa: PLC0415 - SQL loads only here
 
     _require_database(url)
-    now = datetime.now(UTC)
     async with open_store(url) as store, store.transaction() as tx:
-        return await tx.outbox_health(now - doctor.FAILURE_WINDOW, now)
+        return await tx.outbox_health(since, now)
 
 
 def _require_database(url: str) -> None:

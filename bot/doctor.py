@@ -12,15 +12,19 @@ from datetime import timedelta
 from bot.ports import OutboxHealth
 
 FAILURE_WINDOW = timedelta(days=7)
-"""Failed messages written within this long before now are counted."""
+"""By default, failed messages written within this long before now are counted."""
 
 
-def render(health: OutboxHealth) -> str:
-    """The report as lines of plain text (operators' language: English, like ``check-config``)."""
+def render(health: OutboxHealth, since: str) -> str:
+    """The report as lines of plain text (operators' language: English, like ``check-config``).
+
+    ``since`` says where the count of failures starts, e.g. ``"the last 7 days"`` or
+    ``"2026-11-15"``.
+    """
     given_up = sum(count for _, count in health.failed)
     lines = [
         f"outbox pending: {health.pending} (waiting for a retry: {health.retrying})",
-        f"outbox failed in the last {FAILURE_WINDOW.days} days: {given_up}",
+        f"outbox failed since {since}: {given_up}",
     ]
     lines += [f"  {count:>5}  {reason}" for reason, count in health.failed]
     return "\n".join(lines)

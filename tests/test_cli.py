@@ -15,6 +15,7 @@ from nlp.rules import parse_rules
 
 GRIDDESK = Path(sys.executable).parent / "griddesk"
 JSON_KEYS = ["category", "urgent", "confidence", "matched", "also", "ask"]
+EXAMPLE = (Path(__file__).parent.parent / "config.example.toml").read_text("utf-8")
 
 
 def _run(args: list[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -133,6 +134,11 @@ def test_rules_from_config_and_from_flag(
         ),
         ({"set.csv": "text,label\n"}, ["rules-check", "set.csv"], "set.csv: no labelled messages"),
         ({}, ["rules-check", "missing.csv"], "missing.csv: cannot read"),
+        (
+            {"c.toml": EXAMPLE},
+            ["doctor", "--config", "c.toml", "--since", "last week"],
+            "--since: 'last week' is not a day like 2026-11-16",
+        ),
     ],
 )
 def test_operator_mistakes_exit_2_with_the_key(
