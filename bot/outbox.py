@@ -18,8 +18,10 @@ queued before or after, goes to the new one. An edit of a card whose message is 
 card anew (the sender does that), and the new message is remembered as the card.
 
 A crash between sending and recording the platform message id sends that message again after a
-restart: delivery is at least once. With several instances on one database only the holder of
-the outbox lease sends, so a message is never sent by two of them at once.
+restart: delivery is at least once. A polite stop (:class:`~bot.stopping.StopSignal`) finishes
+the sends in hand and records them before :meth:`OutboxDispatcher.run` returns. With several
+instances on one database only the holder of the outbox lease sends, so a message is never sent
+by two of them at once.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from datetime import UTC, datetime, timedelta
 from bot.chats import ChatMoves
 from bot.errors import ChatMoved, RetryLater, TransientDeliveryError, Undeliverable
 from bot.ports import OutboxItem, Sender, Store
+from bot.stopping import Stopped, StopSignal
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,7 @@ class OutboxDispatcher:
         per_chat: int = 10,
         idle_seconds: float = 1.0,
         chat_moves: ChatMoves | None = None,
+        stop: StopSignal | None = None,
     ) -> None:
         self.store = store
         self.sender = sender
@@ -73,6 +77,8 @@ class OutboxDispatcher:
         self.chat_moves = chat_moves if chat_moves is not None else ChatMoves()
         """Where moved groups live now; shared with the desk, which reads their messages."""
         self.idle_seconds = idle_seconds
+        self.stop = stop if stop is not None else StopSignal()
+        """Set when the bot stops: :meth:`run` finishes the sends in hand and returns."""
         self.instance = uuid.uuid4().hex
         """This dispatcher's name on the outbox lease (one sender at a time, DESIGN.md §9)."""
         self._wake = asyncio.Event()
@@ -87,18 +93,24 @@ class OutboxDispatcher:
         self._wake.set()
 
     async def run(self) -> None:
-        """Drain until cancelled."""
-        while True:
-            self._wake.clear()
-            self._drains_started += 1
-            drain = self._drains_started
-            if await self.drain():
-                continue
-            async with self._drained:
-                self._last_idle_drain = drain
-                self._drained.notify_all()
-            with contextlib.suppress(TimeoutError):  # the idle tick: retries that became due
-                await asyncio.wait_for(self._wake.wait(), self.idle_seconds)
+        """Drain until the bot stops (:attr:`stop`); then return with nothing half-recorded."""
+        try:
+            while True:
+                self.stop.check()
+                self._wake.clear()
+                self._drains_started += 1
+                drain = self._drains_started
+                if await self.drain():
+                    continue
+                async with self._drained:
+                    self._last_idle_drain = drain
+                    self._drained.notify_all()
+                with contextlib.suppress(TimeoutError):  # the idle tick: retries now due
+                    await self.stop.interrupting(
+                        asyncio.wait_for(self._wake.wait(), self.idle_seconds)
+                    )
+        except Stopped:
+            return
 
     async def release(self) -> None:
         """Stop being the sender now, so another instance need not wait for the lease to end."""
@@ -141,7 +153,9 @@ class OutboxDispatcher:
         """One chat's messages in order, stopping at the first one that must wait."""
         attempted = 0
         for item in items:
-            if item.next_attempt_at > now or not await self._still_holding():
+            if self.stop.is_set() or item.next_attempt_at > now:
+                break
+            if not await self._still_holding():
                 break
             attempted += 1
             if not await self._deliver(item):

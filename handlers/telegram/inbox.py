@@ -14,6 +14,9 @@ A handler that failed because the database was busy (:class:`~bot.retry.StoreBus
 committed) is not poison: the whole update is handled again from the start, with backoff, and
 it never counts towards ``max_failures`` — a locked or restarting database delays a resident's
 message, it does not drop it. The inbox's own transactions back off the same way.
+
+When the bot stops (:class:`~bot.stopping.StopSignal`), the update in hand is finished and the
+poller returns; a long poll or a backoff is cut short, since it holds nothing.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import Update
 from telegram.error import Conflict, NetworkError, RetryAfter, TimedOut
@@ -31,8 +34,11 @@ from telegram.ext import Application
 
 from bot.ports import Store
 from bot.retry import StoreBusy, retrying
+from bot.stopping import Stopped, StopSignal
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _BATCH = 100
 _ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
@@ -49,12 +55,14 @@ class Inbox:
         poll_timeout: int,
         after_update: Callable[[], None],
         max_failures: int = 3,
+        stop: StopSignal | None = None,
     ) -> None:
         self.application = application
         self.store = store
         self.poll_timeout = poll_timeout
         self.after_update = after_update
         self.max_failures = max_failures
+        self.stop = stop if stop is not None else StopSignal()
         self.failed: set[int] = set()
         """Update ids whose handler raised; filled by the application's error handler."""
         self.busy: dict[int, StoreBusy] = {}
@@ -64,21 +72,29 @@ class Inbox:
         self._processed = asyncio.Condition()
 
     async def run(self) -> None:
-        """Process what a previous run left, then poll until cancelled."""
+        """Process what a previous run left, then poll until the bot stops."""
+        try:
+            await self._poll()
+        except Stopped:
+            return
+
+    async def _poll(self) -> None:
         await self._busy_safe(self.process_stored)
-        offset = await retrying(self._next_offset, "inbox offset")
+        offset = await self._retrying(self._next_offset, "inbox offset")
         backoff = 1.0
         while True:
             try:
-                updates = await self.application.bot.get_updates(
-                    offset=offset, timeout=self.poll_timeout, allowed_updates=_ALLOWED_UPDATES
+                updates = await self.stop.interrupting(
+                    self.application.bot.get_updates(
+                        offset=offset, timeout=self.poll_timeout, allowed_updates=_ALLOWED_UPDATES
+                    )
                 )
             except RetryAfter as exc:
-                await asyncio.sleep(_seconds(exc.retry_after))
+                await self.stop.sleep(_seconds(exc.retry_after))
                 continue
             except (TimedOut, NetworkError, Conflict) as exc:
                 log.warning("getUpdates failed (%s); retrying in %.0f s", exc, backoff)
-                await asyncio.sleep(backoff)
+                await self.stop.sleep(backoff)
                 backoff = min(backoff * 2, 30.0)
                 continue
             backoff = 1.0
@@ -88,7 +104,11 @@ class Inbox:
                     continue  # not stored: fetch the same updates again (no new offset)
                 offset = max(u.update_id for u in updates) + 1
             if not await self._busy_safe(self.process_stored):
-                await asyncio.sleep(1.0)  # a handler failed: give the database a moment
+                await self.stop.sleep(1.0)  # a handler failed: give the database a moment
+
+    async def _retrying(self, work: Callable[[], Awaitable[T]], what: str) -> T:
+        """:func:`~bot.retry.retrying`, with its backoff cut short when the bot stops."""
+        return await retrying(work, what, sleep=self.stop.sleep)
 
     async def _next_offset(self) -> int | None:
         async with self.store.transaction() as tx:
@@ -103,18 +123,20 @@ class Inbox:
     async def _busy_safe(self, work: Callable[[], Awaitable[bool]]) -> bool:
         """``work`` retried while the database is busy; False when it stayed busy throughout."""
         try:
-            return await retrying(work, "inbox")
+            return await self._retrying(work, "inbox")
         except StoreBusy:
             return False
 
     async def process_stored(self) -> bool:
         """Process stored updates in order; False when one failed and must be retried."""
         while True:
+            self.stop.check()
             async with self.store.transaction() as tx:
                 rows = await tx.unprocessed_updates(_BATCH)
             if not rows:
                 return True
             for update_id, raw in rows:
+                self.stop.check()
                 if not await self._process(update_id, raw):
                     return False
 
@@ -130,7 +152,7 @@ class Inbox:
                 raise busy
 
         try:
-            await retrying(handle, f"update {update_id}")
+            await self._retrying(handle, f"update {update_id}")
         except StoreBusy:
             return False  # the database is in trouble, not the update: try again later
         if update_id in self.failed:
@@ -140,7 +162,7 @@ class Inbox:
                 return False
             log.error("update %d failed %d times; skipped", update_id, failures)
         self._failures.pop(update_id, None)
-        await retrying(lambda: self._mark_processed(update_id), f"update {update_id}")
+        await self._retrying(lambda: self._mark_processed(update_id), f"update {update_id}")
         self.after_update()
         async with self._processed:
             self._last_processed = max(self._last_processed, update_id)

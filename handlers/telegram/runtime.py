@@ -2,8 +2,9 @@
 
 :class:`TelegramRuntime` owns them all and opens and closes them in order (``async with``): the
 Application is initialised (``getMe``) and started, the inbox poller and the outbox dispatcher
-run as tasks, and on exit both are cancelled before the Application stops. PTB's Updater is not
-used (see :mod:`handlers.telegram.inbox` for why).
+run as tasks. On exit both are told to stop (:mod:`bot.stopping`): each finishes the unit of work
+in hand — never cut off mid-transaction — and returns; then the Application stops, which waits
+for a running follow-up tick. PTB's Updater is not used (see :mod:`handlers.telegram.inbox`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bot.outbox import OutboxDispatcher
 from bot.ports import Store
 from bot.retry import StoreBusy, delay
 from bot.settings import TelegramSettings
+from bot.stopping import Stopped, StopSignal
 from handlers.telegram.admin import admin_handlers
 from handlers.telegram.buttons import button_handlers
 from handlers.telegram.group import group_handlers
@@ -38,6 +40,9 @@ log = logging.getLogger(__name__)
 
 _RELEASE_WAIT = 3.0
 """Seconds a stopping bot tries to hand the outbox lease over before leaving it to run out."""
+_STOP_WAIT = 20.0
+"""Seconds the inbox and outbox get to finish their work in hand when the bot stops (a send
+waiting for Telegram's rate limit, a slow handler); after that they are cancelled."""
 
 
 class TelegramRuntime:
@@ -79,14 +84,20 @@ class TelegramRuntime:
         for handler in (*handlers, *button_handlers(desk)):
             self.application.add_handler(handler)
         self.application.add_error_handler(self._on_error)
+        self._stop = StopSignal()
         self.outbox = OutboxDispatcher(
-            store, TelegramSender(self.application.bot), clock, chat_moves=desk.context.chats
+            store,
+            TelegramSender(self.application.bot),
+            clock,
+            chat_moves=desk.context.chats,
+            stop=self._stop,
         )
         self.inbox = Inbox(
             self.application,
             store,
             poll_timeout=settings.poll_timeout,
             after_update=self.outbox.wake,
+            stop=self._stop,
         )
         self._tasks: list[asyncio.Task[None]] = []
         self._tick = tick
@@ -124,7 +135,10 @@ class TelegramRuntime:
         error: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        for task in self._tasks:
+        self._stop.set()
+        _, late = await asyncio.wait(self._tasks, timeout=_STOP_WAIT)
+        for task in late:
+            log.warning("%s did not stop within %.0f s; cancelled", task.get_name(), _STOP_WAIT)
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
@@ -145,14 +159,15 @@ class TelegramRuntime:
         dispatcher's next drain simply reads the outbox again. Any other error ends the task.
         """
         failures = 0
-        while True:
+        while not self._stop.is_set():
             try:
                 await self.outbox.run()
             except StoreBusy as exc:
                 failures += 1
                 wait = delay(min(failures, 8))
                 log.warning("outbox: database busy (%s); draining again in %.2f s", exc, wait)
-                await asyncio.sleep(wait)
+                with contextlib.suppress(Stopped):
+                    await self._stop.sleep(wait)
 
     async def wait_closed(self) -> None:
         """Until the inbox or outbox task ends (only by an unexpected error, which is raised)."""
