@@ -98,6 +98,11 @@ class Presenter:
             return self.card(task, status, new=new)
         return self.card(task, texts.STATUS_CANCELLED, new=new)
 
+    def live_card_later(self, task: Task) -> Outgoing:
+        """The card in its holder's group, rendered as the task stands when it is sent."""
+        chat = self.org.unit(task.holder).chat_id
+        return Outgoing(chat, "", edit_card_of=task.id, live=True)
+
     def _origin(self, task: Task) -> str:
         """The grid the problem is in, where every escalation chain starts."""
         grid = self.org.grid(task.grid_id) if task.grid_id else None

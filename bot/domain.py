@@ -7,8 +7,10 @@ Everything that crosses a layer is one of these: the desk reads and writes them 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from nlp.taxonomy import Category
 
@@ -146,6 +148,18 @@ class Task(NewTask):
     rating: Rating | None = None
     reopen_count: int = 0
 
+    @classmethod
+    def of_fields(cls, **fields: Any) -> Task:
+        """The same as ``Task(**fields)`` with every field given, at a ninth of the cost: the
+        frozen ``__init__`` sets each of the 27 fields through ``object.__setattr__``, and
+        storage reads thousands of tasks for one follow-up tick. A missing or unknown field is
+        refused, as the constructor would."""
+        if fields.keys() != _TASK_FIELDS:
+            raise TypeError(f"task fields differ: {sorted(fields.keys() ^ _TASK_FIELDS)}")
+        task = object.__new__(cls)
+        task.__dict__.update(fields)
+        return task
+
     def rescheduled(self, stage: Stage, next_followup_at: datetime | None) -> Task:
         """This task with its follow-up schedule moved on.
 
@@ -156,6 +170,9 @@ class Task(NewTask):
         moved = object.__new__(Task)
         moved.__dict__.update(self.__dict__, stage=stage, next_followup_at=next_followup_at)
         return moved
+
+
+_TASK_FIELDS = frozenset(field.name for field in dataclass_fields(Task))
 
 
 @dataclass(frozen=True)
@@ -206,6 +223,11 @@ class Outgoing:
     ``card_of`` marks the message as the task's card in that chat: its platform message id is
     remembered so later changes edit it in place. ``edit_card_of`` edits that card instead of
     sending a new message.
+
+    ``live`` (with ``edit_card_of``): the card is rendered from the task as it stands when the
+    outbox sends it, and ``text`` stays empty until then. The follow-up tick marks thousands of
+    cards overdue at once; rendering each when it goes out, under Telegram's pace, keeps the
+    tick short and shows the task's latest state rather than the tick's.
     """
 
     chat_id: int
@@ -216,6 +238,7 @@ class Outgoing:
     edit_card_of: int | None = None
     mentions: tuple[tuple[int, str], ...] = ()
     """(user id, name) of people to notify by mention; each name occurs in ``text``."""
+    live: bool = False
 
 
 class Audience(StrEnum):

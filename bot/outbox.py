@@ -15,7 +15,10 @@ undeliverable message, it is marked failed with a log line operators can see (an
 This is the one place a destination is decided: a chat that moved (a group became a
 supergroup, :class:`~bot.errors.ChatMoved`) is stored as moved and every message to its old id,
 queued before or after, goes to the new one. An edit of a card whose message is gone posts the
-card anew (the sender does that), and the new message is remembered as the card.
+card anew (the sender does that), and the new message is remembered as the card. A live card
+(:attr:`~bot.domain.Outgoing.live`) is rendered here from the task as it stands; when the task
+has moved to another unit's group meanwhile, the move wrote this chat's card itself, so the live
+one is skipped.
 
 A crash between sending and recording the platform message id sends that message again after a
 restart: delivery is at least once. A polite stop (:class:`~bot.stopping.StopSignal`) finishes
@@ -34,7 +37,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from bot.cards import Presenter
 from bot.chats import ChatMoves
+from bot.domain import Outgoing, Task
 from bot.errors import ChatMoved, RetryLater, TransientDeliveryError, Undeliverable
 from bot.ports import OutboxItem, Sender, Store
 from bot.stopping import Stopped, StopSignal
@@ -60,6 +65,7 @@ class OutboxDispatcher:
         store: Store,
         sender: Sender,
         clock: Callable[[], datetime],
+        presenter: Presenter,
         *,
         max_attempts: int = 5,
         batch: int = 200,
@@ -71,6 +77,8 @@ class OutboxDispatcher:
         self.store = store
         self.sender = sender
         self.clock = clock
+        self.presenter = presenter
+        """Renders live cards (:attr:`~bot.domain.Outgoing.live`) when they are sent."""
         self.max_attempts = max_attempts
         self.batch = batch
         self.per_chat = per_chat
@@ -179,16 +187,12 @@ class OutboxDispatcher:
 
     async def _deliver(self, item: OutboxItem) -> bool:
         """Try one message; True when the chat may go on with its next message."""
-        message = item.message
-        destination = self.chat_moves.current(message.chat_id)
-        if destination != message.chat_id:
-            message = replace(message, chat_id=destination)
-        edit_id = None
-        if message.edit_card_of is not None:
+        prepared = await self._prepare(item)
+        if prepared is None:  # a live card of a task that moved on: its move wrote this one's
             async with self.store.transaction() as tx:
-                edit_id = await tx.card_message_id(message.edit_card_of, message.chat_id)
-            if edit_id is None:  # the card never went out: this edit becomes the card
-                message = replace(message, card_of=message.edit_card_of, edit_card_of=None)
+                await tx.outbox_sent(item.id, None)
+            return True
+        message, edit_id = prepared
         try:
             message_id = await self.sender.send(message, edit_id)
         except ChatMoved as exc:
@@ -202,13 +206,13 @@ class OutboxDispatcher:
                 await tx.record_chat_move(message.chat_id, exc.new_chat_id)
             self.chat_moves.add(message.chat_id, exc.new_chat_id)
             return await self._deliver(item)
-        except RetryLater as exc:
-            await self._retry(item, str(exc), timedelta(seconds=exc.seconds))
-            return False
-        except TransientDeliveryError as exc:
-            await self._retry(
-                item, str(exc), min(_MAX_BACKOFF, timedelta(seconds=2**item.attempts))
+        except (RetryLater, TransientDeliveryError) as exc:
+            wait = (
+                timedelta(seconds=exc.seconds)  # the wait Telegram named
+                if isinstance(exc, RetryLater)
+                else min(_MAX_BACKOFF, timedelta(seconds=2**item.attempts))
             )
+            await self._retry(item, str(exc), wait)
             return False
         except Undeliverable as exc:
             return await self._give_up(item, message.chat_id, exc)
@@ -218,6 +222,38 @@ class OutboxDispatcher:
             if card is not None and message_id != edit_id:  # a new card, or a card posted anew
                 await tx.remember_card(card, message.chat_id, message_id)
         return True
+
+    async def _prepare(self, item: OutboxItem) -> tuple[Outgoing, int | None] | None:
+        """The message as it goes out now, and the card message it edits (None: a new one).
+
+        It goes to where its chat moved; an edit of a card that never went out becomes the
+        card; a live card is rendered from the task (None when the chat no longer holds it).
+        """
+        message = item.message
+        destination = self.chat_moves.current(message.chat_id)
+        if destination != message.chat_id:
+            message = replace(message, chat_id=destination)
+        if message.edit_card_of is None:
+            return message, None
+        async with self.store.transaction() as tx:
+            edit_id = await tx.card_message_id(message.edit_card_of, message.chat_id)
+            if message.live:
+                rendered = self._live_card(await tx.task(message.edit_card_of), message.chat_id)
+                if rendered is None:
+                    return None
+                message = rendered
+        if edit_id is None:  # the card never went out: this edit becomes the card
+            message = replace(message, card_of=message.edit_card_of, edit_card_of=None)
+        return message, edit_id
+
+    def _live_card(self, task: Task | None, chat_id: int) -> Outgoing | None:
+        """The live card of ``task`` for ``chat_id``; None if ``chat_id`` no longer holds it."""
+        if task is None:
+            return None
+        card = self.presenter.live_card(task)
+        if self.chat_moves.current(card.chat_id) != chat_id:
+            return None
+        return replace(card, chat_id=chat_id)
 
     async def _give_up(self, item: OutboxItem, chat_id: int, exc: Undeliverable) -> bool:
         log.warning("outbox %d to chat %d given up: %s", item.id, chat_id, exc)

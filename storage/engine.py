@@ -29,7 +29,7 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from storage import tables
+from storage import schema
 from storage.sql_store import SqlStore, utc_now
 
 BUSY_TIMEOUT_MS = 10_000
@@ -61,14 +61,15 @@ def create_engine(url: str) -> AsyncEngine:
 async def open_store(
     url: str, *, clock: Callable[[], datetime] = utc_now
 ) -> AsyncIterator[SqlStore]:
-    """Open the database at ``url``, create missing tables, yield the store, dispose on exit.
+    """Open the database at ``url``, bring its tables up to date (:mod:`storage.schema`), yield
+    the store, dispose on exit.
 
     ``clock`` is the store's (see :class:`~storage.sql_store.SqlStore`).
     """
     engine = create_engine(url)
     try:
         async with engine.begin() as connection:
-            await connection.run_sync(tables.METADATA.create_all)
+            await connection.run_sync(schema.upgrade)
         yield SqlStore(engine, clock)
     finally:
         await engine.dispose()

@@ -80,6 +80,7 @@ class Queues:
             "mentions": _mentions_json(message.mentions),
             "card_of": message.card_of,
             "edit_card_of": message.edit_card_of,
+            "live": message.live,
             "created_at": self._clock(),
         }
 
@@ -249,6 +250,7 @@ def _outbox_item(row: OutboxRow) -> OutboxItem:
         mentions=tuple((int(user), str(name)) for user, name in json.loads(row.mentions)),
         card_of=row.card_of,
         edit_card_of=row.edit_card_of,
+        live=row.live,
     )
     due = DUE_AT_ONCE if row.next_attempt_at is None else row.next_attempt_at
     return OutboxItem(row.id, message, row.attempts, due)

@@ -12,9 +12,10 @@ keys use :data:`ID` so that SQLite still treats them as its auto-incrementing ro
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Index, Integer, Text
+from sqlalchemy import BigInteger, DateTime, Dialect, Index, Integer, Text, false
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -47,6 +48,44 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def utc_writer(dialect: Dialect) -> Callable[[datetime | None], object]:
+    """What :class:`UtcDateTime` stores for a value, as a plain function for bulk statements
+    that bypass SQLAlchemy's per-row processing (:mod:`storage.bulk`).
+
+    On SQLite that is the text SQLAlchemy's ``DATETIME`` writes (``2026-11-22 01:00:00.000000``,
+    UTC), made by ``isoformat`` in C; on PostgreSQL the aware UTC datetime itself.
+    """
+    sqlite = dialect.name == "sqlite"
+
+    def write(value: datetime | None) -> object:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()} cannot be stored as UTC")
+        utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+        if not sqlite:
+            return utc
+        # SQLAlchemy's SQLite storage format; ``%`` is faster than isoformat's keywords here
+        return "%04d-%02d-%02d %02d:%02d:%02d.%06d" % (  # noqa: UP031
+            utc.year, utc.month, utc.day, utc.hour, utc.minute, utc.second, utc.microsecond,
+        )  # fmt: skip
+
+    return write
+
+
+def read_utc(value: object) -> datetime | None:
+    """The aware UTC datetime :class:`UtcDateTime` reads from a stored value (the inverse of
+    :func:`utc_writer` on either database), for rows fetched without SQLAlchemy's result
+    processing."""
+    if value is None:
+        return None
+    if isinstance(value, str):  # SQLite's text, UTC (parsed with its offset: replace is slow)
+        return datetime.fromisoformat(value + "+00:00")
+    if not isinstance(value, datetime):
+        raise TypeError(f"not a stored timestamp: {value!r}")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class ResidentRow(SQLModel, table=True):
@@ -185,6 +224,8 @@ class OutboxRow(SQLModel, table=True):
     """JSON list of ``[user_id, name]`` pairs to mention."""
     card_of: int | None = Field(default=None, sa_type=BigInteger)
     edit_card_of: int | None = Field(default=None, sa_type=BigInteger)
+    live: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    """The card of ``edit_card_of`` is rendered when sent (:class:`bot.domain.Outgoing`)."""
     status: str = "pending"
     """``pending``, ``sent`` or ``failed``."""
     attempts: int = 0

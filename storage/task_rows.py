@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import col
@@ -16,7 +17,7 @@ from sqlmodel import col
 from bot.domain import EventKind, NewTask, Rating, Stage, Task, TaskEvent, TaskStatus, UnitRef
 from bot.ports import TaskChange
 from nlp.taxonomy import Category
-from storage.tables import TaskEventRow, TaskRow
+from storage.tables import TaskEventRow, TaskRow, read_utc
 
 
 def task_row(new: NewTask, number: str) -> TaskRow:
@@ -109,8 +110,9 @@ def task(row: TaskRow) -> Task:
 
 
 def task_of(values: Sequence[Any]) -> Task:
-    """The domain value of the tasks-table ``COLUMNS``, in that order (a plain result row:
-    thousands at a time for the follow-up tick, without building model instances)."""
+    """The domain value of the tasks-table ``COLUMNS``, in that order: a model's values, or a
+    plain driver row as stored (SQLite's timestamps as text and booleans as 0/1, read with
+    :func:`~storage.tables.read_utc`) — thousands at a time for the follow-up tick."""
     (
         task_id, number, resident_id, text, photo, category, urgent, confidence,
         matched, grid_id, place, building, unit, holder, level, status,
@@ -118,41 +120,61 @@ def task_of(values: Sequence[Any]) -> Task:
         result_photo, rating, reopen_count, stage, next_followup_at,
     ) = values  # fmt: skip
     assert task_id is not None  # a row read back always has its key
-    return Task(
+    return Task.of_fields(
         id=task_id,
         number=number,
         resident_id=resident_id,
         text=text,
         photo=photo,
-        category=Category(category),
-        urgent=urgent,
+        category=_CATEGORIES[category],
+        urgent=bool(urgent),
         confidence=confidence,
-        matched=tuple(json.loads(matched)),
+        matched=_words(matched),
         grid_id=grid_id,
         place=place,
         building=building,
         unit=unit,
         holder=_unit(holder),
         level=level,
-        status=TaskStatus(status),
+        status=_STATUSES[status],
         claimer_id=claimer_id,
-        claimed_at=claimed_at,
-        created_at=created_at,
-        claim_due_at=claim_due_at,
-        resolve_due_at=resolve_due_at,
+        claimed_at=read_utc(claimed_at),
+        created_at=_required(read_utc(created_at)),
+        claim_due_at=_required(read_utc(claim_due_at)),
+        resolve_due_at=_required(read_utc(resolve_due_at)),
         result=result,
         result_photo=result_photo,
-        rating=None if rating is None else Rating(rating),
+        rating=None if rating is None else _RATINGS[rating],
         reopen_count=reopen_count,
-        stage=Stage(stage),
-        next_followup_at=next_followup_at,
+        stage=_STAGES[stage],
+        next_followup_at=read_utc(next_followup_at),
     )
+
+
+def _required(value: datetime | None) -> datetime:
+    if value is None:
+        raise ValueError("a task's creation time and deadlines are never NULL")
+    return value
 
 
 def event(row: TaskEventRow) -> TaskEvent:
     """The domain value of an event row."""
     holder = None if row.holder is None else _unit(row.holder)
     return TaskEvent(row.task_id, EventKind(row.kind), row.actor_id, row.at, row.note, holder)
+
+
+# Stored enum values to members by dictionary: the enum's own lookup costs several times more,
+# and the follow-up tick reads thousands of tasks at once.
+_CATEGORIES = {member.value: member for member in Category}
+_STATUSES = {member.value: member for member in TaskStatus}
+_RATINGS = {member.value: member for member in Rating}
+_STAGES = {member.value: member for member in Stage}
+
+
+@functools.lru_cache(maxsize=4096)
+def _words(stored: str) -> tuple[str, ...]:
+    """Matched words from their JSON text; the same few lists recur across tasks."""
+    return tuple(json.loads(stored))
 
 
 @functools.lru_cache(maxsize=1024)

@@ -13,8 +13,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.app import RunningBot, running_bot
+from bot.cards import Presenter
 from bot.domain import UnitKind
 from bot.org import Org
 from bot.settings import (
@@ -30,6 +32,8 @@ from tests.clock import FakeClock, nine_am
 EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
 TOKEN = "123456:STAND-IN"
 STEP_TIMEOUT = 10.0
+PRESENTER = Presenter(load_settings(EXAMPLE).require_org(), ZoneInfo("Asia/Shanghai"))
+"""Cards of the example organisation, for an outbox dispatcher built outside a running bot."""
 
 
 @dataclass

@@ -22,11 +22,13 @@ from bot.desk import Desk
 from bot.domain import EventKind, Outgoing, Stage, Task, TaskStatus, UnitRef
 from bot.followup import FollowUp
 from bot.language import Language
+from bot.ports import Transaction
 from bot.settings import Settings
 from bot.workhours import WorkingHours
 from storage.engine import open_store
 from storage.sql_store import SqlStore
 from tests.clock import FakeClock
+from tests.harness import PRESENTER
 
 pytestmark = pytest.mark.asyncio
 EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
@@ -60,12 +62,22 @@ def desk_of(engine: FollowUp) -> Desk:
 
 
 async def said(store: SqlStore) -> list[Outgoing]:
-    """The messages written since the last call."""
+    """The messages written since the last call, live cards rendered as the outbox would."""
     async with store.transaction() as tx:
         items = await tx.pending_outbox(1000)
+        messages = [await _as_sent(tx, item.message) for item in items]
         for item in items:
             await tx.outbox_sent(item.id, None)
-    return [item.message for item in items]
+    return messages
+
+
+async def _as_sent(tx: Transaction, message: Outgoing) -> Outgoing:
+    """A live card (:attr:`Outgoing.live`) as the task stands now; any other message as is."""
+    if not message.live or message.edit_card_of is None:
+        return message
+    task = await tx.task(message.edit_card_of)
+    assert task is not None
+    return replace(PRESENTER.live_card(task), chat_id=message.chat_id)
 
 
 async def report(engine: FollowUp, store: SqlStore, text: str) -> Task:

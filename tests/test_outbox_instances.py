@@ -19,6 +19,7 @@ from handlers.botapi_standin import BotApiStandIn
 from handlers.telegram.sender import TelegramSender
 from storage.engine import open_store
 from tests.clock import FakeClock, nine_am
+from tests.harness import PRESENTER
 
 pytestmark = pytest.mark.asyncio
 
@@ -37,8 +38,8 @@ async def test_two_dispatchers_send_each_message_once(database_url: str) -> None
                 await tx.enqueue(Outgoing(user.id, f"通知 {user.id}"))
         async with Bot("1:TWO", base_url=standin.base_url) as bot:
             sender = TelegramSender(bot)
-            first = OutboxDispatcher(one, sender, clock)
-            second = OutboxDispatcher(two, sender, clock)
+            first = OutboxDispatcher(one, sender, clock, PRESENTER)
+            second = OutboxDispatcher(two, sender, clock, PRESENTER)
             sent = await asyncio.gather(first.drain(), second.drain())
             assert sorted(sent) == [0, 40]
             assert [len(standin.chat(user.id)) for user in residents] == [1] * 40
@@ -83,8 +84,8 @@ async def test_a_long_drain_keeps_its_lease_so_nothing_is_sent_twice(database_ur
             for n in range(6):
                 await tx.enqueue(Outgoing(1001, f"第{n}条"))
         channel = SlowChannel(clock)
-        first = OutboxDispatcher(one, channel, clock)
-        channel.other = OutboxDispatcher(two, channel, clock)
+        first = OutboxDispatcher(one, channel, clock, PRESENTER)
+        channel.other = OutboxDispatcher(two, channel, clock, PRESENTER)
         assert await first.drain() == 6
         assert channel.other_sent == 0
         assert channel.sent == [f"第{n}条" for n in range(6)]

@@ -22,7 +22,7 @@ from handlers.botapi_standin import BotApiStandIn
 from handlers.telegram.inbox import Inbox
 from storage.engine import open_store
 from tests.clock import nine_am
-from tests.harness import TOKEN, example_settings, populate, world
+from tests.harness import PRESENTER, TOKEN, example_settings, populate, world
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.timeout(60)]
 
@@ -91,7 +91,7 @@ async def test_the_outbox_finishes_and_records_the_send_in_hand(database_url: st
         async with store.transaction() as tx:
             await tx.enqueue_many([Outgoing(1001, "第一条"), Outgoing(1001, "第二条")])
         channel, stop = HeldChannel(), StopSignal()
-        outbox = OutboxDispatcher(store, channel, clock, stop=stop)
+        outbox = OutboxDispatcher(store, channel, clock, PRESENTER, stop=stop)
         running = asyncio.create_task(outbox.run())
         await asyncio.wait_for(channel.entered.wait(), 10)
         stop.set()

@@ -190,6 +190,49 @@ async def test_task_round_trip(store: SqlStore) -> None:
 
 
 @pytest.mark.asyncio
+async def test_due_tasks_read_as_plain_rows_equal_the_tasks(store: SqlStore) -> None:
+    """The follow-up tick's raw read gives the same tasks as the model read, every field
+    (urgent flags, claims, results, ratings, times in aware UTC), earliest due first, and
+    nothing that is not due."""
+    urgent, claimed, later, never = await add_tasks(
+        store,
+        new_task("燃气味很大", urgent=True, next_followup_at=NOW + timedelta(minutes=15)),
+        new_task("路灯不亮", next_followup_at=NOW + timedelta(minutes=5)),
+        new_task("楼道堆物", next_followup_at=NOW + timedelta(hours=5)),
+        new_task("已经办结", next_followup_at=None),
+    )
+    async with store.transaction() as tx:
+        await tx.change_task(claimed.id, claim())
+        await tx.change_task(
+            claimed.id, TaskChange(result="已修好", rating=Rating.SATISFIED, reopen_count=2)
+        )
+    at = NOW + timedelta(hours=1)
+    async with store.transaction() as tx:
+        due = await tx.due_tasks(at, 10)
+        expected = [await tx.task(claimed.id), await tx.task(urgent.id)]
+    assert due == expected
+    assert due[1].urgent is True
+    assert due[0].claimed_at == NOW
+    assert due[0].claimed_at.tzinfo is UTC
+    assert {t.id for t in due}.isdisjoint({later.id, never.id})
+
+
+def test_a_task_built_from_its_fields_equals_the_constructed_one() -> None:
+    """The fast path storage uses is exactly the constructor; a missing field is refused."""
+    values = {
+        **new_task().__dict__,
+        "id": 7, "number": f"{DAY}-0007", "level": 1, "status": TaskStatus.CLAIMED,
+        "claimer_id": WORKER, "claimed_at": NOW, "result": None, "result_photo": None,
+        "rating": None, "reopen_count": 0,
+    }  # fmt: skip
+    assert Task.of_fields(**values) == Task(**values)
+    assert hash(Task.of_fields(**values)) == hash(Task(**values))
+    del values["level"]
+    with pytest.raises(TypeError, match="level"):
+        Task.of_fields(**values)
+
+
+@pytest.mark.asyncio
 async def test_task_needs_a_saved_resident(store: SqlStore) -> None:
     """A task for an unknown resident is refused: nobody could be told about it."""
     with pytest.raises(IntegrityError):

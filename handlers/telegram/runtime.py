@@ -89,6 +89,7 @@ class TelegramRuntime:
             store,
             TelegramSender(self.application.bot),
             clock,
+            desk.context.presenter,
             chat_moves=desk.context.chats,
             stop=self._stop,
         )
