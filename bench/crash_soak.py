@@ -18,8 +18,10 @@ is empty, then stops the bot with SIGTERM and checks what happened:
   card of one task number to one chat; edits do not count). A card sent again after a kill is
   classified: Telegram has no idempotency key, so a kill between Telegram accepting a card and
   the outbox recording it sends the card again on restart (at-least-once delivery, see
-  :mod:`bot.outbox`); such a re-send is listed as "re-sent after a kill" (the earlier post
-  stays in the group, an orphan with a live 认领 button). Two posts by one bot are a plain bug;
+  :mod:`bot.outbox`); such a re-send is listed as "re-sent after a kill" and must open with
+  the note that it stands in for an earlier copy (the earlier post stays in the group until
+  someone presses it, which takes it down). A re-send without the note, or two posts by one
+  bot, are bugs;
 - every outbox row was sent (none pending, none given up) and every stored update processed;
 - a pressed task has exactly one claim, by one of the workers who pressed it;
 - the bots' logs hold no ERROR line, and the last bot stops cleanly.
@@ -77,7 +79,10 @@ GRIDDESK = Path(sys.executable).parent / "griddesk"
 TOKEN = "777000:CRASH-SOAK"
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 
-_CARD = re.compile(r"^(?:📋|🔴【紧急】)工单 (\d{8}-\d{4})｜")
+_CARD = re.compile(
+    rf"^(?:{re.escape(texts.CARD_REPOSTED)})?(?:📋|🔴【紧急】)工单 (\d{{8}}-\d{{4}})｜"
+)
+"""A task card as posted: its number; a card posted again after a kill starts with a note."""
 _NAMES = (
     "王阿姨",
     "李大爷",
@@ -150,6 +155,8 @@ class Figures:
     cards_posted: int = 0
     resent_cards: list[str] = field(default_factory=list)
     """A card posted again by a later bot after a kill: the at-least-once window."""
+    unmarked_resends: list[str] = field(default_factory=list)
+    """A card posted again without the note that it stands in for an earlier copy: a bug."""
     duplicate_cards: list[str] = field(default_factory=list)
     """A card posted twice by one bot: a bug."""
     still_doubled: list[str] = field(default_factory=list)
@@ -173,6 +180,7 @@ class Figures:
         found = [f"lost: {x}" for x in self.lost]
         found += [f"duplicate task: {x}" for x in self.duplicate_tasks]
         found += [f"card posted twice by one bot: {x}" for x in self.duplicate_cards]
+        found += [f"card posted again without saying so: {x}" for x in self.unmarked_resends]
         found += [f"no card: {x}" for x in self.tasks_without_card]
         found += [f"claim: {x}" for x in self.claim_problems]
         found += [f"log: {x}" for x in self.log_errors]
@@ -198,6 +206,7 @@ class Figures:
             f"cards posted: {self.cards_posted}, duplicate cards: "
             f"{len(self.duplicate_cards) + len(self.resent_cards)} "
             f"({len(self.resent_cards)} re-sent after a kill, "
+            f"{len(self.resent_cards) - len(self.unmarked_resends)} of them saying so, "
             f"{len(self.duplicate_cards)} by one bot), "
             f"still shown twice at the end: {len(self.still_doubled)}",
             f"claims: {self.pressed_tasks} tasks pressed ({self.presses} presses, "
@@ -431,18 +440,25 @@ class _Driver:
     ) -> dict[tuple[str, int], list[int]]:
         """Which bot posted each card (task number, chat); re-sends and doubles into ``figures``."""
         posts: dict[tuple[str, int], list[int]] = defaultdict(list)
+        unmarked: set[tuple[str, int]] = set()
         for i, call in enumerate(calls):
             if call.method in {"sendMessage", "sendPhoto"} and (
                 number := _card_number(call.params)
             ):
                 bot = bisect.bisect_right(self.starts, i) - 1
-                posts[number, int(str(call.params["chat_id"]))].append(bot)
+                key = number, int(str(call.params["chat_id"]))
+                body = str(call.params.get("text") or call.params.get("caption"))
+                if posts[key] and not body.startswith(texts.CARD_REPOSTED):
+                    unmarked.add(key)
+                posts[key].append(bot)
         figures.cards_posted = sum(len(bots) for bots in posts.values())
         for (number, chat), bots in sorted(posts.items()):
             if len(bots) > 1:
                 where = f"{number} in {chat}, posted by bots {bots}"
                 same = len(set(bots)) < len(bots)
                 (figures.duplicate_cards if same else figures.resent_cards).append(where)
+                if (number, chat) in unmarked:
+                    figures.unmarked_resends.append(where)
                 shown = [f[1] for m in self.standin.chat(chat) if (f := _CARD.match(m.content))]
                 if shown.count(number) > 1:
                     figures.still_doubled.append(where)

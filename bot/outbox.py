@@ -37,6 +37,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from bot import texts
 from bot.cards import Presenter
 from bot.chats import ChatMoves
 from bot.domain import Outgoing, Task
@@ -193,6 +194,9 @@ class OutboxDispatcher:
                 await tx.outbox_sent(item.id, None)
             return True
         message, edit_id = prepared
+        posting = message.card_of is not None and edit_id is None
+        if posting:
+            message = await self._before_posting(item, message)
         try:
             message_id = await self.sender.send(message, edit_id)
         except ChatMoved as exc:
@@ -212,7 +216,8 @@ class OutboxDispatcher:
                 if isinstance(exc, RetryLater)
                 else min(_MAX_BACKOFF, timedelta(seconds=2**item.attempts))
             )
-            await self._retry(item, str(exc), wait)
+            refused = isinstance(exc, RetryLater)  # Telegram said no: surely not posted
+            await self._retry(item, str(exc), wait, not_posted=posting and refused)
             return False
         except Undeliverable as exc:
             return await self._give_up(item, message.chat_id, exc)
@@ -222,6 +227,21 @@ class OutboxDispatcher:
             if card is not None and message_id != edit_id:  # a new card, or a card posted anew
                 await tx.remember_card(card, message.chat_id, message_id)
         return True
+
+    async def _before_posting(self, item: OutboxItem, message: Outgoing) -> Outgoing:
+        """A new card: note that it is being posted — or, when an earlier attempt may have
+        reached the chat, say on the card that it stands in for a possible earlier copy.
+
+        Telegram has no idempotency key: a crash, or a reply lost on the way back, between
+        posting a card and recording its message id leaves us unable to tell whether the chat
+        has it. A card must never be lost, so it is posted again, saying so; pressing the old
+        copy's buttons takes that copy down (:meth:`bot.desk.Desk.superseded_card`).
+        """
+        if item.maybe_posted:
+            return replace(message, text=texts.CARD_REPOSTED + message.text)
+        async with self.store.transaction() as tx:
+            await tx.outbox_posting(item.id, self.clock())
+        return message
 
     async def _prepare(self, item: OutboxItem) -> tuple[Outgoing, int | None] | None:
         """The message as it goes out now, and the card message it edits (None: a new one).
@@ -261,7 +281,13 @@ class OutboxDispatcher:
             await tx.outbox_failed(item.id, str(exc))
         return True
 
-    async def _retry(self, item: OutboxItem, error: str, delay: timedelta) -> None:
+    async def _retry(
+        self, item: OutboxItem, error: str, delay: timedelta, *, not_posted: bool = False
+    ) -> None:
+        """Count the failed attempt and schedule the next; after ``max_attempts``, give up.
+
+        ``not_posted``: the attempt surely did not reach the chat, so the card's posting note
+        is taken back (unless an earlier attempt left it)."""
         if item.attempts + 1 >= self.max_attempts:
             log.error(
                 "outbox %d to chat %d given up after %d attempts: %s",
@@ -274,3 +300,5 @@ class OutboxDispatcher:
                  error, delay)  # fmt: skip
         async with self.store.transaction() as tx:
             await tx.outbox_retry(item.id, error, self.clock() + delay)
+            if not_posted and not item.maybe_posted:
+                await tx.outbox_posting(item.id, None)

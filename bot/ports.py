@@ -38,6 +38,9 @@ class OutboxItem:
     message: Outgoing
     attempts: int
     next_attempt_at: datetime
+    maybe_posted: bool = False
+    """An earlier attempt to post this card may have reached the chat: a crash, or a reply
+    lost on the way back, came between sending it and recording its message id."""
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,11 @@ class Transaction(BroadcastTransaction, Protocol):
 
     async def outbox_sent(self, item_id: int, message_id: int | None) -> None:
         """Mark sent; for a card (``card_of``), remember ``message_id`` for later edits."""
+        ...
+
+    async def outbox_posting(self, item_id: int, since: datetime | None) -> None:
+        """Note, in its own commit before the call, that a new card is being posted
+        (``since``); None when the attempt surely did not reach the chat."""
         ...
 
     async def outbox_retry(self, item_id: int, error: str, at: datetime) -> None:

@@ -39,6 +39,11 @@ SLOW_DOWN = (
     "您发得有点快，我们一下子处理不过来。请稍等一分钟再发；"
     "同一件事不用重复发送，已经收到的问题我们都会办理。"
 )
+NOT_HANDLED = (
+    "实在抱歉，您刚才发来的消息我们这边没能处理好。"
+    "麻烦您过一会儿再发一次；事情急的话，请直接打电话给社区。"
+)
+"""Said once when a message could not be handled even after retrying (the inbox gave it up)."""
 
 HELP = (
     "网格通使用说明：\n"
@@ -140,6 +145,9 @@ def card(
     return "\n".join(lines)
 
 
+CARD_REPOSTED = "🔁 网络中断后补发：群里如果还有一张一样的旧卡片，请以这一张为准。\n"
+"""Opens a card posted again when an earlier post may have reached the group (bot.outbox)."""
+
 STATUS_OPEN = "待认领"
 STATUS_OPEN_ESCALATED = "待认领（{origin}的工单，已上报 {level} 级）"
 STATUS_CLAIMED = "{worker} 于 {at} 认领，办理中"
@@ -206,6 +214,7 @@ ANSWER_TRANSFERRED = "已转交给{worker}。"
 ANSWER_EXPIRED = "这个按钮已失效。"
 ANSWER_OK = "好的。"
 ANSWER_NOT_YOURS = "这不是您的工单。"
+ANSWER_NOT_HANDLED = "抱歉，刚才没能处理好，请过一会儿再点一次。"
 
 # --- group commands ---------------------------------------------------------------------------
 

@@ -33,8 +33,9 @@ Public surface of :class:`BotApiStandIn`:
   ``fail_next()`` (an injected error answer; ready-made ones with Telegram's texts are in
   :data:`FAULTS`), ``gateway_error_next()`` (nginx's HTML 502 page), ``drop_next()`` (the
   connection closes unanswered), ``reset_next()`` (the connection is reset) — PTB reports these
-  three as ``NetworkError`` — and ``stall_next()`` (no answer until the stand-in stops: the
-  client's read timeout, ``TimedOut``).
+  three as ``NetworkError`` — ``stall_next()`` (no answer until the stand-in stops: the
+  client's read timeout, ``TimedOut``), and ``lose_reply_next()`` (the call is served, then the
+  connection closes before the answer: the message is in the chat, the bot never hears so).
 
 The bot's mistakes are answered over HTTP as Telegram answers them; a test's mistakes (acting
 as a stranger in a group, pressing a button that is not there, writing an empty text) raise
@@ -247,7 +248,7 @@ class _ApiError(Exception):
 class _Fault(NamedTuple):
     """An injected fault: answer ``error``, or do ``kind`` to the connection instead."""
 
-    kind: Literal["error", "gateway", "drop", "reset", "stall"]
+    kind: Literal["error", "gateway", "drop", "reset", "stall", "lose_reply"]
     error: _ApiError | None = None
     chat_id: int | None = None
     """Only calls to this chat; None: any call of the method."""
@@ -719,6 +720,11 @@ class BotApiStandIn:
         the client gives up after its read timeout. The call is not served."""
         self._queue_faults(method, _Fault("stall", chat_id=chat_id), times)
 
+    def lose_reply_next(self, method: str, *, times: int = 1, chat_id: int | None = None) -> None:
+        """Serve the next ``times`` calls of ``method``, then close each connection before the
+        answer: Telegram did it, the client hears only a dropped connection."""
+        self._queue_faults(method, _Fault("lose_reply", chat_id=chat_id), times)
+
     def _queue_faults(self, method: str, fault: _Fault, times: int) -> None:
         name = self._by_lower.get(method.lower())
         if name is None:
@@ -765,6 +771,8 @@ class BotApiStandIn:
             params = await _read_params(request)
             self._calls.append(Call(name, params))
             if (fault := self._take_fault(name, params)) is not None:
+                if fault.kind == "lose_reply":
+                    await self._methods[name](params)
                 return await self._inflict(fault, request)
             result = await self._methods[name](params)
         except _ApiError as error:

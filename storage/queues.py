@@ -160,6 +160,12 @@ class Queues:
         if sent is not None and sent.card_of is not None and message_id is not None:
             await self.remember_card(sent.card_of, sent.chat_id, message_id)
 
+    async def outbox_posting(self, item_id: int, since: datetime | None) -> None:
+        """Note that a card is being posted (``since``), or that it surely was not (None)."""
+        await self._session.exec(
+            update(OutboxRow).where(col(OutboxRow.id) == item_id).values(posting_since=since)
+        )
+
     async def outbox_retry(self, item_id: int, error: str, at: datetime) -> None:
         """Count a failed attempt and try again at ``at``."""
         await self._session.exec(
@@ -253,4 +259,4 @@ def _outbox_item(row: OutboxRow) -> OutboxItem:
         live=row.live,
     )
     due = DUE_AT_ONCE if row.next_attempt_at is None else row.next_attempt_at
-    return OutboxItem(row.id, message, row.attempts, due)
+    return OutboxItem(row.id, message, row.attempts, due, row.posting_since is not None)

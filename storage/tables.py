@@ -228,6 +228,9 @@ class OutboxRow(SQLModel, table=True):
     """The card of ``edit_card_of`` is rendered when sent (:class:`bot.domain.Outgoing`)."""
     status: str = "pending"
     """``pending``, ``sent`` or ``failed``."""
+    posting_since: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    """Set just before a new card is posted; still set on a pending row, it means an earlier
+    attempt may have reached the chat (a crash or a lost reply between sending and recording)."""
     attempts: int = 0
     next_attempt_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     """When to try again after a failure; NULL for a message not tried yet (due at once)."""

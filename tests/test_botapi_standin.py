@@ -339,6 +339,19 @@ async def test_dropped_connection_is_network_error(
     assert [c.method for c in standin.calls][-2:] == ["sendMessage", "sendMessage"]
 
 
+async def test_a_lost_reply_is_a_network_error_but_the_message_is_there(
+    standin: BotApiStandIn, alice: User, bot: Bot
+) -> None:
+    """lose_reply_next serves the call and drops the answer: the chat has the message, the
+    client only hears NetworkError (what a crash or a timeout after sending looks like)."""
+    standin.lose_reply_next("sendMessage")
+    with pytest.raises(NetworkError):
+        await bot.send_message(alice.id, "一")
+    assert [m.text for m in standin.chat(alice.id)] == ["一"]
+    await bot.send_message(alice.id, "二")
+    assert [m.text for m in standin.chat(alice.id)] == ["一", "二"]
+
+
 async def test_server_errors_are_network_errors(
     standin: BotApiStandIn, alice: User, bot: Bot
 ) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import texts
 from bot.app import running_bot
 from bot.cli import main
 from bot.domain import Outgoing, TaskStatus
@@ -217,27 +218,27 @@ async def test_a_card_whose_message_is_gone_is_posted_anew(w: World) -> None:
     assert await _health(w) == OutboxHealth(pending=0, retrying=0, failed=())
 
 
-async def test_an_old_copy_of_a_card_is_taken_down_when_pressed(w: World) -> None:
-    """A card sent twice (a crash after Telegram took it, before the outbox recorded it): the
-    second is the card kept current; a press on the first still acts on the task, and the
-    first is deleted from the group."""
+async def test_a_card_whose_reply_was_lost_is_posted_again_saying_so(w: World) -> None:
+    """Telegram posted the card but the answer never came back: the outbox cannot tell, so it
+    posts the card again, opening with the note that it stands in for an earlier copy; the
+    second is the card kept current, and a press on the first acts on the task and takes the
+    first down."""
     grid, zhang = w.group("xingan-1"), w.people["张三"]
+    w.standin.lose_reply_next("sendMessage", chat_id=grid)
     await w.say(w.resident(), COMPLAINT)
-    first = w.card(grid, NUMBER)
-    async with w.bot.store.transaction() as tx:  # what the restarted outbox does: post it again
-        task = await tx.task_by_number(NUMBER)
-        assert task is not None
-        await tx.enqueue(w.bot.desk.context.presenter.live_card(task, new=True))
-    w.bot.telegram.outbox.wake()
-    await w.bot.telegram.outbox.settled()
+    [first] = [m for m in w.chat(grid) if f"工单 {NUMBER}｜" in m.content]
+    assert not first.content.startswith(texts.CARD_REPOSTED)
+    await _later(w, FIRST_BACKOFF)
     both = [m for m in w.chat(grid) if f"工单 {NUMBER}｜" in m.content]
     assert [m.message_id for m in both[:1]] == [first.message_id]
     second = both[-1]
     assert second.message_id != first.message_id
+    assert second.content.startswith(texts.CARD_REPOSTED)
     await w.press(zhang, first, "认领")
     cards = [m for m in w.chat(grid) if f"工单 {NUMBER}｜" in m.content]
     assert [m.message_id for m in cards] == [second.message_id]  # the old copy is gone
     assert "张三 于" in cards[0].content
+    assert not cards[0].content.startswith(texts.CARD_REPOSTED)  # edits show the card alone
     async with w.bot.store.transaction() as tx:
         claimed = await tx.task_by_number(NUMBER)
         assert claimed is not None
@@ -246,6 +247,20 @@ async def test_an_old_copy_of_a_card_is_taken_down_when_pressed(w: World) -> Non
     assert [m.message_id for m in w.chat(grid) if f"工单 {NUMBER}｜" in m.content] == [
         second.message_id
     ]
+
+
+async def test_a_card_refused_with_429_is_posted_once_without_a_note(w: World) -> None:
+    """A 429 means Telegram did not take the card: it goes out once, after the wait, plain."""
+    grid = w.group("xingan-1")
+    flood, text = FAULTS["flood"]
+    w.standin.fail_next(
+        "sendMessage", flood, text.format(retry_after=3), retry_after=3, chat_id=grid
+    )
+    await w.say(w.resident(), COMPLAINT)
+    assert [m for m in w.chat(grid) if f"工单 {NUMBER}｜" in m.content] == []
+    await _later(w, timedelta(seconds=4))
+    [card] = [m for m in w.chat(grid) if f"工单 {NUMBER}｜" in m.content]
+    assert not card.content.startswith(texts.CARD_REPOSTED)
 
 
 async def test_a_migrated_group_keeps_its_cards_across_a_restart(

@@ -411,6 +411,26 @@ async def test_task_lists(store: SqlStore) -> None:
 
 
 @pytest.mark.asyncio
+async def test_a_card_being_posted_is_remembered_as_maybe_posted(store: SqlStore) -> None:
+    """The posting note survives in the row (a crash after it means "maybe in the chat"),
+    and can be taken back when the attempt surely failed."""
+    (task,) = await add_tasks(store, new_task())
+    async with store.transaction() as tx:
+        await tx.enqueue(Outgoing(-100_123_456_789, "卡片", card_of=task.id))
+    async with store.transaction() as tx:
+        (item,) = await tx.pending_outbox(10)
+        assert not item.maybe_posted
+        await tx.outbox_posting(item.id, NOW)
+    async with store.transaction() as tx:
+        (item,) = await tx.pending_outbox(10)
+        assert item.maybe_posted
+        await tx.outbox_posting(item.id, None)
+    async with store.transaction() as tx:
+        (item,) = await tx.pending_outbox(10)
+        assert not item.maybe_posted
+
+
+@pytest.mark.asyncio
 async def test_outbox_round_trip(store: SqlStore) -> None:
     """Messages come back in order, due at once; sent and failed ones leave the queue."""
     (task,) = await add_tasks(store, new_task())
