@@ -10,6 +10,9 @@ processed twice.
 
 An update whose handler fails is retried (the rest wait behind it, to keep order); after
 ``max_failures`` tries it is logged as poison and skipped, so one bad update cannot stop the bot.
+Its sender is not left wondering: the skip writes one kind message to the chat the error handler
+named (:attr:`Inbox.tell`) into the outbox, in the same transaction that marks the update
+processed, so it is said once even across a restart; a button press gets a toast instead.
 A handler that failed because the database was busy (:class:`~bot.retry.StoreBusy`: nothing was
 committed) is not poison: the whole update is handled again from the start, with backoff, and
 it never counts towards ``max_failures`` — a locked or restarting database delays a resident's
@@ -29,9 +32,12 @@ from functools import partial
 from typing import Any, TypeVar
 
 from telegram import Update
-from telegram.error import Conflict, NetworkError, RetryAfter, TimedOut
+from telegram.constants import ChatType
+from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
 
+from bot import texts
+from bot.domain import Outgoing
 from bot.ports import Store
 from bot.retry import StoreBusy, retrying
 from bot.stopping import Stopped, StopSignal
@@ -67,6 +73,9 @@ class Inbox:
         """Update ids whose handler raised; filled by the application's error handler."""
         self.busy: dict[int, StoreBusy] = {}
         """Of those, the ones that raised :class:`StoreBusy`: handled again, never poison."""
+        self.tell: dict[int, int] = {}
+        """Of those, the chat to tell should the update be given up (see :func:`sender_chat`);
+        filled by the error handler, which knows the groups the bot serves. Absent: nobody."""
         self._failures: dict[int, int] = {}
         self._last_processed = 0
         self._processed = asyncio.Condition()
@@ -103,8 +112,10 @@ class Inbox:
                 if not await self._busy_safe(partial(self._store, rows)):
                     continue  # not stored: fetch the same updates again (no new offset)
                 offset = max(u.update_id for u in updates) + 1
-            if not await self._busy_safe(self.process_stored):
-                await self.stop.sleep(1.0)  # a handler failed: give the database a moment
+            while not await self._busy_safe(self.process_stored):
+                # a handler failed, or the database stayed busy: try again in a moment, before
+                # the next long poll (which could hold a poisoned update back for its timeout)
+                await self.stop.sleep(1.0)
 
     async def _retrying(self, work: Callable[[], Awaitable[T]], what: str) -> T:
         """:func:`~bot.retry.retrying`, with its backoff cut short when the bot stops."""
@@ -147,6 +158,7 @@ class Inbox:
             """Handle the update once; its StoreBusy (nothing committed) is raised to redo it."""
             self.failed.discard(update_id)
             self.busy.pop(update_id, None)
+            self.tell.pop(update_id, None)
             await self.application.process_update(update)
             if busy := self.busy.pop(update_id, None):
                 raise busy
@@ -160,14 +172,52 @@ class Inbox:
             self._failures[update_id] = failures
             if failures < self.max_failures:
                 return False
-            log.error("update %d failed %d times; skipped", update_id, failures)
+            await self._give_up(update, update_id, failures)
+        else:
+            await self._retrying(lambda: self._mark_processed(update_id), f"update {update_id}")
         self._failures.pop(update_id, None)
-        await self._retrying(lambda: self._mark_processed(update_id), f"update {update_id}")
+        self.tell.pop(update_id, None)
         self.after_update()
         async with self._processed:
             self._last_processed = max(self._last_processed, update_id)
             self._processed.notify_all()
         return True
+
+    async def _give_up(self, update: Update, update_id: int, failures: int) -> None:
+        """Skip a poisoned update, and tell its sender once (bot/errors.py: a kind message).
+
+        The message goes through the outbox, written in the transaction that marks the update
+        processed. A button press is answered with a toast instead, directly as the button
+        handler answers (a toast is no chat message, and Telegram takes it only for seconds),
+        after that commit: at most once, so a crash in between loses the toast, never repeats it.
+        """
+        chat_id = self.tell.get(update_id)
+        skipped = await self._retrying(
+            lambda: self._skip(update_id, chat_id), f"update {update_id}"
+        )
+        log.error("update %d failed %d times; skipped", update_id, failures)
+        query = update.callback_query
+        if not skipped or query is None:
+            return
+        try:
+            await query.answer(texts.ANSWER_NOT_HANDLED)
+        except TelegramError as exc:  # too old by now, most likely: the press stays unanswered
+            log.info("press %s (update %d) not answered: %s", query.id, update_id, exc)
+
+    async def _skip(self, update_id: int, chat_id: int | None) -> bool:
+        """Mark the update processed, writing the apology to ``chat_id`` if it is still due.
+
+        Updates are processed in id order, so one still waiting is the first unprocessed; if
+        it is not (the desk marked it processed before its handler failed: the work was done;
+        or it was given up already), nobody is told, and False says so.
+        """
+        async with self.store.transaction() as tx:
+            waiting = await tx.unprocessed_updates(1)
+            due = bool(waiting) and waiting[0][0] == update_id
+            if due and chat_id is not None:
+                await tx.enqueue(Outgoing(chat_id, texts.NOT_HANDLED))
+            await tx.mark_update_processed(update_id)
+        return due
 
     async def _mark_processed(self, update_id: int) -> None:
         async with self.store.transaction() as tx:
@@ -180,6 +230,22 @@ class Inbox:
         """
         async with self._processed:
             await self._processed.wait_for(lambda: self._last_processed >= update_id)
+
+
+def sender_chat(update: Update, serves_group: Callable[[int], bool]) -> int | None:
+    """The chat to tell that ``update`` was given up, or None to tell nobody there.
+
+    The chat a person wrote in: their private chat, or a group the bot serves
+    (``serves_group``). Not a button press (a message out of nowhere would puzzle; its toast
+    answers it), not a bot, and not a group the bot does not serve: strangers hear nothing.
+    """
+    message, user = update.effective_message, update.effective_user
+    if update.callback_query is not None or message is None or user is None or user.is_bot:
+        return None
+    chat = message.chat
+    if chat.type == ChatType.PRIVATE or serves_group(chat.id):
+        return chat.id
+    return None
 
 
 def _seconds(retry_after: Any) -> float:
