@@ -58,21 +58,33 @@ class Desk:
         """Free text in a private chat: a worker's awaited result note, else a request.
 
         A resident writing faster than the flood guard allows is dropped here, before intake:
-        no task, no draft, and one kind word per minute of flooding.
+        no task, no draft (see :meth:`admit`).
         """
-        if actor.user_id not in self.context.org.people:
-            verdict = self.throttle.check(actor.user_id, sent_at)
-            if verdict is Verdict.DROP:
-                return  # the inbox marks the update processed; nothing else to write
-            if verdict is Verdict.WARN:
-                async with self.context.store.transaction() as tx:
-                    await tx.enqueue(Outgoing(actor.chat_id, texts.SLOW_DOWN))
-                    await mark_processed(tx, update_id)
-                return
+        if not await self.admit(actor, sent_at, update_id):
+            return
         text = text.translate(_CONTROLS)
         if await self.work.note(actor, text, photo, update_id):
             return
         await self.intake.message(actor, text, photo, update_id)
+
+    async def admit(self, actor: Actor, sent_at: datetime | None, update_id: int | None) -> bool:
+        """Whether the flood guard lets a message ``actor`` sent in a private chat through.
+
+        A resident's texts and commands take from one bucket: a hundred ``/my`` a minute cost
+        the database what a hundred texts do. What comes too fast is dropped before it does
+        anything, and answered with one kind word per minute of flooding. Configured people
+        are never counted (a worker's result note or command must not wait), and button
+        presses never come here: a claim is idempotent, and workers press them.
+        """
+        if actor.user_id in self.context.org.people:
+            return True
+        verdict = self.throttle.check(actor.user_id, sent_at, message=update_id)
+        if verdict is Verdict.WARN:
+            async with self.context.store.transaction() as tx:
+                await tx.enqueue(Outgoing(actor.chat_id, texts.SLOW_DOWN))
+                await mark_processed(tx, update_id)
+        # DROP writes nothing: the inbox marks the update processed
+        return verdict is Verdict.ACCEPT
 
     async def chat_moved(self, old_id: int, new_id: int, update_id: int | None) -> None:
         """Telegram says a group became a supergroup under ``new_id``: remember it, so the

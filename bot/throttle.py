@@ -1,9 +1,11 @@
 """A flood guard for residents' messages: a token bucket per resident, on the desk's clock.
 
-A resident may send ``burst`` messages at once and then ``per_minute`` a minute; what comes
-faster is dropped before it reaches intake (no task, no draft, no database write) and answered,
-once per minute of flooding, with a kind message. Everyone has their own bucket, so one
-resident's flood costs nobody else anything.
+A resident may send ``burst`` messages at once and then ``per_minute`` a minute, texts and
+commands alike; what comes faster is dropped before the desk acts on it (no task, no draft, no
+reply, no database write) and answered, once per minute of flooding, with a kind message.
+Everyone has their own bucket, so one resident's flood costs nobody else anything. Which
+messages are counted is the desk's call (:meth:`bot.desk.Desk.admit`); the Telegram side asks
+it for every private message before any feature handler runs (:mod:`handlers.telegram.guard`).
 
 The buckets live in memory in one process: a flood guard, not an account. After a restart, or
 on another instance, a resident starts with a full bucket, which is the generous side to err on.
@@ -19,6 +21,8 @@ from enum import Enum
 WINDOW = timedelta(minutes=1)
 """The throttle message is sent at most once per window, however many messages are dropped."""
 _PRUNE_AT = 10_000
+_REMEMBERED = 1_000
+"""Verdicts kept for messages that may be handled again (an update redone within seconds)."""
 """Forget residents with a full bucket once this many are tracked (memory stays bounded)."""
 
 
@@ -47,14 +51,30 @@ class Throttle:
         self.burst = max(burst, 1)
         self._clock = clock
         self._buckets: dict[int, _Bucket] = {}
+        self._verdicts: dict[int, Verdict] = {}
+        """The latest messages' verdicts by update id, oldest first (see :meth:`check`)."""
 
-    def check(self, user_id: int, sent_at: datetime | None = None) -> Verdict:
+    def check(
+        self, user_id: int, sent_at: datetime | None = None, *, message: int | None = None
+    ) -> Verdict:
         """Take one token for ``user_id``'s message sent at ``sent_at``, or say why not.
 
         Counted by when the resident sent it (default: now), not when it is processed: after
         an outage the backlog is read at once, and a resident who wrote a few messages an
-        hour apart while the bot was down is no flood.
+        hour apart while the bot was down is no flood. ``message`` (the update id) makes the
+        check idempotent: a message handled again — the inbox redoes an update whose
+        transaction met a busy database — gets its first verdict and takes no second token.
         """
+        if message is not None and (verdict := self._verdicts.get(message)) is not None:
+            return verdict
+        verdict = self._check(user_id, sent_at)
+        if message is not None:
+            self._verdicts[message] = verdict
+            if len(self._verdicts) > _REMEMBERED:
+                del self._verdicts[next(iter(self._verdicts))]  # the oldest
+        return verdict
+
+    def _check(self, user_id: int, sent_at: datetime | None) -> Verdict:
         if self.per_minute <= 0:
             return Verdict.ACCEPT
         now = sent_at or self._clock()

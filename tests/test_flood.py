@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -10,60 +14,191 @@ import pytest
 
 from bot import texts
 from bot.actions import Action, Verb
+from bot.app import running_bot
 from bot.context import Actor
 from bot.domain import EventKind, TaskStatus
-from bot.settings import SettingsError, load_settings
+from bot.settings import LimitSettings, SettingsError, load_settings
 from bot.throttle import Throttle, Verdict
-from handlers.botapi_standin import User
+from handlers.botapi_standin import BotApiStandIn, User
 from tests.clock import nine_am
-from tests.harness import EXAMPLE, STEP_TIMEOUT, World
+from tests.harness import EXAMPLE, STEP_TIMEOUT, TOKEN, World, example_settings, populate
 
 BURST = 10
 """config.example.toml's ``limits.resident_burst``; the world runs on that file."""
 
 
-async def _flood(w: World, resident: User, texts_: list[str]) -> None:
+async def _flood(w: World, user: User, texts_: list[str], chat_id: int | None = None) -> None:
     """Send all of ``texts_`` at once (no waiting in between), then wait for the bot."""
     last = 0
     for text in texts_:
-        last = w.standin.send_text(resident, text)
+        last = w.standin.send_text(user, text, chat_id=chat_id)
     async with asyncio.timeout(STEP_TIMEOUT * 3):
         await w.bot.telegram.inbox.processed(last)
         await w.bot.telegram.outbox.settled()
 
 
+@asynccontextmanager
+async def _world_limited(
+    limits: LimitSettings, database_url: str, cache_dir: Path
+) -> AsyncIterator[World]:
+    """The example world of :func:`tests.harness.world`, its bot run with ``limits`` instead."""
+    async with contextlib.AsyncExitStack() as stack:
+        clock = nine_am()
+        standin = await stack.enter_async_context(
+            BotApiStandIn(
+                token=TOKEN, bot_username="griddesk_bot", clock=lambda: clock().timestamp()
+            )
+        )
+        settings = replace(
+            example_settings(database_url, cache_dir, standin.base_url), limits=limits
+        )
+        org = settings.require_org()
+        people = populate(standin, org)
+        bot = await stack.enter_async_context(
+            running_bot(settings, TOKEN, clock, rate_limited=False)
+        )
+        await standin.until_polling()
+        yield World(standin, bot, clock, org, people)
+
+
+def _replies(w: World, chat_id: int) -> list[str]:
+    """What the bot said in ``chat_id`` other than the kind warning."""
+    return [m.content for m in w.chat(chat_id) if m.content != texts.SLOW_DOWN]
+
+
+def _warnings(w: World, chat_id: int) -> int:
+    """How many times the bot asked ``chat_id`` to slow down."""
+    return sum(m.content == texts.SLOW_DOWN for m in w.chat(chat_id))
+
+
 @pytest.mark.asyncio
 async def test_one_resident_flooding_is_throttled_without_slowing_anyone(w: World) -> None:
-    """100 messages in an instant: a burst becomes tasks, the rest nothing, one kind warning."""
-    flood = [f"审计厅小区{i}号楼楼道灯坏了" for i in range(1, 101)]
+    """100 messages in an instant: a burst becomes tasks, the rest nothing, one kind warning;
+    a calm resident writing behind the whole flood is served as usual."""
     flooder, calm = w.resident(1001), w.resident(1002, "李大爷")
-    sender = asyncio.create_task(_flood(w, flooder, flood))
+    for i in range(1, 101):
+        w.standin.send_text(flooder, f"审计厅小区{i}号楼楼道灯坏了")
+    queued = [u["message"]["from"]["id"] for u in w.standin.pending_updates]
+    assert queued == [flooder.id] * 100  # the whole flood waits in Telegram, ahead of the calm
     receipt = await w.say(calm, "华建小区门口路灯不亮")
-    await sender
     assert any("工单号：" in m.content for m in receipt if m.chat_id == calm.id)
+    assert _warnings(w, calm.id) == 0
 
-    sent = w.chat(flooder.id)
-    assert len([m for m in sent if m.content == texts.SLOW_DOWN]) == 1
-    assert len([m for m in sent if "工单号：" in m.content]) == BURST
+    assert _warnings(w, flooder.id) == 1
+    assert len([m for m in w.chat(flooder.id) if "工单号：" in m.content]) == BURST
     async with w.bot.store.transaction() as tx:
-        assert len(await tx.tasks_of_resident(1001, 500)) == BURST
-        assert await tx.draft(1001) is None
-        assert len(await tx.tasks_of_resident(1002, 10)) == 1
+        assert len(await tx.tasks_of_resident(flooder.id, 500)) == BURST
+        assert await tx.draft(flooder.id) is None
+        assert len(await tx.tasks_of_resident(calm.id, 10)) == 1
 
     # a minute later the bucket is full again, and a new flood is told once more
     w.clock.advance(timedelta(minutes=1))
     await _flood(w, flooder, [f"审计厅小区{i}号楼电梯坏了" for i in range(1, 16)])
-    assert len([m for m in w.chat(1001) if m.content == texts.SLOW_DOWN]) == 2
+    assert _warnings(w, flooder.id) == 2
     async with w.bot.store.transaction() as tx:
-        assert len(await tx.tasks_of_resident(1001, 500)) == 2 * BURST
+        assert len(await tx.tasks_of_resident(flooder.id, 500)) == 2 * BURST
+
+
+@pytest.mark.asyncio
+async def test_limits_from_the_config_reach_the_running_bot(
+    database_url: str, cache_dir: Path, tmp_path: Path
+) -> None:
+    """A config with a burst of 3 and 2 a minute, not the defaults: the running bot takes 3 of
+    8 messages at once, then one more after 30 seconds."""
+    config = tmp_path / "c.toml"
+    config.write_text(
+        EXAMPLE.read_text("utf-8")
+        .replace("resident_burst = 10", "resident_burst = 3")
+        .replace("resident_messages_per_minute = 20", "resident_messages_per_minute = 2"),
+        "utf-8",
+    )
+    limits = load_settings(config).limits
+    assert limits != LimitSettings()  # the defaults would take all 8 messages below
+    async with _world_limited(limits, database_url, cache_dir) as w:
+        resident = w.resident()
+        await _flood(w, resident, [f"审计厅小区{i}号楼楼道灯坏了" for i in range(1, 9)])
+        assert _warnings(w, resident.id) == 1
+        async with w.bot.store.transaction() as tx:
+            assert len(await tx.tasks_of_resident(resident.id, 50)) == 3
+
+        w.clock.advance(timedelta(seconds=30))  # 2 a minute: one message's worth is back
+        await _flood(w, resident, [f"审计厅小区{i}号楼电梯坏了" for i in range(1, 4)])
+        assert _warnings(w, resident.id) == 1  # told less than a minute ago
+        async with w.bot.store.transaction() as tx:
+            assert len(await tx.tasks_of_resident(resident.id, 50)) == 4
+
+
+@pytest.mark.asyncio
+async def test_limits_of_zero_switch_the_guard_off_in_the_running_bot(
+    database_url: str, cache_dir: Path
+) -> None:
+    """``resident_messages_per_minute = 0``: 15 messages at once, more than any burst, all
+    become tasks and nobody is asked to slow down."""
+    limits = LimitSettings(resident_messages_per_minute=0)
+    async with _world_limited(limits, database_url, cache_dir) as w:
+        resident = w.resident()
+        await _flood(w, resident, [f"审计厅小区{i}号楼楼道灯坏了" for i in range(1, 16)])
+        assert _warnings(w, resident.id) == 0
+        async with w.bot.store.transaction() as tx:
+            assert len(await tx.tasks_of_resident(resident.id, 50)) == 15
+
+
+@pytest.mark.asyncio
+async def test_a_resident_flooding_commands_is_throttled(w: World) -> None:
+    """40 commands at once (/my, /help, /start, /cancel, a mistyped one, and the workers' and
+    admins' /tasks, /stats, /broadcasts typed by a resident): a burst is answered, the rest
+    dropped after one kind warning, as with texts."""
+    resident = w.resident()
+    commands = ["/my", "/help", "/start", "/cancel 17", "/mistyped", "/tasks", "/stats"]
+    commands = [*commands, "/broadcasts"] * 5
+    await _flood(w, resident, commands)
+    assert _warnings(w, resident.id) == 1
+    assert len(_replies(w, resident.id)) == BURST
+    assert w.last(resident.id).content == texts.SLOW_DOWN  # nothing answered after it
+
+
+@pytest.mark.asyncio
+async def test_texts_and_commands_share_one_bucket(w: World) -> None:
+    """A resident who used up the burst with texts is not answered /my until they slow down."""
+    resident = w.resident()
+    await _flood(w, resident, [f"审计厅小区{i}号楼楼道灯坏了" for i in range(1, BURST + 1)])
+    assert _warnings(w, resident.id) == 0
+    await _flood(w, resident, ["/my"] * 3)
+    assert _warnings(w, resident.id) == 1
+    assert w.last(resident.id).content == texts.SLOW_DOWN
+
+    w.clock.advance(timedelta(minutes=1))
+    reply = await w.say(resident, "/my")
+    assert reply[-1].content.startswith(texts.MY_TASKS_HEADER.format(count=BURST))
+
+
+@pytest.mark.asyncio
+async def test_a_throttled_resident_can_still_press_buttons(w: World) -> None:
+    """Presses are not counted: after flooding /start, picking a community still answers."""
+    resident = w.resident()
+    await _flood(w, resident, ["/start"] * (BURST + 5))
+    assert _warnings(w, resident.id) == 1
+    welcome = next(m for m in w.chat(resident.id) if m.content == texts.WELCOME)
+    community = welcome.buttons[0][0][0]
+    answer = await w.press(resident, welcome, community)
+    assert answer.text in (None, "")
+    assert w.last(resident.id).content == texts.PICK_GRID
 
 
 @pytest.mark.asyncio
 async def test_workers_are_never_throttled(w: World) -> None:
-    """A grid worker's private messages (result notes) are not counted by the flood guard."""
+    """A grid worker's private messages and commands, and commands in the group, are not
+    counted by the flood guard: every one is answered."""
     zhang = w.people["张三"]
     await _flood(w, zhang, ["你好"] * (BURST + 5))
-    assert all(m.content != texts.SLOW_DOWN for m in w.chat(zhang.id))
+    await _flood(w, zhang, ["/help"] * (BURST + 5))
+    assert _warnings(w, zhang.id) == 0
+    assert _replies(w, zhang.id).count(texts.HELP) == BURST + 5
+
+    group = w.group("xingan-1")
+    await _flood(w, zhang, ["/tasks"] * (BURST + 5), chat_id=group)
+    assert _warnings(w, group) == 0
+    assert _replies(w, group).count(texts.NO_OPEN_TASKS) == BURST + 5
 
 
 @pytest.mark.asyncio

@@ -31,7 +31,8 @@ from bot.stopping import Stopped, StopSignal
 from handlers.telegram.admin import admin_handlers
 from handlers.telegram.buttons import button_handlers
 from handlers.telegram.group import group_handlers
-from handlers.telegram.inbox import Inbox
+from handlers.telegram.guard import GUARD_GROUP, guard_handlers
+from handlers.telegram.inbox import Inbox, sender_chat
 from handlers.telegram.reports import report_handlers
 from handlers.telegram.resident import resident_handlers
 from handlers.telegram.sender import TelegramSender
@@ -81,9 +82,12 @@ class TelegramRuntime:
             *report_handlers(desk),
             *resident_handlers(desk),
         )
+        for handler in guard_handlers(desk):
+            self.application.add_handler(handler, group=GUARD_GROUP)
         for handler in (*handlers, *button_handlers(desk)):
             self.application.add_handler(handler)
         self.application.add_error_handler(self._on_error)
+        self._serves_group = lambda chat_id: desk.context.unit_by_chat(chat_id) is not None
         self._stop = StopSignal()
         self.outbox = OutboxDispatcher(
             store,
@@ -196,7 +200,12 @@ class TelegramRuntime:
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The one error handler: log, and leave the update unprocessed so it is retried.
 
-        A busy database is not a bug: the inbox redoes the update and logs each retry.
+        A busy database is not a bug: the inbox redoes the update and logs each retry. Anything
+        else is: logged with its traceback and the update's id, never the update's words. An
+        exception's own text may still quote them (or a URL with the token): the redacting
+        filter on every log handler (:mod:`bot.redact`) blanks personal numbers and secrets.
+        Should the inbox give the update up, it tells the sender in the chat named here
+        (:func:`~handlers.telegram.inbox.sender_chat`): private, or a group the bot serves.
         """
         update_id = update.update_id if isinstance(update, Update) else None
         if isinstance(context.error, StoreBusy):
@@ -207,5 +216,8 @@ class TelegramRuntime:
                 log.warning("database busy outside an update: %s", context.error)
             return
         log.error("handling update %s failed", update_id, exc_info=context.error)
-        if update_id is not None:
-            self.inbox.failed.add(update_id)
+        if isinstance(update, Update):
+            self.inbox.failed.add(update.update_id)
+            chat_id = sender_chat(update, self._serves_group)
+            if chat_id is not None:
+                self.inbox.tell[update.update_id] = chat_id
