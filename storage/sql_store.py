@@ -99,6 +99,13 @@ class SqlStore:
                 if nothing_committed(exc, committing=committing):
                     raise StoreBusy(describe(exc)) from exc
                 raise
+            except OSError as exc:
+                # No connection could be opened (refused while PostgreSQL restarts, unreachable,
+                # timed out): the driver's socket error reaches here unwrapped, before anything
+                # was written — unless it broke the COMMIT itself.
+                if committing:
+                    raise
+                raise StoreBusy(f"{type(exc).__name__}: {exc}") from exc
 
 
 class SqlTransaction(BroadcastQueries, ReportQueries, DeliveryQueries):

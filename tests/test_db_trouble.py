@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -13,11 +14,12 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.util import await_only
 
 from bot.domain import EventKind, Outgoing, TaskEvent
-from bot.retry import StoreBusy, retrying
+from bot.retry import ATTEMPTS, StoreBusy, retrying
 from storage import engine
 from storage.engine import create_engine
 from storage.sql_store import SqlStore
@@ -148,6 +150,57 @@ async def test_retries_are_bounded(tmp_path: Path, short_lock_wait: None) -> Non
             assert await tx.task(1) is None
 
 
+@pytest.mark.parametrize(
+    ("tries", "waits"),
+    [
+        (ATTEMPTS, [0.05, 0.1, 0.2, 0.4, 0.8]),
+        (9, [0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 2.0, 2.0]),
+    ],
+    ids=["default", "capped"],
+)
+async def test_waits_double_from_50_ms_up_to_2_s_then_the_caller_is_told(
+    tmp_path: Path,
+    short_lock_wait: None,
+    caplog: pytest.LogCaptureFixture,
+    tries: int,
+    waits: list[float],
+) -> None:
+    """The waits between tries are 0.05, 0.1, 0.2 … s, never over 2 s; then StoreBusy and ERROR."""
+    url = f"sqlite:///{tmp_path / 'backoff.db'}"
+    asked: list[float] = []
+
+    async def record(seconds: float) -> None:
+        asked.append(seconds)
+
+    async with engine.open_store(url) as opened:
+        attempts: list[int] = []
+        with sqlite_writer(url), pytest.raises(StoreBusy, match="database is locked"):
+            await retrying(
+                lambda: _create_whole_task(opened, attempts, None),
+                "update 7",
+                attempts=tries,
+                sleep=record,
+            )
+        async with opened.transaction() as tx:
+            assert await tx.task(1) is None
+    assert asked == pytest.approx(waits)
+    assert len(attempts) == tries
+    lines = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "bot.retry"]
+    assert lines[:-1] == [
+        (
+            logging.WARNING,
+            f"update 7: database busy (OperationalError: database is locked); "
+            f"try {n + 1} of {tries} again in {wait:.2f} s",
+        )
+        for n, wait in enumerate(waits, start=1)
+    ]
+    assert lines[-1] == (
+        logging.ERROR,
+        f"update 7: database busy, gave up after {tries} tries "
+        "(OperationalError: database is locked)",
+    )
+
+
 async def test_errors_that_may_have_written_are_not_retried(store: SqlStore) -> None:
     """A constraint violation is a bug, not weather: raised as it is, on the first try."""
     attempts: list[int] = []
@@ -194,10 +247,79 @@ async def test_dropped_postgresql_connection_redoes_the_whole_transaction(
         assert [e.kind for e in await tx.events(task_id)] == [EventKind.CREATED]
 
 
-async def _await_lock_wait(admin: asyncpg.Connection, database: str, table: str) -> int:
-    """The pid of the bot's backend once it waits for ``table``'s lock (event, not sleep)."""
+async def test_a_database_that_refuses_connections_is_retried_like_a_dropped_one() -> None:
+    """A PostgreSQL that does not take connections (restarting, network gone) is StoreBusy."""
+    with socket.socket() as unused:  # bound, never listening: a connection to it is refused
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+        down = create_engine(f"postgresql://postgres@127.0.0.1:{port}/griddesk")
+        attempts: list[int] = []
+
+        async def no_wait(_: float) -> None:
+            pass
+
+        try:
+            with pytest.raises(StoreBusy):
+                await retrying(
+                    lambda: _create_whole_task(SqlStore(down), attempts, None),
+                    "test",
+                    attempts=2,
+                    sleep=no_wait,
+                )
+        finally:
+            await down.dispose()
+    assert attempts == [1, 2]
+
+
+_COMMIT_GATE = """
+    CREATE FUNCTION wait_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN PERFORM pg_advisory_xact_lock(4242); RETURN NULL; END $$;
+    CREATE CONSTRAINT TRIGGER commit_gate AFTER INSERT ON task_events
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION wait_at_commit();
+"""
+"""The test's seam in its own database: a deferred trigger, so COMMIT waits for lock 4242."""
+
+
+async def test_connection_lost_during_commit_is_not_redone(
+    database_url: str, store: SqlStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The backend is killed while COMMIT runs: raised as it is, never redone (it may have
+    committed, and a redo would write the task twice)."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite cannot lose its connection; its lock is retried even at COMMIT")
+    database = database_url.rsplit("/", 1)[1]
+    attempts: list[int] = []
+    async with pg_admin(database_url) as admin, pg_admin(database_url) as gatekeeper:
+        await admin.execute(_COMMIT_GATE)
+        await gatekeeper.execute("SELECT pg_advisory_lock(4242)")
+        trying = asyncio.ensure_future(
+            retrying(lambda: _create_whole_task(store, attempts, None), "test")
+        )
+        pid = await await_lock_wait(admin, database, "COMMIT", trying)
+        assert await admin.fetchval("SELECT pg_terminate_backend($1, 5000)", pid)
+        with pytest.raises(DBAPIError) as raised:
+            await trying
+    assert raised.value.connection_invalidated
+    assert attempts == [1]
+    assert [r for r in caplog.records if r.name == "bot.retry"] == []
+    async with store.transaction() as tx:  # this time the server had not committed yet
+        assert await tx.task(1) is None
+
+
+async def await_lock_wait(
+    admin: asyncpg.Connection,
+    database: str,
+    table: str,
+    running: asyncio.Future[object] | None = None,
+) -> int:
+    """The pid of the bot's backend once it waits for ``table``'s lock (event, not sleep).
+
+    ``running``: the work expected to block; when it ends instead, its error is raised at once.
+    """
     async with asyncio.timeout(STEP_TIMEOUT):
         while True:
+            if running is not None and running.done():
+                raise AssertionError(f"ended before waiting for {table}: {running.result()!r}")
             pid = await admin.fetchval(
                 "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'"
                 " AND query ILIKE $2",
@@ -222,7 +344,7 @@ async def test_resident_message_survives_a_dropped_connection_end_to_end(
             await locker.execute("BEGIN")
             await locker.execute("LOCK TABLE task_events IN ACCESS EXCLUSIVE MODE")
             saying = asyncio.create_task(w.say(resident, "审计厅小区3号楼又停水了"))
-            pid = await _await_lock_wait(admin, database, "task_events")
+            pid = await await_lock_wait(admin, database, "task_events")
             await admin.execute("SELECT pg_terminate_backend($1)", pid)
             await locker.execute("ROLLBACK")
             replies = await saying
@@ -247,6 +369,84 @@ async def test_resident_message_survives_a_locked_sqlite_end_to_end(
                     await asyncio.sleep(0.02)  # waiting for the log line the retry writes
             other.execute("ROLLBACK")
         replies = await saying
+        assert any("工单号：20261122-0001" in m.content for m in replies)
+        await _assert_one_whole_task(w, database_url)
+
+
+class LockAtIntake:
+    """SQLite's write lock, taken by a second connection the moment the inbox begins intake's
+    transaction, and given back as the inbox begins the redo.
+
+    The seam is the bot's own engine: its pool's ``checkout`` event (a transaction takes its
+    connection there, before its ``BEGIN IMMEDIATE``) and the statements it runs. A resident's
+    text is handled in two transactions — the desk's check for an awaited result note, then
+    intake — so the one the inbox begins right after the note check is intake's; the update was
+    stored and read before that, so none of the inbox's own transactions meets the lock.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.other = sqlite3.connect(
+            url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False
+        )
+        self.state = "waiting for the note check"
+        self.note_checks = 0
+
+    def statement(self, _connection: object, _cursor: object, sql: str, *_: object) -> None:
+        """after_cursor_execute: arm once the first note check has run."""
+        if _in_inbox() and "FROM awaited_notes" in sql:
+            self.note_checks += 1
+            if self.state == "waiting for the note check":
+                self.state = "armed"
+
+    def checkout(self, *_: object) -> None:
+        """checkout: lock as intake's transaction starts, unlock as the next one (the redo's)."""
+        if not _in_inbox():
+            return
+        if self.state == "armed":
+            # in a thread: an outbox transaction holding the lock this instant must finish
+            await_only(asyncio.to_thread(self.other.execute, "BEGIN IMMEDIATE"))
+            self.state = "locked"
+        elif self.state == "locked":
+            self.other.execute("ROLLBACK")
+            self.state = "released"
+
+    def close(self) -> None:
+        if self.other.in_transaction:
+            self.other.execute("ROLLBACK")
+        self.other.close()
+
+
+def _in_inbox() -> bool:
+    """Whether the running task is the inbox's (named by the runtime) rather than the outbox's."""
+    task = asyncio.current_task()
+    return task is not None and task.get_name() == "griddesk-inbox"
+
+
+async def test_locked_sqlite_meets_intake_itself_end_to_end(
+    database_url: str, cache_dir: Path, short_lock_wait: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The lock meets intake's own transaction, not the inbox's: the update is redone, one task."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("see test_resident_message_survives_a_dropped_connection_end_to_end")
+    caplog.set_level(logging.WARNING)
+    async with world(database_url, cache_dir) as w:
+        bot_store = w.bot.store
+        assert isinstance(bot_store, SqlStore)
+        bot_engine = bot_store._engine.sync_engine  # the test reaches in for the seam
+        lock = LockAtIntake(database_url)
+        event.listen(bot_engine, "after_cursor_execute", lock.statement)
+        event.listen(bot_engine, "checkout", lock.checkout)
+        try:
+            replies = await w.say(w.resident(), "审计厅小区3号楼又停水了")
+        finally:
+            event.remove(bot_engine, "checkout", lock.checkout)
+            event.remove(bot_engine, "after_cursor_execute", lock.statement)
+            lock.close()
+        assert (lock.state, lock.note_checks) == ("released", 2)
+        retries = [r.getMessage() for r in caplog.records if r.name == "bot.retry"]
+        assert len(retries) == 1
+        assert retries[0].startswith("update ")
+        assert "database is locked" in retries[0]
         assert any("工单号：20261122-0001" in m.content for m in replies)
         await _assert_one_whole_task(w, database_url)
 
