@@ -2,59 +2,100 @@
 
 The card verbs (claim, resolve, transfer, escalate, give back) by role are pinned in
 tests/test_desk.py (``PERMISSIONS``); this table adds the department liaison there and here
-covers the rest: reopen (不满意), cancel (/cancel), broadcast (/broadcast and its confirm
-button) and stats (/stats). Each person acts where they would: staff in their unit's group,
-residents and strangers in their private chat. A refusal answers in words and changes nothing:
-the task, its trail and the broadcasts stay as they were, and the only new outbox row is the
-refusal itself.
+covers the rest: reopen (不满意), cancel (/cancel), broadcast (/broadcast and the 确认发送 and
+取消 buttons of its preview, and 取消 #id on /broadcasts), stats (/stats) and the step of 转交
+that moves the task (pressing a member's name). Each person acts where they would: staff in
+their unit's group, residents and strangers in their private chat, notices in private chats.
+A refusal answers in words and changes nothing: the task, its trail, the broadcasts, drafts
+and awaited notes stay as they were, and the only new outbox row is the refusal itself. An
+allowed action does what it says, checked cell by cell.
+
+The desk is driven directly here, on SQLite and PostgreSQL; the last tests press through the
+real bot and the Bot API stand-in, where the actor is built from the Telegram update.
 """
 
 # ruff: noqa: F811 - the fixtures imported from tests/test_desk.py are parameters by name
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
+import pytest_asyncio
 
 from bot import texts
-from bot.actions import Action, Verb
+from bot.actions import Action, Verb, parse_action
 from bot.context import Actor, Answer
 from bot.desk import Desk
-from bot.domain import BroadcastStatus, EventKind, Outgoing, Rating, TaskStatus
+from bot.domain import (
+    Audience,
+    Broadcast,
+    BroadcastStatus,
+    EventKind,
+    Outgoing,
+    Rating,
+    Task,
+    TaskEvent,
+    TaskStatus,
+    UnitKind,
+    UnitRef,
+)
+from handlers.botapi_standin import BotMessage, CallbackAnswer, User
+from storage.engine import open_store
 from storage.sql_store import SqlStore
+from tests.clock import FakeClock
+from tests.harness import World
 from tests.test_desk import (  # noqa: F401 - the fixtures are used by name
     ADMIN,
     COMMUNITY_CHAT,
+    GRID1,
     GRID1_CHAT,
+    GRID2_CHAT,
+    LI,
     LIU,
     RESIDENT,
+    SIQIANMI_GRID_CHAT,
     STREET_CHAT,
     WANG,
     WATER_CHAT,
+    WATER_TEXT,
     ZHANG,
     ZHOU,
+    claimed,
     clock,
     desk,
     resolved,
     said,
     settings,
     snapshot,
-    store,
+    to,
 )
 
 pytestmark = pytest.mark.asyncio
 
 NUMBER = "20261122-0001"
+PHONE = "13804711234"  # in WATER_TEXT, with 502室
+STRANGER = Actor(5555, 5555, "路人甲")
 # Everyone in the place they act from (config.example.toml's people).
 WHO: dict[str, Actor] = {
     "resident": RESIDENT,  # reported the task, private chat
-    "worker of this grid": ZHANG,  # 张三, claimed and resolved it, in 兴安南路第一网格's group
-    "worker of another grid": Actor(WANG.user_id, -1001000000012, WANG.name),  # 王芳, 第二网格
+    "worker of this grid": ZHANG,  # 张三, claimed the task, in 兴安南路第一网格's group
+    "worker of another grid": Actor(WANG.user_id, GRID2_CHAT, WANG.name),  # 王芳, 第二网格
     "community staff": LIU,  # 刘书记, 兴安南路社区's group
     "department liaison": ZHOU,  # 供水公司老周, the water company's group
     "admin": ADMIN,  # 街道值班员, the street's group
-    "stranger": Actor(5555, 5555, "路人甲"),  # nobody, private chat
+    "stranger": STRANGER,  # nobody, private chat
 }
+EVERYONE = (*WHO.values(), LI)
+COMMUNITY_REF = UnitRef(UnitKind.COMMUNITY, "xingannanlu")
+
+
+@pytest_asyncio.fixture
+async def store(database_url: str, clock: FakeClock) -> AsyncIterator[SqlStore]:
+    """The desk's store on the test's database, SQLite and PostgreSQL, on the fake clock."""
+    async with open_store(database_url, clock=clock) as opened:
+        yield opened
 
 
 def private(actor: Actor) -> Actor:
@@ -63,7 +104,7 @@ def private(actor: Actor) -> Actor:
 
 @dataclass(frozen=True)
 class Allowed:
-    """The action goes through (what it then does is pinned elsewhere)."""
+    """The action goes through; what it does is checked by ``EFFECTS``."""
 
 
 ALLOWED = Allowed()
@@ -72,55 +113,109 @@ NOT_FOUND = texts.CANCEL_NOT_FOUND.format(number=NUMBER)
 ONLY_ADMINS = texts.BROADCAST_ONLY_ADMINS
 ONLY_ADMINS_ALERT = Answer(texts.BROADCAST_ONLY_ADMINS, alert=True)
 WHERE = texts.STATS_WHERE
+NOTICE = "现在 | 群:全部 | 明天停水"
+LATER = "2026-11-23 08:00 | 群:全部 | 明天9:00-17:00停水"
 
-ACTIONS = ("reopen", "cancel", "broadcast", "confirm broadcast", "stats")
+ACTIONS = ("reopen", "cancel", "broadcast", "confirm", "discard", "stop", "stats")
 # reopen: 不满意 on the rating buttons; cancel: /cancel in private; broadcast: /broadcast in
-# private; confirm: 确认发送 on an admin's preview (forged by anyone else); stats: /stats where
-# they are. Allowed, or the refusal (an Answer for a press, the text for a command).
+# private; confirm and discard: 确认发送 and 取消 on an admin's preview, stop: 取消 #id on an
+# admin's list of scheduled notices (all three forged by anyone else, from their private chat);
+# stats: /stats where they are. Allowed, or the refusal (an Answer for a press, the text for a
+# command).
+# OK allowed; NY not yours; NF not found; AD only admins (said), AA (alert); WH where.
+OK, NY, NF, AD, AA, WH = ALLOWED, NOT_YOURS, NOT_FOUND, ONLY_ADMINS, ONLY_ADMINS_ALERT, WHERE
 TABLE: dict[str, tuple[Allowed | Answer | str, ...]] = {
-    #                        reopen     cancel     broadcast    confirm            stats
-    "resident": (ALLOWED, ALLOWED, ONLY_ADMINS, ONLY_ADMINS_ALERT, WHERE),
-    "worker of this grid": (NOT_YOURS, NOT_FOUND, ONLY_ADMINS, ONLY_ADMINS_ALERT, ALLOWED),
-    "worker of another grid": (NOT_YOURS, NOT_FOUND, ONLY_ADMINS, ONLY_ADMINS_ALERT, ALLOWED),
-    "community staff": (NOT_YOURS, NOT_FOUND, ONLY_ADMINS, ONLY_ADMINS_ALERT, ALLOWED),
-    "department liaison": (NOT_YOURS, NOT_FOUND, ONLY_ADMINS, ONLY_ADMINS_ALERT, WHERE),
-    "admin": (NOT_YOURS, NOT_FOUND, ALLOWED, ALLOWED, ALLOWED),
-    "stranger": (NOT_YOURS, NOT_FOUND, ONLY_ADMINS, ONLY_ADMINS_ALERT, WHERE),
-}
+    #                          reopen cancel broadcast confirm discard stop stats
+    "resident":               (OK,    OK,    AD,       AA,     AA,     AA,  WH),
+    "worker of this grid":    (NY,    NF,    AD,       AA,     AA,     AA,  OK),
+    "worker of another grid": (NY,    NF,    AD,       AA,     AA,     AA,  OK),
+    "community staff":        (NY,    NF,    AD,       AA,     AA,     AA,  OK),
+    "department liaison":     (NY,    NF,    AD,       AA,     AA,     AA,  WH),
+    "admin":                  (NY,    NF,    OK,       OK,     OK,     OK,  OK),
+    "stranger":               (NY,    NF,    AD,       AA,     AA,     AA,  WH),
+}  # fmt: skip
 CELLS = [
     pytest.param(who, action, outcome, id=f"{who}-{action}")
     for who, outcomes in TABLE.items()
     for action, outcome in zip(ACTIONS, outcomes, strict=True)
 ]
+# /stats where it is allowed: the scope's name and the blocks of figures, each with what it
+# received (the one task, of 兴安南路第一网格).
+GRID1_BLOCK = ("兴安南路第一网格", 1)
+STATS_SCOPES: dict[str, tuple[str, tuple[tuple[str | None, int], ...]]] = {
+    "worker of this grid": (GRID1, ((None, 1),)),
+    "worker of another grid": ("兴安南路第二网格", ((None, 0),)),
+    "community staff": ("兴安南路社区", (GRID1_BLOCK, ("兴安南路第二网格", 0), ("合计", 1))),
+    "admin": (
+        "大学西路街道",
+        (GRID1_BLOCK, ("兴安南路第二网格", 0), ("四千米第一网格", 0), ("合计", 1)),
+    ),
+}
 
 
-async def _broadcasts(store: SqlStore) -> list[object]:
-    async with store.transaction() as tx:
-        return [(b.id, b.status) for b in await tx.broadcasts(frozenset(BroadcastStatus))]
+@dataclass(frozen=True)
+class Scene:
+    """What every cell starts from: the resident's task and two of the admin's notices."""
+
+    task: Task
+    draft: int
+    """A broadcast previewed and waiting for 确认发送 (sent "现在")."""
+    scheduled: int
+    """A broadcast confirmed for tomorrow 08:00."""
 
 
-async def _draft_by_admin(desk: Desk, store: SqlStore) -> int:
-    """An admin's preview waiting for 确认发送; its broadcast id."""
-    await desk.broadcasts.draft(private(ADMIN), "现在 | 群:全部 | 明天停水", None)
+async def _drafted(desk: Desk, store: SqlStore, argument: str) -> int:
+    """The admin writes /broadcast ``argument``; the id on its preview's buttons."""
+    await desk.broadcasts.draft(private(ADMIN), argument, None)
     [preview] = await said(store)
-    [confirm, _] = [b.action for row in preview.buttons for b in row]
-    action = confirm.split(":")
-    return int(action[1])
+    confirm = parse_action(preview.buttons[0][0].action)
+    assert confirm is not None
+    return confirm.task_id
 
 
-async def _act(desk: Desk, store: SqlStore, actor: Actor, action: str, broadcast: int) -> object:
+async def _scene(desk: Desk, store: SqlStore, action: str) -> Scene:
+    """Cancel needs a task still in hand (张三 claimed it); the rest one 张三 resolved."""
+    task = await claimed(desk, store) if action == "cancel" else await resolved(desk, store)
+    scheduled = await _drafted(desk, store, LATER)
+    data = Action(Verb.BROADCAST_CONFIRM, scheduled).encode()
+    assert not (await desk.press(private(ADMIN), data, None)).alert
+    await said(store)
+    draft = await _drafted(desk, store, NOTICE)
+    return Scene(task, draft, scheduled)
+
+
+async def _broadcasts(store: SqlStore) -> dict[int, Broadcast]:
+    async with store.transaction() as tx:
+        return {b.id: b for b in await tx.broadcasts(frozenset(BroadcastStatus))}
+
+
+async def _state(store: SqlStore, task_id: int) -> tuple[object, ...]:
+    """Everything a refusal must leave alone: the task, its trail, the outbox, every draft
+    and awaited note, every broadcast."""
+    async with store.transaction() as tx:
+        people = [(await tx.draft(p.user_id), await tx.awaited_note(p.user_id)) for p in EVERYONE]
+    return (await snapshot(store, task_id), people, await _broadcasts(store))
+
+
+async def _act(desk: Desk, actor: Actor, action: str, scene: Scene) -> Answer | None:
     """Do ``action`` as ``actor``; the press's Answer, or None for a command."""
     match action:
         case "reopen":
-            data = Action(Verb.RATE, 1, Rating.UNSATISFIED.value).encode()
+            data = Action(Verb.RATE, scene.task.id, Rating.UNSATISFIED.value).encode()
             return await desk.press(actor, data, 7)
         case "cancel":
             await desk.tracking.cancel(private(actor), NUMBER, 7)
         case "broadcast":
-            await desk.broadcasts.draft(private(actor), "现在 | 群:全部 | 明天停水", 7)
-        case "confirm broadcast":
-            data = Action(Verb.BROADCAST_CONFIRM, broadcast).encode()
-            return await desk.press(actor, data, 7)
+            await desk.broadcasts.draft(private(actor), NOTICE, 7)
+        case "confirm":
+            data = Action(Verb.BROADCAST_CONFIRM, scene.draft).encode()
+            return await desk.press(private(actor), data, 7)
+        case "discard":
+            data = Action(Verb.BROADCAST_DISCARD, scene.draft).encode()
+            return await desk.press(private(actor), data, 7)
+        case "stop":
+            data = Action(Verb.BROADCAST_STOP, scene.scheduled).encode()
+            return await desk.press(private(actor), data, 7)
         case "stats":
             await desk.reports.stats(actor, 7)
     return None
@@ -128,27 +223,25 @@ async def _act(desk: Desk, store: SqlStore, actor: Actor, action: str, broadcast
 
 @pytest.mark.parametrize(("who", "action", "outcome"), CELLS)
 async def test_who_may_do_what(
-    desk: Desk, store: SqlStore, who: str, action: str, outcome: Allowed | Answer | str
+    desk: Desk,
+    store: SqlStore,
+    clock: FakeClock,
+    who: str,
+    action: str,
+    outcome: Allowed | Answer | str,
 ) -> None:
-    """Each role × action: allowed, or refused in words with nothing else changed."""
+    """Each role × action: done with its effect, or refused in words with nothing else changed."""
     actor = WHO[who]
-    task = await resolved(desk, store)  # reported by the resident, claimed and resolved by 张三
-    broadcast = await _draft_by_admin(desk, store)
-    before = (await snapshot(store, task.id), await _broadcasts(store))
+    scene = await _scene(desk, store, action)
+    before = await _state(store, scene.task.id)
 
-    answer = await _act(desk, store, actor, action, broadcast)
+    answer = await _act(desk, actor, action, scene)
     written = await said(store)
 
     if isinstance(outcome, Allowed):
-        assert answer is None or answer.text not in {  # type: ignore[attr-defined]
-            texts.ANSWER_NOT_YOURS,
-            texts.BROADCAST_ONLY_ADMINS,
-        }
-        assert written, "an allowed action says or changes something"
-        assert all(m.text not in {NOT_FOUND, ONLY_ADMINS, WHERE} for m in written)
+        await EFFECTS[action](await _done(desk, store, clock, (who, scene), answer, written))
         return
-    after = (await snapshot(store, task.id), await _broadcasts(store))
-    assert after == before
+    assert await _state(store, scene.task.id) == before
     if isinstance(outcome, Answer):
         assert answer == outcome
         assert written == []
@@ -157,8 +250,156 @@ async def test_who_may_do_what(
         assert written == [Outgoing(chat, outcome)]
 
 
+@dataclass(frozen=True)
+class Done:
+    """An allowed cell once acted: the answer, what was written, and the state afterwards."""
+
+    desk: Desk
+    store: SqlStore
+    clock: FakeClock
+    who: str
+    scene: Scene
+    answer: Answer | None
+    written: list[Outgoing]
+    task: Task
+    events: list[TaskEvent]
+    notices: dict[int, Broadcast]
+
+
+async def _done(
+    desk: Desk,
+    store: SqlStore,
+    clock: FakeClock,
+    cell: tuple[str, Scene],
+    answer: Answer | None,
+    written: list[Outgoing],
+) -> Done:
+    who, scene = cell
+    async with store.transaction() as tx:
+        task = await tx.task(scene.task.id)
+        events = list(await tx.events(scene.task.id))
+    assert task is not None
+    notices = await _broadcasts(store)
+    return Done(desk, store, clock, who, scene, answer, written, task, events, notices)
+
+
+async def _reopened(done: Done) -> None:
+    """Open again, one level up at the community, claimer and result cleared, with its trail;
+    a new card there; the resident told where it went."""
+    task, events = done.task, done.events
+    assert done.answer == Answer(texts.THANKS_FOR_RATING)
+    assert (task.status, task.holder, task.level) == (
+        TaskStatus.OPEN,
+        COMMUNITY_REF,
+        done.scene.task.level + 1,
+    )
+    assert (task.claimer_id, task.result, task.reopen_count) == (None, None, 1)
+    assert [e.kind for e in events[-2:]] == [EventKind.RATED, EventKind.REOPENED]
+    assert (events[-1].actor_id, events[-1].holder) == (RESIDENT.user_id, COMMUNITY_REF)
+    [card] = to(done.written, COMMUNITY_CHAT)
+    assert card.card_of == task.id
+    assert [b.text for row in card.buttons for b in row] == [texts.CLAIM]
+    told = texts.REOPENED_TO_RESIDENT.format(number=NUMBER, unit="兴安南路社区")
+    assert to(done.written, RESIDENT.chat_id) == [Outgoing(RESIDENT.chat_id, told)]
+
+
+async def _cancelled(done: Done) -> None:
+    """Withdrawn with its event; the resident, the card and the claimer are told."""
+    assert done.task.status is TaskStatus.CANCELLED
+    last = done.events[-1]
+    assert (last.kind, last.actor_id) == (EventKind.CANCELLED, RESIDENT.user_id)
+    assert to(done.written, RESIDENT.chat_id) == [
+        Outgoing(RESIDENT.chat_id, texts.CANCELLED.format(number=NUMBER))
+    ]
+    assert to(done.written, ZHANG.user_id) == [
+        Outgoing(ZHANG.user_id, texts.NOTICE_CANCELLED_TO_WORKER.format(number=NUMBER))
+    ]
+    [card] = to(done.written, GRID1_CHAT)
+    assert done.task.id in (card.card_of, card.edit_card_of)
+
+
+async def _drafted_notice(done: Done) -> None:
+    """A new draft, previewed privately with 确认发送 / 取消; nothing scheduled yet."""
+    scene = done.scene
+    [new] = [b for i, b in done.notices.items() if i not in {scene.draft, scene.scheduled}]
+    assert (new.status, new.text, new.audience, new.created_by) == (
+        BroadcastStatus.DRAFT,
+        "明天停水",
+        Audience.GROUPS,
+        ADMIN.user_id,
+    )
+    [preview] = done.written
+    assert preview.chat_id == ADMIN.user_id
+    assert [(b.text, b.action) for row in preview.buttons for b in row] == [
+        (texts.BROADCAST_CONFIRM, Action(Verb.BROADCAST_CONFIRM, new.id).encode()),
+        (texts.BROADCAST_DISCARD, Action(Verb.BROADCAST_DISCARD, new.id).encode()),
+    ]
+
+
+async def _confirmed(done: Done) -> None:
+    """Scheduled for now, said so; the next tick sends it to every grid's group."""
+    reply = texts.BROADCAST_SCHEDULED.format(id=done.scene.draft, first="11月22日 09:00")
+    assert done.answer == Answer(reply)
+    assert done.written == [Outgoing(ADMIN.user_id, reply)]
+    notice = done.notices[done.scene.draft]
+    assert (notice.status, notice.next_run_at) == (BroadcastStatus.ACTIVE, done.clock.now)
+    assert await done.desk.broadcasts.tick(done.clock.now) == 3
+    sent = sorted(m.chat_id for m in await said(done.store))
+    assert sent == sorted([GRID1_CHAT, GRID2_CHAT, SIQIANMI_GRID_CHAT])
+
+
+async def _discarded(done: Done) -> None:
+    """The draft cancelled, said so; its 确认发送, pressed later, finds it gone."""
+    assert done.answer == Answer(texts.BROADCAST_DISCARDED)
+    assert done.written == [Outgoing(ADMIN.user_id, texts.BROADCAST_DISCARDED)]
+    notice = done.notices[done.scene.draft]
+    assert (notice.status, notice.next_run_at) == (BroadcastStatus.CANCELLED, None)
+    confirm = Action(Verb.BROADCAST_CONFIRM, done.scene.draft).encode()
+    gone = Answer(texts.BROADCAST_GONE, alert=True)
+    assert await done.desk.press(private(ADMIN), confirm, None) == gone
+
+
+async def _stopped(done: Done) -> None:
+    """The scheduled notice cancelled, said so; when its time comes, the tick sends nothing."""
+    reply = texts.BROADCAST_STOPPED.format(id=done.scene.scheduled)
+    assert done.answer == Answer(reply)
+    assert done.written == [Outgoing(ADMIN.user_id, reply)]
+    notice = done.notices[done.scene.scheduled]
+    assert (notice.status, notice.next_run_at) == (BroadcastStatus.CANCELLED, None)
+    assert await done.desk.broadcasts.tick(done.clock.now + timedelta(days=2)) == 0
+
+
+async def _figures(done: Done) -> None:
+    """One message in the chat: the scope's title, a block per grid (and the total), the
+    note; the one task counted where it belongs; nothing of the resident's request."""
+    name, blocks = STATS_SCOPES[done.who]
+    [message] = done.written
+    assert message.chat_id == WHO[done.who].chat_id
+    lines = message.text.splitlines()
+    assert lines[0] == texts.STATS_TITLE.format(scope=name, first="11月16日", last="11月22日")
+    assert lines[-1] == texts.STATS_NOTE
+    headers = [line for line in lines if line.startswith("【")]
+    assert headers == [f"【{block}】" for block, _ in blocks if block is not None]
+    received = [line.split("，")[0] for line in lines if line.startswith("收到")]
+    assert received == [f"收到 {count} 件" for _, count in blocks]
+    assert PHONE not in message.text
+    assert "502" not in message.text
+
+
+EFFECTS: dict[str, Callable[[Done], Awaitable[None]]] = {
+    "reopen": _reopened,
+    "cancel": _cancelled,
+    "broadcast": _drafted_notice,
+    "confirm": _confirmed,
+    "discard": _discarded,
+    "stop": _stopped,
+    "stats": _figures,
+}
+"""What each action does where it is allowed."""
+
+
 async def test_allowed_reopen_and_cancel_do_what_they_say(desk: Desk, store: SqlStore) -> None:
-    """The two resident-only actions, done by the resident, leave their event on the task."""
+    """不满意 then /cancel by the resident: the reopened task is withdrawn, both events kept."""
     task = await resolved(desk, store)
     data = Action(Verb.RATE, task.id, Rating.UNSATISFIED.value).encode()
     assert await desk.press(RESIDENT, data, None) == Answer(texts.THANKS_FOR_RATING)
@@ -183,3 +424,181 @@ async def test_stats_scope_follows_the_chat(
     await desk.reports.stats(Actor(2001, chat_id, "张三"), None)
     [first, *_] = await said(store)
     assert (first.text != WHERE) is scoped
+
+
+# --- 转交: pressing a member's name on the picker ---------------------------------------------
+
+NOT_MEMBER = Answer(texts.ANSWER_NOT_MEMBER.format(unit=GRID1), alert=True)
+NOT_CLAIMER = Answer(texts.ANSWER_NOT_CLAIMER.format(worker="张三"), alert=True)
+# 张三 claimed the task and pressed 转交; the card shows 李四's name. Who presses it, and what
+# they are answered (None: the task moves to 李四).
+TRANSFER: dict[str, tuple[Actor, Answer | None]] = {
+    "claimer": (ZHANG, None),
+    "worker of this grid, not the claimer": (LI, NOT_CLAIMER),
+    "worker of another grid": (WHO["worker of another grid"], NOT_MEMBER),
+    "community staff": (LIU, NOT_MEMBER),
+    "department liaison": (ZHOU, NOT_MEMBER),
+    "admin": (ADMIN, NOT_CLAIMER),
+    "resident": (RESIDENT, NOT_MEMBER),
+    "stranger": (STRANGER, NOT_MEMBER),
+}
+TRANSFER_CELLS = [
+    pytest.param(who, chat, answer, id=f"{who}-{where}")
+    for who, (actor, answer) in TRANSFER.items()
+    for where, chat in (("on the card", GRID1_CHAT), ("in their own chat", actor.chat_id))
+    if where == "on the card" or chat != GRID1_CHAT
+]
+
+
+@pytest.mark.parametrize(("who", "chat_id", "refusal"), TRANSFER_CELLS)
+async def test_who_may_hand_the_task_to_a_member(
+    desk: Desk, store: SqlStore, clock: FakeClock, who: str, chat_id: int, refusal: Answer | None
+) -> None:
+    """Pressing 李四 on the picker: only the claimer moves the task; anyone else, on the card or
+    a copy of it in their own chat, is answered why and the task, trail, outbox and drafts stay."""
+    actor = Actor(TRANSFER[who][0].user_id, chat_id, TRANSFER[who][0].name)
+    task = await claimed(desk, store)
+    offered = await desk.press(ZHANG, Action(Verb.TRANSFER, task.id).encode(), None)
+    assert offered == Answer(texts.TRANSFER_PICK)
+    [picker] = await said(store)
+    to_li = Action(Verb.TRANSFER_TO, task.id, str(LI.user_id)).encode()
+    assert to_li in [b.action for row in picker.buttons for b in row]
+    before = await _state(store, task.id)
+    clock.advance(timedelta(minutes=3))
+
+    answer = await desk.press(actor, to_li, 7)
+
+    if refusal is not None:
+        assert answer == refusal
+        assert await _state(store, task.id) == before
+        return
+    assert answer == Answer(texts.ANSWER_TRANSFERRED.format(worker="李四"))
+    async with store.transaction() as tx:
+        moved = await tx.task(task.id)
+        last = list(await tx.events(task.id))[-1]
+    assert moved is not None
+    assert (moved.status, moved.claimer_id, moved.claimed_at) == (
+        TaskStatus.CLAIMED,
+        LI.user_id,
+        clock.now,
+    )
+    assert (last.kind, last.actor_id, last.note) == (EventKind.TRANSFERRED, ZHANG.user_id, "李四")
+    written = await said(store)
+    [card] = to(written, GRID1_CHAT)
+    assert task.id in (card.card_of, card.edit_card_of)
+    assert to(written, RESIDENT.chat_id) == [
+        Outgoing(RESIDENT.chat_id, texts.NOTICE_TRANSFERRED.format(number=NUMBER, worker="李四"))
+    ]
+    [contact] = to(written, LI.user_id)
+    assert PHONE in contact.text
+    assert to(written, ZHANG.user_id) == []
+
+
+# --- through Telegram: the actor built from the update ------------------------------------------
+
+
+def _screens(w: World, *users: User) -> dict[tuple[int, int], str]:
+    """Every bot message in every group and in these users' and the staff's private chats."""
+    chats = [unit.chat_id for kind in UnitKind for unit in w.org.units(kind)]
+    chats += [person.id for person in (*w.people.values(), *users)]
+    return {(m.chat_id, m.message_id): f"{m.content}|{m.buttons}" for c in chats for m in w.chat(c)}
+
+
+async def _stored(w: World, *numbers: str) -> tuple[object, ...]:
+    """The tasks by number with their trails, every broadcast, every awaited note."""
+    async with w.bot.store.transaction() as tx:
+        tasks = []
+        for number in numbers:
+            task = await tx.task_by_number(number)
+            assert task is not None
+            tasks.append((task, list(await tx.events(task.id))))
+        notices = list(await tx.broadcasts(frozenset(BroadcastStatus)))
+        notes = [await tx.awaited_note(user.id) for user in w.people.values()]
+    return tuple(tasks), notices, notes
+
+
+async def _refused(
+    w: World, user: User, carrier: BotMessage, data: str, numbers: tuple[str, ...], *others: User
+) -> CallbackAnswer:
+    """``user`` presses ``data`` on ``carrier``; nothing in any group, in the staff's, the
+    presser's or ``others``' private chats, or in the database moves."""
+    screens, stored = _screens(w, user, *others), await _stored(w, *numbers)
+    answer = await w.press_data(user, carrier, data)
+    assert _screens(w, user, *others) == screens
+    assert await _stored(w, *numbers) == stored
+    return answer
+
+
+def _data(card: BotMessage, label: str) -> str:
+    data = next((d for row in card.buttons for text, d in row if text == label), None)
+    assert data is not None, f"no {label} on {card.content}"
+    return data
+
+
+async def test_through_telegram_a_worker_of_another_grid_may_not_claim_or_resolve(
+    w: World,
+) -> None:
+    """王芳 (第二网格) presses 认领, then 办结, on 第一网格's card in its group and on a copy in
+    her own group: each an alert naming the grid, nothing changes; 张三 in the group claims."""
+    wang, zhang = w.people["王芳"], w.people["张三"]
+    grid, own = w.group("xingan-1"), w.group("xingan-2")
+    residents = (w.resident(), w.resident(1002, "李大爷"))
+    await w.say(residents[0], WATER_TEXT)
+    await w.say(residents[1], "华建小区5号楼门口路灯不亮")
+    card = w.card(grid, NUMBER)
+    # Telegram tells the bot the chat a button was pressed in; a card forwarded to her own
+    # group is pressed there. The stand-in forwards nothing, so the press rides on a bot
+    # message in that group: the bot sees the same user, chat and data.
+    copy = w.card(own, "20261122-0002")
+    numbers = (NUMBER, "20261122-0002")
+    refusal = texts.ANSWER_NOT_MEMBER.format(unit=GRID1)
+
+    for carrier in (card, copy):
+        answer = await _refused(w, wang, carrier, _data(card, texts.CLAIM), numbers, *residents)
+        assert (answer.text, answer.show_alert) == (refusal, True)
+    assert (await w.press(zhang, card, texts.CLAIM)).text == texts.ANSWER_CLAIMED
+    card = w.card(grid, NUMBER)
+    for carrier in (card, copy):
+        answer = await _refused(w, wang, carrier, _data(card, texts.RESOLVE), numbers, *residents)
+        assert (answer.text, answer.show_alert) == (refusal, True)
+    assert "张三 于" in w.card(grid, NUMBER).content
+
+
+async def test_through_telegram_a_stranger_may_not_claim(w: World) -> None:
+    """Somebody in no config presses 认领 in the grid's group, or on a copy in their private
+    chat: an alert naming the grid; the card still waits, nobody gets the contact."""
+    grid, resident = w.group("xingan-1"), w.resident()
+    await w.say(resident, WATER_TEXT)
+    stranger = w.resident(5555, "路人甲")
+    card = w.card(grid, NUMBER)
+    [hint] = await w.say(stranger, "你好")  # a bot message in the stranger's private chat
+    refusal = texts.ANSWER_NOT_MEMBER.format(unit=GRID1)
+
+    for carrier in (card, hint):
+        answer = await _refused(w, stranger, carrier, _data(card, texts.CLAIM), (NUMBER,), resident)
+        assert (answer.text, answer.show_alert) == (refusal, True)
+    assert [t for row in w.card(grid, NUMBER).buttons for t, _ in row] == [texts.CLAIM]
+    assert all(PHONE not in m.content for m in w.chat(stranger.id))
+
+
+async def test_through_telegram_a_resident_may_not_broadcast(w: World) -> None:
+    """A resident's /broadcast, /broadcasts and a forged 确认发送 of the admin's draft are
+    refused in words; no notice is stored or changed, no group hears anything."""
+    resident, admin = w.resident(), w.people["街道值班员"]
+    [preview] = await w.say(admin, f"/broadcast {LATER}")
+    confirm = _data(preview, texts.BROADCAST_CONFIRM)
+    async with w.bot.store.transaction() as tx:
+        [draft] = await tx.broadcasts(frozenset(BroadcastStatus))
+    groups = [unit.chat_id for kind in UnitKind for unit in w.org.units(kind)]
+
+    assert [m.content for m in await w.say(resident, f"/broadcast {NOTICE}")] == [ONLY_ADMINS]
+    assert [m.content for m in await w.say(resident, "/broadcasts")] == [ONLY_ADMINS]
+    reply = w.last(resident.id)
+    answer = await _refused(w, resident, reply, confirm, (), admin)
+    assert (answer.text, answer.show_alert) == (ONLY_ADMINS, True)
+
+    async with w.bot.store.transaction() as tx:
+        assert list(await tx.broadcasts(frozenset(BroadcastStatus))) == [draft]
+    assert all(w.chat(chat) == [] for chat in groups)
+    scheduled = await w.press(admin, preview, texts.BROADCAST_CONFIRM)  # the admin may
+    assert scheduled.text == texts.BROADCAST_SCHEDULED.format(id=draft.id, first="11月23日 08:00")
