@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import time
@@ -153,11 +153,13 @@ async def world(
     standin: BotApiStandIn | None = None,
     people: dict[str, User] | None = None,
     clock: FakeClock | None = None,
+    change: Callable[[Settings], Settings] | None = None,
 ) -> AsyncIterator[World]:
     """The example org's bot on ``database_url`` against a stand-in (a fresh one by default).
 
     Pass the ``standin``, ``people`` and ``clock`` of a previous world to restart the bot on
-    the same database and the same Telegram.
+    the same database and the same Telegram; ``change`` adjusts the example settings (other
+    limits, a shorter send timeout).
     """
     async with contextlib.AsyncExitStack() as stack:
         clock = clock or nine_am()
@@ -169,6 +171,8 @@ async def world(
                 )
             )
         settings = example_settings(database_url, cache_dir, standin.base_url)
+        if change is not None:
+            settings = change(settings)
         org = settings.require_org()
         people = people if people is not None else populate(standin, org)
         bot = await stack.enter_async_context(

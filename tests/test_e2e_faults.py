@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 
 from bot import texts
-from bot.app import running_bot
 from bot.cli import main
 from bot.domain import Outgoing, TaskStatus
 from bot.ports import OutboxHealth
+from bot.settings import Settings
 from handlers.botapi_standin import FAULTS, BotApiStandIn
 from tests.clock import nine_am
 from tests.harness import EXAMPLE, TOKEN, World, example_settings, populate, world
@@ -52,18 +52,13 @@ GIVE_UP: dict[str, Inject] = {
 }
 
 
-@asynccontextmanager
-async def quick_world(database_url: str, cache_dir: Path) -> AsyncIterator[World]:
+def quick_world(database_url: str, cache_dir: Path) -> AbstractAsyncContextManager[World]:
     """The harness's world, but the bot waits 1 s (not 5) for an answer: timeouts come fast."""
-    async with BotApiStandIn(token=TOKEN, bot_username="griddesk_bot") as standin:
-        settings = example_settings(database_url, cache_dir, standin.base_url)
-        settings = replace(settings, telegram=replace(settings.telegram, send_timeout=1))
-        org = settings.require_org()
-        people = populate(standin, org)
-        clock = nine_am()
-        async with running_bot(settings, TOKEN, clock, rate_limited=False) as bot:
-            await standin.until_polling()
-            yield World(standin, bot, clock, org, people)
+
+    def quick(settings: Settings) -> Settings:
+        return replace(settings, telegram=replace(settings.telegram, send_timeout=1))
+
+    return world(database_url, cache_dir, change=quick)
 
 
 async def _settle(w: World, timeout: float = 10.0) -> None:

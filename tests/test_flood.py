@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -14,14 +12,13 @@ import pytest
 
 from bot import texts
 from bot.actions import Action, Verb
-from bot.app import running_bot
 from bot.context import Actor
 from bot.domain import EventKind, TaskStatus
-from bot.settings import LimitSettings, SettingsError, load_settings
+from bot.settings import LimitSettings, Settings, SettingsError, load_settings
 from bot.throttle import Throttle, Verdict
-from handlers.botapi_standin import BotApiStandIn, User
+from handlers.botapi_standin import User
 from tests.clock import nine_am
-from tests.harness import EXAMPLE, STEP_TIMEOUT, TOKEN, World, example_settings, populate
+from tests.harness import EXAMPLE, STEP_TIMEOUT, World, world
 
 BURST = 10
 """config.example.toml's ``limits.resident_burst``; the world runs on that file."""
@@ -37,28 +34,9 @@ async def _flood(w: World, user: User, texts_: list[str], chat_id: int | None = 
         await w.bot.telegram.outbox.settled()
 
 
-@asynccontextmanager
-async def _world_limited(
-    limits: LimitSettings, database_url: str, cache_dir: Path
-) -> AsyncIterator[World]:
-    """The example world of :func:`tests.harness.world`, its bot run with ``limits`` instead."""
-    async with contextlib.AsyncExitStack() as stack:
-        clock = nine_am()
-        standin = await stack.enter_async_context(
-            BotApiStandIn(
-                token=TOKEN, bot_username="griddesk_bot", clock=lambda: clock().timestamp()
-            )
-        )
-        settings = replace(
-            example_settings(database_url, cache_dir, standin.base_url), limits=limits
-        )
-        org = settings.require_org()
-        people = populate(standin, org)
-        bot = await stack.enter_async_context(
-            running_bot(settings, TOKEN, clock, rate_limited=False)
-        )
-        await standin.until_polling()
-        yield World(standin, bot, clock, org, people)
+def _limited(limits: LimitSettings) -> Callable[[Settings], Settings]:
+    """The example settings with ``limits`` instead of their own."""
+    return lambda settings: replace(settings, limits=limits)
 
 
 def _replies(w: World, chat_id: int) -> list[str]:
@@ -114,7 +92,7 @@ async def test_limits_from_the_config_reach_the_running_bot(
     )
     limits = load_settings(config).limits
     assert limits != LimitSettings()  # the defaults would take all 8 messages below
-    async with _world_limited(limits, database_url, cache_dir) as w:
+    async with world(database_url, cache_dir, change=_limited(limits)) as w:
         resident = w.resident()
         await _flood(w, resident, [f"审计厅小区{i}号楼楼道灯坏了" for i in range(1, 9)])
         assert _warnings(w, resident.id) == 1
@@ -135,7 +113,7 @@ async def test_limits_of_zero_switch_the_guard_off_in_the_running_bot(
     """``resident_messages_per_minute = 0``: 15 messages at once, more than any burst, all
     become tasks and nobody is asked to slow down."""
     limits = LimitSettings(resident_messages_per_minute=0)
-    async with _world_limited(limits, database_url, cache_dir) as w:
+    async with world(database_url, cache_dir, change=_limited(limits)) as w:
         resident = w.resident()
         await _flood(w, resident, [f"审计厅小区{i}号楼楼道灯坏了" for i in range(1, 16)])
         assert _warnings(w, resident.id) == 0

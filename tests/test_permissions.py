@@ -10,8 +10,9 @@ A refusal answers in words and changes nothing: the task, its trail, the broadca
 and awaited notes stay as they were, and the only new outbox row is the refusal itself. An
 allowed action does what it says, checked cell by cell.
 
-The desk is driven directly here, on SQLite and PostgreSQL; the last tests press through the
-real bot and the Bot API stand-in, where the actor is built from the Telegram update.
+The desk is driven directly here, on SQLite and PostgreSQL; tests/test_permissions_e2e.py
+presses through the real bot and the Bot API stand-in, where the actor is built from the
+Telegram update.
 """
 
 # ruff: noqa: F811 - the fixtures imported from tests/test_desk.py are parameters by name
@@ -41,11 +42,9 @@ from bot.domain import (
     UnitKind,
     UnitRef,
 )
-from handlers.botapi_standin import BotMessage, CallbackAnswer, User
 from storage.engine import open_store
 from storage.sql_store import SqlStore
 from tests.clock import FakeClock
-from tests.harness import World
 from tests.test_desk import (  # noqa: F401 - the fixtures are used by name
     ADMIN,
     COMMUNITY_CHAT,
@@ -492,113 +491,3 @@ async def test_who_may_hand_the_task_to_a_member(
     [contact] = to(written, LI.user_id)
     assert PHONE in contact.text
     assert to(written, ZHANG.user_id) == []
-
-
-# --- through Telegram: the actor built from the update ------------------------------------------
-
-
-def _screens(w: World, *users: User) -> dict[tuple[int, int], str]:
-    """Every bot message in every group and in these users' and the staff's private chats."""
-    chats = [unit.chat_id for kind in UnitKind for unit in w.org.units(kind)]
-    chats += [person.id for person in (*w.people.values(), *users)]
-    return {(m.chat_id, m.message_id): f"{m.content}|{m.buttons}" for c in chats for m in w.chat(c)}
-
-
-async def _stored(w: World, *numbers: str) -> tuple[object, ...]:
-    """The tasks by number with their trails, every broadcast, every awaited note."""
-    async with w.bot.store.transaction() as tx:
-        tasks = []
-        for number in numbers:
-            task = await tx.task_by_number(number)
-            assert task is not None
-            tasks.append((task, list(await tx.events(task.id))))
-        notices = list(await tx.broadcasts(frozenset(BroadcastStatus)))
-        notes = [await tx.awaited_note(user.id) for user in w.people.values()]
-    return tuple(tasks), notices, notes
-
-
-async def _refused(
-    w: World, user: User, carrier: BotMessage, data: str, numbers: tuple[str, ...], *others: User
-) -> CallbackAnswer:
-    """``user`` presses ``data`` on ``carrier``; nothing in any group, in the staff's, the
-    presser's or ``others``' private chats, or in the database moves."""
-    screens, stored = _screens(w, user, *others), await _stored(w, *numbers)
-    answer = await w.press_data(user, carrier, data)
-    assert _screens(w, user, *others) == screens
-    assert await _stored(w, *numbers) == stored
-    return answer
-
-
-def _data(card: BotMessage, label: str) -> str:
-    data = next((d for row in card.buttons for text, d in row if text == label), None)
-    assert data is not None, f"no {label} on {card.content}"
-    return data
-
-
-async def test_through_telegram_a_worker_of_another_grid_may_not_claim_or_resolve(
-    w: World,
-) -> None:
-    """王芳 (第二网格) presses 认领, then 办结, on 第一网格's card in its group and on a copy in
-    her own group: each an alert naming the grid, nothing changes; 张三 in the group claims."""
-    wang, zhang = w.people["王芳"], w.people["张三"]
-    grid, own = w.group("xingan-1"), w.group("xingan-2")
-    residents = (w.resident(), w.resident(1002, "李大爷"))
-    await w.say(residents[0], WATER_TEXT)
-    await w.say(residents[1], "华建小区5号楼门口路灯不亮")
-    card = w.card(grid, NUMBER)
-    # Telegram tells the bot the chat a button was pressed in; a card forwarded to her own
-    # group is pressed there. The stand-in forwards nothing, so the press rides on a bot
-    # message in that group: the bot sees the same user, chat and data.
-    copy = w.card(own, "20261122-0002")
-    numbers = (NUMBER, "20261122-0002")
-    refusal = texts.ANSWER_NOT_MEMBER.format(unit=GRID1)
-
-    for carrier in (card, copy):
-        answer = await _refused(w, wang, carrier, _data(card, texts.CLAIM), numbers, *residents)
-        assert (answer.text, answer.show_alert) == (refusal, True)
-    assert (await w.press(zhang, card, texts.CLAIM)).text == texts.ANSWER_CLAIMED
-    card = w.card(grid, NUMBER)
-    for carrier in (card, copy):
-        answer = await _refused(w, wang, carrier, _data(card, texts.RESOLVE), numbers, *residents)
-        assert (answer.text, answer.show_alert) == (refusal, True)
-    assert "张三 于" in w.card(grid, NUMBER).content
-
-
-async def test_through_telegram_a_stranger_may_not_claim(w: World) -> None:
-    """Somebody in no config presses 认领 in the grid's group, or on a copy in their private
-    chat: an alert naming the grid; the card still waits, nobody gets the contact."""
-    grid, resident = w.group("xingan-1"), w.resident()
-    await w.say(resident, WATER_TEXT)
-    stranger = w.resident(5555, "路人甲")
-    card = w.card(grid, NUMBER)
-    [hint] = await w.say(stranger, "你好")  # a bot message in the stranger's private chat
-    refusal = texts.ANSWER_NOT_MEMBER.format(unit=GRID1)
-
-    for carrier in (card, hint):
-        answer = await _refused(w, stranger, carrier, _data(card, texts.CLAIM), (NUMBER,), resident)
-        assert (answer.text, answer.show_alert) == (refusal, True)
-    assert [t for row in w.card(grid, NUMBER).buttons for t, _ in row] == [texts.CLAIM]
-    assert all(PHONE not in m.content for m in w.chat(stranger.id))
-
-
-async def test_through_telegram_a_resident_may_not_broadcast(w: World) -> None:
-    """A resident's /broadcast, /broadcasts and a forged 确认发送 of the admin's draft are
-    refused in words; no notice is stored or changed, no group hears anything."""
-    resident, admin = w.resident(), w.people["街道值班员"]
-    [preview] = await w.say(admin, f"/broadcast {LATER}")
-    confirm = _data(preview, texts.BROADCAST_CONFIRM)
-    async with w.bot.store.transaction() as tx:
-        [draft] = await tx.broadcasts(frozenset(BroadcastStatus))
-    groups = [unit.chat_id for kind in UnitKind for unit in w.org.units(kind)]
-
-    assert [m.content for m in await w.say(resident, f"/broadcast {NOTICE}")] == [ONLY_ADMINS]
-    assert [m.content for m in await w.say(resident, "/broadcasts")] == [ONLY_ADMINS]
-    reply = w.last(resident.id)
-    answer = await _refused(w, resident, reply, confirm, (), admin)
-    assert (answer.text, answer.show_alert) == (ONLY_ADMINS, True)
-
-    async with w.bot.store.transaction() as tx:
-        assert list(await tx.broadcasts(frozenset(BroadcastStatus))) == [draft]
-    assert all(w.chat(chat) == [] for chat in groups)
-    scheduled = await w.press(admin, preview, texts.BROADCAST_CONFIRM)  # the admin may
-    assert scheduled.text == texts.BROADCAST_SCHEDULED.format(id=draft.id, first="11月23日 08:00")
