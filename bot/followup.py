@@ -60,8 +60,8 @@ class FollowUp:
         self._outbox: list[Outgoing] = []
         self._events: list[TaskEvent] = []
         self._reminders = Reminders()
-        self._groups: dict[UnitRef, _Group] = {}
         """What the current batch's steps did, written in a few round trips (:meth:`_flush`)."""
+        self._groups: dict[UnitRef, _Group] = {}
 
     async def tick(self, now: datetime) -> int:
         """Take every step due at ``now``; return how many were taken."""
