@@ -18,7 +18,7 @@ is empty, then stops the bot with SIGTERM and checks what happened:
   card of one task number to one chat; edits do not count). A card sent again after a kill is
   classified: Telegram has no idempotency key, so a kill between Telegram accepting a card and
   the outbox recording it sends the card again on restart (at-least-once delivery, see
-  :mod:`bot.outbox`); such a re-send is listed as "re-sent after a kill" and must open with
+  :mod:`bot.sending.outbox`); such a re-send is listed as "re-sent after a kill" and must open with
   the note that it stands in for an earlier copy (the earlier post stays in the group until
   someone presses it, which takes it down). A re-send without the note, or two posts by one
   bot, are bugs;
@@ -27,8 +27,8 @@ is empty, then stops the bot with SIGTERM and checks what happened:
 - the bots' logs hold no ERROR line, and the last bot stops cleanly.
 
 After a kill the next bot sends nothing for up to 15 s: the dead bot's outbox lease must run
-out first (:mod:`bot.outbox`). Messages are paced below Telegram's 20 a minute per group, which
-``griddesk run`` respects, so that the backlog stays bounded.
+out first (:mod:`bot.sending.outbox`). Messages are paced below Telegram's 20 a minute per
+group, which ``griddesk run`` respects, so that the backlog stays bounded.
 
 The repeatable test is tests/test_crash_restart.py; this module is its driver. Only 127.0.0.1
 is contacted (the stand-in, and PostgreSQL with ``--engine postgresql``).
@@ -66,11 +66,11 @@ from sqlalchemy.exc import DBAPIError  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine  # noqa: E402
 
 from bot import texts  # noqa: E402
+from bot.config.org import Org  # noqa: E402
+from bot.config.settings import ClassifierSettings, load_settings  # noqa: E402
 from bot.domain import UnitKind  # noqa: E402
 from bot.language import Language, build_language  # noqa: E402
-from bot.org import Org  # noqa: E402
-from bot.settings import ClassifierSettings, load_settings  # noqa: E402
-from handlers.botapi_standin import BotApiStandIn, BotMessage, Call  # noqa: E402
+from standins.telegram import BotApiStandIn, BotMessage, Call  # noqa: E402
 from storage.engine import async_url  # noqa: E402
 
 EXAMPLE = ROOT / "config.example.toml"

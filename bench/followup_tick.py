@@ -58,13 +58,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.context import Context  # noqa: E402 - after the path set-up above
-from bot.desk import Desk  # noqa: E402
+from bot.config.org import Org  # noqa: E402
+from bot.config.settings import ClassifierSettings, Settings, load_settings  # noqa: E402
+from bot.desk.context import Context  # noqa: E402 - after the path set-up above
+from bot.desk.desk import Desk  # noqa: E402
 from bot.domain import EventKind, Rating, Stage, TaskStatus, UnitKind, UnitRef  # noqa: E402
-from bot.followup import FollowUp  # noqa: E402
+from bot.followup.engine import FollowUp  # noqa: E402
 from bot.language import Language, build_language  # noqa: E402
-from bot.org import Org  # noqa: E402
-from bot.settings import ClassifierSettings, Settings, load_settings  # noqa: E402
 from nlp.taxonomy import Category  # noqa: E402
 from storage.engine import async_url, create_engine, open_store  # noqa: E402
 from storage.tables import METADATA  # noqa: E402

@@ -15,16 +15,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from bot.chats import ChatMoves
-from bot.context import Context, utc_now
-from bot.desk import Desk
-from bot.digests import Digests
-from bot.followup import FollowUp
+from bot.config.org import Org
+from bot.config.settings import Settings
+from bot.desk.context import Context, utc_now
+from bot.desk.desk import Desk
+from bot.followup.digests import Digests
+from bot.followup.engine import FollowUp
 from bot.language import Language, build_language
-from bot.org import Org
 from bot.ports import Store
 from bot.redact import redacting
-from bot.settings import Settings
+from bot.sending.chats import ChatMoves
 from handlers.telegram.runtime import TelegramRuntime
 from storage.engine import open_store
 

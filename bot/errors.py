@@ -11,9 +11,10 @@
     StoreBusy                  the database could not take a transaction; nothing was committed,
                                so the unit of work may run again (bot.retry does, with backoff)
 
-Configuration and rules errors live with what they validate: :class:`bot.tomlcheck.SettingsError`
-and :class:`nlp.rules.RulesError`. Anything else is a bug: it reaches the one error handler,
-is logged, and the user sees a kind message, never a traceback.
+Configuration and rules errors live with what they validate:
+:class:`bot.config.tomlcheck.SettingsError` and :class:`nlp.rules.RulesError`. Anything else
+is a bug: it reaches the one error handler, is logged, and the user sees a kind message, never a
+traceback.
 """
 
 from __future__ import annotations

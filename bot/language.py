@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.settings import ClassifierSettings
+from bot.config.settings import ClassifierSettings
 from nlp.classifier import Classification, classify
 from nlp.rules import Rules, load_rules
 from nlp.segmenter import Tokenizer, new_tokenizer

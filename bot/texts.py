@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from bot.domain import Rating, TaskStatus
-from bot.stats import Figures, percent
+from bot.figures.compute import Figures, percent
 from nlp.taxonomy import Category
 
 # --- resident, private chat -------------------------------------------------------------------
@@ -146,7 +146,7 @@ def card(
 
 
 CARD_REPOSTED = "🔁 网络中断后补发：群里如果还有一张一样的旧卡片，请以这一张为准。\n"
-"""Opens a card posted again when an earlier post may have reached the group (bot.outbox)."""
+"""Opens a card posted again when an earlier post may have reached the group (outbox)."""
 
 STATUS_OPEN = "待认领"
 STATUS_OPEN_ESCALATED = "待认领（{origin}的工单，已上报 {level} 级）"

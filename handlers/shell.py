@@ -16,9 +16,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.app import RunningBot, running_bot
+from bot.config.settings import Settings, TelegramSettings
 from bot.domain import UnitKind
-from bot.settings import Settings, TelegramSettings
-from handlers.botapi_standin import BotApiStandIn, BotMessage
+from standins.telegram import BotApiStandIn, BotMessage
 
 TOKEN = "0:SHELL"
 RESIDENT_ID, RESIDENT_NAME = 1001, "王阿姨"

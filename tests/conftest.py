@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from bot.config.settings import ClassifierSettings, Settings, load_settings
 from bot.language import Language, build_language
-from bot.settings import ClassifierSettings, Settings, load_settings
 from tests.clock import FakeClock, nine_am
 from tests.harness import World, world
 

@@ -16,17 +16,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.app import RunningBot, running_bot
-from bot.cards import Presenter
-from bot.domain import UnitKind
-from bot.org import Org
-from bot.settings import (
+from bot.config.org import Org
+from bot.config.settings import (
     ClassifierSettings,
     DigestSettings,
     Settings,
     TelegramSettings,
     load_settings,
 )
-from handlers.botapi_standin import BotApiStandIn, BotMessage, CallbackAnswer, User
+from bot.desk.cards import Presenter
+from bot.domain import UnitKind
+from standins.telegram import BotApiStandIn, BotMessage, CallbackAnswer, User
 from tests.clock import FakeClock, nine_am
 
 EXAMPLE = Path(__file__).parent.parent / "config.example.toml"

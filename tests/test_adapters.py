@@ -20,14 +20,14 @@ import pytest_asyncio
 from telegram import Update
 
 from bot import texts
-from bot.context import Context
-from bot.desk import Desk
+from bot.config.settings import Settings, TelegramSettings, load_settings
+from bot.desk.context import Context
+from bot.desk.desk import Desk
 from bot.domain import Outgoing, TaskStatus
 from bot.language import Language
 from bot.ports import Store
-from bot.settings import Settings, TelegramSettings, load_settings
-from handlers.botapi_standin import BotApiStandIn, CallbackAnswer, User
 from handlers.telegram.runtime import TelegramRuntime
+from standins.telegram import BotApiStandIn, CallbackAnswer, User
 from storage.engine import create_engine, open_store
 from storage.sql_store import SqlStore
 from tests.harness import EXAMPLE, TOKEN, FakeClock

@@ -17,12 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import texts
-from bot.context import Actor, Context
-from bot.desk import Desk
+from bot.config.settings import Settings, load_settings
+from bot.desk.context import Actor, Context
+from bot.desk.desk import Desk
 from bot.domain import EventKind, TaskStatus
 from bot.language import Language
-from bot.settings import Settings, load_settings
-from handlers.botapi_standin import BotMessage, User
+from standins.telegram import BotMessage, User
 from storage.engine import open_store
 from tests.clock import nine_am
 from tests.harness import EXAMPLE, World

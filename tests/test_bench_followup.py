@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bench.followup_tick import Generator, Workload, measure
+from bot.config.settings import load_settings
 from bot.language import Language
-from bot.settings import load_settings
 from storage.tables import TaskRow
 from storage.task_rows import task
 

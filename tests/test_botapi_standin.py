@@ -35,7 +35,7 @@ from telegram.error import (
 )
 from telegram.ext import Application, CallbackContext, CommandHandler, MessageHandler, filters
 
-from handlers.botapi_standin import FAULTS, BotApiStandIn, CallbackAnswer, UploadedFile, User
+from standins.telegram import FAULTS, BotApiStandIn, CallbackAnswer, UploadedFile, User
 
 pytestmark = pytest.mark.asyncio
 

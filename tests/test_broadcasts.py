@@ -16,12 +16,12 @@ import pytest
 import pytest_asyncio
 
 from bot import texts
-from bot.context import Actor, Context
-from bot.desk import Desk
+from bot.config.settings import Settings, load_settings
+from bot.desk.context import Actor, Context
+from bot.desk.desk import Desk
 from bot.domain import Audience, BroadcastStatus, Outgoing, Resident
+from bot.followup.notice_times import ConfiguredBroadcast, QuietHours, ScheduleError, parse_schedule
 from bot.language import Language
-from bot.schedule import ConfiguredBroadcast, QuietHours, ScheduleError, parse_schedule
-from bot.settings import Settings, load_settings
 from storage.engine import open_store
 from storage.sql_store import SqlStore
 from tests.clock import FakeClock

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from nlp.rules import parse_rules
 
 GRIDDESK = Path(sys.executable).parent / "griddesk"

@@ -30,14 +30,14 @@ import pytest_asyncio
 from sqlalchemy import event
 
 from bot import texts
-from bot.actions import Verb
-from bot.context import Answer, Context
-from bot.desk import Desk
+from bot.config.settings import Settings
+from bot.desk.actions import Verb
+from bot.desk.context import Answer, Context
+from bot.desk.desk import Desk
 from bot.domain import EventKind, Outgoing, Task, TaskEvent, TaskStatus, UnitRef
 from bot.errors import StoreBusy
 from bot.language import Language
 from bot.retry import retrying
-from bot.settings import Settings
 from storage.engine import open_store
 from storage.sql_store import SqlStore
 from tests.clock import FakeClock

@@ -15,9 +15,10 @@ import pytest
 import pytest_asyncio
 
 from bot import texts
-from bot.actions import Action, Verb
-from bot.context import Actor, Answer, Context
-from bot.desk import Desk
+from bot.config.settings import Settings, load_settings
+from bot.desk.actions import Action, Verb
+from bot.desk.context import Actor, Answer, Context
+from bot.desk.desk import Desk
 from bot.domain import (
     Draft,
     DraftReason,
@@ -30,7 +31,6 @@ from bot.domain import (
     UnitRef,
 )
 from bot.language import Language
-from bot.settings import Settings, load_settings
 from nlp.taxonomy import Category
 from storage.engine import open_store
 from storage.sql_store import SqlStore

@@ -16,13 +16,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import pytest_asyncio
 
-from bot.actions import Action, Verb
-from bot.context import Actor, Context
-from bot.desk import Desk
-from bot.digests import Digests
+from bot.config.settings import DigestSettings, Settings, SettingsError, load_settings
+from bot.desk.actions import Action, Verb
+from bot.desk.context import Actor, Context
+from bot.desk.desk import Desk
 from bot.domain import Outgoing
+from bot.followup.digests import Digests
 from bot.language import Language
-from bot.settings import DigestSettings, Settings, SettingsError, load_settings
 from storage.engine import open_store
 from storage.sql_store import SqlStore
 from tests.clock import FakeClock

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from handlers.botapi_standin import BotMessage, User
+from standins.telegram import BotMessage, User
 from tests.harness import World
 
 pytestmark = pytest.mark.asyncio

@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 
 from bot import texts
-from bot.cli import main
+from bot.cli.main import main
+from bot.config.settings import Settings
 from bot.domain import Outgoing, TaskStatus
 from bot.ports import OutboxHealth
-from bot.settings import Settings
-from handlers.botapi_standin import FAULTS, BotApiStandIn
+from standins.telegram import FAULTS, BotApiStandIn
 from tests.clock import nine_am
 from tests.harness import EXAMPLE, TOKEN, World, example_settings, populate, world
 

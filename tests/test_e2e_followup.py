@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.botapi_standin import BotApiStandIn
+from standins.telegram import BotApiStandIn
 from tests.clock import nine_am
 from tests.harness import TOKEN, World, example_settings, populate, world
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from bot import texts
-from bot.actions import Action, Verb
-from bot.context import Actor
+from bot.config.settings import LimitSettings, Settings, SettingsError, load_settings
+from bot.desk.actions import Action, Verb
+from bot.desk.context import Actor
+from bot.desk.throttle import Throttle, Verdict
 from bot.domain import EventKind, TaskStatus
-from bot.settings import LimitSettings, Settings, SettingsError, load_settings
-from bot.throttle import Throttle, Verdict
-from handlers.botapi_standin import User
+from standins.telegram import User
 from tests.clock import nine_am
 from tests.harness import EXAMPLE, STEP_TIMEOUT, World, world
 

@@ -16,15 +16,15 @@ from zoneinfo import ZoneInfo
 import pytest
 import pytest_asyncio
 
-from bot.actions import Action, Verb
-from bot.context import Actor, Context
-from bot.desk import Desk
+from bot.config.settings import Settings
+from bot.config.workhours import WorkingHours
+from bot.desk.actions import Action, Verb
+from bot.desk.context import Actor, Context
+from bot.desk.desk import Desk
 from bot.domain import EventKind, Outgoing, Stage, Task, TaskStatus, UnitRef
-from bot.followup import FollowUp
+from bot.followup.engine import FollowUp
 from bot.language import Language
 from bot.ports import Transaction
-from bot.settings import Settings
-from bot.workhours import WorkingHours
 from storage.engine import open_store
 from storage.sql_store import SqlStore
 from tests.clock import FakeClock

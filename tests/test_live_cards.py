@@ -13,14 +13,14 @@ from datetime import timedelta
 import pytest
 import pytest_asyncio
 
-from bot.actions import Action, Verb
-from bot.context import Actor, Context
-from bot.desk import Desk
+from bot.config.settings import Settings
+from bot.desk.actions import Action, Verb
+from bot.desk.context import Actor, Context
+from bot.desk.desk import Desk
 from bot.domain import Outgoing, Task
-from bot.followup import FollowUp
+from bot.followup.engine import FollowUp
 from bot.language import Language
-from bot.outbox import OutboxDispatcher
-from bot.settings import Settings
+from bot.sending.outbox import OutboxDispatcher
 from storage.engine import open_store
 from storage.sql_store import SqlStore
 from tests.clock import FakeClock

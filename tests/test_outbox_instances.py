@@ -14,9 +14,9 @@ import pytest
 from telegram import Bot
 
 from bot.domain import Outgoing
-from bot.outbox import OutboxDispatcher
-from handlers.botapi_standin import BotApiStandIn
+from bot.sending.outbox import OutboxDispatcher
 from handlers.telegram.sender import TelegramSender
+from standins.telegram import BotApiStandIn
 from storage.engine import open_store
 from tests.clock import FakeClock, nine_am
 from tests.harness import PRESENTER

@@ -26,9 +26,9 @@ import pytest
 import pytest_asyncio
 
 from bot import texts
-from bot.actions import Action, Verb, parse_action
-from bot.context import Actor, Answer
-from bot.desk import Desk
+from bot.desk.actions import Action, Verb, parse_action
+from bot.desk.context import Actor, Answer
+from bot.desk.desk import Desk
 from bot.domain import (
     Audience,
     Broadcast,

@@ -13,7 +13,7 @@ import pytest
 
 from bot import texts
 from bot.domain import BroadcastStatus, UnitKind
-from handlers.botapi_standin import BotMessage, CallbackAnswer, User
+from standins.telegram import BotMessage, CallbackAnswer, User
 from tests.harness import World
 from tests.test_desk import GRID1, WATER_TEXT
 from tests.test_permissions import LATER, NOTICE, NUMBER, ONLY_ADMINS, PHONE

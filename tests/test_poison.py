@@ -24,12 +24,12 @@ from telegram import Update
 from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot import texts
-from bot.desk import Desk
+from bot.desk.desk import Desk
+from bot.desk.intake import Intake
+from bot.desk.work import Work
 from bot.domain import Outgoing, UnitKind
-from bot.intake import Intake
-from bot.work import Work
-from handlers.botapi_standin import BotApiStandIn, BotMessage
 from handlers.telegram.inbox import Inbox
+from standins.telegram import BotApiStandIn, BotMessage
 from storage.engine import open_store
 from tests.clock import nine_am
 from tests.harness import STEP_TIMEOUT, TOKEN, World, example_settings, populate, world

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy.exc import DBAPIError
 
 from bot import texts
-from bot.cli import _configure_logging
+from bot.cli.main import _configure_logging
 from bot.domain import EventKind, TaskEvent, UnitKind
 from storage.sql_store import SqlStore
 from tests.harness import World

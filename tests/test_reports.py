@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.cli import main
-from bot.context import Actor, Context
-from bot.desk import Desk
+from bot.cli.main import main
+from bot.config.settings import load_settings
+from bot.desk.context import Actor, Context
+from bot.desk.desk import Desk
 from bot.language import Language
-from bot.settings import load_settings
 from storage.engine import open_store
 from tests.clock import FakeClock, nine_am
 from tests.harness import EXAMPLE, World

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.botapi_standin import BotApiStandIn
+from standins.telegram import BotApiStandIn
 from tests.harness import EXAMPLE
 
 GRIDDESK = Path(sys.executable).parent / "griddesk"

@@ -15,9 +15,9 @@ import pytest
 from telegram.error import InvalidToken
 
 from bot.app import running_bot
+from bot.config.settings import DATABASE_VARIABLE, TOKEN_VARIABLE, SettingsError, load_settings
 from bot.redact import MASK, Redactor
-from bot.settings import DATABASE_VARIABLE, TOKEN_VARIABLE, SettingsError, load_settings
-from handlers.botapi_standin import BotApiStandIn
+from standins.telegram import BotApiStandIn
 from tests.databases import database_url
 from tests.harness import EXAMPLE, STEP_TIMEOUT, TOKEN, example_settings, world
 

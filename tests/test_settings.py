@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain import UnitKind, UnitRef
-from bot.org import Role
-from bot.report import org_tree
-from bot.settings import (
+from bot.cli.org_tree import org_tree
+from bot.config.org import Role
+from bot.config.settings import (
     ClassifierSettings,
     DeadlineSettings,
     Settings,
@@ -21,6 +20,7 @@ from bot.settings import (
     default_cache_dir,
     load_settings,
 )
+from bot.domain import UnitKind, UnitRef
 from nlp.taxonomy import Category
 
 EXAMPLE = Path(__file__).parent.parent / "config.example.toml"

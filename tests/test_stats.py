@@ -10,7 +10,16 @@ import pytest
 
 from bot import texts
 from bot.domain import EventKind, Stage, Task, TaskEvent, TaskStatus, UnitKind, UnitRef
-from bot.stats import Figures, Window, compute, last_days, percent, span, table, week_before
+from bot.figures.compute import (
+    Figures,
+    Window,
+    compute,
+    last_days,
+    percent,
+    span,
+    table,
+    week_before,
+)
 from nlp.taxonomy import Category
 
 ZONE = ZoneInfo("Asia/Shanghai")

@@ -16,10 +16,10 @@ from telegram import Update
 from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.domain import Outgoing
-from bot.outbox import OutboxDispatcher
-from bot.stopping import Stopped, StopSignal
-from handlers.botapi_standin import BotApiStandIn
+from bot.sending.outbox import OutboxDispatcher
+from bot.sending.stopping import Stopped, StopSignal
 from handlers.telegram.inbox import Inbox
+from standins.telegram import BotApiStandIn
 from storage.engine import open_store
 from tests.clock import nine_am
 from tests.harness import PRESENTER, TOKEN, example_settings, populate, world

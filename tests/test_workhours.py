@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.workhours import WorkingHours
+from bot.config.workhours import WorkingHours
 
 HOHHOT = ZoneInfo("Asia/Shanghai")
 OFFICE = WorkingHours(

@@ -1,10 +1,10 @@
-"""Who did something, from a Telegram update, as the desk's :class:`~bot.context.Actor`."""
+"""Who did something, from a Telegram update, as the desk's :class:`~bot.desk.context.Actor`."""
 
 from __future__ import annotations
 
 from telegram import Update
 
-from bot.context import Actor
+from bot.desk.context import Actor
 
 
 def actor_of(update: Update) -> Actor | None:

@@ -9,7 +9,7 @@ from telegram import MaybeInaccessibleMessage, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
-from bot.desk import Desk
+from bot.desk.desk import Desk
 from handlers.telegram.actor import actor_of
 
 Context = ContextTypes.DEFAULT_TYPE

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
-from bot.desk import Desk
+from bot.desk.desk import Desk
 from handlers.telegram.actor import actor_of
 
 Context = ContextTypes.DEFAULT_TYPE

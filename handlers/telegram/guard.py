@@ -1,7 +1,7 @@
 """The flood guard in front of every private chat: one handler that runs before all others.
 
 A resident's texts, photos and commands — ``/my`` and ``/cancel`` as much as an admin command a
-resident types — take from one bucket (:meth:`~bot.desk.Desk.admit`). The guard runs in its own
+resident types — take from one bucket (:meth:`~bot.desk.desk.Desk.admit`). The guard runs in its own
 handler group, ahead of the features' handlers (PTB runs groups in order), and stops an update
 that comes too fast right there, so no feature handler needs to know about flooding. Button
 presses are not messages and never pass here; configured people are never counted.
@@ -12,7 +12,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, BaseHandler, ContextTypes, MessageHandler, filters
 
-from bot.desk import Desk
+from bot.desk.desk import Desk
 from handlers.telegram.actor import actor_of
 
 Context = ContextTypes.DEFAULT_TYPE

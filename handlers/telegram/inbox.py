@@ -18,8 +18,8 @@ committed) is not poison: the whole update is handled again from the start, with
 it never counts towards ``max_failures`` — a locked or restarting database delays a resident's
 message, it does not drop it. The inbox's own transactions back off the same way.
 
-When the bot stops (:class:`~bot.stopping.StopSignal`), the update in hand is finished and the
-poller returns; a long poll or a backoff is cut short, since it holds nothing.
+When the bot stops (:class:`~bot.sending.stopping.StopSignal`), the update in hand is finished
+and the poller returns; a long poll or a backoff is cut short, since it holds nothing.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from bot import texts
 from bot.domain import Outgoing
 from bot.ports import Store
 from bot.retry import StoreBusy, retrying
-from bot.stopping import Stopped, StopSignal
+from bot.sending.stopping import Stopped, StopSignal
 
 log = logging.getLogger(__name__)
 

@@ -2,9 +2,9 @@
 
 :class:`TelegramRuntime` owns them all and opens and closes them in order (``async with``): the
 Application is initialised (``getMe``) and started, the inbox poller and the outbox dispatcher
-run as tasks. On exit both are told to stop (:mod:`bot.stopping`): each finishes the unit of work
-in hand — never cut off mid-transaction — and returns; then the Application stops, which waits
-for a running follow-up tick. PTB's Updater is not used (see :mod:`handlers.telegram.inbox`).
+run as tasks. On exit both are told to stop (:mod:`bot.sending.stopping`): each finishes the unit
+of work in hand — never cut off mid-transaction — and returns; then the Application stops, which
+waits for a running follow-up tick. PTB's Updater is not used (see :mod:`handlers.telegram.inbox`).
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ from telegram import Update
 from telegram.error import InvalidToken
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
-from bot.desk import Desk
-from bot.digests import DailyJob
-from bot.outbox import OutboxDispatcher
+from bot.config.settings import TelegramSettings
+from bot.desk.desk import Desk
+from bot.followup.digests import DailyJob
 from bot.ports import Store
 from bot.retry import StoreBusy, delay
-from bot.settings import TelegramSettings
-from bot.stopping import Stopped, StopSignal
+from bot.sending.outbox import OutboxDispatcher
+from bot.sending.stopping import Stopped, StopSignal
 from handlers.telegram.admin import admin_handlers
 from handlers.telegram.buttons import button_handlers
 from handlers.telegram.group import group_handlers

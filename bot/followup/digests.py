@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from bot import texts
-from bot.context import Context
+from bot.config.org import Unit
+from bot.config.settings import DigestSettings
+from bot.desk.context import Context
 from bot.domain import ACTIVE, Outgoing, Task, TaskStatus, UnitKind
-from bot.org import Unit
-from bot.reports import Scope, figures_messages
-from bot.settings import DigestSettings
-from bot.stats import week_before
+from bot.figures.compute import week_before
+from bot.figures.stats_command import Scope, figures_messages
 from nlp.privacy import mask_pii
 
 log = logging.getLogger(__name__)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 
 from bot import texts
-from bot.context import Actor, Answer, Context, mark_processed
+from bot.desk.context import Actor, Answer, Context, mark_processed
+from bot.desk.work import Work
 from bot.domain import ACTIVE, EventKind, Outgoing, Rating, Stage, Task, TaskEvent, TaskStatus
 from bot.ports import TaskChange, Transaction
-from bot.work import Work
 
 _MY_LIMIT = 10
 _NUMBER = re.compile(r"^\s*(?:(\d{8})-)?(\d{1,12})\s*$")

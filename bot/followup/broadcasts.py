@@ -18,18 +18,18 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot import texts
-from bot.actions import Action, Verb
-from bot.context import Actor, Answer, Context, mark_processed
+from bot.config.org import Role
+from bot.desk.actions import Action, Verb
+from bot.desk.context import Actor, Answer, Context, mark_processed
 from bot.domain import Audience, Broadcast, BroadcastStatus, Button, Outgoing
-from bot.org import Role
-from bot.ports import Transaction
-from bot.schedule import (
+from bot.followup.notice_times import (
     ConfiguredBroadcast,
     QuietHours,
     Schedule,
     ScheduleError,
     parse_schedule,
 )
+from bot.ports import Transaction
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot import texts
-from bot.context import Actor, Answer, Context, mark_processed
+from bot.desk.context import Actor, Answer, Context, mark_processed
 from bot.domain import ACTIVE, EventKind, Outgoing, Stage, Task, TaskEvent, TaskStatus
 from bot.ports import TaskChange, Transaction
 

@@ -21,10 +21,10 @@ has moved to another unit's group meanwhile, the move wrote this chat's card its
 one is skipped.
 
 A crash between sending and recording the platform message id sends that message again after a
-restart: delivery is at least once. A polite stop (:class:`~bot.stopping.StopSignal`) finishes
-the sends in hand and records them before :meth:`OutboxDispatcher.run` returns. With several
-instances on one database only the holder of the outbox lease sends, so a message is never sent
-by two of them at once.
+restart: delivery is at least once. A polite stop (:class:`~bot.sending.stopping.StopSignal`)
+finishes the sends in hand and records them before :meth:`OutboxDispatcher.run` returns. With
+several instances on one database only the holder of the outbox lease sends, so a message is
+never sent by two of them at once.
 """
 
 from __future__ import annotations
@@ -38,12 +38,12 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot import texts
-from bot.cards import Presenter
-from bot.chats import ChatMoves
+from bot.desk.cards import Presenter
 from bot.domain import Outgoing, Task
 from bot.errors import ChatMoved, RetryLater, TransientDeliveryError, Undeliverable
 from bot.ports import OutboxItem, Sender, Store
-from bot.stopping import Stopped, StopSignal
+from bot.sending.chats import ChatMoves
+from bot.sending.stopping import Stopped, StopSignal
 
 log = logging.getLogger(__name__)
 
@@ -235,7 +235,7 @@ class OutboxDispatcher:
         Telegram has no idempotency key: a crash, or a reply lost on the way back, between
         posting a card and recording its message id leaves us unable to tell whether the chat
         has it. A card must never be lost, so it is posted again, saying so; pressing the old
-        copy's buttons takes that copy down (:meth:`bot.desk.Desk.superseded_card`).
+        copy's buttons takes that copy down (:meth:`bot.desk.desk.Desk.superseded_card`).
         """
         if item.maybe_posted:
             return replace(message, text=texts.CARD_REPOSTED + message.text)

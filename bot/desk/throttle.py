@@ -4,7 +4,7 @@ A resident may send ``burst`` messages at once and then ``per_minute`` a minute,
 commands alike; what comes faster is dropped before the desk acts on it (no task, no draft, no
 reply, no database write) and answered, once per minute of flooding, with a kind message.
 Everyone has their own bucket, so one resident's flood costs nobody else anything. Which
-messages are counted is the desk's call (:meth:`bot.desk.Desk.admit`); the Telegram side asks
+messages are counted is the desk's call (:meth:`bot.desk.desk.Desk.admit`); the Telegram side asks
 it for every private message before any feature handler runs (:mod:`handlers.telegram.guard`).
 
 The buckets live in memory in one process: a flood guard, not an account. After a restart, or

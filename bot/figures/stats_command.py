@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot import texts
-from bot.context import Actor, Context, mark_processed
+from bot.config.org import Role, Unit
+from bot.desk.context import Actor, Context, mark_processed
 from bot.domain import Outgoing, UnitKind
-from bot.org import Role, Unit
+from bot.figures.compute import Window, compute, last_days
 from bot.ports import Transaction
-from bot.stats import Window, compute, last_days
 
 STATS_DAYS = 7
 MESSAGE_LIMIT = 3500

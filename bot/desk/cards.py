@@ -12,9 +12,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot import texts
-from bot.actions import Action, Verb
+from bot.config.org import Org, Person
+from bot.desk.actions import Action, Verb
 from bot.domain import Button, Outgoing, Rating, Resident, Stage, Task, TaskStatus
-from bot.org import Org, Person
 from nlp.privacy import mask_pii
 
 

@@ -10,16 +10,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot import texts
-from bot.actions import Verb, parse_action
-from bot.broadcasts import Broadcasts
-from bot.context import Actor, Answer, Context, mark_processed
+from bot.config.settings import LimitSettings
+from bot.desk.actions import Verb, parse_action
+from bot.desk.context import Actor, Answer, Context, mark_processed
+from bot.desk.intake import Intake
+from bot.desk.throttle import Throttle, Verdict
+from bot.desk.tracking import Tracking
+from bot.desk.work import Work
 from bot.domain import Outgoing
-from bot.intake import Intake
-from bot.reports import Reports
-from bot.settings import LimitSettings
-from bot.throttle import Throttle, Verdict
-from bot.tracking import Tracking
-from bot.work import Work
+from bot.figures.stats_command import Reports
+from bot.followup.broadcasts import Broadcasts
 
 # C0 and C1 control characters but tab and line breaks: no client types them, PostgreSQL refuses
 # NUL in text, and in a group card they would garble what workers read.

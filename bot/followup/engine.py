@@ -9,7 +9,7 @@ event, and schedules the one after:
     resolved ───────1 day──────▶ ask the resident again ──until day 15──▶ close as unrated
 
 Reminders due in the same batch for the same chat are said in one message
-(:mod:`bot.reminders`); each task's card is still edited to show it is overdue.
+(:mod:`bot.followup.reminders`); each task's card is still edited to show it is overdue.
 
 A step is computed from the time it was due, not from ``now``, so after hours of downtime a
 tick replays every missed step once, in order. Due rows are locked for the transaction that
@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import texts
-from bot.context import Context
+from bot.desk.context import Context
+from bot.desk.work import Work
 from bot.domain import EventKind, Outgoing, Stage, Task, TaskEvent, TaskStatus, UnitRef
+from bot.followup.reminders import Reminders
 from bot.ports import TaskChange, Transaction
-from bot.reminders import Reminders
-from bot.work import Work
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.config.org import Org, Role
+from bot.config.settings import Deadline, Settings
 from bot.domain import UnitKind, UnitRef
-from bot.org import Org, Role
-from bot.settings import Deadline, Settings
 
 
 def org_tree(settings: Settings) -> str:

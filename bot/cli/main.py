@@ -30,14 +30,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from bot import doctor
+from bot.cli import doctor
+from bot.cli.org_tree import org_tree
+from bot.config.settings import SettingsError, load_settings, telegram_token
 from bot.domain import Task, TaskEvent
+from bot.figures.compute import Window, compute, local_midnight
+from bot.figures.compute import table as stats_table
 from bot.language import Language, build_language
 from bot.ports import OutboxHealth
-from bot.report import org_tree
-from bot.settings import SettingsError, load_settings, telegram_token
-from bot.stats import Window, compute, local_midnight
-from bot.stats import table as stats_table
 from nlp.evaluation import Report, evaluate
 from nlp.rules import RulesError, default_rules_text, load_rules
 from nlp.taxonomy import Category

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot import texts
-from bot.actions import Action, Verb
-from bot.context import Actor, Context, mark_processed
+from bot.desk.actions import Action, Verb
+from bot.desk.context import Actor, Context, mark_processed
 from bot.domain import (
     Button,
     Draft,

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from bot.domain import UnitKind, UnitRef
-from bot.tomlcheck import (
+from bot.config.tomlcheck import (
     SettingsError,
     integer,
     join,
@@ -25,6 +24,7 @@ from bot.tomlcheck import (
     table,
     tables,
 )
+from bot.domain import UnitKind, UnitRef
 from nlp.places import Gazetteer, GazetteerError, Place
 from nlp.taxonomy import Category
 

@@ -21,16 +21,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.domain import Audience
-from bot.org import Org, parse_org
-from bot.schedule import (
-    ConfiguredBroadcast,
-    QuietHours,
-    ScheduleError,
-    parse_quiet_hours,
-    parse_schedule,
-)
-from bot.tomlcheck import (
+from bot.config.org import Org, parse_org
+from bot.config.tomlcheck import (
     SettingsError,
     duration,
     integer,
@@ -41,7 +33,15 @@ from bot.tomlcheck import (
     table,
     tables,
 )
-from bot.workhours import WorkingHours
+from bot.config.workhours import WorkingHours
+from bot.domain import Audience
+from bot.followup.notice_times import (
+    ConfiguredBroadcast,
+    QuietHours,
+    ScheduleError,
+    parse_quiet_hours,
+    parse_schedule,
+)
 from nlp.taxonomy import Category
 
 __all__ = ["Settings", "SettingsError", "load_settings"]

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot.cards import Presenter
-from bot.chats import ChatMoves
+from bot.config.org import Org, Unit
+from bot.config.settings import DeadlineSettings, FollowupSettings
+from bot.desk.cards import Presenter
+from bot.followup.notice_times import QuietHours
 from bot.language import Language
-from bot.org import Org, Unit
 from bot.ports import Store, Transaction
-from bot.schedule import QuietHours
-from bot.settings import DeadlineSettings, FollowupSettings
+from bot.sending.chats import ChatMoves
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,11 @@
+"""The desk's flows: what people do with tasks, from a resident's message to a rating.
+
+- :mod:`bot.desk.desk` — the one entry point channel adapters call; routes presses by verb;
+- :mod:`bot.desk.intake` — a resident's private chat: drafts, places, categories, new tasks;
+- :mod:`bot.desk.work` — workers on task cards: claim, resolve, transfer, escalate, give back;
+- :mod:`bot.desk.tracking` — residents following their tasks: ``/my``, ``/cancel``, ratings;
+- :mod:`bot.desk.cards` — task cards and notices as channel-neutral messages;
+- :mod:`bot.desk.actions` — what a button carries in its callback data;
+- :mod:`bot.desk.context` — what every flow shares (store, org, clock …);
+- :mod:`bot.desk.throttle` — the flood guard's token buckets.
+"""
