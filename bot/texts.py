@@ -130,19 +130,43 @@ def card(
     resolve_by: str,
     status_line: str,
     result: str | None = None,
+    limit: int | None = None,
 ) -> str:
-    """The task card a unit's group sees; ``place`` and ``text`` are already masked."""
-    lines = [
-        f"{'🔴【紧急】' if urgent else '📋'}工单 {number}｜{category.zh}",
-        f"地点：{place}",
-        f"内容：{text}",
-    ]
-    if matched:
-        lines.append(f"识别依据：{'、'.join(matched)}")
-    lines += [f"时限：{claim_by} 前认领，{resolve_by} 前办结", f"状态：{status_line}"]
-    if result:
-        lines.append(f"办理结果：{result}")
-    return "\n".join(lines)
+    """The task card a unit's group sees; ``place`` and ``text`` are already masked.
+
+    ``limit``: the most characters the card may have (a photo's caption holds 1,024). The
+    resident's words give way first, then the result; the number, place, deadlines and status
+    always stay whole, since they are what a worker acts on.
+    """
+
+    def render(words: str, outcome: str | None) -> str:
+        lines = [
+            f"{'🔴【紧急】' if urgent else '📋'}工单 {number}｜{category.zh}",
+            f"地点：{place}",
+            f"内容：{words}",
+        ]
+        if matched:
+            lines.append(f"识别依据：{'、'.join(matched)}")
+        lines += [f"时限：{claim_by} 前认领，{resolve_by} 前办结", f"状态：{status_line}"]
+        if outcome:
+            lines.append(f"办理结果：{outcome}")
+        return "\n".join(lines)
+
+    full = render(text, result)
+    if limit is None or len(full) <= limit:
+        return full
+    result_label = len(render("", "…")) - len(render("", None)) - 1 if result else 0
+    room = limit - len(render("", None)) - result_label  # for the words and the result
+    kept_for_result = min(len(result or ""), room // 2)
+    words = _cut_to(text, room - kept_for_result)
+    return render(words, _cut_to(result, room - len(words)) if result else None)
+
+
+def _cut_to(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters, ending with … when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)] + "…"
 
 
 CARD_REPOSTED = "🔁 网络中断后补发：群里如果还有一张一样的旧卡片，请以这一张为准。\n"

@@ -17,6 +17,14 @@ from bot.desk.actions import Action, Verb
 from bot.domain import Button, Outgoing, Rating, Resident, Stage, Task, TaskStatus
 from nlp.privacy import mask_pii
 
+CAPTION_LIMIT = 1024
+"""Characters a photo's caption holds (Telegram's limit, the tightest of our channels)."""
+TEXT_LIMIT = 4096
+"""Characters a text message holds."""
+_CARD_MARGIN = len(texts.CARD_REPOSTED) + 8
+"""Room left on every card for the note of a re-post, and for emoji that some clients count
+twice (UTF-16)."""
+
 
 class Presenter:
     """Builds cards and notices for one organisation and time zone."""
@@ -59,10 +67,12 @@ class Presenter:
             resolve_by=self.when(task.resolve_due_at),
             status_line=status_line,
             result=mask_pii(task.result) if task.result else None,
+            limit=(CAPTION_LIMIT if task.photo else TEXT_LIMIT) - _CARD_MARGIN,
         )
+        # the photo rides along on edits too: a photo's card is edited through its caption
         if new:
             return Outgoing(chat, text, buttons, photo=task.photo, card_of=task.id)
-        return Outgoing(chat, text, buttons, edit_card_of=task.id)
+        return Outgoing(chat, text, buttons, photo=task.photo, edit_card_of=task.id)
 
     def live_card(self, task: Task, *, new: bool = False) -> Outgoing:
         """The card as the task stands, with the buttons its status allows."""
