@@ -6,7 +6,7 @@ Everything that crosses a layer is one of these: the desk reads and writes them 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from enum import StrEnum
@@ -28,6 +28,39 @@ class TaskStatus(StrEnum):
 
 ACTIVE = frozenset({TaskStatus.OPEN, TaskStatus.CLAIMED})
 """Statuses in which the task is still somebody's job."""
+
+
+class Transition(StrEnum):
+    """A change of a task's status, by whoever causes it."""
+
+    CLAIM = "claim"  # 认领
+    HAND_OVER = "hand_over"  # 转交 to another member: still claimed
+    RESOLVE = "resolve"  # 办结
+    GIVE_BACK = "give_back"  # 退回
+    ESCALATE = "escalate"  # 上报, or overdue: one level up, open again
+    REOPEN = "reopen"  # 不满意: open again, one level up
+    CLOSE = "close"  # rated 满意/基本满意, or the 回访 window ended
+    CANCEL = "cancel"  # the resident withdrew it
+    MERGE = "merge"  # a duplicate of another task
+    FOLLOW = "follow"  # a merged task follows its survivor: resolved with it, or released
+    ADD = "add"  # the resident added words or photos: no change of status
+
+
+ALLOWED_FROM: dict[Transition, frozenset[TaskStatus]] = {
+    Transition.CLAIM: frozenset({TaskStatus.OPEN}),
+    Transition.HAND_OVER: frozenset({TaskStatus.CLAIMED}),
+    Transition.RESOLVE: frozenset({TaskStatus.CLAIMED}),
+    Transition.GIVE_BACK: frozenset({TaskStatus.CLAIMED}),
+    Transition.ESCALATE: ACTIVE,
+    Transition.REOPEN: frozenset({TaskStatus.RESOLVED}),
+    Transition.CLOSE: frozenset({TaskStatus.RESOLVED}),
+    Transition.CANCEL: ACTIVE,
+    Transition.MERGE: ACTIVE,
+    Transition.FOLLOW: frozenset({TaskStatus.MERGED}),
+    Transition.ADD: ACTIVE,
+}
+"""The statuses each transition may start from: the one table every conditional update of a
+task's status is checked against (a stale or doubled press changes nothing)."""
 
 
 class UnitKind(StrEnum):
@@ -78,6 +111,9 @@ class EventKind(StrEnum):
     RESOLVED = "resolved"  # 办结
     RATED = "rated"
     REOPENED = "reopened"  # 不满意: back to open, one level higher
+    ADDED = "added"  # the resident added words or photos (note: the words)
+    MERGED = "merged"  # merged into another task (note: its number), or one merged into this
+    UNMERGED = "unmerged"  # the task it was merged into was withdrawn: it goes on alone
     REMINDED = "reminded"  # the follow-up engine reminded someone (note: who and why)
     CANCELLED = "cancelled"
     CLOSED = "closed"
@@ -105,13 +141,15 @@ class Resident:
     """The bound 小区, as configured."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class NewTask:
     """What intake decided about a message, before the task has an id and a number."""
 
     resident_id: int
     text: str
     photo: str | None
+    """The photo the card is posted with: the first sent with the report. It never changes:
+    a card posted as text cannot become a photo, nor a photo card a text."""
     category: Category
     urgent: bool
     confidence: float
@@ -129,9 +167,12 @@ class NewTask:
     stage: Stage
     next_followup_at: datetime | None
     """When the follow-up engine acts on the task next; None when it never will."""
+    photos: tuple[str, ...] = ()
+    """Every photo the resident sent for this task, in order (the card's first, when it has
+    one); photos added later join here."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Task(NewTask):
     """A resident's request as it stands now (the events say how it got here)."""
 
@@ -147,6 +188,9 @@ class Task(NewTask):
     result_photo: str | None = None
     rating: Rating | None = None
     reopen_count: int = 0
+    merged_into: str | None = None
+    """The number of the task this one was merged into (status ``merged``): it follows that
+    task's result."""
 
     @classmethod
     def of_fields(cls, **fields: Any) -> Task:
@@ -187,6 +231,9 @@ class TaskEvent:
     note: str = ""
     holder: UnitRef | None = None
     """The holder after the event, where it changed."""
+    due_at: datetime | None = None
+    """The claim deadline the event set: at creation, and for the fresh claim window of an
+    escalation or a reopening. The figures read 按期答复 from these."""
 
 
 class DraftReason(StrEnum):
@@ -199,13 +246,22 @@ class DraftReason(StrEnum):
 
 @dataclass(frozen=True)
 class Draft:
-    """A resident's message kept while the bot asks one question, so nothing is lost."""
+    """A resident's report kept while the bot asks one question, so nothing is lost: every
+    message written meanwhile joins it, words and photos in the order sent."""
 
     resident_id: int
     text: str
-    photo: str | None
+    photos: tuple[str, ...]
     reason: DraftReason
     created_at: datetime
+    alert_chat: int | None = None
+    """Where an urgent report was already alerted while its place was still unknown."""
+
+    def joined(self, text: str, photo: str | None) -> Draft:
+        """This draft with a further message added."""
+        words = "\n".join(part for part in (self.text, text.strip()) if part)
+        photos = (*self.photos, photo) if photo else self.photos
+        return replace(self, text=words, photos=photos)
 
 
 @dataclass(frozen=True)

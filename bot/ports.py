@@ -60,7 +60,9 @@ class TaskChange:
     """Fields to set on a task; None leaves a field as it is.
 
     ``clear_claimer`` empties the claim; ``clear_result`` empties the result and the rating
-    (a reopened task starts again without the old outcome).
+    (a reopened task starts again without the old outcome). ``text`` and ``photos`` replace the
+    resident's words and all their photos (an addition is appended by the desk); the card's
+    photo never changes.
     """
 
     status: TaskStatus | None = None
@@ -78,6 +80,13 @@ class TaskChange:
     result_photo: str | None = None
     rating: Rating | None = None
     reopen_count: int | None = None
+    claim_due_at: datetime | None = None
+    resolve_due_at: datetime | None = None
+    merged_into: str | None = None
+    clear_merge: bool = False
+    """Empty ``merged_into``: the task it was merged into was withdrawn; it goes on alone."""
+    text: str | None = None
+    photos: tuple[str, ...] | None = None
 
 
 class BroadcastTransaction(Protocol):
@@ -170,6 +179,9 @@ class Transaction(BroadcastTransaction, Protocol):
         self, holder: UnitRef, statuses: frozenset[TaskStatus], limit: int
     ) -> Sequence[Task]: ...
     async def tasks_claimed_by(self, worker_id: int, limit: int) -> Sequence[Task]: ...
+    async def tasks_merged_into(self, number: str) -> Sequence[Task]:
+        """The tasks merged into task ``number`` (status ``merged``), oldest first."""
+        ...
 
     # the outbox: messages out (DESIGN.md §7)
     async def enqueue(self, message: Outgoing) -> None: ...

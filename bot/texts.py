@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from bot.domain import Rating, TaskStatus
 from bot.figures.compute import Figures, percent
+from nlp.danger import Danger
 from nlp.taxonomy import Category
 
 # --- resident, private chat -------------------------------------------------------------------
@@ -29,8 +30,29 @@ BOUND = "好的，已登记您的地址：{place}。以后有问题直接发消�
 ASK_PLACE = (
     "收到。为了转给负责的网格员，请告诉我这件事在哪个小区——可以直接打小区名字，也可以在下面选择："
 )
-PLACE_NOT_FOUND = "没有找到“{text}”这个小区。请在下面选择，或者换个说法再发一次："
+ASK_PLACE_URGENT = (
+    "{advice}\n\n已按紧急情况通知社区。请马上告诉我这件事在哪个小区、几号楼，我好立即派人——"
+    "直接打小区名字，或在下面选择："
+)
+PLACE_NOT_FOUND = (
+    "没有找到“{text}”这个小区，您说的我已经记下了。请在下面选择，或者换个说法再发一次："
+)
+ADDED_ASK_PLACE = (
+    "好的，已补充到刚才的问题里。还需要知道这件事在哪个小区——直接打小区名字，或在下面选择："
+)
 ASK_CATEGORY = "收到。请帮我选一下这属于哪类问题，我好转给对的人："
+ADDED_PICK_CATEGORY = "好的，已补充到刚才的问题里。请点上面的按钮选一下属于哪类问题。"
+SET_HOME = "把{place}设为我的住址"
+"""A button on the receipt of a report placed by answering "where": the home address changes
+only when the resident says so."""
+MERGED_REPEAT = (
+    "您说的和工单 {number}（{category}）是同一件事，已合并到这个工单，补充的内容已转给处理人员，"
+    "不用再单独派单了。"
+)
+TOO_MANY_TODAY = (
+    "您今天已经反映了 {count} 件问题，我们都记下了，正在办理。今天先不再新建工单；"
+    "事情急的话请直接打电话给社区，明天也可以继续发给我。"
+)
 ASK_TEXT = "照片收到了。请再用一两句话说说是什么问题、在哪里，我好转给网格员。"
 EMPTY_MESSAGE = "没有看到内容。有问题请直接用文字描述，也可以发照片并配上说明。"
 NOT_A_REQUEST = "您好！有需要反映的问题，直接发文字或照片给我就行。发送 /help 查看使用说明。"
@@ -55,10 +77,36 @@ HELP = (
 )
 
 URGENT_ADVICE = "⚠️ 如有人身危险，请立即拨打 119（火警）/ 110（报警）/ 120（急救），并远离危险区域。"
+ADVICE = {
+    Danger.GAS: "⚠️ 请马上开窗通风，不要开关电器、不要打电话、不要点火；"
+    "离开房间到室外后，再拨打燃气抢修电话或 119。",
+    Danger.FIRE: "⚠️ 请立即拨打 119，马上离开，不要乘电梯；有烟时用湿毛巾捂住口鼻、弯腰撤离。",
+    Danger.INJURY: "⚠️ 有人受伤请立即拨打 120，不要随意搬动伤者；有人行凶请拨打 110。",
+    Danger.LIFT: "⚠️ 被困电梯请不要扒门、撬门，按电梯里的警铃或拨打轿厢里贴的救援电话，"
+    "也可以拨打 119，保持冷静等待救援。",
+    Danger.LIVE_WIRE: "⚠️ 请远离掉落或冒火花的电线（至少 10 米），不要触碰，也不要让别人靠近；"
+    "可拨打供电抢修电话 95598。",
+    Danger.BURST_MAIN: "⚠️ 家里跑水请先关闭进水总阀、断开进水处的电源，把电器移到高处；"
+    "室外爆管请远离积水和路面塌陷处。",
+    Danger.COLLAPSE: "⚠️ 请远离塌陷区域，提醒行人和车辆绕行；有人受伤请立即拨打 120 / 110。",
+}
+"""Safety advice by danger (:mod:`nlp.danger`): the first thing an urgent reply says."""
 
 
-def received(number: str, category: Category, unit_name: str, claim_by: str, urgent: bool) -> str:
-    """The acknowledgement a resident gets the moment their message becomes a task."""
+def advice(dangers: Sequence[Danger]) -> str:
+    """The advice for ``dangers``, or the general advice when none is named."""
+    return "\n".join(ADVICE[danger] for danger in dangers) or URGENT_ADVICE
+
+
+def received(
+    number: str,
+    category: Category,
+    unit_name: str,
+    claim_by: str,
+    urgent_advice: str | None = None,
+) -> str:
+    """The acknowledgement a resident gets the moment their message becomes a task; for an
+    urgent one the safety advice comes first, before any number."""
     lines = [
         "已收到您反映的问题，已转给网格员处理。",
         f"工单号：{number}",
@@ -66,9 +114,8 @@ def received(number: str, category: Category, unit_name: str, claim_by: str, urg
         f"负责：{unit_name}",
         f"预计 {claim_by} 前有人响应，办理进度我会随时告诉您。",
     ]
-    if urgent:
-        lines.insert(0, "🔴 已按紧急情况处理。")
-        lines.append(URGENT_ADVICE)
+    if urgent_advice is not None:
+        lines[:1] = [urgent_advice, "", "🔴 已按紧急情况处理，已同时通知社区。"]
     return "\n".join(lines)
 
 
@@ -102,6 +149,16 @@ NOTICE_ESCALATED = "您反映的问题（{number}）已上报给{unit}，由他�
 NOTICE_RETURNED = "您反映的问题（{number}）正在重新安排人员处理，请稍候。"
 NOTICE_RESOLVED = "您反映的问题（{number}）已办结。\n办理结果：{result}\n\n请您对这次办理做个评价："
 NOTICE_CANCELLED_TO_WORKER = "居民已撤回工单 {number}，不用再处理了。"
+NOTICE_MERGED = (
+    "您反映的问题（{number}）和工单 {into} 是同一件事，已合并一起办理，办好后会告诉您结果。"
+)
+NOTICE_RESOLVED_MERGED = (
+    "您反映的问题（{number}，与工单 {into} 合并办理）已办结。\n办理结果：{result}\n\n"
+    "请您对这次办理做个评价："
+)
+NOTICE_UNMERGED = (
+    "您反映的问题（{number}）原来和工单 {into} 合并办理；那件工单已撤回，您的问题会单独继续办理。"
+)
 THANKS_FOR_RATING = "谢谢您的评价！有问题随时找我们。"
 REOPENED_TO_RESIDENT = "很抱歉没能让您满意。工单 {number} 已重新打开，并上报给{unit}继续处理。"
 ALREADY_RATED = "这件事已经评价过了，谢谢您！"
@@ -130,6 +187,7 @@ def card(
     resolve_by: str,
     status_line: str,
     result: str | None = None,
+    photos: str | None = None,
     limit: int | None = None,
 ) -> str:
     """The task card a unit's group sees; ``place`` and ``text`` are already masked.
@@ -145,6 +203,8 @@ def card(
             f"地点：{place}",
             f"内容：{words}",
         ]
+        if photos:
+            lines.append(photos)
         if matched:
             lines.append(f"识别依据：{'、'.join(matched)}")
         lines += [f"时限：{claim_by} 前认领，{resolve_by} 前办结", f"状态：{status_line}"]
@@ -204,6 +264,17 @@ STATUS_CANCELLED = "居民已撤回"
 STATUS_REOPENED_AWAY = "居民不满意，已重新打开并上报至{unit}"
 UNKNOWN_PLACE = "地点未知（居民未说明）"
 URGENT_ALERT = "🔴 紧急工单 {number}（{category}）已派给{unit}：{text}"
+URGENT_ALERT_UNPLACED = (
+    "🔴 紧急情况（地点待确认）：{category}｜{text}\n"
+    "已提醒居民注意安全；居民说明地点后会立即派单到对应网格。"
+)
+URGENT_PLACED = "🔴 刚才地点待确认的紧急情况已确认在{place}，工单 {number} 已派给{unit}。"
+MORE_PHOTOS = "照片：共 {count} 张，认领后私信发给认领人"
+CLAIMER_PHOTO = "工单 {number} 的照片 {index}/{count}"
+ADDED_TO_CLAIMER = "工单 {number} 居民补充：{text}"
+ADDED_LINE = "补充：{text}"
+"""Starts the words a resident adds to a task already filed (shown on its card)."""
+MERGED_LINE = "合并自工单 {number}：{text}"
 REOPENED_ALERT = "工单 {number} 的居民对办理结果不满意，已重新打开并上报至{unit}。"
 
 CLAIMER_CONTACT = (
@@ -219,6 +290,11 @@ RESULT_SAVED = "已办结工单 {number}，结果已告诉居民。辛苦了！"
 NOTE_NOT_NEEDED = "工单 {number} 现在是“{status}”，不用再填写办理结果了。"
 TRANSFER_PICK = "转交给谁？"
 NO_ONE_TO_TRANSFER = "这个单位没有其他成员可以转交。"
+MERGE = "合并"
+MERGE_PICK = "和哪个工单是同一件事？点它，本工单就合并过去："
+MERGE_INTO = "→ {number}（{category}）{text}"
+NO_TASK_TO_MERGE = "本群没有其他在办的工单可以合并。"
+STATUS_MERGED = "已合并到工单 {number}"
 
 # --- answers to button presses (short alerts) -------------------------------------------------
 
@@ -238,6 +314,8 @@ ANSWER_TRANSFERRED = "已转交给{worker}。"
 ANSWER_EXPIRED = "这个按钮已失效。"
 ANSWER_OK = "好的。"
 ANSWER_NOT_YOURS = "这不是您的工单。"
+ANSWER_MERGED = "已合并到工单 {number}。"
+ANSWER_MERGE_PICK = "请在卡片上选择要合并到的工单。"
 ANSWER_NOT_HANDLED = "抱歉，刚才没能处理好，请过一会儿再点一次。"
 
 # --- group commands ---------------------------------------------------------------------------

@@ -25,6 +25,10 @@ _NUMBER = r"(\d{1,3}|[零〇一二两三四五六七八九十]{1,3})"
 _BUILDING = re.compile(_NUMBER + r"\s*(?:号楼|#楼|#|栋|幢|座|号院)")
 _UNIT = re.compile(_NUMBER + r"\s*单元")
 _DASHED = re.compile(r"(?<![\d-])(\d{1,3})-(\d{1,2})-\d{3,4}(?![\d-])")  # 3-2-502
+# What the names of places end with: a reply ending so names a place, even one we do not know.
+_PLACE_NAME = re.compile(
+    r"(小区|社区|家属院|家属楼|宿舍|大院|花园|花苑|家园|公寓|大厦|广场|新村|村|苑|院|城|府|湾|里)$"
+)
 
 
 class GazetteerError(ValueError):
@@ -107,6 +111,11 @@ class Gazetteer:
         if address == Address():
             address = parse_address(normal)
         return PlaceMatch(self._by_name[found.group()], found.group(), address)
+
+
+def names_a_place(text: str) -> bool:
+    """Whether ``text`` reads as the name of a place (火星小区, 阳光花园), known or not."""
+    return bool(_PLACE_NAME.search(normalize(text).rstrip("。.！!？?")))
 
 
 def parse_address(text: str) -> Address:

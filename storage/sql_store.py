@@ -157,16 +157,20 @@ class SqlTransaction(BroadcastQueries, ReportQueries, DeliveryQueries):
         row = await self._get(DraftRow, resident_id)
         if row is None:
             return None
-        return Draft(row.resident_id, row.text, row.photo, DraftReason(row.reason), row.created_at)
+        photos = task_rows.stored_photos(row.photos, row.photo)
+        reason = DraftReason(row.reason)
+        return Draft(row.resident_id, row.text, photos, reason, row.created_at, row.alert_chat)
 
     async def save_draft(self, draft: Draft) -> None:
         """Keep ``draft``, replacing the resident's earlier one (one question at a time)."""
         values = {
             "resident_id": draft.resident_id,
             "text": draft.text,
-            "photo": draft.photo,
+            "photo": None,
+            "photos": task_rows.json_words(draft.photos),
             "reason": draft.reason.value,
             "created_at": draft.created_at,
+            "alert_chat": draft.alert_chat,
         }
         await self._session.exec(
             upsert.upsert(self._session, DraftRow, values, keys=("resident_id",))
@@ -312,6 +316,14 @@ class SqlTransaction(BroadcastQueries, ReportQueries, DeliveryQueries):
             .where(TaskRow.claimer_id == worker_id, TaskRow.status == TaskStatus.CLAIMED.value)
             .order_by(col(TaskRow.id))
             .limit(limit)
+        )
+
+    async def tasks_merged_into(self, number: str) -> Sequence[Task]:
+        """The tasks merged into task ``number``, oldest first."""
+        return await self._many(
+            select(TaskRow)
+            .where(TaskRow.merged_into == number, TaskRow.status == TaskStatus.MERGED.value)
+            .order_by(col(TaskRow.id))
         )
 
     async def _one(self, statement: SelectOfScalar[TaskRow]) -> Task | None:

@@ -135,6 +135,10 @@ class TaskRow(SQLModel, table=True):
     resident_id: int = Field(sa_type=BigInteger, foreign_key="residents.user_id")
     text: str = Field(sa_type=Text)
     photo: str | None = None
+    """The photo the card was posted with; all of them are in ``photos``."""
+    photos: str | None = Field(default=None, sa_type=Text)
+    """JSON list of every photo, in the order sent; NULL in rows written before it existed
+    (they had at most ``photo``)."""
     category: str
     urgent: bool
     confidence: float
@@ -157,6 +161,8 @@ class TaskRow(SQLModel, table=True):
     result_photo: str | None = None
     rating: str | None = None
     reopen_count: int = 0
+    merged_into: str | None = None
+    """The number of the task this one was merged into (status ``merged``)."""
     stage: str = "claim_due"
     next_followup_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     """When the follow-up engine acts next (indexed: every tick asks for what is due)."""
@@ -174,6 +180,8 @@ class TaskEventRow(SQLModel, table=True):
     at: datetime = Field(sa_type=UtcDateTime)
     note: str = Field(sa_type=Text, default="")
     holder: str | None = None
+    due_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    """The claim deadline the event set (creation, escalation, reopening)."""
 
 
 class DraftRow(SQLModel, table=True):
@@ -190,8 +198,13 @@ class DraftRow(SQLModel, table=True):
     )
     text: str = Field(sa_type=Text)
     photo: str | None = None
+    """Unused since ``photos``; read from rows written before it."""
+    photos: str | None = Field(default=None, sa_type=Text)
+    """JSON list of the photos, in the order sent."""
     reason: str
     created_at: datetime = Field(sa_type=UtcDateTime)
+    alert_chat: int | None = Field(default=None, sa_type=BigInteger)
+    """Where an urgent report was alerted while its place was unknown."""
 
 
 class AwaitedNoteRow(SQLModel, table=True):

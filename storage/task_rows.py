@@ -27,6 +27,7 @@ def task_row(new: NewTask, number: str) -> TaskRow:
         resident_id=new.resident_id,
         text=new.text,
         photo=new.photo,
+        photos=json_words(new.photos),
         category=new.category.value,
         urgent=new.urgent,
         confidence=new.confidence,
@@ -59,6 +60,7 @@ def event_values(event: TaskEvent) -> dict[str, Any]:
         "at": event.at,
         "note": event.note,
         "holder": None if event.holder is None else str(event.holder),
+        "due_at": event.due_at,
     }
 
 
@@ -78,12 +80,20 @@ def changed_columns(change: TaskChange) -> dict[str, Any]:
         "reopen_count": change.reopen_count,
         "stage": None if change.stage is None else change.stage.value,
         "next_followup_at": change.next_followup_at,
+        "claim_due_at": change.claim_due_at,
+        "resolve_due_at": change.resolve_due_at,
+        "merged_into": change.merged_into,
+        "text": change.text,
     }
     values = {name: value for name, value in values.items() if value is not None}
     if change.clear_claimer:
         values |= {"claimer_id": None, "claimed_at": None}
     if change.stop_followup:
         values["next_followup_at"] = None
+    if change.photos is not None:
+        values["photos"] = json_words(change.photos)
+    if change.clear_merge:
+        values["merged_into"] = None
     if change.clear_result:
         values |= {"result": None, "result_photo": None, "rating": None}
     # An empty change still runs the UPDATE: it tests the condition and locks the row.
@@ -96,10 +106,11 @@ def json_words(words: Sequence[str]) -> str:
 
 
 COLUMNS = (
-    "id", "number", "resident_id", "text", "photo", "category", "urgent", "confidence",
-    "matched", "grid_id", "place", "building", "unit", "holder", "level", "status",
-    "claimer_id", "claimed_at", "created_at", "claim_due_at", "resolve_due_at", "result",
-    "result_photo", "rating", "reopen_count", "stage", "next_followup_at",
+    "id", "number", "resident_id", "text", "photo", "photos", "category", "urgent",
+    "confidence", "matched", "grid_id", "place", "building", "unit", "holder", "level",
+    "status", "claimer_id", "claimed_at", "created_at", "claim_due_at", "resolve_due_at",
+    "result", "result_photo", "rating", "reopen_count", "merged_into", "stage",
+    "next_followup_at",
 )  # fmt: skip
 """The columns :func:`task_of` reads, in its order: select these to map plain rows."""
 
@@ -114,10 +125,11 @@ def task_of(values: Sequence[Any]) -> Task:
     plain driver row as stored (SQLite's timestamps as text and booleans as 0/1, read with
     :func:`~storage.tables.read_utc`) — thousands at a time for the follow-up tick."""
     (
-        task_id, number, resident_id, text, photo, category, urgent, confidence,
-        matched, grid_id, place, building, unit, holder, level, status,
-        claimer_id, claimed_at, created_at, claim_due_at, resolve_due_at, result,
-        result_photo, rating, reopen_count, stage, next_followup_at,
+        task_id, number, resident_id, text, photo, photos, category, urgent,
+        confidence, matched, grid_id, place, building, unit, holder, level,
+        status, claimer_id, claimed_at, created_at, claim_due_at, resolve_due_at,
+        result, result_photo, rating, reopen_count, merged_into, stage,
+        next_followup_at,
     ) = values  # fmt: skip
     assert task_id is not None  # a row read back always has its key
     return Task.of_fields(
@@ -126,6 +138,7 @@ def task_of(values: Sequence[Any]) -> Task:
         resident_id=resident_id,
         text=text,
         photo=photo,
+        photos=stored_photos(photos, photo),
         category=_CATEGORIES[category],
         urgent=bool(urgent),
         confidence=confidence,
@@ -146,6 +159,7 @@ def task_of(values: Sequence[Any]) -> Task:
         result_photo=result_photo,
         rating=None if rating is None else _RATINGS[rating],
         reopen_count=reopen_count,
+        merged_into=merged_into,
         stage=_STAGES[stage],
         next_followup_at=read_utc(next_followup_at),
     )
@@ -160,7 +174,15 @@ def _required(value: datetime | None) -> datetime:
 def event(row: TaskEventRow) -> TaskEvent:
     """The domain value of an event row."""
     holder = None if row.holder is None else _unit(row.holder)
-    return TaskEvent(row.task_id, EventKind(row.kind), row.actor_id, row.at, row.note, holder)
+    kind = EventKind(row.kind)
+    return TaskEvent(row.task_id, kind, row.actor_id, row.at, row.note, holder, row.due_at)
+
+
+def stored_photos(photos: str | None, photo: str | None) -> tuple[str, ...]:
+    """The photos of a row: its JSON list, or its one ``photo`` in a row written before."""
+    if photos is not None:
+        return tuple(json.loads(photos))
+    return () if photo is None else (photo,)
 
 
 # Stored enum values to members by dictionary: the enum's own lookup costs several times more,

@@ -272,7 +272,7 @@ async def test_photo_without_caption_asks_what_it_shows(
     async with store.transaction() as tx:
         draft = await tx.draft(1001)
     assert draft is not None
-    assert draft.photo == "AgACAgUAAxk-x"
+    assert draft.photos == ("AgACAgUAAxk-x",)
 
 
 @pytest.mark.parametrize(
@@ -395,7 +395,7 @@ async def test_press_answers_reach_telegram(
     await feed(runtime, message(1, RESIDENT, text=WATER_TEXT))
     assert await runtime.outbox.drain() == 2  # the receipt and the card reach the stand-in
     [card] = standin.chat(GRID1_CHAT)
-    [(label, data)] = [button for row in card.buttons for button in row]
+    [(label, data), _merge] = [button for row in card.buttons for button in row]
     assert label == "认领"
     assert data is not None
 

@@ -6,206 +6,71 @@ what the desk committed — the task, its audit trail, and the messages it wrote
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import replace
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from bot import texts
-from bot.config.settings import Settings, load_settings
-from bot.desk.actions import Action, Verb
-from bot.desk.context import Actor, Answer, Context
+from bot.desk.actions import Verb
+from bot.desk.context import Actor, Answer
 from bot.desk.desk import Desk
 from bot.domain import (
-    Draft,
     DraftReason,
     EventKind,
-    Outgoing,
     Rating,
     Task,
-    TaskEvent,
     TaskStatus,
     UnitRef,
 )
-from bot.language import Language
+from nlp.danger import Danger
 from nlp.taxonomy import Category
-from storage.engine import open_store
 from storage.sql_store import SqlStore
 from tests.clock import FakeClock
+from tests.desk_support import (  # noqa: F401 - fixtures, used by name
+    ADMIN,
+    COMMUNITY,
+    COMMUNITY_CHAT,
+    GRID1,
+    GRID1_CHAT,
+    GRID2_CHAT,
+    HEAT_CHAT,
+    LI,
+    LIU,
+    NEIGHBOUR,
+    RESIDENT,
+    STRANGER,
+    STREET_CHAT,
+    WANG,
+    WATER_CHAT,
+    WATER_TEXT,
+    ZHANG,
+    ZHAO,
+    ZHOU,
+    act,
+    actions,
+    bind,
+    claimed,
+    clock,
+    desk,
+    draft_of,
+    events_of,
+    kinds,
+    labels,
+    latest_task,
+    pressed_in,
+    private,
+    report,
+    resolved,
+    said,
+    settings,
+    snapshot,
+    store,
+    task_of,
+    to,
+)
 
 pytestmark = pytest.mark.asyncio
-
-EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
-NINE_IN_HOHHOT = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
-
-# The example org's group chats (config.example.toml).
-STREET_CHAT = -1001000000001  # 大学西路街道
-COMMUNITY_CHAT = -1001000000010  # 兴安南路社区
-GRID1_CHAT = -1001000000011  # 兴安南路第一网格: 电影制片厂小区, 审计厅小区
-GRID2_CHAT = -1001000000012  # 兴安南路第二网格: 华建小区, 林业厅小区, 乌兰牧骑小区
-SIQIANMI_GRID_CHAT = -1001000000021  # 四千米第一网格: 乳品厂小区, 储运小区
-WATER_CHAT = -1001000000101  # 首府供水公司
-HEAT_CHAT = -1001000000102  # 热力公司
-GRID1 = "兴安南路第一网格"
-COMMUNITY = "兴安南路社区"
-
-# People: residents write privately; staff press buttons in a group chat.
-RESIDENT = Actor(1001, 1001, "王阿姨", "wangayi")
-NEIGHBOUR = Actor(1002, 1002, "李大爷")
-ZHANG = Actor(2001, GRID1_CHAT, "张三")  # grid worker, 兴安南路第一网格
-LI = Actor(2002, GRID1_CHAT, "李四")  # grid worker, 兴安南路第一网格
-WANG = Actor(2003, GRID1_CHAT, "王芳")  # grid worker of 兴安南路第二网格
-ZHAO = Actor(2004, SIQIANMI_GRID_CHAT, "赵玉琴")  # the only worker of 四千米第一网格
-LIU = Actor(3001, COMMUNITY_CHAT, "刘书记")  # community staff, 兴安南路社区
-ZHOU = Actor(4001, WATER_CHAT, "供水公司老周")  # department liaison, water
-ADMIN = Actor(9001, STREET_CHAT, "街道值班员")
-STRANGER = Actor(5555, GRID1_CHAT, "路人甲")
-
-WATER_TEXT = "审计厅小区3号楼2单元502室又停水了，电话13804711234"
-
-
-@pytest.fixture(scope="module")
-def settings() -> Settings:
-    return load_settings(EXAMPLE)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(NINE_IN_HOHHOT)
-
-
-@pytest_asyncio.fixture
-async def store(tmp_path: Path, clock: FakeClock) -> AsyncIterator[SqlStore]:
-    async with open_store(f"sqlite:///{tmp_path}/d.db", clock=clock) as opened:
-        yield opened
-
-
-@pytest.fixture
-def desk(store: SqlStore, settings: Settings, language: Language, clock: FakeClock) -> Desk:
-    org = settings.require_org()
-    return Desk(Context(store, org, language, settings.deadlines, settings.timezone, clock))
-
-
-# --- reading what the desk did -----------------------------------------------------------------
-
-
-async def said(store: SqlStore) -> list[Outgoing]:
-    """The messages written to the outbox since the last call (marked sent, so read once)."""
-    async with store.transaction() as tx:
-        items = await tx.pending_outbox(1000)
-        for item in items:
-            await tx.outbox_sent(item.id, None)
-    return [item.message for item in items]
-
-
-def to(messages: list[Outgoing], chat_id: int) -> list[Outgoing]:
-    return [m for m in messages if m.chat_id == chat_id]
-
-
-def labels(message: Outgoing) -> list[str]:
-    return [button.text for row in message.buttons for button in row]
-
-
-def actions(message: Outgoing) -> list[str]:
-    return [button.action for row in message.buttons for button in row]
-
-
-async def task_of(store: SqlStore, task_id: int) -> Task:
-    async with store.transaction() as tx:
-        task = await tx.task(task_id)
-    assert task is not None
-    return task
-
-
-async def latest_task(store: SqlStore, actor: Actor = RESIDENT) -> Task | None:
-    async with store.transaction() as tx:
-        tasks = await tx.tasks_of_resident(actor.user_id, 1)
-    return tasks[0] if tasks else None
-
-
-async def events_of(store: SqlStore, task_id: int) -> list[TaskEvent]:
-    async with store.transaction() as tx:
-        return list(await tx.events(task_id))
-
-
-async def kinds(store: SqlStore, task_id: int) -> list[EventKind]:
-    return [event.kind for event in await events_of(store, task_id)]
-
-
-async def draft_of(store: SqlStore, actor: Actor = RESIDENT) -> Draft | None:
-    async with store.transaction() as tx:
-        return await tx.draft(actor.user_id)
-
-
-async def snapshot(
-    store: SqlStore, task_id: int
-) -> tuple[Task | None, list[TaskEvent], list[Outgoing], Draft | None]:
-    """Everything a refused press must leave alone."""
-    async with store.transaction() as tx:
-        return (
-            await tx.task(task_id),
-            list(await tx.events(task_id)),
-            [item.message for item in await tx.pending_outbox(1000)],
-            await tx.draft(RESIDENT.user_id),
-        )
-
-
-def act(verb: Verb, task_id: int = 0, arg: str = "") -> str:
-    return Action(verb, task_id, arg).encode()
-
-
-def private(actor: Actor) -> Actor:
-    """The same person writing in their private chat with the bot."""
-    return replace(actor, chat_id=actor.user_id)
-
-
-def pressed_in(actor: Actor, chat_id: int) -> Actor:
-    return replace(actor, chat_id=chat_id)
-
-
-# --- getting a task to a state -----------------------------------------------------------------
-
-
-async def report(
-    desk: Desk, store: SqlStore, text: str = WATER_TEXT, actor: Actor = RESIDENT
-) -> Task:
-    """``actor`` reports ``text``; the outbox is read, so later reads show only what follows."""
-    await desk.private_message(actor, text, None, None)
-    task = await latest_task(store, actor)
-    assert task is not None, await said(store)
-    await said(store)
-    return task
-
-
-async def claimed(
-    desk: Desk, store: SqlStore, text: str = WATER_TEXT, worker: Actor = ZHANG
-) -> Task:
-    task = await report(desk, store, text)
-    assert await desk.press(worker, act(Verb.CLAIM, task.id), None) == Answer(texts.ANSWER_CLAIMED)
-    await said(store)
-    return await task_of(store, task.id)
-
-
-async def resolved(desk: Desk, store: SqlStore, text: str = WATER_TEXT) -> Task:
-    task = await claimed(desk, store, text)
-    await desk.press(ZHANG, act(Verb.RESOLVE, task.id), None)
-    await desk.private_message(private(ZHANG), "已联系供水公司，管道修好了", None, None)
-    await said(store)
-    task = await task_of(store, task.id)
-    assert task.status is TaskStatus.RESOLVED
-    return task
-
-
-async def bind(desk: Desk, store: SqlStore, grid_id: str, index: int) -> None:
-    """The resident picks their home place from the buttons."""
-    assert await desk.press(RESIDENT, act(Verb.PICK_PLACE, 0, f"{grid_id}:{index}"), None) == (
-        Answer("")
-    )
-    await said(store)
-
 
 # --- intake: from a message to a task ----------------------------------------------------------
 
@@ -270,8 +135,8 @@ async def test_message_with_place_becomes_task_receipt_and_masked_card(
     assert "138****1234" in card.text
     assert "13804711234" not in card.text
     assert "502" not in card.text
-    assert labels(card) == ["认领"]
-    assert actions(card) == [f"c:{task.id}:"]
+    assert labels(card) == ["认领", "合并"]
+    assert actions(card) == [f"c:{task.id}:", f"m:{task.id}:"]
     assert len(messages) == 2
 
     await desk.private_message(RESIDENT, "审计厅小区3号楼暖气不热", None, None)
@@ -308,13 +173,14 @@ async def test_category_other_goes_to_community_desk(desk: Desk, store: SqlStore
 async def test_unbound_resident_without_place_is_asked_and_draft_becomes_task(
     desk: Desk, store: SqlStore, answer: str
 ) -> None:
-    """No place and no binding: ask where, keep the message; the answer creates the task from it."""
+    """No place and no binding: ask where, keep the message; the answer places that one task
+    (the home stays unbound, and the receipt offers to bind it)."""
     text = "3号楼楼道灯坏了好几天了"
     await desk.private_message(RESIDENT, text, None, None)
 
     [ask] = await said(store)
     assert (ask.chat_id, ask.text) == (RESIDENT.chat_id, texts.ASK_PLACE)
-    assert actions(ask) == ["pc:0:xingannanlu", "pc:0:siqianmi"]
+    assert actions(ask) == ["pc:0:xingannanlu:d", "pc:0:siqianmi:d"]
     draft = await draft_of(store)
     assert draft is not None
     assert (draft.text, draft.reason) == (text, DraftReason.NEED_PLACE)
@@ -323,7 +189,7 @@ async def test_unbound_resident_without_place_is_asked_and_draft_becomes_task(
     if answer == "typed":
         await desk.private_message(RESIDENT, "华建小区", None, None)
     else:
-        assert await desk.press(RESIDENT, "pc:0:xingannanlu", None) == Answer("")
+        assert await desk.press(RESIDENT, "pc:0:xingannanlu:d", None) == Answer("")
         [picker] = await said(store)
         assert picker.text == texts.PICK_GRID
         assert labels(picker) == [
@@ -334,19 +200,28 @@ async def test_unbound_resident_without_place_is_asked_and_draft_becomes_task(
             "乌兰牧骑小区",
         ]
         data = actions(picker)[labels(picker).index("华建小区")]
+        assert data.startswith("pd:0:")
         assert await desk.press(RESIDENT, data, None) == Answer("")
 
     task = await latest_task(store)
     assert task is not None
-    assert task.text == text
+    assert task.text == (f"{text}\n华建小区" if answer == "typed" else text)
     assert (task.grid_id, task.place, task.building) == ("xingan-2", "华建小区", "3")
     assert task.category is Category.STREET_LIGHTS
     assert await draft_of(store) is None
     messages = await said(store)
-    mine = to(messages, RESIDENT.chat_id)
-    assert mine[0].text == texts.BOUND.format(place="华建小区")
-    assert "工单号：20261122-0001" in mine[1].text
+    [receipt] = to(messages, RESIDENT.chat_id)
+    assert "工单号：20261122-0001" in receipt.text
+    assert labels(receipt) == [texts.SET_HOME.format(place="华建小区")]
     assert [m.card_of for m in to(messages, GRID2_CHAT)] == [task.id]
+    async with store.transaction() as tx:
+        resident = await tx.resident(RESIDENT.user_id)
+    assert resident is not None
+    assert (resident.grid_id, resident.place) == (None, None)  # answering where is not home
+
+    assert await desk.press(RESIDENT, actions(receipt)[0], None) == Answer("")
+    [bound] = await said(store)
+    assert bound.text == texts.BOUND.format(place="华建小区")
     async with store.transaction() as tx:
         resident = await tx.resident(RESIDENT.user_id)
     assert resident is not None
@@ -354,17 +229,26 @@ async def test_unbound_resident_without_place_is_asked_and_draft_becomes_task(
 
 
 async def test_unknown_place_answer_keeps_draft_and_asks_again(desk: Desk, store: SqlStore) -> None:
-    """An answer that names no known place says so, offers the communities and keeps the draft."""
+    """An answer naming a place we do not serve says so; other words join the report; the
+    communities are offered again each time, and every word is in the task at the end."""
     await desk.private_message(RESIDENT, "3号楼楼道灯坏了好几天了", None, None)
     await said(store)
-    await desk.private_message(RESIDENT, "不知道叫啥", None, None)
+    await desk.private_message(RESIDENT, "火星小区", None, None)
     [reply] = await said(store)
-    assert reply.text == texts.PLACE_NOT_FOUND.format(text="不知道叫啥")
-    assert actions(reply) == ["pc:0:xingannanlu", "pc:0:siqianmi"]
+    assert reply.text == texts.PLACE_NOT_FOUND.format(text="火星小区")
+    assert actions(reply) == ["pc:0:xingannanlu:d", "pc:0:siqianmi:d"]
+    await desk.private_message(RESIDENT, "不知道叫啥，晚上黑咕隆咚的", None, None)
+    [reply] = await said(store)
+    assert reply.text == texts.ADDED_ASK_PLACE
     draft = await draft_of(store)
     assert draft is not None
-    assert draft.text == "3号楼楼道灯坏了好几天了"
+    assert draft.text == "3号楼楼道灯坏了好几天了\n火星小区\n不知道叫啥，晚上黑咕隆咚的"
     assert await latest_task(store) is None
+    await desk.private_message(RESIDENT, "乳品厂", None, None)
+    task = await latest_task(store)
+    assert task is not None
+    assert task.text == f"{draft.text}\n乳品厂"
+    assert (task.place, task.building) == ("乳品厂小区", "3")
 
 
 @pytest.mark.parametrize(
@@ -411,7 +295,7 @@ async def test_photo_without_text_asks_description_and_keeps_photo(
     assert (ask.chat_id, ask.text) == (RESIDENT.chat_id, texts.ASK_TEXT)
     draft = await draft_of(store)
     assert draft is not None
-    assert (draft.photo, draft.reason) == ("AgAC-photo-1", DraftReason.NEED_TEXT)
+    assert (draft.photos, draft.reason) == (("AgAC-photo-1",), DraftReason.NEED_TEXT)
 
     await desk.private_message(RESIDENT, "审计厅小区3号楼楼道里堆满了杂物", None, None)
     task = await latest_task(store)
@@ -458,9 +342,9 @@ async def test_urgent_message_advises_emergency_numbers_and_alerts_community(
     assert task.resolve_due_at == clock.now + timedelta(hours=4)
     messages = await said(store)
     [receipt] = to(messages, RESIDENT.chat_id)
-    assert receipt.text.startswith("🔴 已按紧急情况处理。")
-    assert texts.URGENT_ADVICE in receipt.text
-    assert all(number in receipt.text for number in ("119", "110", "120"))
+    assert receipt.text.startswith(texts.ADVICE[Danger.GAS])  # what to do now, before numbers
+    assert receipt.text.index("开窗通风") < receipt.text.index("工单号")
+    assert "🔴 已按紧急情况处理" in receipt.text
     [card] = to(messages, GRID1_CHAT)
     assert card.text.startswith(f"🔴【紧急】工单 {task.number}｜燃气")
     [alert] = to(messages, COMMUNITY_CHAT)
@@ -575,7 +459,7 @@ async def test_claim_edits_card_tells_resident_and_gives_claimer_contact(
     [card] = to(messages, GRID1_CHAT)
     assert card.edit_card_of == task.id
     assert "张三 于 11月22日 09:05 认领，办理中" in card.text
-    assert labels(card) == ["办结", "转交", "上报", "退回"]
+    assert labels(card) == ["办结", "转交", "上报", "退回", "合并"]
     [notice] = to(messages, RESIDENT.chat_id)
     assert notice.text == texts.NOTICE_CLAIMED.format(number=task.number, worker="张三")
     [contact] = to(messages, ZHANG.user_id)
@@ -642,7 +526,7 @@ async def test_transfer_cancel_restores_the_card(desk: Desk, store: SqlStore) ->
         texts.ANSWER_OK
     )
     [card] = await said(store)
-    assert labels(card) == ["办结", "转交", "上报", "退回"]
+    assert labels(card) == ["办结", "转交", "上报", "退回", "合并"]
     assert (await task_of(store, task.id)).claimer_id == ZHANG.user_id
 
 
@@ -667,7 +551,7 @@ async def test_give_back_reopens_for_a_new_claim(desk: Desk, store: SqlStore) ->
     assert (await kinds(store, task.id))[-1] is EventKind.RETURNED
     messages = await said(store)
     [card] = to(messages, GRID1_CHAT)
-    assert (card.edit_card_of, labels(card)) == (task.id, ["认领"])
+    assert (card.edit_card_of, labels(card)) == (task.id, ["认领", "合并"])
     assert [m.text for m in to(messages, RESIDENT.chat_id)] == [
         texts.NOTICE_RETURNED.format(number=task.number)
     ]
@@ -778,7 +662,7 @@ async def test_unsatisfied_reopens_one_level_up_and_tells_everyone(
     messages = await said(store)
     [new_card] = to(messages, COMMUNITY_CHAT)
     assert new_card.card_of == task.id
-    assert labels(new_card) == ["认领"]
+    assert labels(new_card) == ["认领", "合并"]
     assert "办理结果" not in new_card.text
     old_card, alert = to(messages, GRID1_CHAT)
     assert old_card.edit_card_of == task.id
@@ -845,7 +729,7 @@ async def test_escalation_chain_up_to_the_street_then_refused(
         )
         messages = await said(store)
         [new_card] = to(messages, chat)
-        assert (new_card.card_of, labels(new_card)) == (task.id, ["认领"])
+        assert (new_card.card_of, labels(new_card)) == (task.id, ["认领", "合并"])
         [away] = to(messages, old_chat)
         assert away.edit_card_of == task.id
         assert f"状态：{texts.STATUS_ESCALATED_AWAY.format(unit=unit)}" in away.text

@@ -29,14 +29,14 @@ async def test_resident_report_is_claimed_resolved_and_rated(w: World) -> None:
     assert "138****1234" in card.content
     assert "13804711234" not in card.content
     assert "识别依据：停水" in card.content
-    assert [t for row in card.buttons for t, _ in row] == ["认领"]
+    assert [t for row in card.buttons for t, _ in row] == ["认领", "合并"]
 
     answer = await w.press(zhang, card, "认领")
     assert "认领成功" in (answer.text or "")
     card = w.card(grid, "20261122-0001")
     assert "张三 于" in card.content
     assert "认领，办理中" in card.content
-    assert [t for row in card.buttons for t, _ in row] == ["办结", "转交", "上报", "退回"]
+    assert [t for row in card.buttons for t, _ in row] == ["办结", "转交", "上报", "退回", "合并"]
     assert "已由张三接单" in w.last(resident.id).content
     contact = w.last(zhang.id).content
     assert "13804711234" in contact
@@ -57,20 +57,27 @@ async def test_resident_report_is_claimed_resolved_and_rated(w: World) -> None:
 
 
 async def test_unbound_resident_is_asked_where_and_nothing_is_lost(w: World) -> None:
-    """No binding and no place in the message: the bot asks, keeps the text, then files it."""
+    """No binding and no place in the message: the bot asks, keeps every word written
+    meanwhile, files the task where the answer says — and binds the home only when asked to."""
     resident = w.resident()
     replies = await w.say(resident, "楼道灯坏了好几天了，晚上黑咕隆咚的")
     assert "在哪个小区" in replies[-1].content
     assert [t for row in replies[-1].buttons for t, _ in row] == ["兴安南路社区", "四千米社区"]
     replies = await w.say(resident, "火星小区")
     assert "没有找到“火星小区”这个小区" in replies[-1].content
+    replies = await w.say(resident, "3号楼2单元门口那个灯")
+    assert "已补充到刚才的问题里" in replies[-1].content
     await w.say(resident, "乳品厂")
-    assert "已登记您的地址：乳品厂小区" in w.chat(resident.id)[-2].content
-    receipt = w.last(resident.id).content
-    assert "类别：路灯照明" in receipt
-    assert "负责：四千米第一网格" in receipt
+    receipt = w.last(resident.id)
+    assert "类别：路灯照明" in receipt.content
+    assert "负责：四千米第一网格" in receipt.content
     card = w.card(w.group("siqianmi-1"), "20261122-0001")
     assert "内容：楼道灯坏了好几天了" in card.content
+    assert "3号楼2单元门口那个灯" in card.content
+    assert "地点：乳品厂小区 3号楼2单元" in card.content
+    assert not any("已登记您的地址" in m.content for m in w.chat(resident.id))
+    await w.press(resident, receipt, "把乳品厂小区设为我的住址")
+    assert "已登记您的地址：乳品厂小区" in w.last(resident.id).content
 
 
 async def test_start_binds_by_buttons_and_later_messages_route_there(w: World) -> None:
@@ -108,8 +115,9 @@ async def test_urgent_message_advises_calling_and_alerts_the_community(w: World)
     resident = w.resident()
     await w.say(resident, "华建小区5号楼楼道里一股煤气味，好呛人")
     receipt = w.last(resident.id).content
+    assert receipt.startswith("⚠️ 请马上开窗通风")  # what to do this minute comes first
+    assert receipt.index("不要点火") < receipt.index("工单号")
     assert "已按紧急情况处理" in receipt
-    assert "119（火警）/ 110（报警）/ 120（急救）" in receipt
     assert "🔴【紧急】" in w.card(w.group("xingan-2"), "20261122-0001").content
     alert = w.last(w.group("xingannanlu")).content
     assert "紧急工单 20261122-0001（燃气）已派给兴安南路第二网格" in alert

@@ -15,7 +15,6 @@ presses through the real bot and the Bot API stand-in, where the actor is built 
 Telegram update.
 """
 
-# ruff: noqa: F811 - the fixtures imported from tests/test_desk.py are parameters by name
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -45,7 +44,7 @@ from bot.domain import (
 from storage.engine import open_store
 from storage.sql_store import SqlStore
 from tests.clock import FakeClock
-from tests.test_desk import (  # noqa: F401 - the fixtures are used by name
+from tests.desk_support import (  # noqa: F401 - the fixtures are used by name
     ADMIN,
     COMMUNITY_CHAT,
     GRID1,
@@ -297,7 +296,7 @@ async def _reopened(done: Done) -> None:
     assert (events[-1].actor_id, events[-1].holder) == (RESIDENT.user_id, COMMUNITY_REF)
     [card] = to(done.written, COMMUNITY_CHAT)
     assert card.card_of == task.id
-    assert [b.text for row in card.buttons for b in row] == [texts.CLAIM]
+    assert [b.text for row in card.buttons for b in row] == [texts.CLAIM, texts.MERGE]
     told = texts.REOPENED_TO_RESIDENT.format(number=NUMBER, unit="兴安南路社区")
     assert to(done.written, RESIDENT.chat_id) == [Outgoing(RESIDENT.chat_id, told)]
 

@@ -14,8 +14,8 @@ import pytest
 from bot import texts
 from bot.domain import BroadcastStatus, UnitKind
 from standins.telegram import BotMessage, CallbackAnswer, User
+from tests.desk_support import GRID1, WATER_TEXT
 from tests.harness import World
-from tests.test_desk import GRID1, WATER_TEXT
 from tests.test_permissions import LATER, NOTICE, NUMBER, ONLY_ADMINS, PHONE
 
 pytestmark = pytest.mark.asyncio
@@ -101,7 +101,7 @@ async def test_through_telegram_a_stranger_may_not_claim(w: World) -> None:
     for carrier in (card, hint):
         answer = await _refused(w, stranger, carrier, _data(card, texts.CLAIM), (NUMBER,), resident)
         assert (answer.text, answer.show_alert) == (refusal, True)
-    assert [t for row in w.card(grid, NUMBER).buttons for t, _ in row] == [texts.CLAIM]
+    assert [t for row in w.card(grid, NUMBER).buttons for t, _ in row] == [texts.CLAIM, texts.MERGE]
     assert all(PHONE not in m.content for m in w.chat(stranger.id))
 
 

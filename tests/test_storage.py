@@ -96,8 +96,8 @@ async def test_resident_round_trip_and_replace(store: SqlStore) -> None:
 @pytest.mark.asyncio
 async def test_draft_is_one_per_resident(store: SqlStore) -> None:
     """A draft reads back with an aware UTC time; a second replaces it; delete removes it."""
-    first = Draft(ALICE.user_id, "漏水了", None, DraftReason.NEED_PLACE, NOW.astimezone(BEIJING))
-    second = Draft(ALICE.user_id, "", "photo-1", DraftReason.NEED_TEXT, NOW + timedelta(minutes=1))
+    first = Draft(ALICE.user_id, "漏水了", (), DraftReason.NEED_PLACE, NOW.astimezone(BEIJING))
+    second = Draft(ALICE.user_id, "", ("photo-1",), DraftReason.NEED_TEXT, NOW + timedelta(minutes=1))
     async with store.transaction() as tx:
         assert await tx.draft(ALICE.user_id) is None
         await tx.save_draft(first)
@@ -223,7 +223,7 @@ def test_a_task_built_from_its_fields_equals_the_constructed_one() -> None:
         **new_task().__dict__,
         "id": 7, "number": f"{DAY}-0007", "level": 1, "status": TaskStatus.CLAIMED,
         "claimer_id": WORKER, "claimed_at": NOW, "result": None, "result_photo": None,
-        "rating": None, "reopen_count": 0,
+        "rating": None, "reopen_count": 0, "merged_into": None,
     }  # fmt: skip
     assert Task.of_fields(**values) == Task(**values)
     assert hash(Task.of_fields(**values)) == hash(Task(**values))
@@ -245,7 +245,7 @@ async def test_naive_datetimes_are_refused(store: SqlStore) -> None:
     """A time without a zone is ambiguous, so it is never stored."""
     with pytest.raises(StatementError, match="naive datetime"):
         async with store.transaction() as tx:
-            await tx.save_draft(Draft(1, "x", None, DraftReason.NEED_PLACE, datetime(2026, 1, 1)))
+            await tx.save_draft(Draft(1, "x", (), DraftReason.NEED_PLACE, datetime(2026, 1, 1)))
 
 
 @pytest.mark.asyncio
@@ -563,7 +563,7 @@ async def test_reads_after_writes_in_one_transaction_are_fresh(store: SqlStore) 
     """A row read, then replaced or deleted, reads back as it is now within the transaction."""
     (task,) = await add_tasks(store, new_task())
     moved = replace(ALICE, grid_id="xingan-2")
-    draft = Draft(ALICE.user_id, "漏水了", None, DraftReason.NEED_PLACE, NOW)
+    draft = Draft(ALICE.user_id, "漏水了", (), DraftReason.NEED_PLACE, NOW)
     place = Place("审计厅小区", "xingan-1")
     async with store.transaction() as tx:
         assert await tx.resident(ALICE.user_id) == ALICE

@@ -25,8 +25,11 @@ class Verb(StrEnum):
     ESCALATE = "e"
     GIVE_BACK = "b"
     RATE = "r"  # arg: a Rating value
-    PICK_COMMUNITY = "pc"  # arg: community id
-    PICK_PLACE = "pp"  # arg: grid id, place index
+    PICK_COMMUNITY = "pc"  # arg: community id, ":d" when it answers "where?" for a report
+    PICK_PLACE = "pp"  # arg: grid id, place index — the resident's home
+    PLACE_DRAFT = "pd"  # arg: grid id, place index — where the waiting report is
+    MERGE = "m"  # show the unit's other tasks to merge this one into
+    MERGE_INTO = "mi"  # arg: the id of the task to merge into
     PICK_CATEGORY = "pk"  # arg: category id
     BROADCAST_CONFIRM = "bc"  # task id: the broadcast's id
     BROADCAST_DISCARD = "bd"

@@ -8,6 +8,7 @@ is always masked (:func:`nlp.privacy.mask_pii`); only the claimer's private mess
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -62,6 +63,7 @@ class Presenter:
             urgent=task.urgent,
             place=_masked_place(self.place(task)),
             text=mask_pii(task.text),
+            photos=_more_photos(task),
             matched=task.matched,
             claim_by=self.when(task.claim_due_at),
             resolve_by=self.when(task.resolve_due_at),
@@ -84,7 +86,8 @@ class Presenter:
             )
             if task.stage is Stage.CLAIM_REMINDED:
                 status = f"{texts.OVERDUE_CLAIM}｜{status}"
-            return self.card(task, status, (_row(task, (texts.CLAIM, Verb.CLAIM)),), new=new)
+            claim = (_row(task, (texts.CLAIM, Verb.CLAIM), (texts.MERGE, Verb.MERGE)),)
+            return self.card(task, status, claim, new=new)
         if task.status is TaskStatus.CLAIMED and task.claimer_id and task.claimed_at:
             status = texts.STATUS_CLAIMED.format(
                 worker=self.org.name(task.claimer_id), at=self.when(task.claimed_at)
@@ -94,6 +97,7 @@ class Presenter:
             buttons = (
                 _row(task, (texts.RESOLVE, Verb.RESOLVE), (texts.TRANSFER, Verb.TRANSFER)),
                 _row(task, (texts.ESCALATE, Verb.ESCALATE), (texts.GIVE_BACK, Verb.GIVE_BACK)),
+                _row(task, (texts.MERGE, Verb.MERGE)),
             )
             return self.card(task, status, buttons, new=new)
         if task.status is TaskStatus.RESOLVED:
@@ -106,6 +110,9 @@ class Presenter:
                 else texts.STATUS_CLOSED_UNRATED
             )
             return self.card(task, status, new=new)
+        if task.status is TaskStatus.MERGED:
+            merged = texts.STATUS_MERGED.format(number=task.merged_into or "")
+            return self.card(task, merged, new=new)
         return self.card(task, texts.STATUS_CANCELLED, new=new)
 
     def live_card_later(self, task: Task) -> Outgoing:
@@ -127,8 +134,11 @@ class Presenter:
         cancel = _row(task, (texts.CANCEL_TRANSFER, Verb.TRANSFER_CANCEL))
         return self.card(task, texts.TRANSFER_PICK, (*rows, cancel))
 
-    def claimer_contact(self, task: Task, resident: Resident | None, claimer_chat: int) -> Outgoing:
-        """The unmasked details, privately, for the worker who claimed the task."""
+    def claimer_contact(
+        self, task: Task, resident: Resident | None, claimer_chat: int
+    ) -> tuple[Outgoing, ...]:
+        """The unmasked details, privately, for the worker who claimed the task; then every
+        photo the card does not show."""
         name = resident.name if resident else ""
         username = f"（@{resident.username}）" if resident and resident.username else ""
         link = f"tg://user?id={resident.user_id}" if resident else ""
@@ -141,7 +151,36 @@ class Presenter:
             place=self.place(task),
             text=task.text,
         )
-        return Outgoing(claimer_chat, text)
+        unseen = [photo for photo in task.photos if photo != task.photo]
+        return (
+            Outgoing(claimer_chat, text),
+            *(
+                Outgoing(
+                    claimer_chat,
+                    texts.CLAIMER_PHOTO.format(number=task.number, index=i, count=len(unseen)),
+                    photo=photo,
+                )
+                for i, photo in enumerate(unseen, start=1)
+            ),
+        )
+
+    def merge_picker(self, task: Task, candidates: Sequence[Task]) -> Outgoing:
+        """The card with one button per task of the same group it can be merged into."""
+        rows = tuple(
+            (
+                Button(
+                    texts.MERGE_INTO.format(
+                        number=other.number,
+                        category=other.category.zh,
+                        text=texts.shorten(mask_pii(other.text), 10),
+                    ),
+                    Action(Verb.MERGE_INTO, task.id, str(other.id)).encode(),
+                ),
+            )
+            for other in candidates
+        )
+        cancel = _row(task, (texts.CANCEL_TRANSFER, Verb.TRANSFER_CANCEL))
+        return self.card(task, texts.MERGE_PICK, (*rows, cancel))
 
     def rating_request(self, task: Task, resident_chat: int) -> Outgoing:
         buttons = (
@@ -158,6 +197,14 @@ class Presenter:
 def _masked_place(place: str) -> str:
     """Places repeat (a few hundred 小区 × buildings): each is masked once."""
     return mask_pii(place)
+
+
+def _more_photos(task: Task) -> str | None:
+    """The card's line about photos it cannot show (a card carries one)."""
+    shown = 1 if task.photo else 0
+    if len(task.photos) <= shown:
+        return None
+    return texts.MORE_PHOTOS.format(count=len(task.photos))
 
 
 def _row(task: Task, *buttons: tuple[str, Verb]) -> tuple[Button, ...]:

@@ -16,6 +16,7 @@ from bot.config.org import Org, Unit
 from bot.config.settings import DeadlineSettings, FollowupSettings
 from bot.desk.cards import Presenter
 from bot.followup.notice_times import QuietHours
+from bot.followup.plan import Plan
 from bot.language import Language
 from bot.ports import Store, Transaction
 from bot.sending.chats import ChatMoves
@@ -70,6 +71,11 @@ class Context:
     @property
     def presenter(self) -> Presenter:
         return Presenter(self.org, self.timezone)
+
+    @property
+    def plan(self) -> Plan:
+        """Every deadline and follow-up decision (:mod:`bot.followup.plan`)."""
+        return Plan(self.deadlines, self.followup, self.timezone, self.quiet_hours)
 
     def today(self, now: datetime) -> str:
         """The local calendar day of ``now`` as ``YYYYMMDD`` (task numbers count per day)."""

@@ -7,13 +7,15 @@ their raw callback data and are parsed and routed here, so a handler never inter
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot import texts
 from bot.config.settings import LimitSettings
 from bot.desk.actions import Verb, parse_action
 from bot.desk.context import Actor, Answer, Context, mark_processed
+from bot.desk.filing import Filing
 from bot.desk.intake import Intake
+from bot.desk.merging import Merging
 from bot.desk.throttle import Throttle, Verdict
 from bot.desk.tracking import Tracking
 from bot.desk.work import Work
@@ -25,7 +27,7 @@ from bot.followup.broadcasts import Broadcasts
 # NUL in text, and in a group card they would garble what workers read.
 _CARD_VERBS = frozenset(
     {Verb.CLAIM, Verb.RESOLVE, Verb.TRANSFER, Verb.TRANSFER_TO, Verb.TRANSFER_CANCEL}
-    | {Verb.ESCALATE, Verb.GIVE_BACK}
+    | {Verb.ESCALATE, Verb.GIVE_BACK, Verb.MERGE, Verb.MERGE_INTO}
 )
 """The buttons on a task card in a group."""
 _CONTROLS = dict.fromkeys(c for c in (*range(0x20), *range(0x7F, 0xA0)) if chr(c) not in "\t\n\r")
@@ -34,15 +36,24 @@ _CONTROLS = dict.fromkeys(c for c in (*range(0x20), *range(0x7F, 0xA0)) if chr(c
 class Desk:
     """Intake, work and tracking behind one face."""
 
-    def __init__(self, context: Context, limits: LimitSettings | None = None) -> None:
-        """``limits`` None: no flood guard (a desk driven directly, as in unit tests)."""
+    def __init__(
+        self,
+        context: Context,
+        limits: LimitSettings | None = None,
+        *,
+        merge_window: timedelta = timedelta(hours=24),
+        tasks_per_day: int = 0,
+    ) -> None:
+        """``limits`` None: no flood guard (a desk driven directly, as in unit tests).
+        ``merge_window`` and ``tasks_per_day``: see :mod:`bot.desk.filing`."""
         self.context = context
         limits = limits or LimitSettings(resident_messages_per_minute=0)
         self.throttle = Throttle(
             limits.resident_messages_per_minute, limits.resident_burst, context.clock
         )
-        self.intake = Intake(context)
+        self.intake = Intake(context, Filing(context, merge_window, tasks_per_day))
         self.work = Work(context)
+        self.merging = Merging(context, self.work)
         self.tracking = Tracking(context, self.work)
         self.broadcasts = Broadcasts(context)
         self.reports = Reports(context)
@@ -136,6 +147,10 @@ class Desk:
                 return await self.work.escalate(actor, task_id, update_id)
             case Verb.GIVE_BACK:
                 return await self.work.give_back(actor, task_id, update_id)
+            case Verb.MERGE:
+                return await self.merging.offer(actor, task_id, update_id)
+            case Verb.MERGE_INTO:
+                return await self.merging.merge(actor, task_id, arg, update_id)
             case Verb.RATE:
                 return await self.tracking.rate(actor, task_id, arg, update_id)
             case Verb.BROADCAST_CONFIRM | Verb.BROADCAST_DISCARD | Verb.BROADCAST_STOP:
@@ -144,6 +159,8 @@ class Desk:
                 ok = await self.intake.pick_community(actor, arg, update_id)
             case Verb.PICK_PLACE:
                 ok = await self.intake.pick_place(actor, arg, update_id)
+            case Verb.PLACE_DRAFT:
+                ok = await self.intake.place_draft(actor, arg, update_id)
             case Verb.PICK_CATEGORY:
                 ok = await self.intake.pick_category(actor, arg, update_id)
         return Answer("" if ok else texts.ANSWER_EXPIRED)

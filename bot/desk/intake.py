@@ -1,9 +1,17 @@
-"""The resident's side of the desk: from a private message to a routed task (DESIGN.md §5).
+"""The resident's side of the desk: from private messages to a complete report (DESIGN.md §5).
 
-A message becomes a task in one transaction with its audit event, the resident's receipt and
-the card for the grid's group. When the bot must ask first — where is it, which kind of
-problem, what does the photo show — the message is kept as a draft, so nothing the resident
-wrote is lost, and the answer picks it up again.
+When the bot must ask before it can file — where is it, which kind of problem, what does the
+photo show — what the resident wrote is kept as a draft, and everything they write while the
+question is open joins it, words and photos in order: nothing is dropped, and the task carries
+all of it. An answer naming a known place files the report there; other words are added and
+the question is asked again, saying so. Once complete, :mod:`bot.desk.filing` files it.
+
+Two rules a resident relies on:
+
+- answering "where is it?" places that one report; the home address (``/start``) changes only
+  when the resident says so (the receipt offers a button);
+- an urgent report never waits for its place to get help: the first reply is the safety advice
+  for its danger, and the street's (or the only community's) group is alerted at once.
 """
 
 from __future__ import annotations
@@ -13,37 +21,31 @@ from dataclasses import replace
 from bot import texts
 from bot.desk.actions import Action, Verb
 from bot.desk.context import Actor, Context, mark_processed
-from bot.domain import (
-    Button,
-    Draft,
-    DraftReason,
-    EventKind,
-    NewTask,
-    Outgoing,
-    Resident,
-    Stage,
-    Task,
-    TaskEvent,
-    UnitKind,
-    UnitRef,
-)
+from bot.desk.filing import Filing, Report
+from bot.domain import Button, Draft, DraftReason, Outgoing, Resident, UnitKind, UnitRef
 from bot.ports import Transaction
 from nlp.classifier import Classification
+from nlp.danger import dangers
 from nlp.normalize import normalize
-from nlp.places import Address, PlaceMatch, parse_address
+from nlp.places import Address, names_a_place, parse_address
 from nlp.privacy import mask_pii
 from nlp.taxonomy import Category
 
 # "你好" / "谢谢" / "在吗" are not requests: an unclassified message this short gets a hint,
 # not a task on the community desk.
 _CHAT_MAX_CHARS = 6
+# An unknown answer to "where?" this short was meant as a place name (火星小区), not more detail.
+_PLACE_ATTEMPT_CHARS = 12
+_FOR_DRAFT = "d"
+"""The community buttons' argument suffix when they answer "where?" rather than bind a home."""
 
 
 class Intake:
-    """Everything a resident does in their private chat with the bot."""
+    """Everything a resident writes or picks in their private chat with the bot."""
 
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: Context, filing: Filing) -> None:
         self.ctx = context
+        self.filing = filing
 
     async def start(self, actor: Actor, update_id: int | None) -> None:
         """Greet, and offer the communities to bind a home address."""
@@ -68,11 +70,14 @@ class Intake:
             await tx.enqueue(Outgoing(actor.chat_id, text))
             await mark_processed(tx, update_id)
 
-    async def pick_community(self, actor: Actor, community_id: str, update_id: int | None) -> bool:
-        """Show the places (小区) of a community as buttons; False for an unknown community."""
+    async def pick_community(self, actor: Actor, arg: str, update_id: int | None) -> bool:
+        """Show a community's places (小区) as buttons: to bind a home, or to say where the
+        waiting report is (``:d``); False for an unknown community."""
+        community_id, _, purpose = arg.partition(":")
+        verb = Verb.PLACE_DRAFT if purpose == _FOR_DRAFT else Verb.PICK_PLACE
         ref = UnitRef(UnitKind.COMMUNITY, community_id)
         rows = tuple(
-            (Button(place.name, Action(Verb.PICK_PLACE, 0, f"{grid.ref.id}:{i}").encode()),)
+            (Button(place.name, Action(verb, 0, f"{grid.ref.id}:{i}").encode()),)
             for grid in self.ctx.org.children(ref)
             for i, place in enumerate(grid.places)
         )
@@ -84,36 +89,40 @@ class Intake:
         return True
 
     async def pick_place(self, actor: Actor, arg: str, update_id: int | None) -> bool:
-        """Bind the resident to a place picked from buttons; False when the button is stale."""
-        grid_id, _, index = arg.partition(":")
-        grid = self.ctx.org.grid(grid_id)
-        if grid is None or not index.isdigit() or int(index) >= len(grid.places):
+        """Bind the resident's home to a place picked from buttons (``/start``, or the offer on
+        a receipt); a report waiting for its place is filed there. False for a stale button."""
+        picked = self._picked(arg)
+        if picked is None:
             return False
-        place = grid.places[int(index)]
+        grid_id, place = picked
         async with self.ctx.store.transaction() as tx:
-            resident = await self._resident(tx, actor)
-            await self._bind(tx, resident, grid_id, place.name)
+            resident = replace(await self._resident(tx, actor), grid_id=grid_id, place=place)
+            await tx.save_resident(resident)
+            await tx.enqueue(Outgoing(resident.chat_id, texts.BOUND.format(place=place)))
+            draft = await tx.draft(resident.user_id)
+            if draft is not None and draft.reason is DraftReason.NEED_PLACE:
+                await self._decide(tx, resident, draft)
             await mark_processed(tx, update_id)
         return True
 
-    async def message(
-        self, actor: Actor, text: str, photo: str | None, update_id: int | None
-    ) -> None:
-        """A resident's free text (or photo with caption): a task, or one question first."""
-        text = text.strip()
+    async def place_draft(self, actor: Actor, arg: str, update_id: int | None) -> bool:
+        """The waiting report is at the place picked from buttons; False when none waits."""
+        picked = self._picked(arg)
+        if picked is None:
+            return False
+        grid_id, place = picked
         async with self.ctx.store.transaction() as tx:
             resident = await self._resident(tx, actor)
             draft = await tx.draft(resident.user_id)
-            if draft and draft.reason is DraftReason.NEED_PLACE and text and not photo:
-                await self._answer_place(tx, resident, draft, text)
-            elif draft and draft.reason is DraftReason.NEED_TEXT and text:
-                await self._submit(tx, resident, text, photo or draft.photo)
-            else:
-                await self._submit(tx, resident, text, photo)
+            if draft is None or draft.reason is not DraftReason.NEED_PLACE:
+                return False
+            where = (grid_id, place, parse_address(draft.text))
+            await self._decide(tx, resident, draft, where)
             await mark_processed(tx, update_id)
+        return True
 
     async def pick_category(self, actor: Actor, value: str, update_id: int | None) -> bool:
-        """The resident chose the category of the waiting draft; False when nothing waits."""
+        """The resident chose the category of the waiting report; False when nothing waits."""
         try:
             category = Category(value)
         except ValueError:
@@ -123,48 +132,37 @@ class Intake:
             draft = await tx.draft(resident.user_id)
             if draft is None or draft.reason is not DraftReason.NEED_CATEGORY:
                 return False
-            found = self._locate(resident, draft.text)
-            if found is None:
+            where = self._locate(resident, draft.text)
+            if where is None:
                 return False
-            result = replace(self.ctx.language.classify(draft.text), category=category)
-            await self._create(
-                tx, resident, text=draft.text, photo=draft.photo, result=result, found=found
-            )
+            result = replace(self.ctx.language.classify(draft.text), category=category, ask=False)
+            await self.filing.file(tx, resident, self._report(draft, result, where))
             await mark_processed(tx, update_id)
         return True
 
-    async def _answer_place(
-        self, tx: Transaction, resident: Resident, draft: Draft, text: str
+    async def message(
+        self, actor: Actor, text: str, photo: str | None, update_id: int | None
     ) -> None:
-        match = self.ctx.org.gazetteer.find(text)
-        if match is None:
-            shown = texts.shorten(text, 12)
-            await tx.enqueue(
-                Outgoing(
-                    resident.chat_id,
-                    texts.PLACE_NOT_FOUND.format(text=shown),
-                    self._communities(),
-                )
-            )
-            return
-        await self._bind(tx, resident, match.place.grid_id, match.place.name)
+        """A resident's free text (or photo with caption): a new report, or more of the one
+        the bot is asking about."""
+        text = text.strip()
+        async with self.ctx.store.transaction() as tx:
+            resident = await self._resident(tx, actor)
+            draft = await tx.draft(resident.user_id)
+            if draft is None:
+                await self._new_report(tx, resident, text, photo)
+            else:
+                await self._more(tx, resident, draft, text, photo)
+            await mark_processed(tx, update_id)
 
-    async def _bind(self, tx: Transaction, resident: Resident, grid_id: str, place: str) -> None:
-        bound = replace(resident, grid_id=grid_id, place=place)
-        await tx.save_resident(bound)
-        await tx.enqueue(Outgoing(resident.chat_id, texts.BOUND.format(place=place)))
-        draft = await tx.draft(resident.user_id)
-        if draft is not None and draft.reason is DraftReason.NEED_PLACE:
-            await self._submit(tx, bound, draft.text, draft.photo)
-
-    async def _submit(
+    async def _new_report(
         self, tx: Transaction, resident: Resident, text: str, photo: str | None
     ) -> None:
-        """Decide what the message is; ask one question or create the task."""
+        photos = (photo,) if photo else ()
+        draft = Draft(resident.user_id, text, photos, DraftReason.NEED_TEXT, self.ctx.clock())
         if not text:
-            if photo:
-                await self._keep(tx, self._draft(resident, "", photo, DraftReason.NEED_TEXT),
-                                 texts.ASK_TEXT)  # fmt: skip
+            if photo:  # a photo alone: ask what it shows, keeping it
+                await self._keep(tx, resident, draft, texts.ASK_TEXT)
             else:
                 await tx.enqueue(Outgoing(resident.chat_id, texts.EMPTY_MESSAGE))
             return
@@ -176,113 +174,140 @@ class Intake:
         ):
             await tx.enqueue(Outgoing(resident.chat_id, texts.NOT_A_REQUEST))
             return
-        found = self._locate(resident, text)
-        if found is None:
-            draft = self._draft(resident, text, photo, DraftReason.NEED_PLACE)
-            await self._keep(tx, draft, texts.ASK_PLACE, self._communities())
+        await self._decide(tx, resident, draft)
+
+    async def _more(
+        self, tx: Transaction, resident: Resident, draft: Draft, text: str, photo: str | None
+    ) -> None:
+        """A message while the bot waits for an answer: it joins the report, and answers the
+        question when it can."""
+        joined = draft.joined(text, photo)
+        if not text:  # a further photo (an album arrives one photo at a time): kept, no reply
+            await tx.save_draft(joined)
             return
-        if result.ask:
-            draft = self._draft(resident, text, photo, DraftReason.NEED_CATEGORY)
-            await self._keep(tx, draft, texts.ASK_CATEGORY, _category_buttons())
+        if draft.reason is DraftReason.NEED_TEXT:
+            await self._decide(tx, resident, joined)
             return
-        await self._create(tx, resident, text=text, photo=photo, result=result, found=found)
+        if draft.reason is DraftReason.NEED_PLACE:
+            match = self.ctx.org.gazetteer.find(text)
+            if match is not None:
+                address = match.address if match.address.building else parse_address(draft.text)
+                where = (match.place.grid_id, match.place.name, address)
+                await self._decide(tx, resident, joined, where)
+                return
+            attempt = len(normalize(text)) <= _PLACE_ATTEMPT_CHARS and names_a_place(text)
+            question = (
+                texts.PLACE_NOT_FOUND.format(text=texts.shorten(text, 12))
+                if attempt
+                else texts.ADDED_ASK_PLACE
+            )
+            await self._keep(tx, resident, joined, question, self._communities(_FOR_DRAFT))
+            return
+        # waiting for a category: the added words may make it clear
+        await self._decide(tx, resident, joined, asked_category=True)
+
+    async def _decide(
+        self,
+        tx: Transaction,
+        resident: Resident,
+        draft: Draft,
+        where: tuple[str, str, Address] | None = None,
+        *,
+        asked_category: bool = False,
+    ) -> None:
+        """File the report, or keep it and ask the one question that stands in the way.
+
+        ``where``: the place the resident gave in answer to "where?" (else it is looked for in
+        the words, then the home)."""
+        result = self.ctx.language.classify(draft.text)
+        answered = where is not None
+        where = where or self._locate(resident, draft.text)
+        if where is None:
+            await self._ask_place(tx, resident, draft, result)
+            return
+        if result.ask and not result.urgent:  # an urgent report is never held up by a question
+            question = texts.ADDED_PICK_CATEGORY if asked_category else texts.ASK_CATEGORY
+            buttons = () if asked_category else _category_buttons()
+            kept = replace(draft, reason=DraftReason.NEED_CATEGORY)
+            await self._keep(tx, resident, kept, question, buttons)
+            return
+        report = self._report(draft, result, where, placed_by_answer=answered)
+        await self.filing.file(tx, resident, report)
+
+    async def _ask_place(
+        self, tx: Transaction, resident: Resident, draft: Draft, result: Classification
+    ) -> None:
+        """Ask where; an urgent report gets its safety advice first and is alerted at once."""
+        draft = replace(draft, reason=DraftReason.NEED_PLACE)
+        if not result.urgent:
+            await self._keep(tx, resident, draft, texts.ASK_PLACE, self._communities(_FOR_DRAFT))
+            return
+        advice = texts.advice(dangers(draft.text, result.category))
+        if draft.alert_chat is None:
+            chat = self._duty_chat()
+            alert = texts.URGENT_ALERT_UNPLACED.format(
+                category=result.category.zh, text=texts.shorten(mask_pii(draft.text), 60)
+            )
+            await tx.enqueue(Outgoing(chat, alert))
+            draft = replace(draft, alert_chat=chat)
+        question = texts.ASK_PLACE_URGENT.format(advice=advice)
+        await self._keep(tx, resident, draft, question, self._communities(_FOR_DRAFT))
+
+    def _duty_chat(self) -> int:
+        """Who hears of an urgent report whose place is unknown: the community, when there is
+        only one; else the street, which oversees them all."""
+        communities = self.ctx.org.units(UnitKind.COMMUNITY)
+        unit = communities[0] if len(communities) == 1 else self.ctx.org.street
+        return unit.chat_id
+
+    def _report(
+        self,
+        draft: Draft,
+        result: Classification,
+        where: tuple[str, str, Address],
+        *,
+        placed_by_answer: bool = False,
+    ) -> Report:
+        grid_id, place, address = where
+        return Report(
+            draft.text,
+            draft.photos,
+            result,
+            grid_id,
+            place,
+            address,
+            alert_chat=draft.alert_chat,
+            placed_by_answer=placed_by_answer,
+        )
 
     def _locate(self, resident: Resident, text: str) -> tuple[str, str, Address] | None:
-        """(grid id, place, address): the place named in the text wins over the binding."""
-        match: PlaceMatch | None = self.ctx.org.gazetteer.find(text)
+        """(grid id, place, address): the place named in the text wins over the home."""
+        match = self.ctx.org.gazetteer.find(text)
         if match is not None:
             return match.place.grid_id, match.place.name, match.address
         if resident.grid_id and resident.place:
             return resident.grid_id, resident.place, parse_address(text)
         return None
 
-    async def _create(
-        self,
-        tx: Transaction,
-        resident: Resident,
-        *,
-        text: str,
-        photo: str | None,
-        result: Classification,
-        found: tuple[str, str, Address],
-    ) -> Task:
-        grid_id, place, address = found
-        now = self.ctx.clock()
-        grid = UnitRef(UnitKind.GRID, grid_id)
-        community = self.ctx.org.community_of(grid_id)
-        # `other` is not a grid matter: the community desk triages it (DESIGN.md §4)
-        holder = community if result.category is Category.OTHER and community else grid
-        deadline = self.ctx.deadlines.of(result.category, result.urgent)
-        claim_due = self.ctx.deadlines.due(now, deadline.claim, result.urgent, self.ctx.timezone)
-        task = await tx.add_task(
-            NewTask(
-                resident_id=resident.user_id,
-                text=text,
-                photo=photo,
-                category=result.category,
-                urgent=result.urgent,
-                confidence=result.confidence,
-                matched=result.matched,
-                grid_id=grid_id,
-                place=place,
-                building=address.building,
-                unit=address.unit,
-                holder=holder,
-                created_at=now,
-                claim_due_at=claim_due,
-                resolve_due_at=self.ctx.deadlines.due(
-                    now, deadline.resolve, result.urgent, self.ctx.timezone
-                ),
-                stage=Stage.CLAIM_DUE,
-                next_followup_at=claim_due,
-            ),
-            self.ctx.today(now),
-        )
-        await tx.add_event(TaskEvent(task.id, EventKind.CREATED, resident.user_id, now,
-                                     holder=holder))  # fmt: skip
-        await tx.delete_draft(resident.user_id)
-        presenter = self.ctx.presenter
-        holder_unit = self.ctx.org.unit(holder)
-        await tx.enqueue(
-            Outgoing(
-                resident.chat_id,
-                texts.received(
-                    task.number,
-                    task.category,
-                    holder_unit.name,
-                    presenter.when(task.claim_due_at),
-                    task.urgent,
-                ),
-            )
-        )
-        await tx.enqueue(presenter.live_card(task, new=True))
-        if task.urgent and community is not None and holder != community:
-            alert = texts.URGENT_ALERT.format(
-                number=task.number,
-                category=task.category.zh,
-                unit=holder_unit.name,
-                text=texts.shorten(mask_pii(task.text), 40),
-            )
-            await tx.enqueue(Outgoing(self.ctx.org.unit(community).chat_id, alert))
-        return task
-
-    def _draft(
-        self, resident: Resident, text: str, photo: str | None, reason: DraftReason
-    ) -> Draft:
-        return Draft(resident.user_id, text, photo, reason, self.ctx.clock())
+    def _picked(self, arg: str) -> tuple[str, str] | None:
+        """(grid id, place name) of a place button's ``grid:index``; None when stale."""
+        grid_id, _, index = arg.partition(":")
+        grid = self.ctx.org.grid(grid_id)
+        if grid is None or not index.isdigit() or int(index) >= len(grid.places):
+            return None
+        return grid_id, grid.places[int(index)].name
 
     async def _keep(
         self,
         tx: Transaction,
+        resident: Resident,
         draft: Draft,
         question: str,
         buttons: tuple[tuple[Button, ...], ...] = (),
     ) -> None:
-        """Keep the message and ask the one question that stands between it and a task."""
+        """Keep the report and ask the one question that stands between it and a task."""
         await tx.save_draft(draft)
-        resident = await tx.resident(draft.resident_id)
-        chat = resident.chat_id if resident else draft.resident_id
-        await tx.enqueue(Outgoing(chat, question, buttons))
+        await tx.enqueue(Outgoing(resident.chat_id, question, buttons))
 
     async def _resident(self, tx: Transaction, actor: Actor) -> Resident:
         """The resident record, created on first contact and kept up to date."""
@@ -299,9 +324,10 @@ class Intake:
             await tx.save_resident(current)
         return current
 
-    def _communities(self) -> tuple[tuple[Button, ...], ...]:
+    def _communities(self, purpose: str = "") -> tuple[tuple[Button, ...], ...]:
+        suffix = f":{purpose}" if purpose else ""
         return tuple(
-            (Button(unit.name, Action(Verb.PICK_COMMUNITY, 0, unit.ref.id).encode()),)
+            (Button(unit.name, Action(Verb.PICK_COMMUNITY, 0, unit.ref.id + suffix).encode()),)
             for unit in self.ctx.org.units(UnitKind.COMMUNITY)
         )
 

@@ -10,8 +10,19 @@ import re
 
 from bot import texts
 from bot.desk.context import Actor, Answer, Context, mark_processed
+from bot.desk.followers import release_followers
 from bot.desk.work import Work
-from bot.domain import ACTIVE, EventKind, Outgoing, Rating, Stage, Task, TaskEvent, TaskStatus
+from bot.domain import (
+    ALLOWED_FROM,
+    EventKind,
+    Outgoing,
+    Rating,
+    Task,
+    TaskEvent,
+    TaskStatus,
+    Transition,
+)
+from bot.followup.plan import FINISHED
 from bot.ports import TaskChange, Transaction
 
 _MY_LIMIT = 10
@@ -53,8 +64,8 @@ class Tracking:
             return texts.CANCEL_NOT_FOUND.format(number=shown)
         cancelled = await tx.change_task(
             task.id,
-            TaskChange(status=TaskStatus.CANCELLED, stage=Stage.DONE, stop_followup=True),
-            only_if=ACTIVE,
+            TaskChange(status=TaskStatus.CANCELLED, stage=FINISHED.stage, stop_followup=True),
+            only_if=ALLOWED_FROM[Transition.CANCEL],
         )
         if cancelled is None:
             status = texts.STATUS_ZH[task.status]
@@ -62,6 +73,7 @@ class Tracking:
         now = self.ctx.clock()
         await tx.add_event(TaskEvent(task.id, EventKind.CANCELLED, actor.user_id, now))
         await tx.enqueue(self.ctx.presenter.live_card(cancelled))
+        await release_followers(self.ctx, tx, cancelled, now)
         if task.claimer_id is not None:
             notice = texts.NOTICE_CANCELLED_TO_WORKER.format(number=task.number)
             await tx.enqueue(Outgoing(task.claimer_id, notice))
@@ -107,9 +119,9 @@ class Tracking:
         closed = await tx.change_task(
             task.id,
             TaskChange(
-                status=TaskStatus.CLOSED, rating=rating, stage=Stage.DONE, stop_followup=True
+                status=TaskStatus.CLOSED, rating=rating, stage=FINISHED.stage, stop_followup=True
             ),
-            only_if=frozenset({TaskStatus.RESOLVED}),
+            only_if=ALLOWED_FROM[Transition.CLOSE],
         )
         if closed is None:
             raise _RatedMeanwhile
@@ -121,7 +133,9 @@ class Tracking:
         """不满意: open again one level up, and say so to the resident and in both groups."""
         old_chat = self.ctx.org.unit(task.holder).chat_id
         moved = await self.work.move_up(tx, task, actor.user_id, EventKind.REOPENED)
-        if moved is None:  # already at the top: reopen where it is
+        if moved is None:  # already at the top: reopen where it is, with fresh deadlines
+            now = self.ctx.clock()
+            cycle = self.ctx.plan.cycle(task.category, task.urgent, now)
             moved = await tx.change_task(
                 task.id,
                 TaskChange(
@@ -129,20 +143,19 @@ class Tracking:
                     clear_claimer=True,
                     clear_result=True,
                     reopen_count=task.reopen_count + 1,
-                    stage=Stage.CLAIM_DUE,
-                    next_followup_at=self.ctx.deadlines.due(
-                        self.ctx.clock(),
-                        self.ctx.deadlines.of(task.category, task.urgent).claim,
-                        task.urgent,
-                        self.ctx.timezone,
-                    ),
+                    claim_due_at=cycle.claim_due_at,
+                    resolve_due_at=cycle.resolve_due_at,
+                    stage=cycle.move.stage,
+                    next_followup_at=cycle.move.at,
                 ),
-                only_if=frozenset({TaskStatus.RESOLVED}),
+                only_if=ALLOWED_FROM[Transition.REOPEN],
             )
             if moved is None:
                 raise _RatedMeanwhile
             await tx.add_event(
-                TaskEvent(task.id, EventKind.REOPENED, actor.user_id, self.ctx.clock())
+                TaskEvent(
+                    task.id, EventKind.REOPENED, actor.user_id, now, due_at=cycle.claim_due_at
+                )
             )
             await tx.enqueue(self.ctx.presenter.live_card(moved, new=True))
         unit = self.ctx.org.unit(moved.holder).name

@@ -13,7 +13,17 @@ from datetime import datetime
 
 from bot import texts
 from bot.desk.context import Actor, Answer, Context, mark_processed
-from bot.domain import ACTIVE, EventKind, Outgoing, Stage, Task, TaskEvent, TaskStatus
+from bot.desk.followers import resolve_followers
+from bot.domain import (
+    ACTIVE,
+    ALLOWED_FROM,
+    EventKind,
+    Outgoing,
+    Task,
+    TaskEvent,
+    TaskStatus,
+    Transition,
+)
 from bot.ports import TaskChange, Transaction
 
 _LIST_LIMIT = 20
@@ -28,20 +38,21 @@ class Work:
     async def claim(self, actor: Actor, task_id: int, update_id: int | None) -> Answer:
         async with self.ctx.store.transaction() as tx:
             task = await tx.task(task_id)
-            refusal = await self._refuse_non_member(tx, actor, task)
+            refusal = await self.refuse_non_member(tx, actor, task)
             if refusal or task is None:
                 return refusal or Answer(texts.ANSWER_EXPIRED)
             now = self.ctx.clock()
+            then = self.ctx.plan.claimed(task, now)
             claimed = await tx.change_task(
                 task_id,
                 TaskChange(
                     status=TaskStatus.CLAIMED,
                     claimer_id=actor.user_id,
                     claimed_at=now,
-                    stage=Stage.RESOLVE_DUE,
-                    next_followup_at=max(task.resolve_due_at, now),
+                    stage=then.stage,
+                    next_followup_at=then.at,
                 ),
-                only_if=frozenset({TaskStatus.OPEN}),
+                only_if=ALLOWED_FROM[Transition.CLAIM],
             )
             if claimed is None:
                 return await self._why_not_open(tx, task_id)
@@ -75,16 +86,17 @@ class Work:
                 return True
             await tx.clear_awaited_note(actor.user_id)
             now = self.ctx.clock()
+            then = self.ctx.plan.resolved(now)
             resolved = await tx.change_task(
                 task_id,
                 TaskChange(
                     status=TaskStatus.RESOLVED,
                     result=text.strip(),
                     result_photo=photo,
-                    stage=Stage.RATING_DUE,
-                    next_followup_at=now + self.ctx.followup.ask_rating_again,
+                    stage=then.stage,
+                    next_followup_at=then.at,
                 ),
-                only_if=frozenset({TaskStatus.CLAIMED}),
+                only_if=ALLOWED_FROM[Transition.RESOLVE],
                 only_if_claimer=actor.user_id,
             )
             if resolved is None:
@@ -100,6 +112,7 @@ class Work:
                     TaskEvent(task_id, EventKind.RESOLVED, actor.user_id, now, note=text.strip())
                 )
                 await tx.enqueue(self.ctx.presenter.live_card(resolved))
+                await resolve_followers(self.ctx, tx, resolved, now)
                 resident = await tx.resident(resolved.resident_id)
                 if resident is not None:
                     await tx.enqueue(self.ctx.presenter.rating_request(resolved, resident.chat_id))
@@ -136,7 +149,7 @@ class Work:
             moved = await tx.change_task(
                 task_id,
                 TaskChange(claimer_id=target, claimed_at=now),
-                only_if=frozenset({TaskStatus.CLAIMED}),
+                only_if=ALLOWED_FROM[Transition.HAND_OVER],
                 only_if_claimer=actor.user_id,
             )
             if moved is None:
@@ -150,8 +163,10 @@ class Work:
         return Answer(texts.ANSWER_TRANSFERRED.format(worker=note))
 
     async def cancel_transfer(self, actor: Actor, task_id: int, update_id: int | None) -> Answer:
+        """取消 under a picker (转交 or 合并): the card as it stands again."""
         async with self.ctx.store.transaction() as tx:
-            task, refusal = await self._claimed_by(tx, actor, task_id)
+            task = await tx.task(task_id)
+            refusal = await self.refuse_non_member(tx, actor, task)
             if refusal or task is None:
                 return refusal or Answer(texts.ANSWER_EXPIRED)
             await tx.enqueue(self.ctx.presenter.live_card(task))
@@ -164,15 +179,16 @@ class Work:
             task, refusal = await self._claimed_by(tx, actor, task_id)
             if refusal or task is None:
                 return refusal or Answer(texts.ANSWER_EXPIRED)
+            then = self.ctx.plan.returned(task, self.ctx.clock())
             back = await tx.change_task(
                 task_id,
                 TaskChange(
                     status=TaskStatus.OPEN,
                     clear_claimer=True,
-                    stage=Stage.CLAIM_DUE,
-                    next_followup_at=max(task.claim_due_at, self.ctx.clock()),
+                    stage=then.stage,
+                    next_followup_at=then.at,
                 ),
-                only_if=frozenset({TaskStatus.CLAIMED}),
+                only_if=ALLOWED_FROM[Transition.GIVE_BACK],
                 only_if_claimer=actor.user_id,
             )
             if back is None:
@@ -188,7 +204,7 @@ class Work:
         """上报 (吹哨): one level up the chain; the new unit sees the card and can claim it."""
         async with self.ctx.store.transaction() as tx:
             task = await tx.task(task_id)
-            refusal = await self._refuse_non_member(tx, actor, task)
+            refusal = await self.refuse_non_member(tx, actor, task)
             if refusal or task is None:
                 return refusal or Answer(texts.ANSWER_EXPIRED)
             if task.status not in ACTIVE:
@@ -225,30 +241,36 @@ class Work:
 
         Returns None when the task is already at the top. Shared by 上报, a resident's 不满意
         (reopen) and the follow-up engine's escalation (``at``: the step's time), which differ
-        only in the event and the words around it. The new unit gets a full claim window.
+        only in the event and the words around it. The new unit gets fresh deadlines: a full
+        claim window and a full resolve time (:meth:`~bot.followup.plan.Plan.cycle`).
         """
         target = self.ctx.org.escalation_target(task.holder, task.category)
         if target is None:
             return None
         now = at or self.ctx.clock()
-        claim_window = self.ctx.deadlines.of(task.category, task.urgent).claim
+        reopening = kind is EventKind.REOPENED
+        cycle = self.ctx.plan.cycle(task.category, task.urgent, now)
         change = TaskChange(
             status=TaskStatus.OPEN,
             holder=target,
             level=task.level + 1,
             clear_claimer=True,
-            clear_result=kind is EventKind.REOPENED,
-            reopen_count=task.reopen_count + (kind is EventKind.REOPENED),
-            stage=Stage.CLAIM_DUE,
-            next_followup_at=self.ctx.deadlines.due(
-                now, claim_window, task.urgent, self.ctx.timezone
-            ),
+            clear_result=reopening,
+            reopen_count=task.reopen_count + reopening,
+            claim_due_at=cycle.claim_due_at,
+            resolve_due_at=cycle.resolve_due_at,
+            stage=cycle.move.stage,
+            next_followup_at=cycle.move.at,
         )
-        allowed = ACTIVE | ({TaskStatus.RESOLVED} if kind is EventKind.REOPENED else set())
-        moved = await tx.change_task(task.id, change, only_if=frozenset(allowed))
+        transition = Transition.REOPEN if reopening else Transition.ESCALATE
+        moved = await tx.change_task(task.id, change, only_if=ALLOWED_FROM[transition])
         if moved is None:
             return None
-        await tx.add_event(TaskEvent(task.id, kind, actor_id, now, note=note, holder=target))
+        await tx.add_event(
+            TaskEvent(
+                task.id, kind, actor_id, now, note=note, holder=target, due_at=cycle.claim_due_at
+            )
+        )
         await tx.enqueue(self.ctx.presenter.live_card(moved, new=True))
         return moved
 
@@ -310,7 +332,7 @@ class Work:
         worker = self.ctx.org.name(claimer_id)
         await self._tell_resident(tx, task, notice.format(number=task.number, worker=worker))
         resident = await tx.resident(task.resident_id)
-        await tx.enqueue(self.ctx.presenter.claimer_contact(task, resident, claimer_id))
+        await tx.enqueue_many(self.ctx.presenter.claimer_contact(task, resident, claimer_id))
 
     async def _tell_resident(self, tx: Transaction, task: Task, text: str) -> None:
         resident = await tx.resident(task.resident_id)
@@ -322,7 +344,7 @@ class Work:
     ) -> tuple[Task | None, Answer | None]:
         """The task if ``actor`` holds its claim, else the answer that says why not."""
         task = await tx.task(task_id)
-        refusal = await self._refuse_non_member(tx, actor, task)
+        refusal = await self.refuse_non_member(tx, actor, task)
         if refusal or task is None:
             return None, refusal or Answer(texts.ANSWER_EXPIRED)
         if task.status is TaskStatus.OPEN:
@@ -334,7 +356,7 @@ class Work:
             return None, Answer(texts.ANSWER_NOT_CLAIMER.format(worker=self._claimer(task)), True)
         return task, None
 
-    async def _refuse_non_member(
+    async def refuse_non_member(
         self, tx: Transaction, actor: Actor, task: Task | None
     ) -> Answer | None:
         """Why ``actor`` may not act on ``task``; "moved" only where the task once was."""

@@ -1,12 +1,9 @@
 """The follow-up engine: nothing is forgotten (事事有回应、件件有着落, DESIGN.md §6).
 
 One function, :meth:`FollowUp.tick`, takes ``now`` and asks the database which tasks are due
-through the indexed ``next_followup_at``; each due task takes its next step, which is a task
-event, and schedules the one after:
-
-    open     ──claim deadline──▶ remind the group ──interval──▶ escalate one level ─┐
-    claimed  ─resolve deadline─▶ remind the claimer ─interval─▶ escalate (unclaimed) ┘ (repeat)
-    resolved ───────1 day──────▶ ask the resident again ──until day 15──▶ close as unrated
+through the indexed ``next_followup_at``; each due task takes the step the plan names
+(:meth:`bot.followup.plan.Plan.next_step`: remind, escalate, ask for a rating, close), which
+is a task event, and the plan's next move is written to the row.
 
 Reminders due in the same batch for the same chat are said in one message
 (:mod:`bot.followup.reminders`); each task's card is still edited to show it is overdue.
@@ -27,7 +24,18 @@ from datetime import datetime
 from bot import texts
 from bot.desk.context import Context
 from bot.desk.work import Work
-from bot.domain import EventKind, Outgoing, Stage, Task, TaskEvent, TaskStatus, UnitRef
+from bot.domain import (
+    ALLOWED_FROM,
+    EventKind,
+    Outgoing,
+    Stage,
+    Task,
+    TaskEvent,
+    TaskStatus,
+    Transition,
+    UnitRef,
+)
+from bot.followup.plan import Move, Plan, StepKind
 from bot.followup.reminders import Reminders
 from bot.ports import TaskChange, Transaction
 
@@ -62,6 +70,7 @@ class FollowUp:
         self._reminders = Reminders()
         """What the current batch's steps did, written in a few round trips (:meth:`_flush`)."""
         self._groups: dict[UnitRef, _Group] = {}
+        self._plan: Plan = context.plan
 
     async def tick(self, now: datetime) -> int:
         """Take every step due at ``now``; return how many were taken."""
@@ -100,33 +109,35 @@ class FollowUp:
             taken += 1
         return taken
 
-    async def _step(self, tx: Transaction, task: Task, at: datetime) -> Task | None:
-        """Take the step ``task.stage`` calls for, as of ``at``; return the task after it."""
-        wait = self.ctx.followup.escalation_wait(task.urgent)
-        match task.stage:
-            case Stage.CLAIM_DUE if task.status is TaskStatus.OPEN:
-                return await self._remind_claim(tx, task, at, at + wait)
-            case Stage.RESOLVE_DUE if task.status is TaskStatus.CLAIMED:
-                return await self._remind_resolve(tx, task, at, at + wait)
-            case Stage.CLAIM_REMINDED | Stage.RESOLVE_REMINDED if task.status in {
-                TaskStatus.OPEN,
-                TaskStatus.CLAIMED,
-            }:
-                return await self._escalate(tx, task, at)
-            case Stage.RATING_DUE if task.status is TaskStatus.RESOLVED:
-                return await self._ask_rating_again(tx, task, at)
-            case Stage.RATING_ASKED if task.status is TaskStatus.RESOLVED:
+    async def _step(  # noqa: PLR0911 - one return per step kind reads as the table it is
+        self, tx: Transaction, task: Task, at: datetime
+    ) -> Task | None:
+        """Take the step the plan names for ``task``, as of ``at``; return the task after it."""
+        step = self._plan.next_step(task, at)
+        match step.kind:
+            case StepKind.REMIND_CLAIM:
+                return await self._remind_claim(tx, task, at, step.then)
+            case StepKind.REMIND_RESOLVE:
+                return await self._remind_resolve(tx, task, at, step.then)
+            case StepKind.ESCALATE:
+                return await self._escalate(tx, task, at, step.then)
+            case StepKind.WAIT:
+                return await self._advance(tx, task, step.then)
+            case StepKind.ASK_RATING:
+                return await self._ask_rating_again(tx, task, at, step.then)
+            case StepKind.CLOSE_UNRATED:
                 return await self._close_unrated(tx, task, at)
         # a schedule that no longer fits the task's status: nothing more to do
         log.warning("task %d: stage %s does not fit status %s", task.id, task.stage, task.status)
         await self._flush(tx)
-        return await tx.change_task(task.id, TaskChange(stage=Stage.DONE, stop_followup=True))
+        then = step.then
+        return await tx.change_task(task.id, TaskChange(stage=then.stage, stop_followup=True))
 
     async def _remind_claim(
-        self, tx: Transaction, task: Task, at: datetime, escalate_at: datetime
+        self, tx: Transaction, task: Task, at: datetime, then: Move
     ) -> Task | None:
         group = self._group(task.holder)
-        reminded = await self._advance(tx, task, Stage.CLAIM_REMINDED, escalate_at)
+        reminded = await self._advance(tx, task, then)
         if reminded is not None:
             self._reminders.add(
                 group.chat_id,
@@ -156,10 +167,10 @@ class FollowUp:
         return group
 
     async def _remind_resolve(
-        self, tx: Transaction, task: Task, at: datetime, escalate_at: datetime
+        self, tx: Transaction, task: Task, at: datetime, then: Move
     ) -> Task | None:
         claimer = task.claimer_id
-        reminded = await self._advance(tx, task, Stage.RESOLVE_REMINDED, escalate_at)
+        reminded = await self._advance(tx, task, then)
         if reminded is None:
             return None
         chat = self.ctx.org.unit(task.holder).chat_id
@@ -176,14 +187,14 @@ class FollowUp:
         self._log(TaskEvent(task.id, EventKind.REMINDED, None, at, note="resolve"))
         return reminded
 
-    async def _escalate(self, tx: Transaction, task: Task, at: datetime) -> Task | None:
+    async def _escalate(self, tx: Transaction, task: Task, at: datetime, top: Move) -> Task | None:
         overdue = (
             texts.OVERDUE_RESOLVE if task.stage is Stage.RESOLVE_REMINDED else texts.OVERDUE_CLAIM
         )
         await self._flush(tx)
         moved = await self.work.move_up(tx, task, None, EventKind.ESCALATED, at=at, note=overdue)
         if moved is None:  # at the top already: the top unit has been reminded; stop here
-            return await tx.change_task(task.id, TaskChange(stop_followup=True))
+            return await tx.change_task(task.id, TaskChange(stage=top.stage, stop_followup=True))
         unit = self.ctx.org.unit(moved.holder).name
         old_chat = self.ctx.org.unit(task.holder).chat_id
         away = texts.STATUS_OVERDUE_AWAY.format(overdue=overdue, unit=unit)
@@ -194,12 +205,10 @@ class FollowUp:
             self._say(Outgoing(resident.chat_id, notice))
         return moved
 
-    async def _ask_rating_again(self, tx: Transaction, task: Task, at: datetime) -> Task | None:
-        morning = self.ctx.quiet_hours.release(at, self.ctx.timezone)
-        if morning > at:  # residents are not asked at night: the same step, in the morning
-            return await self._advance(tx, task, Stage.RATING_DUE, morning)
-        close_at = at - self.ctx.followup.ask_rating_again + self.ctx.followup.close_unrated_after
-        asked = await self._advance(tx, task, Stage.RATING_ASKED, close_at)
+    async def _ask_rating_again(
+        self, tx: Transaction, task: Task, at: datetime, then: Move
+    ) -> Task | None:
+        asked = await self._advance(tx, task, then)
         resident = await tx.resident(task.resident_id)
         if asked is not None and resident is not None:
             request = self.ctx.presenter.rating_request(asked, resident.chat_id)
@@ -213,21 +222,20 @@ class FollowUp:
         closed = await tx.change_task(
             task.id,
             TaskChange(status=TaskStatus.CLOSED, stage=Stage.DONE, stop_followup=True),
-            only_if=frozenset({TaskStatus.RESOLVED}),
+            only_if=ALLOWED_FROM[Transition.CLOSE],
         )
         if closed is not None:
             self._log(TaskEvent(task.id, EventKind.CLOSED, None, at, note="unrated"))
             self._say(self.ctx.presenter.live_card(closed))
         return closed
 
-    async def _advance(
-        self, tx: Transaction, task: Task, stage: Stage, next_at: datetime
-    ) -> Task | None:
+    async def _advance(self, tx: Transaction, task: Task, then: Move) -> Task | None:
         """Move the schedule on. The row is locked by :meth:`tick`'s ``due_tasks`` for the
         whole transaction, so nothing can have changed it: the move is buffered and written
         with the batch's others in one round trip, not one statement per step."""
-        self._moves.append((task.id, stage, next_at))
-        return task.rescheduled(stage, next_at)
+        assert then.at is not None  # a reminder or a rating question always has a next step
+        self._moves.append((task.id, then.stage, then.at))
+        return task.rescheduled(then.stage, then.at)
 
     def _say(self, message: Outgoing) -> None:
         self._outbox.append(message)

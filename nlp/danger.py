@@ -1,0 +1,70 @@
+"""Which danger an urgent message is about, so the first reply gives the advice that fits.
+
+A gas leak calls for open windows and no switches, a fire for 119, someone hurt for 120, a lift
+for the alarm button and patience; telling everybody "call 119/110/120" helps nobody. The
+classifier decides *whether* a message is urgent (its ``[urgent]`` rules); this module only
+says *what kind* of danger it names, from the resident's words and the category, so the advice
+texts (kept with every other user-facing text in ``bot/texts.py``) can be picked. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from nlp.normalize import normalize
+from nlp.taxonomy import Category
+
+
+class Danger(StrEnum):
+    """A kind of danger with its own safety advice."""
+
+    GAS = "gas"
+    FIRE = "fire"
+    INJURY = "injury"
+    LIFT = "lift"
+    LIVE_WIRE = "live_wire"
+    BURST_MAIN = "burst_main"
+    COLLAPSE = "collapse"
+
+
+# The words that name each danger, in the order a reply gives their advice: what to do this
+# second (gas, fire) before whom to call for a person hurt.
+_WORDS: dict[Danger, tuple[str, ...]] = {
+    Danger.GAS: ("煤气", "燃气", "天然气", "液化气", "煤汽", "臭鸡蛋味", "漏气", "一氧化碳",
+                 "煤烟", "中毒"),
+    Danger.FIRE: ("着火", "失火", "起火", "火灾", "冒烟", "浓烟", "烧起来", "爆炸", "火苗",
+                  "明火"),
+    Danger.INJURY: ("受伤", "流血", "出血", "昏倒", "晕倒", "昏迷", "不省人事", "摔倒", "摔伤",
+                    "救命", "砍人", "打人", "咬人", "坠落", "骨折", "喘不上气"),
+    Danger.LIFT: ("困人", "被困", "困在", "关在", "卡在", "出不来"),
+    Danger.LIVE_WIRE: ("触电", "电死", "电线", "高压线", "电缆", "火花", "漏电"),
+    Danger.BURST_MAIN: ("爆管", "水管爆", "管子爆", "管道爆", "水管裂", "喷水", "淹了", "淹水",
+                        "跑水"),
+    Danger.COLLAPSE: ("塌陷", "塌方", "地陷", "天坑", "坍塌", "塌了"),
+}  # fmt: skip
+
+# A category names the danger when the words alone do not (电梯困人 is a lift, 燃气 is gas).
+_BY_CATEGORY = {
+    Category.GAS: Danger.GAS,
+    Category.FIRE_SAFETY: Danger.FIRE,
+    Category.ELEVATOR: Danger.LIFT,
+    Category.POWER: Danger.LIVE_WIRE,
+    Category.WATER_SUPPLY: Danger.BURST_MAIN,
+    Category.DRAINAGE: Danger.BURST_MAIN,
+    Category.ROADS: Danger.COLLAPSE,
+}
+
+MOST = 2
+"""Advice for at most this many dangers: a reply a frightened resident reads in seconds."""
+
+
+def dangers(text: str, category: Category) -> tuple[Danger, ...]:
+    """The dangers ``text`` names, most pressing first (at most :data:`MOST`); the category's
+    own danger when no word names one; empty when neither does (general advice then)."""
+    normal = normalize(text)
+    found = [danger for danger, words in _WORDS.items() if any(w in normal for w in words)]
+    if Danger.LIFT in found and "电梯" not in normal and category is not Category.ELEVATOR:
+        found.remove(Danger.LIFT)  # 被困 without a lift: trapped somewhere, not a lift
+    if not found and category in _BY_CATEGORY:
+        found = [_BY_CATEGORY[category]]
+    return tuple(found[:MOST])
