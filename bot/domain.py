@@ -112,7 +112,8 @@ class EventKind(StrEnum):
     RATED = "rated"
     REOPENED = "reopened"  # 不满意: back to open, one level higher
     ADDED = "added"  # the resident added words or photos (note: the words)
-    MERGED = "merged"  # merged into another task (note: its number), or one merged into this
+    MERGED = "merged"  # merged into another task (note: that task's number)
+    MERGED_IN = "merged_in"  # another task was merged into this one (note: its number)
     UNMERGED = "unmerged"  # the task it was merged into was withdrawn: it goes on alone
     REMINDED = "reminded"  # the follow-up engine reminded someone (note: who and why)
     CANCELLED = "cancelled"

@@ -388,14 +388,23 @@ STATS_WHERE = "统计按网格和社区提供：请在网格群、社区群或�
 STATS_TITLE = "📊 {scope} 近7天统计（{first}—{last}）"
 WEEKLY_TITLE = "📊 {scope} 上周统计（{first}—{last}）"
 STATS_TOTAL = "合计"
-STATS_NOTE = "按期答复率＝按时认领÷收到，办结率＝已办结÷收到，满意率＝满意和基本满意÷已评价。"
+STATS_NOTE = (
+    "按期答复率＝按时认领÷已到认领时限的件数（还在时限内没认领的暂不计），"
+    "办结率＝已办结÷收到，满意率＝满意和基本满意÷已评价；居民撤回和合并到其他工单的另计，不算收到。"
+)
 
 
 def figures_block(name: str | None, figures: Figures) -> str:
     """One grid's (or the total's) figures; ``name`` None when the title already says whose."""
     lines = [] if name is None else [f"【{name}】"]
+    apart = [
+        f"撤回 {figures.withdrawn} 件" if figures.withdrawn else "",
+        f"合并 {figures.merged} 件" if figures.merged else "",
+    ]
+    aside = "、".join(part for part in apart if part)
     lines += [
-        f"收到 {figures.received} 件，按时认领 {figures.claimed_on_time} 件，"
+        f"收到 {figures.received} 件{f'（另有{aside}）' if aside else ''}，"
+        f"按时认领 {figures.claimed_on_time} 件（已到时限 {figures.due} 件），"
         f"办结 {figures.resolved} 件，评价 {figures.rated} 件",
         f"按期答复率 {percent(figures.on_time_rate)}｜办结率 {percent(figures.resolve_rate)}｜"
         f"满意率 {percent(figures.satisfaction_rate)}",

@@ -352,3 +352,37 @@ async def test_working_hours_push_deadlines_past_the_weekend(
     assert task.claim_due_at.astimezone(hohhot) == datetime(2026, 11, 23, 10, 0, tzinfo=hohhot)
     urgent = await report(engine, store, "华建小区5号楼楼道一股煤气味")
     assert urgent.claim_due_at == clock.now + timedelta(minutes=10)  # gas, urgent: wall clock
+
+
+async def test_an_escalated_task_gets_fresh_deadlines_at_its_new_level(
+    engine: FollowUp, store: SqlStore, clock: FakeClock
+) -> None:
+    """Unresolved past its deadline, the task goes to the community with a full claim window
+    and resolve time of its own: the community member who takes it over is not told it is
+    overdue a minute later, nor loses it within the hour."""
+    task = await report(engine, store, "审计厅小区垃圾桶满了没人清")
+    desk = desk_of(engine)
+    await desk.press(ZHANG, Action(Verb.CLAIM, task.id).encode(), None)
+    clock.advance(timedelta(days=3))
+    assert await engine.tick(clock()) == 1  # the claimer is reminded
+    clock.advance(timedelta(hours=1))
+    assert await engine.tick(clock()) == 1  # up to the community
+    escalated_at = clock()
+    moved = await current(store, task.id)
+    assert moved.holder == UnitRef.parse("community:xingannanlu")
+    assert moved.claim_due_at == escalated_at + timedelta(hours=2)
+    assert moved.resolve_due_at == escalated_at + timedelta(days=3)
+    async with store.transaction() as tx:
+        escalation = (await tx.events(task.id))[-1]
+    assert (escalation.kind, escalation.due_at) == (EventKind.ESCALATED, moved.claim_due_at)
+
+    liu = Actor(3001, COMMUNITY, "刘书记")
+    await desk.press(liu, Action(Verb.CLAIM, task.id).encode(), None)
+    await said(store)
+    for _ in range(60):  # the next hour, minute by minute: nothing is due
+        clock.advance(timedelta(minutes=1))
+        assert await engine.tick(clock()) == 0
+    claimed = await current(store, task.id)
+    assert (claimed.status, claimed.claimer_id) == (TaskStatus.CLAIMED, 3001)
+    assert claimed.next_followup_at == escalated_at + timedelta(days=3)
+    assert not [m for m in await said(store) if "超过办结时限" in m.text]

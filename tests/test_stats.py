@@ -35,6 +35,8 @@ class Spec:
     claim_due: float = 120
     events: tuple[tuple[EventKind, float, str], ...] = ()
     grid: str = "g1"
+    windows: tuple[tuple[EventKind, float, float], ...] = ()
+    """Events that open a fresh claim window: (kind, at, its claim deadline), in minutes."""
 
 
 def at(minutes: float) -> datetime:
@@ -69,14 +71,23 @@ def history(specs: list[Spec]) -> list[tuple[Task, list[TaskEvent]]]:
             claimer_id=None,
             claimed_at=None,
         )
-        events = [TaskEvent(task_id, EventKind.CREATED, 1001, at(spec.created))]
+        created = TaskEvent(
+            task_id, EventKind.CREATED, 1001, at(spec.created), due_at=at(spec.claim_due)
+        )
+        events = [created]
         events += [TaskEvent(task_id, kind, 2001, at(m), note) for kind, m, note in spec.events]
+        events += [
+            TaskEvent(task_id, kind, None, at(m), due_at=at(due)) for kind, m, due in spec.windows
+        ]
         built.append((task, events))
     return built
 
 
-def figures(specs: list[Spec], grids: tuple[str, ...] = ("g1",)) -> Figures:
-    return compute(history(specs), list(grids), WINDOW).grids[0]
+def figures(
+    specs: list[Spec], grids: tuple[str, ...] = ("g1",), now: float | None = None
+) -> Figures:
+    moment = None if now is None else at(now)
+    return compute(history(specs), list(grids), WINDOW, moment).grids[0]
 
 
 WEEK = 7 * 24 * 60
@@ -103,17 +114,17 @@ CASES = [
     pytest.param([], Figures("g1"), id="nothing-received"),
     pytest.param(
         [Spec(events=(cl(30),)), Spec(events=(cl(150),))],
-        Figures("g1", received=2, claimed_on_time=1, minutes_to_claim=90),
+        Figures("g1", received=2, due=2, claimed_on_time=1, minutes_to_claim=90),
         id="on-time-and-late",
     ),
     pytest.param(
         [Spec(events=(cl(120),))],
-        Figures("g1", received=1, claimed_on_time=1, minutes_to_claim=120),
+        Figures("g1", received=1, due=1, claimed_on_time=1, minutes_to_claim=120),
         id="claimed-at-the-deadline-is-on-time",
     ),
     pytest.param(
         [Spec(events=(cl(30), back(40), cl(300)))],
-        Figures("g1", received=1, claimed_on_time=1, minutes_to_claim=30),
+        Figures("g1", received=1, due=1, claimed_on_time=1, minutes_to_claim=30),
         id="the-first-claim-counts",
     ),
     pytest.param(
@@ -121,6 +132,7 @@ CASES = [
         Figures(
             "g1",
             received=4,
+            due=4,
             claimed_on_time=3,
             resolved=3,
             minutes_to_claim=10,
@@ -134,17 +146,17 @@ CASES = [
             Spec(events=(rs(60), rt(61, "basically"))),
             Spec(events=(rs(60), rt(61, "unsatisfied"))),
         ],
-        Figures("g1", received=3, resolved=3, rated=3, satisfied=2, minutes_to_resolve=60),
+        Figures("g1", received=3, due=3, resolved=3, rated=3, satisfied=2, minutes_to_resolve=60),
         id="ratings-latest-verdict-per-task",
     ),
     pytest.param(
         [Spec(events=(rs(60), rt(61, "five stars")))],
-        Figures("g1", received=1, resolved=1, minutes_to_resolve=60),
+        Figures("g1", received=1, due=1, resolved=1, minutes_to_resolve=60),
         id="a-note-that-is-no-rating-is-ignored",
     ),
     pytest.param(
         [Spec(created=-1), Spec(created=0), Spec(created=WEEK - 1), Spec(created=WEEK)],
-        Figures("g1", received=2),
+        Figures("g1", received=2, due=2),
         id="since-included-until-excluded",
     ),
     pytest.param(
@@ -154,7 +166,7 @@ CASES = [
     ),
     pytest.param(
         [Spec(grid="g2", events=(cl(5),)), Spec(events=(cl(5),))],
-        Figures("g1", received=1, claimed_on_time=1, minutes_to_claim=5),
+        Figures("g1", received=1, due=1, claimed_on_time=1, minutes_to_claim=5),
         id="other-grids-are-ignored",
     ),
 ]
@@ -166,12 +178,78 @@ def test_figures_of_one_grid(specs: list[Spec], expected: Figures) -> None:
     assert figures(specs) == expected
 
 
+def esc(minutes: float, claim_due: float) -> tuple[EventKind, float, float]:
+    """上报 (or overdue) at ``minutes``: a fresh claim window until ``claim_due``."""
+    return (EventKind.ESCALATED, minutes, claim_due)
+
+
+ON_TIME_CASES = [
+    pytest.param(
+        [Spec(), Spec(events=(cl(30),))],
+        60,
+        Figures("g1", received=2, due=1, claimed_on_time=1, minutes_to_claim=30),
+        id="inside-its-claim-window-is-not-yet-late",
+    ),
+    pytest.param(
+        [Spec()],
+        121,
+        Figures("g1", received=1, due=1),
+        id="unclaimed-past-the-deadline-is-late",
+    ),
+    pytest.param(
+        [Spec(windows=(esc(10, 130),), events=(cl(125),))],
+        None,
+        Figures("g1", received=1, due=1, claimed_on_time=1, minutes_to_claim=125),
+        id="escalated-in-time-then-claimed-in-the-new-window-is-on-time",
+    ),
+    pytest.param(
+        [Spec(windows=(esc(180, 300),), events=(cl(200),))],
+        None,
+        Figures("g1", received=1, due=1, minutes_to_claim=200),
+        id="escalated-because-overdue-stays-late",
+    ),
+    pytest.param(
+        [Spec(windows=(esc(10, 130),))],
+        125,
+        Figures("g1", received=1),
+        id="escalated-and-still-inside-the-new-window-is-pending",
+    ),
+    pytest.param(
+        [
+            Spec(events=((EventKind.CANCELLED, 5, ""),)),
+            Spec(events=((EventKind.MERGED, 5, "20261116-0003"),)),
+            Spec(events=((EventKind.MERGED_IN, 5, "20261116-0002"), cl(6))),
+        ],
+        None,
+        Figures(
+            "g1", received=1, due=1, claimed_on_time=1, minutes_to_claim=6, withdrawn=1, merged=1
+        ),  # fmt: skip
+        id="withdrawn-and-merged-are-apart",
+    ),
+    pytest.param(
+        [Spec(events=((EventKind.MERGED, 5, "x"), (EventKind.UNMERGED, 50, "x"), cl(60)))],
+        None,
+        Figures("g1", received=1, due=1, claimed_on_time=1, minutes_to_claim=60),
+        id="released-from-a-merge-counts-again",
+    ),
+]
+
+
+@pytest.mark.parametrize(("specs", "now", "expected"), ON_TIME_CASES)
+def test_on_time_counts_only_decided_claims(
+    specs: list[Spec], now: float | None, expected: Figures
+) -> None:
+    """按期答复率: late only once a claim deadline in force passed unclaimed; every level's
+    fresh window counts; withdrawn and merged tasks are shown apart and in no rate."""
+    assert figures(specs, now=now) == expected
+
+
 @pytest.mark.parametrize(
     ("value", "rate"),
     [
         (Figures("g1"), (None, None, None)),
-        (Figures("g1", received=3, claimed_on_time=2, resolved=3), (2 / 3, 1.0, None)),
-        (Figures("g1", received=4, resolved=1, rated=2, satisfied=0), (0.0, 0.25, 0.0)),
+        (Figures("g1", received=3, due=3, claimed_on_time=2, resolved=3), (2 / 3, 1.0, None)),
+        (Figures("g1", received=4, due=4, resolved=1, rated=2, satisfied=0), (0.0, 0.25, 0.0)),
     ],
 )  # fmt: skip
 def test_rates_are_none_without_a_denominator(
@@ -188,7 +266,7 @@ def test_the_total_pools_every_task_not_the_grid_medians() -> None:
     stats = compute(history(specs), ["g2", "g1", "g3"], WINDOW)
     assert [f.grid_id for f in stats.grids] == ["g2", "g1", "g3"]
     assert [f.minutes_to_claim for f in stats.grids] == [1000, 20, None]
-    assert stats.total == Figures(None, received=4, claimed_on_time=4, minutes_to_claim=25)
+    assert stats.total == Figures(None, received=4, due=4, claimed_on_time=4, minutes_to_claim=25)
 
 
 def test_a_task_without_a_created_event_is_not_received() -> None:
@@ -250,12 +328,16 @@ def test_durations(minutes: float | None, chinese: str, plain: str) -> None:
 
 def test_figures_block_and_table() -> None:
     """The chat block and the operators' table show the same figures, — for no denominator."""
-    specs = [Spec(events=(cl(30), rs(90), rt(100, "satisfied"))), Spec()]
+    specs = [
+        Spec(events=(cl(30), rs(90), rt(100, "satisfied"))),
+        Spec(),
+        Spec(events=((EventKind.CANCELLED, 3, ""),)),
+    ]
     stats = compute(history(specs), ["g1", "g2"], WINDOW)
     block = texts.figures_block("第一网格", stats.grids[0])
     assert block.splitlines() == [
         "【第一网格】",
-        "收到 2 件，按时认领 1 件，办结 1 件，评价 1 件",
+        "收到 2 件（另有撤回 1 件），按时认领 1 件（已到时限 2 件），办结 1 件，评价 1 件",
         "按期答复率 50%｜办结率 50%｜满意率 100%",
         "用时中位数：认领 30分钟，办结 1小时30分钟",
     ]
@@ -263,7 +345,9 @@ def test_figures_block_and_table() -> None:
     lines = table(stats, {"g1": "第一网格"}, ZONE).splitlines()
     assert lines[0].startswith("tasks received 2026-11-16 … 2026-11-22 (Asia/Shanghai)")
     rows = {line.split()[0]: line.split() for line in lines[3:]}
-    assert rows["第一网格"][1:] == ["(g1)", "2", "1", "50%", "50%", "100%", "30m", "1h", "30m"]
-    assert rows["g2"][1:] == ["(g2)", "0", "0", "—", "—", "—", "—", "—"]
-    assert rows["total"][1:] == ["2", "1", "50%", "50%", "100%", "30m", "1h", "30m"]
+    assert rows["第一网格"][1:] == [
+        "(g1)", "2", "2", "1", "50%", "50%", "100%", "30m", "1h", "30m", "1", "0"
+    ]  # fmt: skip
+    assert rows["g2"][1:] == ["(g2)", "0", "0", "0", "—", "—", "—", "—", "—", "0", "0"]
+    assert rows["total"][1:] == ["2", "2", "1", "50%", "50%", "100%", "30m", "1h", "30m", "1", "0"]
     assert len({len(line) + sum(ord(c) >= 0x2E80 for c in line) for line in lines[3:]}) == 1

@@ -110,7 +110,7 @@ class Merging:
         await tx.add_events(
             [
                 TaskEvent(merged.id, EventKind.MERGED, actor.user_id, now, note=survivor.number),
-                TaskEvent(survivor.id, EventKind.MERGED, actor.user_id, now, note=merged.number),
+                TaskEvent(survivor.id, EventKind.MERGED_IN, actor.user_id, now, note=merged.number),
             ]
         )
         for earlier in await tx.tasks_merged_into(merged.number):  # they follow along

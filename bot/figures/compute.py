@@ -1,18 +1,28 @@
 """The figures of 接诉即办, computed from the audit trail alone: pure, no I/O (DESIGN.md §3, §6).
 
-For a window ``[since, until)`` and a set of grids, per grid and in total:
+For a window ``[since, until)`` and a set of grids, per grid and in total (these definitions
+are the README's, word for word in meaning):
 
-- received: tasks whose ``created`` event falls in the window (counted in the grid the problem
-  is in, ``Task.grid_id``, wherever the task went later);
-- claimed on time: tasks whose first ``claimed`` event is at or before ``claim_due_at``;
-- 按期答复率 = claimed on time / received; 办结率 = tasks with a ``resolved`` event / received;
+- received (收到): tasks whose ``created`` event falls in the window, counted in the grid the
+  problem is in (``Task.grid_id``) wherever the task went later — except those the resident
+  withdrew (撤回) and those merged into another task (合并), which are counted apart and in no
+  rate: a withdrawn report was not the workers' to answer, a merged one is answered by its
+  survivor;
+- due (到期): received tasks whose answer is decided — claimed, or still unclaimed when a
+  claim deadline passed. A task still inside its claim window is not yet counted either way;
+- claimed on time (按时认领): claimed before the claim deadline in force, with no earlier
+  deadline missed. Each level a task reaches (上报, or a reopening) gets a fresh claim window,
+  recorded on the event that starts it (:attr:`~bot.domain.TaskEvent.due_at`); a deadline that
+  passed while the task waited unclaimed makes it late, whoever claims it later;
+- 按期答复率 = claimed on time / due; 办结率 = tasks with a ``resolved`` event / received;
 - 满意率 = (满意 + 基本满意) / rated tasks, each rated task counted once with its latest verdict
   (the ``rated`` event's note is the :class:`~bot.domain.Rating` value);
 - the median minutes from creation to the first claim and to the first 办结.
 
-Only events before ``until`` count, so the figures of a closed window never change: the weekly
-digest, ``/stats`` and ``griddesk stats`` give the same numbers for the same days, whenever they
-are asked. A rate whose denominator is zero is None, never a made-up 0% or 100%.
+Only events before ``until`` (and before ``now``, for a window still running) count, so the
+figures of a closed window never change: the weekly digest, ``/stats`` and ``griddesk stats``
+give the same numbers for the same days, whenever they are asked. A rate whose denominator is
+zero is None, never a made-up 0% or 100%.
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import Enum
 from zoneinfo import ZoneInfo
 
 from bot.domain import EventKind, Rating, Task, TaskEvent
@@ -71,6 +82,8 @@ class Figures:
 
     grid_id: str | None
     received: int = 0
+    due: int = 0
+    """Received tasks whose claim is decided: claimed, or a claim deadline passed unclaimed."""
     claimed_on_time: int = 0
     resolved: int = 0
     rated: int = 0
@@ -80,11 +93,15 @@ class Figures:
     """Median minutes from creation to the first claim, over the tasks claimed."""
     minutes_to_resolve: float | None = None
     """Median minutes from creation to the first 办结, over the tasks resolved."""
+    withdrawn: int = 0
+    """Created in the window and withdrawn by the resident: apart from ``received``."""
+    merged: int = 0
+    """Created in the window and merged into another task: apart from ``received``."""
 
     @property
     def on_time_rate(self) -> float | None:
         """按期答复率."""
-        return _rate(self.claimed_on_time, self.received)
+        return _rate(self.claimed_on_time, self.due)
 
     @property
     def resolve_rate(self) -> float | None:
@@ -106,26 +123,49 @@ class Stats:
     total: Figures
 
 
+class _Answer(Enum):
+    """How a received task's claim stands at the end of the window."""
+
+    ON_TIME = "on_time"
+    LATE = "late"
+    PENDING = "pending"  # unclaimed, and its claim deadline has not passed yet
+
+
+class _Apart(Enum):
+    """Why a task created in the window is not counted as received."""
+
+    WITHDRAWN = "withdrawn"
+    MERGED = "merged"
+
+
 @dataclass(frozen=True)
 class _Outcome:
-    """What one received task did within the window."""
+    """What one task created in the window did by its end."""
 
     grid_id: str
-    on_time: bool
+    apart: _Apart | None
+    answer: _Answer
     minutes_to_claim: float | None
     minutes_to_resolve: float | None
     rating: Rating | None
 
 
 def compute(
-    history: Iterable[tuple[Task, Sequence[TaskEvent]]], grid_ids: Sequence[str], window: Window
+    history: Iterable[tuple[Task, Sequence[TaskEvent]]],
+    grid_ids: Sequence[str],
+    window: Window,
+    now: datetime | None = None,
 ) -> Stats:
-    """The figures of ``grid_ids`` from tasks and their events; other grids' tasks are ignored."""
+    """The figures of ``grid_ids`` from tasks and their events; other grids' tasks are ignored.
+
+    ``now``: for a window still running, the moment the figures are taken (a claim deadline
+    that has not come yet decides nothing)."""
     wanted = set(grid_ids)
+    cutoff = window.until if now is None else min(window.until, now)
     outcomes: dict[str, list[_Outcome]] = {grid_id: [] for grid_id in grid_ids}
     for task, events in history:
         if task.grid_id in wanted:
-            outcome = _outcome(task, events, window)
+            outcome = _outcome(task, events, window, cutoff)
             if outcome is not None:
                 outcomes[outcome.grid_id].append(outcome)
     grids = tuple(_figures(grid_id, outcomes[grid_id]) for grid_id in grid_ids)
@@ -133,9 +173,11 @@ def compute(
     return Stats(window, grids, _figures(None, everything))
 
 
-def _outcome(task: Task, events: Sequence[TaskEvent], window: Window) -> _Outcome | None:
-    """None when the task was not received in the window (or has no ``created`` event)."""
-    ordered = sorted((e for e in events if e.at < window.until), key=lambda e: e.at)
+def _outcome(
+    task: Task, events: Sequence[TaskEvent], window: Window, cutoff: datetime
+) -> _Outcome | None:
+    """None when the task was not created in the window (or has no ``created`` event)."""
+    ordered = sorted((e for e in events if e.at < cutoff), key=lambda e: e.at)
     created = _first(ordered, EventKind.CREATED)
     if created is None or not window.since <= created.at < window.until or task.grid_id is None:
         return None
@@ -145,26 +187,58 @@ def _outcome(task: Task, events: Sequence[TaskEvent], window: Window) -> _Outcom
     verdicts = [r for r in ratings if r is not None]
     return _Outcome(
         grid_id=task.grid_id,
-        on_time=claimed is not None and claimed.at <= task.claim_due_at,
+        apart=_apart(ordered),
+        answer=_answer(task, ordered, cutoff),
         minutes_to_claim=None if claimed is None else _minutes(created.at, claimed.at),
         minutes_to_resolve=None if resolved is None else _minutes(created.at, resolved.at),
         rating=verdicts[-1] if verdicts else None,
     )
 
 
-def _figures(grid_id: str | None, outcomes: Sequence[_Outcome]) -> Figures:
+def _apart(ordered: Sequence[TaskEvent]) -> _Apart | None:
+    """Withdrawn or merged away by the window's end (a task released again counts again)."""
+    state: _Apart | None = None
+    for event in ordered:
+        if event.kind is EventKind.CANCELLED:
+            state = _Apart.WITHDRAWN
+        elif event.kind is EventKind.MERGED:
+            state = _Apart.MERGED
+        elif event.kind is EventKind.UNMERGED:
+            state = None
+    return state
+
+
+def _answer(task: Task, ordered: Sequence[TaskEvent], cutoff: datetime) -> _Answer:
+    """Whether the task was claimed in time, late, or cannot be said yet (see the module)."""
+    created = ordered[0]
+    deadline = created.due_at or task.claim_due_at  # events before due_at: the task's own
+    late = False
+    for event in ordered[1:]:
+        if event.kind is EventKind.CLAIMED:
+            return _Answer.LATE if late or event.at > deadline else _Answer.ON_TIME
+        if event.due_at is not None:  # a fresh claim window at a new level
+            late = late or event.at > deadline
+            deadline = event.due_at
+    return _Answer.LATE if late or deadline < cutoff else _Answer.PENDING
+
+
+def _figures(grid_id: str | None, everything: Sequence[_Outcome]) -> Figures:
+    outcomes = [o for o in everything if o.apart is None]
     to_claim = [o.minutes_to_claim for o in outcomes if o.minutes_to_claim is not None]
     to_resolve = [o.minutes_to_resolve for o in outcomes if o.minutes_to_resolve is not None]
     rated = [o.rating for o in outcomes if o.rating is not None]
     return Figures(
         grid_id=grid_id,
         received=len(outcomes),
-        claimed_on_time=sum(o.on_time for o in outcomes),
+        due=sum(o.answer is not _Answer.PENDING for o in outcomes),
+        claimed_on_time=sum(o.answer is _Answer.ON_TIME for o in outcomes),
         resolved=len(to_resolve),
         rated=len(rated),
         satisfied=sum(r in SATISFIED for r in rated),
         minutes_to_claim=statistics.median(to_claim) if to_claim else None,
         minutes_to_resolve=statistics.median(to_resolve) if to_resolve else None,
+        withdrawn=sum(o.apart is _Apart.WITHDRAWN for o in everything),
+        merged=sum(o.apart is _Apart.MERGED for o in everything),
     )
 
 
@@ -193,8 +267,8 @@ def _rate(part: int, whole: int) -> float | None:
 def table(stats: Stats, names: Mapping[str, str], timezone: ZoneInfo) -> str:
     """Per-grid figures and the total as an aligned plain-text table, for operators."""
     first, last = stats.window.days(timezone)
-    header = ("grid", "received", "on time", "on-time %", "resolved %", "satisfied %",
-              "claim median", "resolve median")  # fmt: skip
+    header = ("grid", "received", "due", "on time", "on-time %", "resolved %", "satisfied %",
+              "claim median", "resolve median", "withdrawn", "merged")  # fmt: skip
     rows = [header]
     for figures in (*stats.grids, stats.total):
         grid = figures.grid_id
@@ -203,19 +277,23 @@ def table(stats: Stats, names: Mapping[str, str], timezone: ZoneInfo) -> str:
             (
                 label,
                 str(figures.received),
+                str(figures.due),
                 str(figures.claimed_on_time),
                 percent(figures.on_time_rate),
                 percent(figures.resolve_rate),
                 percent(figures.satisfaction_rate),
                 span(figures.minutes_to_claim),
                 span(figures.minutes_to_resolve),
+                str(figures.withdrawn),
+                str(figures.merged),
             )
         )
     widths = [max(_width(row[i]) for row in rows) for i in range(len(header))]
     lines = [
         f"tasks received {first} … {last} ({timezone.key}); events up to "
         f"{stats.window.until.astimezone(timezone):%Y-%m-%d %H:%M}",
-        "on-time % = 按期答复率, resolved % = 办结率, satisfied % = 满意率 (of rated tasks)",
+        "on-time % = 按期答复率 (on time / due: claim deadline reached), resolved % = 办结率, "
+        "satisfied % = 满意率 (of rated tasks); withdrawn and merged tasks are not received",
         "",
     ]
     for row in rows:

@@ -73,7 +73,7 @@ async def figures_messages(
     ``{first}`` and ``{last}`` day)."""
     grid_ids = [grid.ref.id for grid in scope.grids]
     history = await tx.tasks_created_between(window.since, window.until, grid_ids)
-    stats = compute(history, grid_ids, window)
+    stats = compute(history, grid_ids, window, ctx.clock())
     first, last = window.days(ctx.timezone)
     head = title.format(scope=scope.name, first=texts.day(first), last=texts.day(last))
     blocks = [

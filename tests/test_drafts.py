@@ -1,0 +1,107 @@
+"""Nothing a resident writes is dropped while the bot waits for an answer (where, which kind).
+
+Every further message joins the waiting report, words and photos in the order sent, and the
+task carries all of them; the question is asked again only with words, saying they were added.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import texts
+from bot.desk.desk import Desk
+from bot.domain import DraftReason
+from nlp.taxonomy import Category
+from storage.sql_store import SqlStore
+from tests.desk_support import (  # noqa: F401 - fixtures, used by name
+    GRID1_CHAT,
+    RESIDENT,
+    actions,
+    draft_of,
+    latest_task,
+    said,
+    settings,
+    desk,
+    store,
+    clock,
+    to,
+)
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_words_and_photos_sent_while_asked_where_all_reach_the_task(
+    desk: Desk, store: SqlStore
+) -> None:
+    """Asked where: a photo, a detail and another photo join the report; the place answer files
+    it with every word and every photo, in order."""
+    await desk.private_message(RESIDENT, "楼道里的灯坏了", None, None)
+    assert [m.text for m in await said(store)] == [texts.ASK_PLACE]
+    await desk.private_message(RESIDENT, "", "photo-1", None)
+    assert await said(store) == []  # a photo alone answers nothing: kept without a word
+    await desk.private_message(RESIDENT, "从前天晚上就不亮了", "photo-2", None)
+    [again] = await said(store)
+    assert again.text == texts.ADDED_ASK_PLACE
+    assert actions(again) == ["pc:0:xingannanlu:d", "pc:0:siqianmi:d"]
+    await desk.private_message(RESIDENT, "", "photo-3", None)
+    await desk.private_message(RESIDENT, "审计厅小区4号楼", None, None)
+
+    task = await latest_task(store)
+    assert task is not None
+    assert task.text == "楼道里的灯坏了\n从前天晚上就不亮了\n审计厅小区4号楼"
+    assert task.photos == ("photo-1", "photo-2", "photo-3")
+    assert task.photo == "photo-1"
+    assert (task.place, task.building) == ("审计厅小区", "4")
+    [card] = to(await said(store), GRID1_CHAT)
+    assert card.photo == "photo-1"
+    assert texts.MORE_PHOTOS.format(count=3) in card.text
+    assert await draft_of(store) is None
+
+
+async def test_words_sent_while_asked_which_kind_join_the_report(
+    desk: Desk, store: SqlStore
+) -> None:
+    """Asked which kind, a further message used to delete the report; now it joins it, and
+    when the added words make the kind clear the task is filed without asking again."""
+    await desk.private_message(RESIDENT, "审计厅小区那边有点情况想反映一下", None, None)
+    [ask] = await said(store)
+    assert ask.text == texts.ASK_CATEGORY
+    await desk.private_message(RESIDENT, "就是说说", None, None)
+    [again] = await said(store)
+    assert again.text == texts.ADDED_PICK_CATEGORY
+    draft = await draft_of(store)
+    assert draft is not None
+    assert draft.reason is DraftReason.NEED_CATEGORY
+    assert draft.text == "审计厅小区那边有点情况想反映一下\n就是说说"
+    await desk.private_message(RESIDENT, "3号楼已经停水两天了", None, None)
+
+    task = await latest_task(store)
+    assert task is not None
+    assert task.category is Category.WATER_SUPPLY
+    assert task.text == "审计厅小区那边有点情况想反映一下\n就是说说\n3号楼已经停水两天了"
+    assert await draft_of(store) is None
+
+
+async def test_a_picked_category_files_every_word_written_meanwhile(
+    desk: Desk, store: SqlStore
+) -> None:
+    """Words added while the category buttons wait are in the task the pick files."""
+    await desk.private_message(RESIDENT, "审计厅小区那边有点情况想反映一下", None, None)
+    await desk.private_message(RESIDENT, "具体的我也说不好", "photo-9", None)
+    await said(store)
+    await desk.press(RESIDENT, "pk:0:sanitation", None)
+    task = await latest_task(store)
+    assert task is not None
+    assert task.text == "审计厅小区那边有点情况想反映一下\n具体的我也说不好"
+    assert (task.category, task.photos) == (Category.SANITATION, ("photo-9",))
+
+
+async def test_several_photos_then_words_make_one_task(desk: Desk, store: SqlStore) -> None:
+    """An album arrives one photo at a time: one question, every photo kept."""
+    await desk.private_message(RESIDENT, "", "a", None)
+    await desk.private_message(RESIDENT, "", "b", None)
+    assert [m.text for m in await said(store)] == [texts.ASK_TEXT]
+    await desk.private_message(RESIDENT, "审计厅小区3号楼楼道里堆满了杂物", None, None)
+    task = await latest_task(store)
+    assert task is not None
+    assert task.photos == ("a", "b")

@@ -1,0 +1,110 @@
+"""Urgent first: the safety advice that fits the danger comes before anything else, at once.
+
+A resident whose kitchen smells of gas must hear "open the windows, touch no switch" in the
+very first reply, even when the bot still has to ask where they are, and the community must
+hear of it then — not after the resident has answered a question.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import texts
+from bot.desk.desk import Desk
+from nlp.danger import Danger, dangers
+from nlp.taxonomy import Category
+from storage.sql_store import SqlStore
+from tests.desk_support import (  # noqa: F401 - fixtures, used by name
+    COMMUNITY_CHAT,
+    GRID1,
+    GRID1_CHAT,
+    RESIDENT,
+    STREET_CHAT,
+    clock,
+    desk,
+    latest_task,
+    said,
+    settings,
+    store,
+    to,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "expected"),
+    [
+        ("厨房一股子煤汽味儿", Category.GAS, (Danger.GAS,)),
+        ("天然气泄露了", Category.GAS, (Danger.GAS,)),
+        ("楼道里着火了，浓烟滚滚", Category.FIRE_SAFETY, (Danger.FIRE,)),
+        ("老人在楼梯上摔倒了，流了好多血", Category.OTHER, (Danger.INJURY,)),
+        ("电梯困人了，我妈关在里面出不来", Category.ELEVATOR, (Danger.LIFT,)),
+        ("小区门口电线掉地上了还冒火花", Category.POWER, (Danger.LIVE_WIRE,)),
+        ("水管子爆了，楼下都给淹了", Category.WATER_SUPPLY, (Danger.BURST_MAIN,)),
+        ("路面塌陷了一个大坑", Category.ROADS, (Danger.COLLAPSE,)),
+        ("着火了，有人受伤了", Category.FIRE_SAFETY, (Danger.FIRE, Danger.INJURY)),
+        ("电梯卡住了", Category.ELEVATOR, (Danger.LIFT,)),  # the category names it
+        ("情况很危险快来人", Category.OTHER, ()),  # general advice then
+    ],
+)
+def test_the_danger_named_decides_the_advice(
+    text: str, category: Category, expected: tuple[Danger, ...]
+) -> None:
+    """Gas, fire, someone hurt, a lift, a live wire, a burst main, a collapse: each its own."""
+    assert dangers(text, category) == expected
+
+
+def test_every_danger_has_advice_that_says_what_to_do() -> None:
+    """Gas: windows, no switches or flames, call from outside; fire 119; hurt 120; lift and
+    wire their own; advice for no named danger names all three numbers."""
+    advice = texts.ADVICE
+    assert all(word in advice[Danger.GAS] for word in ("开窗通风", "不要开关电器", "119"))
+    assert "119" in advice[Danger.FIRE]
+    assert "120" in advice[Danger.INJURY]
+    assert "警铃" in advice[Danger.LIFT]
+    assert "95598" in advice[Danger.LIVE_WIRE]
+    assert "总阀" in advice[Danger.BURST_MAIN]
+    assert set(advice) == set(Danger)
+    assert all(n in texts.advice(()) for n in ("119", "110", "120"))
+
+
+@pytest.mark.asyncio
+async def test_an_urgent_report_without_a_place_is_advised_and_alerted_at_once(
+    desk: Desk, store: SqlStore
+) -> None:
+    """Unbound and no place named: the first reply is the gas advice and the question; the
+    street (two communities: which one is unknown) is alerted at once; the answer files the
+    task, the community is alerted, and the street hears where it went."""
+    await desk.private_message(RESIDENT, "厨房一股煤气味，好呛人", None, None)
+    messages = await said(store)
+    [first] = to(messages, RESIDENT.chat_id)
+    assert first.text.startswith(texts.ADVICE[Danger.GAS])
+    assert "在哪个小区" in first.text
+    [alert] = to(messages, STREET_CHAT)
+    assert alert.text.startswith("🔴 紧急情况（地点待确认）：燃气")
+    assert await latest_task(store) is None
+
+    await desk.private_message(RESIDENT, "审计厅小区3号楼", None, None)
+    task = await latest_task(store)
+    assert task is not None
+    assert (task.urgent, task.place, task.building) == (True, "审计厅小区", "3")
+    messages = await said(store)
+    [receipt] = to(messages, RESIDENT.chat_id)
+    assert receipt.text.startswith(texts.ADVICE[Danger.GAS])
+    assert [m.card_of for m in to(messages, GRID1_CHAT)] == [task.id]
+    [community] = to(messages, COMMUNITY_CHAT)
+    assert community.text.startswith(f"🔴 紧急工单 {task.number}（燃气）已派给{GRID1}")
+    [placed] = to(messages, STREET_CHAT)
+    assert placed.text == texts.URGENT_PLACED.format(
+        place="审计厅小区 3号楼", number=task.number, unit=GRID1
+    )
+
+
+@pytest.mark.asyncio
+async def test_more_words_while_asked_where_do_not_alert_twice(desk: Desk, store: SqlStore) -> None:
+    """The street is alerted once per report, however many messages come before the place."""
+    await desk.private_message(RESIDENT, "电梯困人了", None, None)
+    first = await said(store)
+    assert len(to(first, STREET_CHAT)) == 1
+    assert to(first, RESIDENT.chat_id)[0].text.startswith(texts.ADVICE[Danger.LIFT])
+    await desk.private_message(RESIDENT, "我妈在里面，快点来人啊", None, None)
+    assert to(await said(store), STREET_CHAT) == []
