@@ -373,21 +373,22 @@ ALLOWED = {
     Verb.TRANSFER: Answer(texts.TRANSFER_PICK),
     Verb.ESCALATE: Answer(texts.ANSWER_ESCALATED.format(unit=COMMUNITY)),
     Verb.GIVE_BACK: Answer(texts.ANSWER_RETURNED),
+    Verb.MERGE: Answer(texts.ANSWER_MERGE_PICK),
 }
-VERBS = (Verb.CLAIM, Verb.RESOLVE, Verb.TRANSFER, Verb.ESCALATE, Verb.GIVE_BACK)
+VERBS = (Verb.CLAIM, Verb.RESOLVE, Verb.TRANSFER, Verb.ESCALATE, Verb.GIVE_BACK, Verb.MERGE)
 # Who presses the card of a task of 兴安南路第一网格 (claim: while open; the rest: once 张三 holds
 # the claim), and what they are answered. Everyone presses where the card is, in the grid's group,
 # except the resident, whose press can only be forged from their private chat.
 PERMISSIONS: dict[str, tuple[Actor, tuple[Answer | None, ...]]] = {
-    #                             claim, resolve, transfer, escalate, give back (None: allowed)
-    "claimer": (ZHANG, (None,) * 5),
-    "same grid, not claimer": (LI, (None, *(NOT_CLAIMER,) * 4)),
-    "other grid": (WANG, (NOT_MEMBER,) * 5),
-    "community staff": (pressed_in(LIU, GRID1_CHAT), (NOT_MEMBER,) * 5),
-    "department liaison": (pressed_in(ZHOU, GRID1_CHAT), (NOT_MEMBER,) * 5),
-    "admin": (pressed_in(ADMIN, GRID1_CHAT), (None, *(NOT_CLAIMER,) * 4)),
-    "resident": (RESIDENT, (NOT_MEMBER,) * 5),
-    "stranger": (STRANGER, (NOT_MEMBER,) * 5),
+    #                 claim, resolve, transfer, escalate, give back, merge (None: allowed)
+    "claimer": (ZHANG, (None,) * 6),
+    "same grid, not claimer": (LI, (None, *(NOT_CLAIMER,) * 5)),
+    "other grid": (WANG, (NOT_MEMBER,) * 6),
+    "community staff": (pressed_in(LIU, GRID1_CHAT), (NOT_MEMBER,) * 6),
+    "department liaison": (pressed_in(ZHOU, GRID1_CHAT), (NOT_MEMBER,) * 6),
+    "admin": (pressed_in(ADMIN, GRID1_CHAT), (None, *(NOT_CLAIMER,) * 5)),
+    "resident": (RESIDENT, (NOT_MEMBER,) * 6),
+    "stranger": (STRANGER, (NOT_MEMBER,) * 6),
 }
 CELLS = [
     (who, verb, answer)
@@ -399,7 +400,10 @@ PERMITTED = [pytest.param(w, v, id=f"{w}-{v.name.lower()}") for w, v, a in CELLS
 
 
 async def _task_for(desk: Desk, store: SqlStore, verb: Verb) -> Task:
-    """Claim needs an open task; the claimer's verbs need one claimed by 张三."""
+    """Claim needs an open task; the claimer's verbs need one claimed by 张三 (and merging,
+    another task of the group to merge into)."""
+    if verb is Verb.MERGE:
+        await report(desk, store, "审计厅小区1号楼楼道灯坏了", NEIGHBOUR)
     return await report(desk, store) if verb is Verb.CLAIM else await claimed(desk, store)
 
 

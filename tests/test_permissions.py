@@ -1,6 +1,6 @@
 """Who may do what, as one table: every role of config.example.toml × every guarded action.
 
-The card verbs (claim, resolve, transfer, escalate, give back) by role are pinned in
+The card verbs (claim, resolve, transfer, escalate, give back, merge) by role are pinned in
 tests/test_desk.py (``PERMISSIONS``); this table adds the department liaison there and here
 covers the rest: reopen (不满意), cancel (/cancel), broadcast (/broadcast and the 确认发送 and
 取消 buttons of its preview, and 取消 #id on /broadcasts), stats (/stats) and the step of 转交
