@@ -3,31 +3,75 @@
 The whole bot runs as in production — PTB Application, inbox, desk, database, outbox — against
 the local Bot API stand-in. The terminal plays the people: a resident by default, any configured
 worker after ``/as 张三``. Whatever the bot sends or edits, in any chat, is printed with its
-buttons numbered; typing a number presses that button as the current person.
+buttons numbered from [1] in each printout; typing a number presses that button of the last
+printout as the current person, in a chat that person is in.
+
+The shell never ends on a slip: a number that is not on screen, a button in a chat the person
+is not in, or any step that fails answers in one line and the session goes on. Its own words
+(not the bot's) are the constants below, the shell's UI in one place.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.app import RunningBot, running_bot
+from bot.config.org import Org
 from bot.config.settings import Settings, TelegramSettings
 from bot.domain import UnitKind
-from standins.telegram import BotApiStandIn, BotMessage
+from standins.telegram import BotApiStandIn, BotMessage, User
+
+log = logging.getLogger(__name__)
 
 TOKEN = "0:SHELL"
 RESIDENT_ID, RESIDENT_NAME = 1001, "王阿姨"
+
+# --- what the shell itself says ---------------------------------------------------------------
+WELCOME = "网格通试用台 — 你现在是居民{name}，直接输入问题试试。输入 /shell 查看说明。"
 HELP = """\
-shell commands (everything else is sent to the bot as the current person):
-  /as NAME     act as a configured person (e.g. /as 张三) or the resident (/as 王阿姨)
-  /chat        switch between the private chat with the bot and your group
-  N            press button number N from what was printed last
-  /quit        leave (Ctrl+D too)"""
+试用台说明（其余输入都以当前身份发给机器人）：
+  /as 姓名     换成配置里的某个人（如 /as 张三），或换回居民（/as 王阿姨）
+  /chat        在和机器人的私聊与自己所在的群之间切换
+  数字 N       按下最近一次显示里编号为 [N] 的按钮（每次显示都从 [1] 编起）
+  /quit        退出（也可以按 Ctrl+D）"""
+GROUP_NAME = "{name}（群）"
+PRIVATE_NAME = "{name}的私聊"
+HEADER = "── {chat} ──"
+HEADER_EDITED = "── {chat}（更新） ──"
+PHOTO = "[照片]"
+BUTTON = "  [{number}] {label}"
+NOW_IN = "（现在在：{chat}）"
+NOW_AS = "（现在你是{name}，在：{chat}）"
+NO_SUCH_PERSON = "（没有这个人。可以选：{names}）"
+PRESSED = "（{name} 点了“{label}”）"
+TOAST = "（提示：{text}）"
+ALERT = "（提示框：{text}）"
+NO_BUTTONS = "（最近一次显示里没有按钮。）"
+NO_SUCH_BUTTON = "（没有按钮 [{number}]：最近一次显示的按钮是 [1] 到 [{count}]。）"
+NOT_YOUR_CHAT = "（{name}不在“{chat}”里，按不了那里的按钮。）"
+MESSAGE_GONE = "（那条消息已经被删掉了，按钮按不了。）"
+NO_ANSWER = "（机器人没有回应这次点击。）"
+STEP_FAILED = "（这一步出错了：{error}。可以接着输入。）"
+# ------------------------------------------------------------------------------------------------
+
+_QUIT = frozenset({"/quit", "/exit"})
+_ERROR_SHOWN = 200
+"""Characters of an unexpected error shown on its one line."""
+
+
+@dataclass(frozen=True)
+class _Button:
+    """A button as printed: the message it is on (as it was then), its label and data."""
+
+    message: BotMessage
+    label: str
+    data: str
 
 
 async def run_shell(
@@ -43,33 +87,36 @@ async def run_shell(
             shell_settings = replace(
                 settings, database_url=url, telegram=TelegramSettings(standin.base_url, 1)
             )
-            session = _Session(standin, shell_settings, write)
+            session = _Session(standin, shell_settings.require_org(), write)
             async with running_bot(shell_settings, TOKEN, rate_limited=False) as bot:
                 await standin.until_polling()
                 await session.loop(bot, lines or _terminal_lines(session))
 
 
 class _Session:
-    def __init__(self, standin: BotApiStandIn, settings: Settings, write: Callable[[str], None]):
+    def __init__(self, standin: BotApiStandIn, org: Org, write: Callable[[str], None]):
         self.standin = standin
         self.write = write
-        org = settings.require_org()
         self.names = {
-            unit.chat_id: f"{unit.name}（群）" for kind in UnitKind for unit in org.units(kind)
+            unit.chat_id: GROUP_NAME.format(name=unit.name)
+            for kind in UnitKind
+            for unit in org.units(kind)
         }
         for chat_id, title in self.names.items():
             standin.add_group(chat_id, title)
         self.people = {RESIDENT_NAME: standin.add_user(RESIDENT_ID, RESIDENT_NAME)}
-        self.home: dict[int, int] = {}
+        self.groups: dict[int, tuple[int, ...]] = {}
+        """The group chats each person is in: those of their units (the street's if none)."""
         for person in org.people.values():
             self.people[person.name] = standin.add_user(person.user_id, person.name)
-            chat = org.unit(person.units[0]).chat_id if person.units else org.street.chat_id
-            self.home[person.user_id] = chat
+            chats = tuple(org.unit(ref).chat_id for ref in person.units)
+            self.groups[person.user_id] = chats or (org.street.chat_id,)
         for user in self.people.values():
-            self.names[user.id] = f"{user.first_name}的私聊"
+            self.names[user.id] = PRIVATE_NAME.format(name=user.first_name)
         self.me = self.people[RESIDENT_NAME]
         self.chat_id = self.me.id
-        self.buttons: list[tuple[BotMessage, str, str]] = []
+        self.buttons: list[_Button] = []
+        """The buttons of the last printout: number N is ``buttons[N - 1]``."""
         self.seen: dict[tuple[int, int], str] = {}
 
     @property
@@ -77,50 +124,82 @@ class _Session:
         return f"[{self.me.first_name} @ {self.names[self.chat_id]}] > "
 
     async def loop(self, bot: RunningBot, lines: AsyncIterator[str]) -> None:
-        self.write(
-            f"网格通 shell — 你现在是居民{RESIDENT_NAME}，直接输入问题试试。/shell 查看说明。"
-        )
+        self.write(WELCOME.format(name=RESIDENT_NAME))
         async for raw in lines:
             line = raw.strip()
-            if line in {"/quit", "/exit"}:
+            if line in _QUIT:
                 break
-            if line == "/shell":
-                self.write(HELP)
-            elif line.startswith("/as"):
-                self._become(line[3:].strip())
-            elif line == "/chat":
-                home = self.home.get(self.me.id)
-                self.chat_id = home if self.chat_id == self.me.id and home else self.me.id
-                self.write(f"（现在在：{self.names[self.chat_id]}）")
-            elif line.isdigit():
-                await self._press(bot, int(line))
-            elif line:
-                update_id = self.standin.send_text(self.me, line, chat_id=self._chat_for_send())
-                await self._settle(bot, update_id)
+            try:
+                await self._step(bot, line)
+            except Exception as exc:  # one failed step must not end the session
+                log.warning("shell step failed: %s: %s", type(exc).__name__, exc)
+                log.debug("shell step failed", exc_info=True)
+                error = " ".join(f"{type(exc).__name__}: {exc}".split())[:_ERROR_SHOWN]
+                self.write(STEP_FAILED.format(error=error))
+
+    async def _step(self, bot: RunningBot, line: str) -> None:
+        if line == "/shell":
+            self.write(HELP)
+        elif line == "/as" or line.startswith("/as "):
+            self._become(line[3:].strip())
+        elif line == "/chat":
+            home = self._home(self.me)
+            self.chat_id = home if self.chat_id == self.me.id else self.me.id
+            self.write(NOW_IN.format(chat=self.names[self.chat_id]))
+        elif line.isascii() and line.isdigit():
+            await self._press(bot, int(line))
+        elif line:
+            update_id = self.standin.send_text(self.me, line, chat_id=self._chat_for_send())
+            await self._settle(bot, update_id)
+
+    def _home(self, user: User) -> int:
+        """Where ``/as`` puts a person: their first group, or the private chat (residents)."""
+        return self.groups.get(user.id, (user.id,))[0]
 
     def _chat_for_send(self) -> int | None:
         return None if self.chat_id == self.me.id else self.chat_id
 
     def _become(self, name: str) -> None:
         if name not in self.people:
-            self.write(f"（没有这个人。可以选：{'、'.join(self.people)}）")
+            self.write(NO_SUCH_PERSON.format(names="、".join(self.people)))
             return
         self.me = self.people[name]
-        self.chat_id = self.home.get(self.me.id, self.me.id)
-        self.write(f"（现在你是{name}，在：{self.names[self.chat_id]}）")
+        self.chat_id = self._home(self.me)
+        self.write(NOW_AS.format(name=name, chat=self.names[self.chat_id]))
 
     async def _press(self, bot: RunningBot, number: int) -> None:
-        if not 1 <= number <= len(self.buttons):
-            self.write("（没有这个按钮编号）")
+        if not self.buttons:
+            self.write(NO_BUTTONS)
             return
-        message, label, data = self.buttons[number - 1]
-        query_id = self.standin.press(self.me, message, data, strict=False)
-        update_id = max(u["update_id"] for u in self.standin.pending_updates)
-        self.write(f"（{self.me.first_name} 点了“{label}”）")
-        await self._settle(bot, update_id)
-        answer = next(a for a in self.standin.callback_answers if a.callback_query_id == query_id)
-        if answer.text:
-            self.write(f"（提示{'框' if answer.show_alert else ''}：{answer.text}）")
+        if not 1 <= number <= len(self.buttons):
+            self.write(NO_SUCH_BUTTON.format(number=number, count=len(self.buttons)))
+            return
+        button = self.buttons[number - 1]
+        chat_id = button.message.chat_id
+        if chat_id != self.me.id and chat_id not in self.groups.get(self.me.id, ()):
+            self.write(NOT_YOUR_CHAT.format(name=self.me.first_name, chat=self.names[chat_id]))
+            return
+        if all(m.message_id != button.message.message_id for m in self.standin.chat(chat_id)):
+            self.write(MESSAGE_GONE)
+            return
+        query_id = self.standin.press(self.me, button.message, button.data, strict=False)
+        self.write(PRESSED.format(name=self.me.first_name, label=button.label))
+        update_id = next(
+            (
+                u["update_id"]
+                for u in self.standin.pending_updates
+                if u.get("callback_query", {}).get("id") == query_id
+            ),
+            None,
+        )
+        if update_id is not None:
+            await self._settle(bot, update_id)
+        answers = self.standin.callback_answers
+        answer = next((a for a in answers if a.callback_query_id == query_id), None)
+        if answer is None:
+            self.write(NO_ANSWER)
+        elif answer.text:
+            self.write((ALERT if answer.show_alert else TOAST).format(text=answer.text))
 
     async def _settle(self, bot: RunningBot, update_id: int) -> None:
         await bot.telegram.inbox.processed(update_id)
@@ -128,22 +207,31 @@ class _Session:
         self._print_changes()
 
     def _print_changes(self) -> None:
-        """What changed anywhere, the current chat first (what the person sees first)."""
+        """What changed anywhere, the current chat first (what the person sees first).
+
+        A printout numbers its buttons from [1]; once something is printed, the numbers refer
+        to its buttons only, so a script can rely on them.
+        """
+        printed = False
+        buttons: list[_Button] = []
         for chat_id in sorted(self.names, key=lambda chat: chat != self.chat_id):
             for message in self.standin.chat(chat_id):
                 key = (message.chat_id, message.message_id)
                 shown = f"{message.content}|{message.buttons}"
                 if self.seen.get(key) == shown:
                     continue
-                edited = key in self.seen
+                header = HEADER_EDITED if key in self.seen else HEADER
                 self.seen[key] = shown
-                self.write(f"── {self.names[chat_id]}{'（更新）' if edited else ''} ──")
-                self.write(message.content + ("\n[照片]" if message.photo else ""))
+                printed = True
+                self.write(header.format(chat=self.names[chat_id]))
+                self.write(message.content + (f"\n{PHOTO}" if message.photo else ""))
                 for row in message.buttons:
                     for label, data in row:
                         if data:
-                            self.buttons.append((message, label, data))
-                            self.write(f"  [{len(self.buttons)}] {label}")
+                            buttons.append(_Button(message, label, data))
+                            self.write(BUTTON.format(number=len(buttons), label=label))
+        if printed:
+            self.buttons = buttons
 
 
 async def _terminal_lines(session: _Session) -> AsyncIterator[str]:

@@ -22,8 +22,9 @@ present, and a window check for the few phrases whose parts all occur (see
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from operator import itemgetter
 from typing import Any
 
@@ -46,7 +47,8 @@ class Classification:
     urgent_trigger: str | None
     confidence: float
     matched: tuple[str, ...]
-    """The words (``电梯+困`` for a phrase) that decided the category: shown to grid workers."""
+    """The resident's own words that decided the category, in text order: shown to grid
+    workers as 识别依据 (see :func:`_explanation`)."""
     ask: bool
     """True when the resident should pick the category: the classifier is not sure enough."""
 
@@ -62,15 +64,17 @@ class Classification:
         }
 
 
-Hit = tuple[int, str, float]
-"""One piece of evidence for a category: (token position, word as shown, weight)."""
+Hit = tuple[int, tuple[int, ...], float]
+"""One piece of evidence for a category: (first token position, the positions of the tokens
+that make it — one for a keyword, one per part for a phrase —, weight)."""
 
 
 def classify(text: str, rules: Rules, tokenizer: Tokenizer) -> Classification:
     """Classify one resident message; never raises on any ``str`` input."""
     scoring = rules.scoring
     normal = normalize(text[: scoring.max_chars])
-    positions = _rule_word_positions(segment(tokenizer, normal) if normal else (), rules)
+    tokens = list(segment(tokenizer, normal)) if normal else []
+    positions = _rule_word_positions(tokens, rules)
     evidence, trigger = _evidence(positions, rules.index)
     if not evidence:
         return Classification(Category.OTHER, (), trigger is not None, trigger, 0.0, (), True)
@@ -91,7 +95,7 @@ def classify(text: str, rules: Rules, tokenizer: Tokenizer) -> Classification:
         urgent=trigger is not None,
         urgent_trigger=trigger,
         confidence=confidence,
-        matched=_ordered_words(evidence[winner[2]]),
+        matched=_explanation(evidence[winner[2]], tokens),
         ask=confidence < scoring.ask_below,
     )
 
@@ -117,7 +121,7 @@ def _score(hits: list[Hit], decay: float) -> tuple[float, int]:
     return -score, min([position for position, _, weight in hits if weight == strongest])
 
 
-def _rule_word_positions(tokens: Iterable[str], rules: Rules) -> dict[str, list[int]]:
+def _rule_word_positions(tokens: Sequence[str], rules: Rules) -> dict[str, list[int]]:
     words = rules.index.words
     compounds = rules.index.compounds
     positions: dict[str, list[int]] = {}
@@ -165,11 +169,12 @@ def _evidence(
     seen_parts: dict[int, int] = {}
     for word, places in positions.items():
         keywords, parts = words[word]
+        hit = (places[0], (places[0],))
         for ordinal, weight in keywords:
             if ordinal in evidence:
-                evidence[ordinal].append((places[0], word, weight))
+                evidence[ordinal].append((*hit, weight))
             else:
-                evidence[ordinal] = [(places[0], word, weight)]
+                evidence[ordinal] = [(*hit, weight)]
         for number, bit in parts:
             seen_parts[number] = seen_parts.get(number, 0) | bit
     if not seen_parts:
@@ -192,12 +197,13 @@ def _apply_patterns(
         found = _find(pattern.phrase, positions) if seen == pattern.all_parts else None
         if found is None:
             continue
+        start, shown, parts = found
         if pattern.role is Role.SCORE:
-            evidence.setdefault(pattern.ordinal, []).append((*found, pattern.phrase.weight))
+            evidence.setdefault(pattern.ordinal, []).append((start, parts, pattern.phrase.weight))
         elif pattern.role is Role.EXCLUDE:
             excluded.add(pattern.ordinal)
         elif pattern.role is Role.URGENT:
-            triggers.append(found)
+            triggers.append((start, shown))
         else:
             ruled_out = True
     for ordinal in excluded:
@@ -206,8 +212,11 @@ def _apply_patterns(
     return evidence, trigger
 
 
-def _find(phrase: Phrase, positions: Mapping[str, list[int]]) -> tuple[int, str] | None:
-    """Where ``phrase`` first occurs (its first token's position) and how to show it."""
+def _find(
+    phrase: Phrase, positions: Mapping[str, list[int]]
+) -> tuple[int, str, tuple[int, ...]] | None:
+    """Where ``phrase`` first occurs (its first token's position), its rule words (``电梯+困``,
+    the urgent trigger) and the position of each part in that first occurrence."""
     per_part: list[list[int]] = []
     shown: list[str] = []
     for part in phrase.parts:
@@ -221,13 +230,17 @@ def _find(phrase: Phrase, positions: Mapping[str, list[int]]) -> tuple[int, str]
             per_part.append(sorted(p for word in present for p in positions[word]))
             shown.append(min(present, key=lambda word: positions[word][0]))
     if len(per_part) == 1:
-        return per_part[0][0], shown[0]
-    start = _first_window(per_part, phrase.window)
-    return None if start is None else (start, "+".join(shown))
+        return per_part[0][0], shown[0], (per_part[0][0],)
+    span = _first_window(per_part, phrase.window)
+    if span is None:
+        return None
+    start, end = span
+    parts = tuple(next(p for p in places if start <= p <= end) for places in per_part)
+    return start, "+".join(shown), parts
 
 
-def _first_window(per_part: Sequence[Sequence[int]], window: int) -> int | None:
-    """The start of the first token span no wider than ``window`` holding every part."""
+def _first_window(per_part: Sequence[Sequence[int]], window: int) -> tuple[int, int] | None:
+    """The first and last token of the first span no wider than ``window`` holding every part."""
     events = sorted((position, part) for part, places in enumerate(per_part) for position in places)
     counts = [0] * len(per_part)
     covered = left = 0
@@ -237,7 +250,7 @@ def _first_window(per_part: Sequence[Sequence[int]], window: int) -> int | None:
         while covered == len(per_part):
             start, start_part = events[left]
             if position - start <= window:
-                return start
+                return start, position
             counts[start_part] -= 1
             covered -= counts[start_part] == 0
             left += 1
@@ -250,5 +263,76 @@ def _confidence(best: float, runner_up: float, saturation: float) -> float:
     return round(strength * (0.5 + 0.5 * share), 2)
 
 
-def _ordered_words(hits: list[Hit]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(word for _, word, _ in sorted(hits)))
+_SHOWN = 5
+"""Explanation entries at most: the strongest evidence, then in text order."""
+_STRETCH = 6
+"""Characters: a phrase whose parts lie this close is shown as the resident wrote it."""
+_LINKS = frozenset("的都也就还又才")
+"""One-character words that may join a one-character word to the word before it (楼前的树)."""
+
+
+def _explanation(hits: Sequence[Hit], tokens: Sequence[str]) -> tuple[str, ...]:
+    """What a grid worker reads as 识别依据: stretches of the resident's (normalised) text.
+
+    A keyword is the token it was found in (``垃圾堆`` for the rule word 垃圾). A phrase is the
+    stretch from its first part to its last when that is short and within one clause
+    (``下水堵了``, ``车都停``), else its parts one by one. A one-character word never stands
+    alone: it is shown with a neighbouring word (``十七八度``, ``那条路``), or left out when it
+    has none (:func:`_word_around`). Entries inside another entry are dropped; at most
+    :data:`_SHOWN` remain, the strongest, in the order they were written.
+    """
+    starts = list(accumulate(map(len, tokens), initial=0))
+    spans: dict[tuple[int, int], float] = {}  # (first token, last token) → strongest weight
+    for _, parts, weight in hits:
+        low, high = min(parts), max(parts)
+        found: list[tuple[int, int] | None]
+        if (
+            low < high
+            and starts[high + 1] - starts[low] <= _STRETCH
+            and all(token.isalnum() for token in tokens[low : high + 1])
+        ):
+            found = [(low, high)]
+        else:
+            found = [_word_around(tokens, position) for position in parts]
+        for span in found:
+            if span is not None:
+                spans[span] = max(weight, spans.get(span, 0.0))
+    texts = {span: "".join(tokens[span[0] : span[1] + 1]) for span in spans}
+    kept = [
+        span
+        for span, text in texts.items()
+        if not any(
+            other != span
+            and text in texts[other]
+            and (len(texts[other]) > len(text) or other < span)
+            for other in texts
+        )
+    ]
+    strongest = sorted(kept, key=lambda span: (-spans[span], span))[:_SHOWN]
+    return tuple(dict.fromkeys(texts[span] for span in sorted(strongest)))
+
+
+def _word_around(tokens: Sequence[str], position: int) -> tuple[int, int] | None:
+    """The token at ``position`` as (first, last) token; a one-character token takes in the
+    word before it (十七八度, 那条路, 楼前的树), or is left out.
+
+    Only words of two or three characters are taken in: one-character neighbours are mostly
+    particles or pieces of a word jieba cut apart (里一个灯, 门一), and the word after a noun
+    is seldom about it (水半天, 路到底); all read as slips.
+    """
+    if len(tokens[position]) > 1:
+        return position, position
+    if _neighbour(tokens, position - 1):
+        return position - 1, position
+    if position > 1 and tokens[position - 1] in _LINKS and _neighbour(tokens, position - 2):
+        return position - 2, position
+    return None
+
+
+def _neighbour(tokens: Sequence[str], position: int) -> bool:
+    """Whether the token at ``position`` is a word of two or three characters."""
+    return (
+        0 <= position < len(tokens)
+        and 2 <= len(tokens[position]) <= 3
+        and tokens[position].isalnum()
+    )

@@ -1,12 +1,24 @@
-"""`griddesk shell` shows the whole loop in a terminal, without a token or a network."""
+"""`griddesk shell` shows the whole loop in a terminal, without a token or a network.
+
+One test runs the installed command as a person would; the others drive :func:`run_shell` in
+process with a script of lines and collect what it writes.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import subprocess
 import sys
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
+from bot.config.settings import ClassifierSettings, load_settings
+from handlers.shell import HELP, run_shell
 from tests.harness import EXAMPLE
 
 GRIDDESK = Path(sys.executable).parent / "griddesk"
@@ -14,11 +26,11 @@ SCRIPT = """\
 审计厅小区3号楼2单元又停水了，电话13804711234
 /as 张三
 1
-2
+1
 /chat
 下午两点恢复供水了
 /as 王阿姨
-6
+1
 /quit
 """
 
@@ -43,12 +55,14 @@ def test_shell_walks_the_loop(tmp_path: Path) -> None:
         "  [1] 认领",
         "（张三 点了“认领”）",
         "认领，办理中",
+        "  [1] 办结",  # each printout numbers its buttons from [1]
         "居民：王阿姨",  # …the claimer gets the contact privately
         "13804711234",
         "（张三 点了“办结”）",
         "请回复工单",
         "办理结果：下午两点恢复供水了",
         "请您对这次办理做个评价",
+        "  [1] 满意",
         "（王阿姨 点了“满意”）",
         "已完成（居民评价：满意）",
     ]
@@ -57,3 +71,74 @@ def test_shell_walks_the_loop(tmp_path: Path) -> None:
         found = out.find(step, position)
         assert found >= 0, f"missing {step!r} after position {position}:\n{out[position:][:3000]}"
         position = found
+
+
+async def _lines(script: Sequence[str]) -> AsyncIterator[str]:
+    for line in script:
+        yield line
+
+
+async def shell(script: Sequence[str], cache_dir: Path) -> list[str]:
+    """Run the shell on the example config through ``script``; every line it wrote, in order."""
+    settings = replace(load_settings(EXAMPLE), classifier=ClassifierSettings(cache_dir=cache_dir))
+    written: list[str] = []
+    await run_shell(settings, None, _lines(script), written.append)
+    return [line for text in written for line in text.splitlines()]
+
+
+def after(lines: list[str], marker: str) -> list[str]:
+    """The lines written after the first one holding ``marker``."""
+    return lines[next(i for i, line in enumerate(lines) if marker in line) + 1 :]
+
+
+@pytest.mark.asyncio
+async def test_button_numbers_restart_with_each_printout(cache_dir: Path) -> None:
+    """Every printout numbers its buttons from [1], and a number presses the last printout's."""
+    lines = await shell(["审计厅小区3号楼2单元又停水了", "/as 张三", "1", "1", "/quit"], cache_dir)
+    claimed = after(lines, "（张三 点了“认领”）")
+    assert [line for line in claimed if line.startswith("  [")][:2] == ["  [1] 办结", "  [2] 转交"]
+    assert "（张三 点了“办结”）" in claimed
+
+
+@pytest.mark.asyncio
+async def test_slips_answer_in_one_line_and_the_session_goes_on(
+    cache_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No such number, another person's chat, a group one is not in, a failing step: one line."""
+    script = [
+        "1",  # nothing printed yet
+        "停水了",  # no place: the bot asks for the community, with buttons in 王阿姨's chat
+        "9",  # no such number
+        "/as 张三",
+        "1",  # a button in 王阿姨's private chat
+        "/as 王阿姨",
+        "审计厅小区3号楼2单元又停水了",  # [1] in 王阿姨's chat, [2] 认领 on the group's card
+        "2",  # the resident presses 认领 in a group she is not in
+        "水" * 5000,  # longer than Telegram allows: the step fails
+        "/as 李四",
+    ]
+    with caplog.at_level(logging.WARNING, logger="handlers.shell"):
+        lines = await shell(script, cache_dir)
+    assert lines[1] == "（最近一次显示里没有按钮。）"
+    asked = after(lines, "请告诉我这件事在哪个小区")
+    assert asked[2] == "（没有按钮 [9]：最近一次显示的按钮是 [1] 到 [2]。）"
+    assert after(lines, "（现在你是张三")[0] == "（张三不在“王阿姨的私聊”里，按不了那里的按钮。）"
+    carded = after(lines, "📋工单")
+    refused = "（王阿姨不在“兴安南路第一网格（群）”里，按不了那里的按钮。）"
+    assert refused in carded
+    failed = after(lines, refused)[0]
+    assert failed.startswith("（这一步出错了：ValueError")
+    assert after(lines, failed) == ["（现在你是李四，在：兴安南路第一网格（群））"]
+    assert not any("Traceback" in line for line in lines)
+    assert [r.levelname for r in caplog.records if r.name == "handlers.shell"] == ["WARNING"]
+
+
+@pytest.mark.asyncio
+async def test_help_and_greeting_are_chinese(cache_dir: Path) -> None:
+    """/shell explains the shell in Chinese, and so does the first line."""
+    lines = await shell(["/shell"], cache_dir)
+    assert lines[0].startswith("网格通试用台 — 你现在是居民王阿姨")
+    assert lines[1:] == HELP.splitlines()
+    for line in lines:
+        words = re.sub(r"/\w+|Ctrl\+D", "", line)
+        assert not re.search(r"[A-Za-z]{2,}", words), line

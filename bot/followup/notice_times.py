@@ -5,6 +5,10 @@ Admins write schedules the way they speak — ``现在``, ``2026-11-23 08:00``, 
 (the configured zone) when written and read, and UTC when stored. Cron arithmetic is
 APScheduler's (already here as python-telegram-bot's JobQueue), so the one scheduler and the
 notices agree on what "every Monday 8:00" means across daylight-saving changes.
+
+A cron line means what standard cron means: in its day-of-week field 0 and 7 are Sunday and
+1-5 is Monday to Friday. APScheduler 3 numbers Monday 0, so that field is rewritten as a list
+of day names before APScheduler sees it; the line is stored as written.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ _AT = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2}):(\d{2})$")
 _DAILY = re.compile(r"^每天\s*(\d{1,2}):(\d{2})$")
 _WEEKLY = re.compile(r"^每周([一二三四五六日天])\s*(\d{1,2}):(\d{2})$")
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
+# Standard cron's day-of-week numbering (0 and 7 = Sunday) and APScheduler's day names.
+_CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_CRON_DAY_PART = re.compile(r"^(?:\*|(?P<first>\w+)(?:-(?P<last>\w+))?)(?:/(?P<step>\d+))?$")
 
 
 @dataclass(frozen=True)
@@ -64,7 +71,7 @@ class Schedule:
         """The first occurrence strictly after ``moment``; None when there is none."""
         if self.cron is None:
             return None
-        trigger = CronTrigger.from_crontab(self.cron, timezone=timezone)
+        trigger = CronTrigger.from_crontab(_apscheduler_crontab(self.cron), timezone=timezone)
         fire = trigger.get_next_fire_time(None, moment + timedelta(seconds=1))
         return None if fire is None else fire.astimezone(moment.tzinfo)
 
@@ -90,13 +97,66 @@ def parse_schedule(text: str, now: datetime, timezone: ZoneInfo) -> Schedule:
     if written.startswith("cron:"):
         line = written.removeprefix("cron:").strip()
         try:
-            CronTrigger.from_crontab(line, timezone=timezone)
-        except ValueError as exc:
+            CronTrigger.from_crontab(_apscheduler_crontab(line), timezone=timezone)
+        except ValueError as exc:  # ScheduleError included
             raise ScheduleError(f"{line!r} is not a cron line: {exc}") from None
         return Schedule(written, cron=line)
     raise ScheduleError(
         f"{written!r}: write 现在, 2026-11-23 08:00, 每天 08:00, 每周一 08:00 or cron: 0 8 * * mon"
     )
+
+
+def _apscheduler_crontab(line: str) -> str:
+    """A standard 5-field cron line as APScheduler 3 reads it: only the weekdays change.
+
+    ``0 8 * * 1-5`` → ``0 8 * * mon,tue,wed,thu,fri``; ``*/2`` → ``sun,tue,thu,sat``.
+    """
+    fields = line.split()
+    if len(fields) != 5:
+        raise ScheduleError(
+            f"cron lines have 5 fields (minute hour day month weekday), not {len(fields)}"
+        )
+    days = _cron_weekdays(fields[4])
+    if days is None:
+        return " ".join(fields)
+    return " ".join([*fields[:4], ",".join(_CRON_DAYS[d] for d in sorted(days))])
+
+
+def _cron_weekdays(field: str) -> set[int] | None:
+    """The days (0 = Sunday … 6) a standard day-of-week field names; None for a bare ``*``."""
+    if field == "*":
+        return None
+    days: set[int] = set()
+    for part in field.lower().split(","):
+        match = _CRON_DAY_PART.match(part)
+        if match is None:
+            raise ScheduleError(f"weekday {part!r}: write 0-7, sun-sat, a-b, */n or a-b/n")
+        first, last, step = match.group("first", "last", "step")
+        if first is None:
+            low, high = 0, 6
+        else:
+            low = _cron_day(first)
+            high = low if last is None else _cron_day(last)
+            if last is not None and high == 0 and low > 0:
+                high = 7  # "sat-sun", "5-0": to the end of the week
+            if high < low:
+                raise ScheduleError(f"weekday range {part!r} runs backwards")
+            if step is not None and last is None:
+                raise ScheduleError(f"weekday {part!r}: a step needs * or a range, as in 1-5/2")
+        stride = 1 if step is None else int(step)
+        if stride < 1:
+            raise ScheduleError(f"weekday {part!r}: the step must be 1 or more")
+        days.update(day % 7 for day in range(low, high + 1, stride))
+    return days
+
+
+def _cron_day(word: str) -> int:
+    """``0``–``7`` (0 and 7 = Sunday) or ``sun``–``sat``."""
+    if word in _CRON_DAYS:
+        return _CRON_DAYS.index(word)
+    if word.isascii() and word.isdigit() and int(word) <= 7:
+        return int(word)
+    raise ScheduleError(f"weekday {word!r}: write 0-7 (0 and 7 are Sunday) or sun-sat")
 
 
 def parse_time_of_day(text: str) -> time:
