@@ -49,15 +49,19 @@ async def running_bot(
     clock: Callable[[], datetime] = utc_now,
     *,
     rate_limited: bool = True,
+    language: Language | None = None,
 ) -> AsyncIterator[RunningBot]:
     """Open the database, build the desk and run the Telegram side until the block exits.
 
     ``rate_limited=False`` only for a local Bot API stand-in, which has no flood limits.
-    While it runs, the token (and the database URL, which may hold a password) is blanked
-    from every log record (:mod:`bot.redact`).
+    ``language``: one already built from ``settings.classifier``, for tests that start many
+    bots in one process; None (production) builds it here. While it runs, the token (and the
+    database URL, which may hold a password) is blanked from every log record
+    (:mod:`bot.redact`).
     """
     org = settings.require_org()
-    language = build_language(settings.classifier)
+    if language is None:
+        language = build_language(settings.classifier)
     with redacting(token, *_url_secrets(settings.database_url)):
         async with _running_bot(
             settings, token, clock, org, language, rate_limited=rate_limited
@@ -99,11 +103,23 @@ async def _running_bot(
             settings.quiet_hours,
             ChatMoves(moves),
         )
-        desk = Desk(context, settings.limits)
-        await desk.broadcasts.sync_config(settings.broadcasts)
+        desk = Desk(
+            context,
+            settings.limits,
+            merge_window=settings.intake.merge_window,
+            tasks_per_day=settings.intake.tasks_per_day,
+        )
         followup = FollowUp(context, desk.work)
         digests = Digests(context, settings.digests)
-        await digests.catch_up(clock())
+
+        async def post_init() -> None:
+            """Once Telegram has taken the token: the start-up writes that may queue messages.
+
+            Not before, so a refused token or an unreachable Bot API leaves nothing queued
+            to go out at the next start.
+            """
+            await desk.broadcasts.sync_config(settings.broadcasts)
+            await digests.catch_up(clock())
 
         async def tick() -> None:
             """The one repeating job: follow-ups, then notices, as of the same moment."""
@@ -121,12 +137,17 @@ async def _running_bot(
             tick_every=settings.followup.tick,
             daily=digests.jobs(clock),
             rate_limited=rate_limited,
+            post_init=post_init,
         ) as telegram:
             yield RunningBot(desk, store, telegram, followup, digests)
 
 
 async def serve(settings: Settings, token: str) -> None:
-    """``griddesk run``: long-poll Telegram until SIGINT or SIGTERM, then stop cleanly."""
+    """``griddesk run``: long-poll Telegram until SIGINT or SIGTERM, then stop cleanly.
+
+    A token the Bot API refuses, or a Bot API that cannot be reached, raises
+    :class:`~bot.errors.StartupError` before anything is queued or sent.
+    """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -11,6 +11,9 @@
     StoreBusy                  the database could not take a transaction; nothing was committed,
                                so the unit of work may run again (bot.retry does, with backoff)
 
+    StartupError               the bot cannot start: the channel refused its token or cannot be
+                               reached; nothing was sent, and the message says what to check
+
 Configuration and rules errors live with what they validate:
 :class:`bot.config.tomlcheck.SettingsError` and :class:`nlp.rules.RulesError`. Anything else
 is a bug: it reaches the one error handler, is logged, and the user sees a kind message, never a
@@ -50,3 +53,11 @@ class ChatMoved(Undeliverable):
 
 class StoreBusy(Exception):
     """The database could not take the transaction; nothing was committed, redo all of it."""
+
+
+class StartupError(Exception):
+    """The bot cannot start: its token was refused or the channel cannot be reached.
+
+    Raised before anything is queued or sent; the message is one line for the operator and
+    never quotes the token.
+    """

@@ -264,6 +264,10 @@ class Transaction(BroadcastTransaction, Protocol):
         recorded before (by this or another instance): the one insert that succeeds wins."""
         ...
 
+    async def any_digest_claimed(self) -> bool:
+        """Whether this database ever recorded a digest (False on a brand-new install)."""
+        ...
+
 
 class Store(Protocol):
     """Opens transactions."""

@@ -72,3 +72,8 @@ class ReportQueries(Queues):
             .returning(col(DigestRow.unit))
         )
         return (await self._session.exec(statement)).first() is not None
+
+    async def any_digest_claimed(self) -> bool:
+        """Whether the ledger has any row at all."""
+        statement = select(col(DigestRow.unit)).limit(1)
+        return (await self._session.exec(statement)).first() is not None

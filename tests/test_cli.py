@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -184,3 +185,61 @@ def test_check_config_names_the_bad_key(capsys: pytest.CaptureFixture[str], tmp_
     captured = capsys.readouterr()
     assert "people[2].units[0]: unknown grid 'x'" in captured.err
     assert captured.out == ""
+
+
+def test_check_config_reports_every_mistake(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Mistakes in two sections: exit 2, one line each on stderr, both with their key."""
+    bad = tmp_path / "bad.toml"
+    text = EXAMPLE.replace('units = ["xingan-2"]', 'units = ["xingan-3"]')
+    bad.write_text(text.replace('claim = "2h"', 'claim = "2 hours"'), "utf-8")
+    assert main(["check-config", "--config", str(bad)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        f'griddesk: {bad}: deadlines.claim: \'2 hours\' is not a duration like "15m", "2h" or "3d"',
+        f"griddesk: {bad}: people[2].units[0]: unknown grid 'xingan-3' (did you mean 'xingan-2'?)",
+    ]
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        ("classify", "JSON"),
+        ("rules-check", "precision"),
+        ("rules-show", "rules"),
+        ("check-config", "organisation"),
+        ("run", "GRIDDESK_TELEGRAM_TOKEN"),
+        ("shell", "stand-in"),
+        ("stats", "按期答复率"),
+        ("doctor", "outbox"),
+    ],
+)
+def test_every_subcommand_help_says_what_it_does(
+    command: str, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`griddesk COMMAND --help` has a description between the usage and the options."""
+    with pytest.raises(SystemExit) as exited:
+        main([command, "--help"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    description = out.split("\n\n")[1]
+    assert not description.startswith(("options:", "positional arguments:")), out
+    assert says in out
+
+
+def test_run_help_names_the_environment_variables(capsys: pytest.CaptureFixture[str]) -> None:
+    """The token and a database URL with a password come from the environment; --help says so."""
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "GRIDDESK_TELEGRAM_TOKEN" in out
+    assert "GRIDDESK_DATABASE_URL" in out
+
+
+def test_version_names_the_installed_package() -> None:
+    """`griddesk --version` prints the version pip installed, exit 0."""
+    done = _run(["--version"])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"griddesk {version('griddesk')}\n"

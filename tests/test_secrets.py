@@ -12,10 +12,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from telegram.error import InvalidToken
 
 from bot.app import running_bot
 from bot.config.settings import DATABASE_VARIABLE, TOKEN_VARIABLE, SettingsError, load_settings
+from bot.errors import StartupError
 from bot.redact import MASK, Redactor
 from standins.telegram import BotApiStandIn
 from tests.databases import database_url
@@ -138,14 +138,14 @@ async def test_token_is_in_no_log_record_even_at_debug(
 async def test_token_rejected_by_telegram_is_not_in_the_error(
     tmp_path: Path, cache_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """getMe answers 401: the bot stops with InvalidToken, whose message and trace hide it."""
+    """getMe answers 401: the bot stops with StartupError, whose message and trace hide it."""
     caplog.set_level(logging.DEBUG)
     for name in NOISY:
         caplog.set_level(logging.DEBUG, logger=name)
     async with BotApiStandIn(token=TOKEN) as standin:
         standin.fail_next("getMe", 401, "Unauthorized")
         settings = example_settings(f"sqlite:///{tmp_path / 'd.db'}", cache_dir, standin.base_url)
-        with pytest.raises(InvalidToken) as rejected:
+        with pytest.raises(StartupError) as rejected:
             async with asyncio.timeout(STEP_TIMEOUT), running_bot(settings, TOKEN):
                 pass
     shown = "".join(traceback.format_exception(rejected.value))

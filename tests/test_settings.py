@@ -14,6 +14,7 @@ from bot.config.org import Role
 from bot.config.settings import (
     ClassifierSettings,
     DeadlineSettings,
+    IntakeSettings,
     Settings,
     SettingsError,
     TelegramSettings,
@@ -45,12 +46,12 @@ def test_example_documents_every_key() -> None:
     """Every settings field appears in the example (commented keys count), with its table."""
     text = EXAMPLE.read_text("utf-8")
     documented = set(re.findall(r"^#?\s*([a-z_]+)\s*=", text, re.MULTILINE))
-    for section in (ClassifierSettings, TelegramSettings):
+    for section in (ClassifierSettings, TelegramSettings, IntakeSettings):
         for field in dataclasses.fields(section):
             assert field.name in documented, field.name
     for key in ("url", "claim", "resolve", "urgent_claim", "urgent_resolve", "timezone"):
         assert key in documented, key
-    for table in ("[classifier]", "[telegram]", "[database]", "[deadlines]", "[street]",
+    for table in ("[classifier]", "[telegram]", "[database]", "[deadlines]", "[intake]", "[street]",
                   "[[communities]]", "[[communities.grids]]", "[[departments]]", "[[people]]"):  # fmt: skip
         assert table in text, table
 
@@ -207,3 +208,125 @@ def test_bad_quiet_hours_name_the_key(tmp_path: Path) -> None:
     path.write_text(_replace('quiet_hours = "22:00-07:00"', 'quiet_hours = "晚上"'), "utf-8")
     with pytest.raises(SettingsError, match="quiet_hours:"):
         load_settings(path)
+
+
+# --- every mistake in one run ----------------------------------------------------------------
+
+MANY_MISTAKES = [
+    ('timezone = "Asia/Shanghai"', 'timezone = "Asia/Shangai"', "timezone: unknown time zone 'Asia/Shangai' (did you mean 'Asia/Shanghai'?)"),
+    ("[classifier]", "[clasifier]", "clasifier: unknown key (did you mean 'classifier'?)"),
+    ("poll_timeout = 30", "poll_timeout = 90", "telegram.poll_timeout: must be from 1 to 50 seconds, got 90"),
+    ("send_timeout = 5", "send_timeout = 0", "telegram.send_timeout: must be from 1 to 60 seconds, got 0"),
+    ("resident_burst = 10", "resident_bursts = 10", "limits.resident_bursts: unknown key (did you mean 'resident_burst'?)"),
+    ('claim = "2h"', 'claim = "2 hours"', """deadlines.claim: '2 hours' is not a duration like "15m", "2h" or "3d\""""),
+    ("[deadlines.categories.gas]", "[deadlines.categories.gaz]", "deadlines.categories.gaz: unknown category id (did you mean 'gas'?)"),
+    ('tick = "1m"', 'tick = "0m"', """followup.tick: '0m' is not a duration like "15m", "2h" or "3d\""""),
+    ('morning = "08:00"', 'morning = "8am"', """digests.morning: '8am' is not a time of day like "08:00\""""),
+    ('draft_reminder = "30m"', 'draft_reminder = "2d"', "intake.draft_reminder: must be shorter than draft_expiry"),
+    ('categories = ["heating"]', 'categories = ["heatng"]', "departments[1].categories[0]: unknown category id 'heatng' (did you mean 'heating'?)"),
+    ('units = ["xingan-1"]', 'units = ["xingan-l"]', "people[0].units[0]: unknown grid 'xingan-l' (did you mean 'xingan-1'?)"),
+    ('name = "李四"', 'nmae = "李四"', "people[1].nmae: unknown key (did you mean 'name'?)"),
+    ('units = ["xingannanlu"]', 'units = ["xingannan"]', "people[4].units[0]: unknown community 'xingannan' (did you mean 'xingannanlu'?)"),
+    ('units = ["water"]', 'units = ["watr"]', "people[6].units[0]: unknown department 'watr' (did you mean 'water'?)"),
+    (BROADCAST, BROADCAST.replace('["all"]', '["siqianmi1"]'), "broadcasts[0].grids[0]: unknown grid 'siqianmi1' (did you mean 'siqianmi-1'?)"),
+]  # fmt: skip
+
+
+def test_every_mistake_is_reported_with_its_key_and_a_suggestion(tmp_path: Path) -> None:
+    """One run reports every mistake in every section, one line each, misspelt ids corrected."""
+    text = EXAMPLE.read_text("utf-8") + BROADCAST
+    for old, new, _ in MANY_MISTAKES:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path = tmp_path / "griddesk.toml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path)
+    expected = [line for _, _, line in MANY_MISTAKES] + ["people[1].name: missing"]
+    assert sorted(str(caught.value).splitlines()) == sorted(f"{path}: {line}" for line in expected)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('name = "兴安南路第二网格"\n', "", "communities[0].grids[1].name: missing"),
+        ("chat_id = -1001000000010", 'chat_id = "群"', "communities[0].chat_id: must be a whole number, got '群'"),
+        ('name = "首府供水公司"', "name = 1", "departments[0].name: must be a non-empty string, got 1"),
+        ('role = "grid_worker"\nunits = ["xingan-1"]', 'role = "gridworker"\nunits = ["xingan-1"]', "people[0].role: must be one of grid_worker, community_staff, department_liaison, admin (did you mean 'grid_worker'?)"),
+        ('role = "admin"', 'role = "boss"', "people[7].role: must be one of grid_worker"),
+        ('claim = "2h"', 'claim = "2 hours"', "deadlines.claim: '2 hours' is not a duration"),
+        ('resolve = "3d"', 'resolve = "1h"', "deadlines.claim: longer than resolve"),
+        ('categories = ["water_supply", "drainage"]', 'categories = ["water_suply", "drainage"]', "departments[0].categories[0]: unknown category id 'water_suply' (did you mean 'water_supply'?)"),
+    ],
+)  # fmt: skip
+def test_one_mistake_is_one_line(old: str, new: str, message: str, tmp_path: Path) -> None:
+    """A wrong value does not cascade: a grid without a name is still a grid its workers are in."""
+    path = tmp_path / "griddesk.toml"
+    path.write_text(_replace(old, new), "utf-8")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path)
+    [line] = str(caught.value).splitlines()
+    assert line.startswith(f"{path}: {message}")
+
+
+def test_a_secret_is_never_echoed_among_other_mistakes(tmp_path: Path) -> None:
+    """A token-shaped value where an id goes is refused by key; the other mistakes still show."""
+    secret = "7312345678:AAFq3kT0ZxN1-pQ9vR2sL8mW4yH6jC5bD7e"
+    path = tmp_path / "griddesk.toml"
+    path.write_text(
+        _replace('id = "xingan-2"', f'id = "{secret}"').replace(
+            "poll_timeout = 30", "poll_timeout = 0"
+        ),
+        "utf-8",
+    )
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path)
+    message = str(caught.value)
+    assert secret not in message
+    assert "communities[0].grids[1].id: looks like a bot token" in message
+    assert "telegram.poll_timeout: must be from 1 to 50 seconds, got 0" in message
+
+
+# --- [intake] --------------------------------------------------------------------------------
+
+
+def test_intake_settings_are_read(tmp_path: Path) -> None:
+    """The example documents [intake] at its defaults; every key can be changed."""
+    assert load_settings(EXAMPLE).intake == IntakeSettings()
+    assert IntakeSettings() == IntakeSettings(
+        merge_window=timedelta(hours=24),
+        tasks_per_day=20,
+        draft_reminder=timedelta(minutes=30),
+        draft_expiry=timedelta(hours=24),
+    )
+    path = tmp_path / "griddesk.toml"
+    text = _replace('merge_window = "24h"', 'merge_window = "2d"')
+    text = text.replace("tasks_per_day = 20", "tasks_per_day = 0")
+    text = text.replace('draft_reminder = "30m"', 'draft_reminder = "1h"')
+    text = text.replace('draft_expiry = "24h"', 'draft_expiry = "3d"')
+    path.write_text(text, "utf-8")
+    assert load_settings(path).intake == IntakeSettings(
+        timedelta(days=2), 0, timedelta(hours=1), timedelta(days=3)
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('merge_window = "24h"', 'merge_window = "a day"', "intake.merge_window: 'a day' is not a duration"),
+        ('merge_window = "24h"', 'merge_window = "0h"', "intake.merge_window: '0h' is not a duration"),
+        ("tasks_per_day = 20", "tasks_per_day = -1", "intake.tasks_per_day: must be 0 or more, got -1"),
+        ("tasks_per_day = 20", 'tasks_per_day = "20"', "intake.tasks_per_day: must be a whole number, got '20'"),
+        ('draft_reminder = "30m"', 'draft_reminder = "0m"', "intake.draft_reminder: '0m' is not a duration"),
+        ('draft_expiry = "24h"', 'draft_expiry = "30m"', "intake.draft_reminder: must be shorter than draft_expiry"),
+        ('draft_expiry = "24h"', 'draft_expiry = "24h"\ndraft_expire = "1d"', "intake.draft_expire: unknown key (did you mean 'draft_expiry'?)"),
+    ],
+)  # fmt: skip
+def test_intake_mistakes_name_their_key(old: str, new: str, message: str, tmp_path: Path) -> None:
+    """Each mistake in [intake] is one line naming its key."""
+    path = tmp_path / "griddesk.toml"
+    path.write_text(_replace(old, new), "utf-8")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path)
+    [line] = str(caught.value).splitlines()
+    assert line.startswith(f"{path}: {message}")

@@ -11,8 +11,10 @@ Subcommands:
 - ``stats --config F --since DAY [--until DAY]`` — per-grid figures from the configured database;
 - ``doctor --config F`` — the outbox: messages pending, and those given up lately, by reason.
 
-Exit status: 0 on success, 2 when the command line, the config or the rules are wrong (the
-message names the key or the line).
+``griddesk COMMAND --help`` says what each does; ``griddesk --version`` names the version.
+Exit status: 0 on success, 2 when the command line, the config or the rules are wrong (every
+mistake one ``griddesk: …`` line naming the key or the line), or when ``run`` cannot start (the
+token refused, the Bot API unreachable: one line, nothing sent).
 """
 
 from __future__ import annotations
@@ -27,13 +29,21 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TextIO
 
 from bot.cli import doctor
 from bot.cli.org_tree import org_tree
-from bot.config.settings import SettingsError, load_settings, telegram_token
+from bot.config.settings import (
+    DATABASE_VARIABLE,
+    TOKEN_VARIABLE,
+    SettingsError,
+    load_settings,
+    telegram_token,
+)
 from bot.domain import Task, TaskEvent
+from bot.errors import StartupError
 from bot.figures.compute import Window, compute, local_midnight
 from bot.figures.compute import table as stats_table
 from bot.language import Language, build_language
@@ -41,6 +51,8 @@ from bot.ports import OutboxHealth
 from nlp.evaluation import Report, evaluate
 from nlp.rules import RulesError, default_rules_text, load_rules
 from nlp.taxonomy import Category
+
+_CONFIG_HELP = "the config file (see config.example.toml)"
 
 
 class UsageError(Exception):
@@ -55,8 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         status: int = args.run(args)
-    except (UsageError, SettingsError, RulesError) as exc:
-        print(f"griddesk: {exc}", file=sys.stderr)
+    except (UsageError, SettingsError, RulesError, StartupError) as exc:
+        for line in str(exc).splitlines():  # a config with several mistakes: one line each
+            print(f"griddesk: {line}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `griddesk classify … | head` closed our stdout: not an error
         sys.stderr.close()
@@ -75,12 +88,29 @@ def _configure_logging() -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+def _version() -> str:
+    """The installed package's version; a source tree that was never installed has none."""
+    try:
+        return version("griddesk")
+    except PackageNotFoundError:
+        return "unknown (not installed; pip install -e . gives it one)"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="griddesk", description="网格通 griddesk")
+    parser = argparse.ArgumentParser(
+        prog="griddesk",
+        description="网格通 griddesk: residents' messages become tasks for grid workers. "
+        "COMMAND --help says what each command does.",
+    )
+    parser.add_argument("--version", action="version", version=f"griddesk {_version()}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     classify = commands.add_parser(
-        "classify", help="classify messages, one JSON object per message"
+        "classify",
+        help="classify messages, one JSON object per message",
+        description="Classify residents' messages with the keyword rules and print one JSON "
+        "object per message: category, urgent, confidence, matched, also, ask. Without TEXT, "
+        "every line of stdin is one message.",
     )
     _language_options(classify)
     classify.add_argument(
@@ -88,7 +118,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     classify.set_defaults(run=_classify)
 
-    check = commands.add_parser("rules-check", help="score the rules on a text,label CSV file")
+    check = commands.add_parser(
+        "rules-check",
+        help="score the rules on a text,label CSV file",
+        description="Score the rules on a labelled CSV file (columns text,label): precision, "
+        "recall and F1 per category, accuracy, macro-F1 and the confusions. Try a change to "
+        "the rules here before deploying it.",
+    )
     _language_options(check)
     check.add_argument("csv_file", type=Path, metavar="FILE.csv")
     check.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -101,32 +137,60 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(run=_rules_check)
 
-    show = commands.add_parser("rules-show", help="print the built-in rules file")
+    show = commands.add_parser(
+        "rules-show",
+        help="print the built-in rules file",
+        description="Print the built-in rules file (TOML): the starting point for your own "
+        "rules, which [classifier] rules_file in the config then names.",
+    )
     show.set_defaults(run=lambda _args: _print(default_rules_text(), end=""))
 
     config_check = commands.add_parser(
-        "check-config", help="validate a config file and print the organisation"
+        "check-config",
+        help="validate a config file and print the organisation",
+        description="Validate a config file and print the organisation it describes: the "
+        "street, communities and grids with their group chats and members, departments and "
+        "deadlines. Every mistake is listed, one line each naming its key; exit status 2 when "
+        "there is any.",
     )
-    config_check.add_argument("--config", type=Path, required=True)
+    config_check.add_argument("--config", type=Path, required=True, help=_CONFIG_HELP)
     config_check.set_defaults(run=_check_config)
 
-    run = commands.add_parser("run", help="run the bot on Telegram (long polling)")
-    run.add_argument("--config", type=Path, required=True)
+    run = commands.add_parser(
+        "run",
+        help="run the bot on Telegram (long polling)",
+        description="Run the bot on Telegram, long polling, until SIGINT or SIGTERM. The bot "
+        f"token comes from the environment variable {TOKEN_VARIABLE}, never from the config "
+        f"file; a database URL with a password goes in {DATABASE_VARIABLE}, which overrides "
+        "[database] url. A missing or malformed token, a token the Bot API rejects or a Bot "
+        "API that cannot be reached stops it at once with one line and exit status 2, before "
+        "anything is sent.",
+    )
+    run.add_argument("--config", type=Path, required=True, help=_CONFIG_HELP)
     run.set_defaults(run=_run)
 
     shell = commands.add_parser(
-        "shell", help="try the whole bot in the terminal, without a token or network"
+        "shell",
+        help="try the whole bot in the terminal, without a token or network",
+        description="Try the whole bot in the terminal: the real bot and database against a "
+        "local Bot API stand-in, no token or network needed. You chat as the resident 王阿姨; "
+        "/as NAME switches person, /chat switches chat, a number presses a button, /quit "
+        "leaves.",
     )
-    shell.add_argument("--config", type=Path, required=True)
+    shell.add_argument("--config", type=Path, required=True, help=_CONFIG_HELP)
     shell.add_argument(
         "--database", help="database URL (default: a fresh SQLite file that is thrown away)"
     )
     shell.set_defaults(run=_shell)
 
     stats = commands.add_parser(
-        "stats", help="per-grid figures (按期答复率, 办结率, 满意率) from the configured database"
+        "stats",
+        help="per-grid figures (按期答复率, 办结率, 满意率) from the configured database",
+        description="Print per-grid figures from the configured database for local days from "
+        "--since: received, claimed on time, 按期答复率, 办结率, 满意率, median time to claim "
+        "and to resolve — the figures of /stats and of the weekly digest.",
     )
-    stats.add_argument("--config", type=Path, required=True)
+    stats.add_argument("--config", type=Path, required=True, help=_CONFIG_HELP)
     stats.add_argument(
         "--since", required=True, metavar="YYYY-MM-DD", help="the first local day counted"
     )
@@ -137,8 +201,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     stats.set_defaults(run=_stats)
 
-    health = commands.add_parser("doctor", help="outbox health: pending and failed messages")
-    health.add_argument("--config", type=Path, required=True)
+    health = commands.add_parser(
+        "doctor",
+        help="outbox health: pending and failed messages",
+        description="Show the outbox of the configured database: messages waiting to be sent, "
+        "and those given up lately, by reason.",
+    )
+    health.add_argument("--config", type=Path, required=True, help=_CONFIG_HELP)
     health.add_argument(
         "--since",
         metavar="YYYY-MM-DD",
@@ -150,7 +219,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _language_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, help="config file (see config.example.toml)")
+    parser.add_argument("--config", type=Path, help=_CONFIG_HELP)
     parser.add_argument("--rules", type=Path, help="rules file (overrides the config's)")
 
 
@@ -197,7 +266,7 @@ def _stats(args: argparse.Namespace) -> int:
     window = Window(since, until)
     grid_ids = [grid.ref.id for grid in grids]
     history = asyncio.run(_history(settings.database_url, window, grid_ids))
-    figures = compute(history, grid_ids, window)
+    figures = compute(history, grid_ids, window, datetime.now(UTC))
     _print(stats_table(figures, {grid.ref.id: grid.name for grid in grids}, zone))
     return 0
 

@@ -75,18 +75,24 @@ class Digests:
         """At start-up: today's digests whose time has passed while the bot was down.
 
         The scheduler does not replay runs it missed; the ledger keeps a digest single even if
-        it did go out before the restart.
+        it did go out before the restart. A database that never recorded a digest is a new
+        install, not one that was down: started after the digest hour, it must not greet every
+        group with a digest at once, so it waits for the next scheduled run.
         """
         local = now.astimezone(self.ctx.timezone)
-        sent = 0
-        if local.time() >= self.settings.morning:
-            sent += await self.morning(now)
-        if (
+        morning = local.time() >= self.settings.morning
+        weekly = (
             local.weekday() == self.settings.weekly_day
             and local.time() >= self.settings.weekly_time
-        ):
-            sent += await self.weekly(now)
-        return sent
+        )
+        if not (morning or weekly):
+            return 0
+        async with self.ctx.store.transaction() as tx:
+            if not await tx.any_digest_claimed():
+                log.info("new install: today's digests are skipped; the next go out on time")
+                return 0
+        sent = await self.morning(now) if morning else 0
+        return sent + (await self.weekly(now) if weekly else 0)
 
     async def morning(self, now: datetime) -> int:
         """Each grid group's open, overdue and claimed tasks, once per local day; how many sent."""
@@ -115,7 +121,8 @@ class Digests:
             async with self.ctx.store.transaction() as tx:
                 if not await tx.claim_digest(community.ref, f"week:{first.isoformat()}", now):
                     continue
-                for text in await figures_messages(tx, self.ctx, scope, window, texts.WEEKLY_TITLE):
+                weekly = texts.WEEKLY_TITLE
+                for text in await figures_messages(tx, self.ctx, scope, window, weekly, now=now):
                     await tx.enqueue(Outgoing(community.chat_id, text))
             sent += 1
         if sent:

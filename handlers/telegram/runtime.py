@@ -1,10 +1,14 @@
 """The running Telegram side: the PTB Application, its handlers, the inbox and the outbox.
 
 :class:`TelegramRuntime` owns them all and opens and closes them in order (``async with``): the
-Application is initialised (``getMe``) and started, the inbox poller and the outbox dispatcher
-run as tasks. On exit both are told to stop (:mod:`bot.sending.stopping`): each finishes the unit
-of work in hand — never cut off mid-transaction — and returns; then the Application stops, which
-waits for a running follow-up tick. PTB's Updater is not used (see :mod:`handlers.telegram.inbox`).
+Application is initialised (``getMe``, which checks the token and that the Bot API answers), the
+composition root's ``post_init`` runs, the Application is started, and the inbox poller and the
+outbox dispatcher run as tasks. A refused token or an unreachable Bot API is one
+:class:`~bot.errors.StartupError` line before ``post_init``, so nothing was queued to send.
+On exit the inbox and outbox are told to stop (:mod:`bot.sending.stopping`): each finishes the
+unit of work in hand — never cut off mid-transaction — and returns; then the Application stops,
+which waits for a running follow-up tick. PTB's Updater is not used (see
+:mod:`handlers.telegram.inbox`).
 """
 
 from __future__ import annotations
@@ -16,13 +20,15 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import Update
-from telegram.error import InvalidToken
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
-from bot.config.settings import TelegramSettings
+from bot.config.settings import TOKEN_VARIABLE, TelegramSettings
 from bot.desk.desk import Desk
+from bot.errors import StartupError
 from bot.followup.digests import DailyJob
 from bot.ports import Store
 from bot.retry import StoreBusy, delay
@@ -61,11 +67,19 @@ class TelegramRuntime:
         tick_every: timedelta = timedelta(minutes=1),
         daily: Sequence[DailyJob] = (),
         rate_limited: bool = True,
+        post_init: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
+        """``post_init`` runs once the Bot API has accepted the token, before anything starts:
+        the place for start-up work that may queue messages (PTB's own ``post_init`` runs only
+        under ``run_polling``, which griddesk does not use)."""
+        base_url = settings.base_url or "https://api.telegram.org/bot"
+        parts = urlsplit(base_url)
+        # for start-up errors: scheme, host and port only (PTB appends the token to the path)
+        self._api = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
         builder = (
             ApplicationBuilder()
             .token(token)
-            .base_url(settings.base_url or "https://api.telegram.org/bot")
+            .base_url(base_url)
             .updater(None)
             .get_updates_read_timeout(settings.poll_timeout + 10)
             .read_timeout(settings.send_timeout)
@@ -108,18 +122,17 @@ class TelegramRuntime:
         self._tick = tick
         self._tick_every = tick_every
         self._daily = daily
+        self._post_init = post_init
 
     async def __aenter__(self) -> TelegramRuntime:
+        await self._initialize()
         try:
-            await self.application.initialize()
-        except InvalidToken:
-            await self.application.bot.request.shutdown()  # opened for getMe; PTB leaves it
-            # PTB's own message quotes the token ("The token `…` was rejected"): replaced, and
-            # the original is suppressed so no traceback prints it either.
-            raise InvalidToken(
-                "the bot token was rejected by the server; check GRIDDESK_TELEGRAM_TOKEN"
-            ) from None
-        await self.application.start()
+            if self._post_init is not None:
+                await self._post_init()
+            await self.application.start()
+        except BaseException:
+            await self.application.shutdown()  # what initialize opened; nothing runs yet
+            raise
         job_queue = self.application.job_queue
         if self._tick is not None and job_queue is not None:  # the one scheduler: PTB's
             seconds = self._tick_every.total_seconds()
@@ -133,6 +146,36 @@ class TelegramRuntime:
             asyncio.create_task(self.inbox.run(), name="griddesk-inbox"),
         ]
         return self
+
+    async def _initialize(self) -> None:
+        """Initialise the Application: its ``getMe`` checks the token and reaches the Bot API.
+
+        A failure becomes one :class:`StartupError` line saying what to check, and the HTTP
+        clients opened for the call are closed (PTB leaves them open). PTB's own messages may
+        quote the token ("The token `…` was rejected"): they are replaced, and suppressed
+        (``from None``) so no traceback prints them either.
+        """
+        try:
+            await self.application.initialize()
+        except TelegramError as error:
+            await self.application.bot.shutdown()
+            raise StartupError(self._refusal(error)) from None
+
+    def _refusal(self, error: TelegramError) -> str:
+        """What went wrong at start-up, for an operator, without the token."""
+        cause = error.__cause__ if isinstance(error.__cause__, TelegramError) else error
+        said = cause.message.replace(self.application.bot.token, "…")
+        if isinstance(error, InvalidToken):
+            return (
+                f"the Bot API at {self._api} rejected the bot token ({said}); "
+                f"check {TOKEN_VARIABLE}"
+            )
+        if isinstance(error, NetworkError):  # TimedOut included
+            return (
+                f"cannot reach the Bot API at {self._api} ({said}); "
+                "check [telegram] base_url and the network"
+            )
+        return f"the Bot API at {self._api} did not let the bot start ({said})"
 
     async def __aexit__(
         self,
