@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -26,7 +27,7 @@ from bot.language import Language
 from storage.engine import open_store
 from storage.sql_store import SqlStore
 from tests.clock import FakeClock
-from tests.harness import EXAMPLE, World
+from tests.harness import EXAMPLE, World, world
 
 ZONE = ZoneInfo("Asia/Shanghai")
 RESIDENT = Actor(1001, 1001, "王阿姨")
@@ -165,7 +166,7 @@ async def test_weekly_figures_per_community_once_a_week(
     assert lines[:5] == [
         "📊 兴安南路社区 上周统计（11月16日—11月22日）",
         "【兴安南路第一网格】",
-        "收到 1 件，按时认领 1 件，办结 0 件，评价 0 件",
+        "收到 1 件，按时认领 1 件（已到时限 1 件），办结 0 件，评价 0 件",
         "按期答复率 100%｜办结率 0%｜满意率 —",
         "用时中位数：认领 40分钟，办结 —",
     ]
@@ -235,6 +236,44 @@ async def test_the_job_queue_runs_the_digests_at_local_times(w: World) -> None:
     await w.bot.telegram.outbox.settled()
     assert w.last(w.group("xingan-1")).content == digest
     assert sum("今日待办" in m.content for m in w.chat(w.group("xingan-1"))) == 1
+
+
+@pytest.mark.asyncio
+async def test_a_new_install_after_the_digest_hour_posts_no_digests(
+    database_url: str, cache_dir: Path
+) -> None:
+    """First start ever at 09:00, digests due at 08:00: no group is flooded with digests at
+    once; the scheduler sends tomorrow's as usual."""
+    at_8 = DigestSettings(weekly_day=6)  # Sunday 08:00 too: both due an hour before the start
+    async with world(database_url, cache_dir, change=lambda s: replace(s, digests=at_8)) as w:
+        await w.bot.telegram.outbox.settled()
+        assert [m for g in w.org.grids() for m in w.chat(g.chat_id)] == []
+        assert await w.bot.digests.catch_up(w.clock()) == 0
+        assert await w.bot.digests.morning(local(23, 8)) == 3
+
+
+@pytest.mark.asyncio
+async def test_an_install_down_at_the_digest_hour_catches_up(
+    digests: Digests, store: SqlStore, clock: FakeClock
+) -> None:
+    """Digests went out yesterday; started today after 08:00, today's morning digest goes out
+    at once, and only once."""
+    assert await digests.morning(clock() - timedelta(days=1)) == 3
+    await said(store)
+    assert await digests.catch_up(clock()) == 3
+    assert {m.chat_id for m in await said(store)} == {GRID_1, GRID_2, GRID_3}
+    assert await digests.catch_up(clock()) == 0
+
+
+@pytest.mark.asyncio
+async def test_a_new_install_catches_up_nothing(
+    digests: Digests, store: SqlStore, clock: FakeClock
+) -> None:
+    """On a database that never recorded a digest, catching up sends nothing, not even the
+    weekly figures on their day."""
+    sunday = replace(digests.settings, weekly_day=6)
+    assert await Digests(digests.ctx, sunday).catch_up(clock()) == 0
+    assert await said(store) == []
 
 
 # --- [digests] in the config -------------------------------------------------------------------

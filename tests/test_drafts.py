@@ -17,13 +17,13 @@ from tests.desk_support import (  # noqa: F401 - fixtures, used by name
     GRID1_CHAT,
     RESIDENT,
     actions,
+    clock,
+    desk,
     draft_of,
     latest_task,
     said,
     settings,
-    desk,
     store,
-    clock,
     to,
 )
 

@@ -52,7 +52,7 @@ async def test_stats_in_a_grid_group_shows_that_grid(w: World) -> None:
     reply = w.last(grid).content
     assert reply.splitlines()[:4] == [
         "📊 兴安南路第一网格 近7天统计（11月16日—11月22日）",
-        "收到 2 件，按时认领 1 件，办结 1 件，评价 1 件",
+        "收到 2 件，按时认领 1 件（已到时限 2 件），办结 1 件，评价 1 件",
         "按期答复率 50%｜办结率 50%｜满意率 100%",
         "用时中位数：认领 1小时22分钟，办结 1小时30分钟",
     ]
@@ -71,12 +71,12 @@ async def test_stats_in_a_community_group_shows_each_grid_and_the_total(w: World
     blocks = {lines[i]: lines[i + 1 : i + 4] for i, line in enumerate(lines) if line[0] == "【"}
     assert list(blocks) == ["【兴安南路第一网格】", "【兴安南路第二网格】", "【合计】"]
     assert blocks["【兴安南路第二网格】"] == [
-        "收到 1 件，按时认领 0 件，办结 0 件，评价 0 件",
+        "收到 1 件，按时认领 0 件（已到时限 1 件），办结 0 件，评价 0 件",
         "按期答复率 0%｜办结率 0%｜满意率 —",
         "用时中位数：认领 —，办结 —",
     ]
     assert blocks["【合计】"][:2] == [
-        "收到 3 件，按时认领 1 件，办结 1 件，评价 1 件",
+        "收到 3 件，按时认领 1 件（已到时限 3 件），办结 1 件，评价 1 件",
         "按期答复率 33.3%｜办结率 33.3%｜满意率 100%",
     ]
 
@@ -151,12 +151,12 @@ async def test_cli_prints_per_grid_figures(
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert lines[0].startswith("tasks received 2026-11-16 … 2026-11-22 (Asia/Shanghai)")
-    rows = {line.split()[0]: line.split()[-7:] for line in lines[4:]}
+    rows = {line.split()[0]: line.split()[-10:] for line in lines[4:]}
     assert rows == {
-        "兴安南路第一网格": ["1", "1", "100%", "0%", "—", "20m", "—"],
-        "兴安南路第二网格": ["0", "0", "—", "—", "—", "—", "—"],
-        "四千米第一网格": ["1", "0", "0%", "0%", "—", "—", "—"],
-        "total": ["2", "1", "50%", "0%", "—", "20m", "—"],
+        "兴安南路第一网格": ["1", "1", "1", "100%", "0%", "—", "20m", "—", "0", "0"],
+        "兴安南路第二网格": ["0", "0", "0", "—", "—", "—", "—", "—", "0", "0"],
+        "四千米第一网格": ["1", "1", "0", "0%", "0%", "—", "—", "—", "0", "0"],
+        "total": ["2", "2", "1", "50%", "0%", "—", "20m", "—", "0", "0"],
     }
     assert "王阿姨" not in out
 

@@ -223,7 +223,7 @@ ON_TIME_CASES = [
         None,
         Figures(
             "g1", received=1, due=1, claimed_on_time=1, minutes_to_claim=6, withdrawn=1, merged=1
-        ),  # fmt: skip
+        ),
         id="withdrawn-and-merged-are-apart",
     ),
     pytest.param(

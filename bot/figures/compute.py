@@ -161,11 +161,10 @@ def compute(
     ``now``: for a window still running, the moment the figures are taken (a claim deadline
     that has not come yet decides nothing)."""
     wanted = set(grid_ids)
-    cutoff = window.until if now is None else min(window.until, now)
     outcomes: dict[str, list[_Outcome]] = {grid_id: [] for grid_id in grid_ids}
     for task, events in history:
         if task.grid_id in wanted:
-            outcome = _outcome(task, events, window, cutoff)
+            outcome = _outcome(task, events, window, now)
             if outcome is not None:
                 outcomes[outcome.grid_id].append(outcome)
     grids = tuple(_figures(grid_id, outcomes[grid_id]) for grid_id in grid_ids)
@@ -174,10 +173,12 @@ def compute(
 
 
 def _outcome(
-    task: Task, events: Sequence[TaskEvent], window: Window, cutoff: datetime
+    task: Task, events: Sequence[TaskEvent], window: Window, now: datetime | None
 ) -> _Outcome | None:
     """None when the task was not created in the window (or has no ``created`` event)."""
-    ordered = sorted((e for e in events if e.at < cutoff), key=lambda e: e.at)
+    seen = [e for e in events if e.at < window.until and (now is None or e.at <= now)]
+    ordered = sorted(seen, key=lambda e: e.at)
+    cutoff = window.until if now is None or now >= window.until else now
     created = _first(ordered, EventKind.CREATED)
     if created is None or not window.since <= created.at < window.until or task.grid_id is None:
         return None

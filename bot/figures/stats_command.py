@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot import texts
 from bot.config.org import Role, Unit
@@ -44,8 +45,11 @@ class Reports:
             if scope is None:
                 messages = [texts.STATS_WHERE]
             else:
-                window = last_days(self.ctx.clock(), self.ctx.timezone, STATS_DAYS)
-                messages = await figures_messages(tx, self.ctx, scope, window, texts.STATS_TITLE)
+                now = self.ctx.clock()
+                window = last_days(now, self.ctx.timezone, STATS_DAYS)
+                messages = await figures_messages(
+                    tx, self.ctx, scope, window, texts.STATS_TITLE, now=now
+                )
             for text in messages:
                 await tx.enqueue(Outgoing(actor.chat_id, text))
             await mark_processed(tx, update_id)
@@ -67,13 +71,13 @@ class Reports:
 
 
 async def figures_messages(
-    tx: Transaction, ctx: Context, scope: Scope, window: Window, title: str
+    tx: Transaction, ctx: Context, scope: Scope, window: Window, title: str, *, now: datetime
 ) -> list[str]:
-    """The scope's figures over ``window`` as messages, ``title`` first (``{scope}``,
-    ``{first}`` and ``{last}`` day)."""
+    """The scope's figures over ``window`` as of ``now`` as messages, ``title`` first
+    (``{scope}``, ``{first}`` and ``{last}`` day)."""
     grid_ids = [grid.ref.id for grid in scope.grids]
     history = await tx.tasks_created_between(window.since, window.until, grid_ids)
-    stats = compute(history, grid_ids, window, ctx.clock())
+    stats = compute(history, grid_ids, window, now)
     first, last = window.days(ctx.timezone)
     head = title.format(scope=scope.name, first=texts.day(first), last=texts.day(last))
     blocks = [
