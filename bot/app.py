@@ -20,6 +20,7 @@ from bot.config.settings import Settings
 from bot.desk.context import Context, utc_now
 from bot.desk.desk import Desk
 from bot.followup.digests import Digests
+from bot.followup.drafts import DraftFollowUp
 from bot.followup.engine import FollowUp
 from bot.language import Language, build_language
 from bot.ports import Store
@@ -40,6 +41,7 @@ class RunningBot:
     telegram: TelegramRuntime
     followup: FollowUp
     digests: Digests
+    drafts: DraftFollowUp
 
 
 @asynccontextmanager
@@ -108,7 +110,10 @@ async def _running_bot(
             settings.limits,
             merge_window=settings.intake.merge_window,
             tasks_per_day=settings.intake.tasks_per_day,
+            draft_expiry=settings.intake.draft_expiry,
         )
+        intake = settings.intake
+        drafts = DraftFollowUp(context, intake.draft_reminder, intake.draft_expiry)
         followup = FollowUp(context, desk.work)
         digests = Digests(context, settings.digests)
 
@@ -125,6 +130,7 @@ async def _running_bot(
             """The one repeating job: follow-ups, then notices, as of the same moment."""
             now = clock()
             await followup.tick(now)
+            await drafts.tick(now)
             await desk.broadcasts.tick(now)
 
         async with TelegramRuntime(
@@ -139,7 +145,7 @@ async def _running_bot(
             rate_limited=rate_limited,
             post_init=post_init,
         ) as telegram:
-            yield RunningBot(desk, store, telegram, followup, digests)
+            yield RunningBot(desk, store, telegram, followup, digests, drafts)
 
 
 async def serve(settings: Settings, token: str) -> None:

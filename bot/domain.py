@@ -257,6 +257,10 @@ class Draft:
     created_at: datetime
     alert_chat: int | None = None
     """Where an urgent report was already alerted while its place was still unknown."""
+    asked_at: datetime | None = None
+    """When the bot last asked its question; the reminder and the expiry count from here."""
+    reminded: bool = False
+    """The resident was reminded of the unanswered question (once)."""
 
     def joined(self, text: str, photo: str | None) -> Draft:
         """This draft with a further message added."""

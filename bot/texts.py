@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from bot.domain import Rating, TaskStatus
+from bot.domain import DraftReason, Rating, TaskStatus
 from bot.figures.compute import Figures, percent
 from nlp.danger import Danger
 from nlp.taxonomy import Category
@@ -42,6 +42,21 @@ ADDED_ASK_PLACE = (
 )
 ASK_CATEGORY = "收到。请帮我选一下这属于哪类问题，我好转给对的人："
 ADDED_PICK_CATEGORY = "好的，已补充到刚才的问题里。请点上面的按钮选一下属于哪类问题。"
+PHOTO = "照片"
+DRAFT_STILL_NEEDS = {
+    DraftReason.NEED_PLACE: "告诉我这件事在哪个小区",
+    DraftReason.NEED_CATEGORY: "选一下属于哪类问题",
+    DraftReason.NEED_TEXT: "用一两句话说说照片里是什么问题、在哪里",
+}
+"""What a waiting report still needs, by why it waits."""
+DRAFT_REMINDER = (
+    "您好，您刚才反映的问题（{text}）还差一步：请{needs}，我马上转给网格员。"
+    "如果不需要了，不用回复。"
+)
+DRAFT_EXPIRED = (
+    "您{day}反映的问题（{text}）一直没能{needs}，这次就先不转了。"
+    "如果问题还在，请重新发给我，说清楚在哪里、是什么问题。"
+)
 SET_HOME = "把{place}设为我的住址"
 """A button on the receipt of a report placed by answering "where": the home address changes
 only when the resident says so."""

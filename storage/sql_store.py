@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Table, delete, update
+from sqlalchemy import Table, and_, delete, or_, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel, col, select
@@ -157,9 +157,7 @@ class SqlTransaction(BroadcastQueries, ReportQueries, DeliveryQueries):
         row = await self._get(DraftRow, resident_id)
         if row is None:
             return None
-        photos = task_rows.stored_photos(row.photos, row.photo)
-        reason = DraftReason(row.reason)
-        return Draft(row.resident_id, row.text, photos, reason, row.created_at, row.alert_chat)
+        return _draft(row)
 
     async def save_draft(self, draft: Draft) -> None:
         """Keep ``draft``, replacing the resident's earlier one (one question at a time)."""
@@ -171,6 +169,8 @@ class SqlTransaction(BroadcastQueries, ReportQueries, DeliveryQueries):
             "reason": draft.reason.value,
             "created_at": draft.created_at,
             "alert_chat": draft.alert_chat,
+            "asked_at": draft.asked_at,
+            "reminded": draft.reminded,
         }
         await self._session.exec(
             upsert.upsert(self._session, DraftRow, values, keys=("resident_id",))
@@ -178,6 +178,24 @@ class SqlTransaction(BroadcastQueries, ReportQueries, DeliveryQueries):
 
     async def delete_draft(self, resident_id: int) -> None:
         await self._session.exec(delete(DraftRow).where(col(DraftRow.resident_id) == resident_id))
+
+    async def due_drafts(
+        self, remind_before: datetime, expire_before: datetime, limit: int
+    ) -> Sequence[Draft]:
+        asked = col(DraftRow.asked_at)
+        statement = (
+            select(DraftRow)
+            .where(
+                or_(
+                    and_(asked <= remind_before, col(DraftRow.reminded).is_(False)),
+                    asked <= expire_before,
+                )
+            )
+            .order_by(asked)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return [_draft(row) for row in await self._rows(statement)]
 
     # workers waiting to write a result note
 
@@ -332,6 +350,19 @@ class SqlTransaction(BroadcastQueries, ReportQueries, DeliveryQueries):
 
     async def _many(self, statement: SelectOfScalar[TaskRow]) -> list[Task]:
         return [task_rows.task(row) for row in await self._rows(statement)]
+
+
+def _draft(row: DraftRow) -> Draft:
+    return Draft(
+        row.resident_id,
+        row.text,
+        task_rows.stored_photos(row.photos, row.photo),
+        DraftReason(row.reason),
+        row.created_at,
+        row.alert_chat,
+        row.asked_at,
+        row.reminded,
+    )
 
 
 if TYPE_CHECKING:  # mypy proves here that the classes satisfy the ports they implement

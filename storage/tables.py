@@ -205,6 +205,9 @@ class DraftRow(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UtcDateTime)
     alert_chat: int | None = Field(default=None, sa_type=BigInteger)
     """Where an urgent report was alerted while its place was unknown."""
+    asked_at: datetime | None = Field(default=None, sa_type=UtcDateTime, index=True)
+    """When the bot last asked; NULL in rows written before it existed (never reminded)."""
+    reminded: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class AwaitedNoteRow(SQLModel, table=True):

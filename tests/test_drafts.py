@@ -6,13 +6,17 @@ task carries all of them; the question is asked again only with words, saying th
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from bot import texts
 from bot.desk.desk import Desk
 from bot.domain import DraftReason
+from bot.followup.drafts import DraftFollowUp
 from nlp.taxonomy import Category
 from storage.sql_store import SqlStore
+from tests.clock import FakeClock
 from tests.desk_support import (  # noqa: F401 - fixtures, used by name
     GRID1_CHAT,
     RESIDENT,
@@ -105,3 +109,82 @@ async def test_several_photos_then_words_make_one_task(desk: Desk, store: SqlSto
     task = await latest_task(store)
     assert task is not None
     assert task.photos == ("a", "b")
+
+
+def drafts_of(desk: Desk) -> DraftFollowUp:
+    """The follow-up of waiting reports with the example's [intake] times (30 min, 24 h)."""
+    return DraftFollowUp(desk.context, timedelta(minutes=30), timedelta(hours=24))
+
+
+async def test_an_unanswered_question_is_reminded_once_then_expires_with_a_word(
+    desk: Desk, store: SqlStore, clock: FakeClock
+) -> None:
+    """30 minutes without an answer: one reminder with the buttons that answer it; a day: the
+    report expires, and the resident is told so — never silently."""
+    follow = drafts_of(desk)
+    await desk.private_message(RESIDENT, "楼道里的灯坏了", None, None)
+    await said(store)
+    clock.advance(timedelta(minutes=29))
+    assert await follow.tick(clock()) == 0
+    clock.advance(timedelta(minutes=1))
+    assert await follow.tick(clock()) == 1
+    [reminder] = await said(store)
+    assert reminder.text == texts.DRAFT_REMINDER.format(
+        text="楼道里的灯坏了", needs=texts.DRAFT_STILL_NEEDS[DraftReason.NEED_PLACE]
+    )
+    assert actions(reminder) == ["pc:0:xingannanlu:d", "pc:0:siqianmi:d"]
+    clock.advance(timedelta(hours=3))
+    assert await follow.tick(clock()) == 0  # once
+    clock.advance(timedelta(hours=21))
+    assert await follow.tick(clock()) == 1
+    [expired] = await said(store)
+    assert expired.text.startswith("您11月22日反映的问题（楼道里的灯坏了）一直没能告诉我")
+    assert await draft_of(store) is None
+
+
+async def test_more_words_restart_the_wait(desk: Desk, store: SqlStore, clock: FakeClock) -> None:
+    """A question asked again counts from then: 45 minutes after the first question but 25
+    after the second, nothing is due yet."""
+    follow = drafts_of(desk)
+    await desk.private_message(RESIDENT, "楼道里的灯坏了", None, None)
+    clock.advance(timedelta(minutes=20))
+    await desk.private_message(RESIDENT, "一点都不亮", None, None)
+    await said(store)
+    clock.advance(timedelta(minutes=25))
+    assert await follow.tick(clock()) == 0
+    clock.advance(timedelta(minutes=5))
+    assert await follow.tick(clock()) == 1
+    [reminder] = await said(store)
+    assert reminder.text.startswith("您好，您刚才反映的问题（楼道里的灯坏了 一点都不亮）")
+
+
+async def test_quiet_hours_hold_the_reminder_until_morning(
+    desk: Desk, store: SqlStore, clock: FakeClock
+) -> None:
+    """A reminder due at 22:20 is sent at 07:00, not in the night."""
+    follow = drafts_of(desk)
+    clock.now = datetime(2026, 11, 22, 13, 50, tzinfo=UTC)  # 21:50 in Hohhot
+    await desk.private_message(RESIDENT, "楼道里的灯坏了", None, None)
+    await said(store)
+    clock.advance(timedelta(minutes=30))
+    assert await follow.tick(clock()) == 0
+    clock.now = datetime(2026, 11, 22, 23, 0, tzinfo=UTC)  # 07:00
+    assert await follow.tick(clock()) == 1
+    assert len(await said(store)) == 1
+
+
+async def test_a_message_after_the_expiry_starts_afresh(
+    desk: Desk, store: SqlStore, clock: FakeClock
+) -> None:
+    """If the tick has not got there yet, the next message still does not join a day-old
+    report: the old one expires with its word, the new one is handled on its own."""
+    await desk.private_message(RESIDENT, "楼道里的灯坏了", None, None)
+    await said(store)
+    clock.advance(timedelta(hours=25))
+    await desk.private_message(RESIDENT, "审计厅小区3号楼停水了", None, None)
+    expired, receipt = [m.text for m in to(await said(store), RESIDENT.chat_id)]
+    assert expired.startswith("您11月22日反映的问题（楼道里的灯坏了）")
+    assert "工单号：" in receipt
+    task = await latest_task(store)
+    assert task is not None
+    assert task.text == "审计厅小区3号楼停水了"

@@ -113,3 +113,16 @@ async def test_a_weekly_notice_survives_a_restart_and_respects_quiet_hours(
             clock.now = datetime(2026, 11, 30, 23, 0, tzinfo=UTC)  # 07:00 local
             await _tick(second)
             assert second.last(resident.id).content == "📢 通知：明早8点开始停水"
+
+
+async def test_the_job_queue_tick_reminds_an_unanswered_question(w: World) -> None:
+    """The repeating job also reminds a resident whose report waits for its place."""
+    resident = w.resident()
+    await w.say(resident, "楼道里的灯坏了好几天了")
+    [job] = w.bot.telegram.application.job_queue.get_jobs_by_name("_on_tick")
+    w.clock.advance(timedelta(minutes=30))
+    await job.run(w.bot.telegram.application)
+    await w.bot.telegram.outbox.settled()
+    reminder = w.last(resident.id)
+    assert reminder.content.startswith("您好，您刚才反映的问题（楼道里的灯坏了好几天了）还差一步")
+    assert [t for row in reminder.buttons for t, _ in row] == ["兴安南路社区", "四千米社区"]

@@ -1,7 +1,9 @@
 """The desk's flows: what people do with tasks, from a resident's message to a rating.
 
 - :mod:`bot.desk.desk` — the one entry point channel adapters call; routes presses by verb;
-- :mod:`bot.desk.intake` — a resident's private chat: drafts, places, categories, new tasks;
+- :mod:`bot.desk.intake` — a resident's private chat: drafts, places, categories;
+- :mod:`bot.desk.filing` — a complete report becomes a task, or joins the one it repeats;
+- :mod:`bot.desk.merging` — 合并 on a card; :mod:`bot.desk.followers` — merged tasks follow;
 - :mod:`bot.desk.work` — workers on task cards: claim, resolve, transfer, escalate, give back;
 - :mod:`bot.desk.tracking` — residents following their tasks: ``/my``, ``/cancel``, ratings;
 - :mod:`bot.desk.cards` — task cards and notices as channel-neutral messages;

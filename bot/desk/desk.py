@@ -43,15 +43,18 @@ class Desk:
         *,
         merge_window: timedelta = timedelta(hours=24),
         tasks_per_day: int = 0,
+        draft_expiry: timedelta = timedelta(hours=24),
     ) -> None:
         """``limits`` None: no flood guard (a desk driven directly, as in unit tests).
-        ``merge_window`` and ``tasks_per_day``: see :mod:`bot.desk.filing`."""
+        ``merge_window`` and ``tasks_per_day``: see :mod:`bot.desk.filing`; ``draft_expiry``:
+        :class:`bot.desk.intake.Intake`."""
         self.context = context
         limits = limits or LimitSettings(resident_messages_per_minute=0)
         self.throttle = Throttle(
             limits.resident_messages_per_minute, limits.resident_burst, context.clock
         )
-        self.intake = Intake(context, Filing(context, merge_window, tasks_per_day))
+        filing = Filing(context, merge_window, tasks_per_day)
+        self.intake = Intake(context, filing, draft_expiry)
         self.work = Work(context)
         self.merging = Merging(context, self.work)
         self.tracking = Tracking(context, self.work)

@@ -17,8 +17,11 @@ Two rules a resident relies on:
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from bot import texts
+from bot.config.org import Org
 from bot.desk.actions import Action, Verb
 from bot.desk.context import Actor, Context, mark_processed
 from bot.desk.filing import Filing, Report
@@ -36,16 +39,19 @@ from nlp.taxonomy import Category
 _CHAT_MAX_CHARS = 6
 # An unknown answer to "where?" this short was meant as a place name (火星小区), not more detail.
 _PLACE_ATTEMPT_CHARS = 12
-_FOR_DRAFT = "d"
+FOR_DRAFT = "d"
 """The community buttons' argument suffix when they answer "where?" rather than bind a home."""
 
 
 class Intake:
     """Everything a resident writes or picks in their private chat with the bot."""
 
-    def __init__(self, context: Context, filing: Filing) -> None:
+    def __init__(self, context: Context, filing: Filing, draft_expiry: timedelta) -> None:
         self.ctx = context
         self.filing = filing
+        self.draft_expiry = draft_expiry
+        """A question unanswered this long no longer holds the resident's next message: the
+        report expires, saying so (the follow-up tick usually gets there first)."""
 
     async def start(self, actor: Actor, update_id: int | None) -> None:
         """Greet, and offer the communities to bind a home address."""
@@ -74,7 +80,7 @@ class Intake:
         """Show a community's places (小区) as buttons: to bind a home, or to say where the
         waiting report is (``:d``); False for an unknown community."""
         community_id, _, purpose = arg.partition(":")
-        verb = Verb.PLACE_DRAFT if purpose == _FOR_DRAFT else Verb.PICK_PLACE
+        verb = Verb.PLACE_DRAFT if purpose == FOR_DRAFT else Verb.PICK_PLACE
         ref = UnitRef(UnitKind.COMMUNITY, community_id)
         rows = tuple(
             (Button(place.name, Action(verb, 0, f"{grid.ref.id}:{i}").encode()),)
@@ -149,11 +155,17 @@ class Intake:
         async with self.ctx.store.transaction() as tx:
             resident = await self._resident(tx, actor)
             draft = await tx.draft(resident.user_id)
+            if draft is not None and self._expired(draft):
+                await expire(tx, resident.chat_id, draft, self.ctx.timezone)
+                draft = None
             if draft is None:
                 await self._new_report(tx, resident, text, photo)
             else:
                 await self._more(tx, resident, draft, text, photo)
             await mark_processed(tx, update_id)
+
+    def _expired(self, draft: Draft) -> bool:
+        return draft.asked_at is not None and draft.asked_at <= self.ctx.clock() - self.draft_expiry
 
     async def _new_report(
         self, tx: Transaction, resident: Resident, text: str, photo: str | None
@@ -201,7 +213,7 @@ class Intake:
                 if attempt
                 else texts.ADDED_ASK_PLACE
             )
-            await self._keep(tx, resident, joined, question, self._communities(_FOR_DRAFT))
+            await self._keep(tx, resident, joined, question, self._communities(FOR_DRAFT))
             return
         # waiting for a category: the added words may make it clear
         await self._decide(tx, resident, joined, asked_category=True)
@@ -227,7 +239,7 @@ class Intake:
             return
         if result.ask and not result.urgent:  # an urgent report is never held up by a question
             question = texts.ADDED_PICK_CATEGORY if asked_category else texts.ASK_CATEGORY
-            buttons = () if asked_category else _category_buttons()
+            buttons = () if asked_category else category_buttons()
             kept = replace(draft, reason=DraftReason.NEED_CATEGORY)
             await self._keep(tx, resident, kept, question, buttons)
             return
@@ -240,7 +252,7 @@ class Intake:
         """Ask where; an urgent report gets its safety advice first and is alerted at once."""
         draft = replace(draft, reason=DraftReason.NEED_PLACE)
         if not result.urgent:
-            await self._keep(tx, resident, draft, texts.ASK_PLACE, self._communities(_FOR_DRAFT))
+            await self._keep(tx, resident, draft, texts.ASK_PLACE, self._communities(FOR_DRAFT))
             return
         advice = texts.advice(dangers(draft.text, result.category))
         if draft.alert_chat is None:
@@ -251,7 +263,7 @@ class Intake:
             await tx.enqueue(Outgoing(chat, alert))
             draft = replace(draft, alert_chat=chat)
         question = texts.ASK_PLACE_URGENT.format(advice=advice)
-        await self._keep(tx, resident, draft, question, self._communities(_FOR_DRAFT))
+        await self._keep(tx, resident, draft, question, self._communities(FOR_DRAFT))
 
     def _duty_chat(self) -> int:
         """Who hears of an urgent report whose place is unknown: the community, when there is
@@ -305,8 +317,9 @@ class Intake:
         question: str,
         buttons: tuple[tuple[Button, ...], ...] = (),
     ) -> None:
-        """Keep the report and ask the one question that stands between it and a task."""
-        await tx.save_draft(draft)
+        """Keep the report and ask the one question that stands between it and a task; the
+        reminder and the expiry count from now."""
+        await tx.save_draft(replace(draft, asked_at=self.ctx.clock(), reminded=False))
         await tx.enqueue(Outgoing(resident.chat_id, question, buttons))
 
     async def _resident(self, tx: Transaction, actor: Actor) -> Resident:
@@ -325,13 +338,41 @@ class Intake:
         return current
 
     def _communities(self, purpose: str = "") -> tuple[tuple[Button, ...], ...]:
-        suffix = f":{purpose}" if purpose else ""
-        return tuple(
-            (Button(unit.name, Action(Verb.PICK_COMMUNITY, 0, unit.ref.id + suffix).encode()),)
-            for unit in self.ctx.org.units(UnitKind.COMMUNITY)
-        )
+        return community_buttons(self.ctx.org, purpose)
 
 
-def _category_buttons() -> tuple[tuple[Button, ...], ...]:
+def community_buttons(org: Org, purpose: str = "") -> tuple[tuple[Button, ...], ...]:
+    """One button per community: to bind a home, or (``purpose`` "d") to say where the
+    waiting report is."""
+    suffix = f":{purpose}" if purpose else ""
+    return tuple(
+        (Button(unit.name, Action(Verb.PICK_COMMUNITY, 0, unit.ref.id + suffix).encode()),)
+        for unit in org.units(UnitKind.COMMUNITY)
+    )
+
+
+def category_buttons() -> tuple[tuple[Button, ...], ...]:
+    """Every category, three to a row."""
     buttons = [Button(c.zh, Action(Verb.PICK_CATEGORY, 0, c.value).encode()) for c in Category]
     return tuple(tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3))
+
+
+def question_buttons(org: Org, draft: Draft) -> tuple[tuple[Button, ...], ...]:
+    """The buttons that answer the question a draft waits on."""
+    if draft.reason is DraftReason.NEED_PLACE:
+        return community_buttons(org, FOR_DRAFT)
+    if draft.reason is DraftReason.NEED_CATEGORY:
+        return category_buttons()
+    return ()
+
+
+async def expire(tx: Transaction, chat_id: int, draft: Draft, timezone: ZoneInfo) -> None:
+    """Drop a report whose question went unanswered too long, telling the resident."""
+    await tx.delete_draft(draft.resident_id)
+    asked = (draft.asked_at or draft.created_at).astimezone(timezone)
+    text = texts.DRAFT_EXPIRED.format(
+        day=texts.day(asked.date()),
+        text=texts.shorten(draft.text, 20) if draft.text else texts.PHOTO,
+        needs=texts.DRAFT_STILL_NEEDS[draft.reason],
+    )
+    await tx.enqueue(Outgoing(chat_id, text))
