@@ -192,10 +192,12 @@ class Generator:
         building = str(rng.randint(1, 30)) if rng.random() < 0.8 else None
         issue, keyword, _ = ISSUES[category]
         deadline = self.settings.deadlines.of(category, urgent)
+        photo = self._photo(0.1)
         return {
             "resident_id": resident["user_id"],
             "text": f"{place}{building}号楼{issue}" if building else f"{place}{issue}",
-            "photo": self._photo(0.1),
+            "photo": photo,
+            "photos": json_words([photo] if photo else []),
             "category": category.value,
             "urgent": urgent,
             "confidence": round(rng.uniform(0.5, 0.98), 3),
@@ -218,6 +220,7 @@ class Generator:
             "reopen_count": 0,
             "stage": Stage.CLAIM_DUE.value,
             "next_followup_at": created + deadline.claim,
+            "merged_into": None,
         }
 
     def _closed(self, created: datetime) -> Row:

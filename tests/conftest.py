@@ -10,15 +10,15 @@ import pytest
 import pytest_asyncio
 
 from bot.config.settings import ClassifierSettings, Settings, load_settings
-from bot.language import Language, build_language
+from bot.language import Language
 from tests.clock import FakeClock, nine_am
-from tests.harness import World, world
+from tests.harness import World, shared_language, world
 
 # `database_url` (SQLite and PostgreSQL) and `store`: see tests/databases.py
 pytest_plugins = ("tests.databases",)
 
 DATA = Path(__file__).parent / "data"
-# As in production (bot/cli.py): PTB 22 hands out retry_after as a timedelta, without warnings.
+# As in production (bot/cli/main.py): PTB 22 hands out retry_after as a timedelta, without warnings.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 
@@ -30,8 +30,8 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def language(cache_dir: Path) -> Language:
-    """The shipped rules with a real tokenizer, built once."""
-    return build_language(ClassifierSettings(cache_dir=cache_dir))
+    """The shipped rules with a real tokenizer, built once (the worlds' bots share it too)."""
+    return shared_language(ClassifierSettings(cache_dir=cache_dir))
 
 
 @pytest.fixture(autouse=True)

@@ -55,6 +55,11 @@ ADMIN = Actor(9001, STREET_CHAT, "街道值班员")
 STRANGER = Actor(5555, GRID1_CHAT, "路人甲")
 
 WATER_TEXT = "审计厅小区3号楼2单元502室又停水了，电话13804711234"
+PHONE = "13804711234"  # in WATER_TEXT, with 502室
+NUMBER = "20261122-0001"  # the day's first task
+# Notices an admin drafts with /broadcast: one to go now, one scheduled for the next morning.
+NOTICE = "现在 | 群:全部 | 明天停水"
+LATER = "2026-11-23 08:00 | 群:全部 | 明天9:00-17:00停水"
 
 
 @pytest.fixture(scope="module")

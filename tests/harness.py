@@ -2,12 +2,17 @@
 
 Tests act as residents and workers through :class:`World` and read what the bot sent; every
 step waits for the bot to process the update and for the outbox to settle — events, not sleeps.
+
+The one piece of state this module keeps: :func:`shared_language`'s cache, one built language
+core per classifier setting per test process. Loading jieba's dictionary takes over a second;
+every world would otherwise pay it again for the same immutable rules and tokenizer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -26,6 +31,7 @@ from bot.config.settings import (
 )
 from bot.desk.cards import Presenter
 from bot.domain import UnitKind
+from bot.language import Language, build_language
 from standins.telegram import BotApiStandIn, BotMessage, CallbackAnswer, User
 from tests.clock import FakeClock, nine_am
 
@@ -124,6 +130,16 @@ async def _within(awaitable: Awaitable[None]) -> None:
         await awaitable
 
 
+@functools.cache
+def shared_language(classifier: ClassifierSettings) -> Language:
+    """The language core for ``classifier``, built on first use and shared by later worlds.
+
+    Classification is a pure function of the text (bot/language.py), so one core serves every
+    bot a test process starts, as one serves every handler in production.
+    """
+    return build_language(classifier)
+
+
 def example_settings(database_url: str, cache_dir: Path, base_url: str) -> Settings:
     """The example config on ``database_url``, talking to the stand-in at ``base_url``."""
     return replace(
@@ -176,7 +192,13 @@ async def world(
         org = settings.require_org()
         people = people if people is not None else populate(standin, org)
         bot = await stack.enter_async_context(
-            running_bot(settings, TOKEN, clock, rate_limited=False)
+            running_bot(
+                settings,
+                TOKEN,
+                clock,
+                rate_limited=False,
+                language=shared_language(settings.classifier),
+            )
         )
         await standin.until_polling()
         yield World(standin, bot, clock, org, people)

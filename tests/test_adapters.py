@@ -30,7 +30,8 @@ from handlers.telegram.runtime import TelegramRuntime
 from standins.telegram import BotApiStandIn, CallbackAnswer, User
 from storage.engine import create_engine, open_store
 from storage.sql_store import SqlStore
-from tests.harness import EXAMPLE, TOKEN, FakeClock
+from tests.clock import FakeClock
+from tests.harness import EXAMPLE, TOKEN
 
 pytestmark = pytest.mark.asyncio
 

@@ -19,6 +19,7 @@ from telegram import (
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    Message,
     MessageEntity,
     ReplyParameters,
     Update,
@@ -33,7 +34,14 @@ from telegram.error import (
     RetryAfter,
     TimedOut,
 )
-from telegram.ext import Application, CallbackContext, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackContext,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from standins.telegram import FAULTS, BotApiStandIn, CallbackAnswer, UploadedFile, User
 
@@ -284,7 +292,7 @@ async def test_press_carries_the_current_message(
     query = update.callback_query
     assert query is not None
     assert (query.id, query.data) == (query_id, "claim:17")
-    assert query.message is not None
+    assert isinstance(query.message, Message)
     assert query.message.text == "待认领（催办）"
     assert query.message.reply_markup == claim_keyboard()
     await query.answer("已认领")
@@ -448,7 +456,7 @@ async def test_real_application_answers_through_the_stand_in(
 ) -> None:
     """A PTB Application polling the stand-in receives a resident's text and replies."""
 
-    async def echo(update: Update, context: CallbackContext[Bot, None, None, None]) -> None:
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_message is not None
         await update.effective_message.reply_text(f"收到：{update.effective_message.text}")
 

@@ -56,6 +56,7 @@ async def test_a_press_too_old_to_answer_still_counts_and_is_not_retried(w: Worl
     card = w.card(w.group("xingan-1"), "20261122-0001")
     data = next(d for row in card.buttons for label, d in row if label == "认领")
     w.standin.fail_next("answerCallbackQuery", 400, f"Bad Request: {TOO_OLD}")
+    assert data is not None
     w.standin.press(w.people["张三"], card, data)
     update_id = max(u["update_id"] for u in w.standin.pending_updates)
     async with asyncio.timeout(10):

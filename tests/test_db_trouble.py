@@ -8,11 +8,8 @@ import asyncio
 import logging
 import socket
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
-import asyncpg
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -24,77 +21,20 @@ from storage import engine
 from storage.engine import create_engine
 from storage.sql_store import SqlStore
 from tests.databases import database_url, store
+from tests.db_trouble_support import (
+    await_lock_wait,
+    half_written,
+    pg_admin,
+    short_lock_wait,
+    sqlite_writer,
+)
 from tests.harness import STEP_TIMEOUT, World, world
-from tests.test_storage import ALICE, DAY, NOW, new_task
+from tests.store_support import ALICE, DAY, NOW, new_task
 
-__all__ = ["database_url", "store"]  # the fixtures, imported so that pytest finds them here
+# the fixtures, imported so that pytest finds them here
+__all__ = ["database_url", "short_lock_wait", "store"]
 
 pytestmark = pytest.mark.asyncio
-
-LOCK_WAIT_MS = 150
-"""The busy timeout in these tests, so "database is locked" comes in a blink, not 10 s."""
-
-_HALF_WRITTEN = {
-    "task without its created event": """
-        SELECT t.number FROM tasks t WHERE NOT EXISTS
-          (SELECT 1 FROM task_events e WHERE e.task_id = t.id AND e.kind = 'created')""",
-    "event without its task": """
-        SELECT e.id FROM task_events e LEFT JOIN tasks t ON t.id = e.task_id
-        WHERE t.id IS NULL""",
-    "task without its group card": """
-        SELECT t.number FROM tasks t WHERE NOT EXISTS
-          (SELECT 1 FROM outbox o WHERE o.card_of = t.id)""",
-    "task without the resident's receipt": """
-        SELECT t.number FROM tasks t JOIN residents r ON r.user_id = t.resident_id
-        WHERE NOT EXISTS (SELECT 1 FROM outbox o
-                          WHERE o.chat_id = r.chat_id AND o.text LIKE '%' || t.number || '%')""",
-    "claim without its claimed event": """
-        SELECT t.number FROM tasks t WHERE t.status = 'claimed' AND (SELECT count(*)
-          FROM task_events e WHERE e.task_id = t.id AND e.kind = 'claimed') <> 1""",
-}
-
-
-async def half_written(url: str) -> dict[str, list[object]]:
-    """Every broken invariant, read on a connection of its own: empty when all is whole."""
-    checker = create_engine(url)
-    try:
-        async with checker.connect() as connection:
-            found = {
-                name: list((await connection.execute(text(sql))).scalars())
-                for name, sql in _HALF_WRITTEN.items()
-            }
-    finally:
-        await checker.dispose()
-    return {name: rows for name, rows in found.items() if rows}
-
-
-@pytest.fixture
-def short_lock_wait(monkeypatch: pytest.MonkeyPatch) -> None:
-    """SQLite connections opened from now on wait LOCK_WAIT_MS for a lock, then fail."""
-    monkeypatch.setattr(engine, "BUSY_TIMEOUT_MS", LOCK_WAIT_MS)
-
-
-@contextmanager
-def sqlite_writer(url: str) -> Iterator[sqlite3.Connection]:
-    """A second connection holding the file's write lock (BEGIN IMMEDIATE) until released."""
-    other = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
-    try:
-        other.execute("BEGIN IMMEDIATE")
-        yield other
-    finally:
-        if other.in_transaction:
-            other.execute("ROLLBACK")
-        other.close()
-
-
-@asynccontextmanager
-async def pg_admin(url: str) -> AsyncIterator[asyncpg.Connection]:
-    """A connection of the test's own to the database at ``url`` (trust auth, superuser)."""
-    admin = await asyncpg.connect(url)
-    try:
-        yield admin
-    finally:
-        await admin.close()
 
 
 async def _create_whole_task(store: SqlStore, attempts: list[int], midway: object) -> int:
@@ -304,31 +244,6 @@ async def test_connection_lost_during_commit_is_not_redone(
     assert [r for r in caplog.records if r.name == "bot.retry"] == []
     async with store.transaction() as tx:  # this time the server had not committed yet
         assert await tx.task(1) is None
-
-
-async def await_lock_wait(
-    admin: asyncpg.Connection,
-    database: str,
-    table: str,
-    running: asyncio.Future[object] | None = None,
-) -> int:
-    """The pid of the bot's backend once it waits for ``table``'s lock (event, not sleep).
-
-    ``running``: the work expected to block; when it ends instead, its error is raised at once.
-    """
-    async with asyncio.timeout(STEP_TIMEOUT):
-        while True:
-            if running is not None and running.done():
-                raise AssertionError(f"ended before waiting for {table}: {running.result()!r}")
-            pid = await admin.fetchval(
-                "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND wait_event_type = 'Lock'"
-                " AND query ILIKE $2",
-                database,
-                f"%{table}%",
-            )
-            if pid is not None:
-                return int(pid)
-            await asyncio.sleep(0.02)  # polling the server's view; nothing to subscribe to
 
 
 async def test_resident_message_survives_a_dropped_connection_end_to_end(

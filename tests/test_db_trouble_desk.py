@@ -41,6 +41,13 @@ from bot.retry import retrying
 from storage.engine import open_store
 from storage.sql_store import SqlStore
 from tests.clock import FakeClock
+from tests.db_trouble_support import (
+    await_lock_wait,
+    half_written,
+    pg_admin,
+    short_lock_wait,
+    sqlite_writer,
+)
 from tests.desk_support import (
     COMMUNITY,
     COMMUNITY_CHAT,
@@ -56,13 +63,6 @@ from tests.desk_support import (
     report,
     said,
     to,
-)
-from tests.test_db_trouble import (
-    await_lock_wait,
-    half_written,
-    pg_admin,
-    short_lock_wait,
-    sqlite_writer,
 )
 
 __all__ = ["short_lock_wait"]  # the fixture, imported so that pytest finds it here

@@ -938,74 +938,74 @@ async def test_forged_community_pick_expires_and_writes_nothing(
 
 # --- the inbox row is marked in the desk's own transaction --------------------------------------
 
-Step = Callable[[Desk, SqlStore], Awaitable[object]]
+Step = Callable[[Desk, SqlStore], Awaitable[None]]
 
 
-async def _message(desk: Desk, store: SqlStore) -> object:
-    return await desk.private_message(RESIDENT, WATER_TEXT, None, 42)
+async def _message(desk: Desk, store: SqlStore) -> None:
+    await desk.private_message(RESIDENT, WATER_TEXT, None, 42)
 
 
-async def _chit_chat(desk: Desk, store: SqlStore) -> object:
-    return await desk.private_message(RESIDENT, "你好", None, 42)
+async def _chit_chat(desk: Desk, store: SqlStore) -> None:
+    await desk.private_message(RESIDENT, "你好", None, 42)
 
 
-async def _start(desk: Desk, store: SqlStore) -> object:
-    return await desk.intake.start(RESIDENT, 42)
+async def _start(desk: Desk, store: SqlStore) -> None:
+    await desk.intake.start(RESIDENT, 42)
 
 
-async def _help(desk: Desk, store: SqlStore) -> object:
-    return await desk.intake.help(RESIDENT, 42)
+async def _help(desk: Desk, store: SqlStore) -> None:
+    await desk.intake.help(RESIDENT, 42)
 
 
-async def _my(desk: Desk, store: SqlStore) -> object:
-    return await desk.tracking.my_tasks(RESIDENT, 42)
+async def _my(desk: Desk, store: SqlStore) -> None:
+    await desk.tracking.my_tasks(RESIDENT, 42)
 
 
-async def _cancel(desk: Desk, store: SqlStore) -> object:
+async def _cancel(desk: Desk, store: SqlStore) -> None:
     task = await report(desk, store)
-    return await desk.tracking.cancel(RESIDENT, task.number, 42)
+    await desk.tracking.cancel(RESIDENT, task.number, 42)
 
 
-async def _tasks(desk: Desk, store: SqlStore) -> object:
-    return await desk.work.open_tasks(ZHANG, 42)
+async def _tasks(desk: Desk, store: SqlStore) -> None:
+    await desk.work.open_tasks(ZHANG, 42)
 
 
-async def _mine(desk: Desk, store: SqlStore) -> object:
-    return await desk.work.my_work(ZHANG, 42)
+async def _mine(desk: Desk, store: SqlStore) -> None:
+    await desk.work.my_work(ZHANG, 42)
 
 
-async def _claim(desk: Desk, store: SqlStore) -> object:
+async def _claim(desk: Desk, store: SqlStore) -> None:
     task = await report(desk, store)
-    return await desk.press(ZHANG, act(Verb.CLAIM, task.id), 42)
+    await desk.press(ZHANG, act(Verb.CLAIM, task.id), 42)
 
 
-async def _note(desk: Desk, store: SqlStore) -> object:
+async def _note(desk: Desk, store: SqlStore) -> None:
     task = await claimed(desk, store)
     await desk.press(ZHANG, act(Verb.RESOLVE, task.id), None)
-    return await desk.private_message(private(ZHANG), "修好了", None, 42)
+    await desk.private_message(private(ZHANG), "修好了", None, 42)
 
 
-async def _rate(desk: Desk, store: SqlStore) -> object:
+async def _rate(desk: Desk, store: SqlStore) -> None:
     task = await resolved(desk, store)
-    return await desk.press(RESIDENT, act(Verb.RATE, task.id, "satisfied"), 42)
+    await desk.press(RESIDENT, act(Verb.RATE, task.id, "satisfied"), 42)
 
 
-async def _escalate(desk: Desk, store: SqlStore) -> object:
+async def _escalate(desk: Desk, store: SqlStore) -> None:
     task = await claimed(desk, store)
-    return await desk.press(ZHANG, act(Verb.ESCALATE, task.id), 42)
+    await desk.press(ZHANG, act(Verb.ESCALATE, task.id), 42)
 
 
-async def _pick_community(desk: Desk, store: SqlStore) -> object:
-    return await desk.press(RESIDENT, "pc:0:xingannanlu", 42)
+async def _pick_community(desk: Desk, store: SqlStore) -> None:
+    await desk.press(RESIDENT, "pc:0:xingannanlu", 42)
 
 
-async def _pick_place(desk: Desk, store: SqlStore) -> object:
-    return await desk.press(RESIDENT, "pp:0:xingan-1:1", 42)
+async def _pick_place(desk: Desk, store: SqlStore) -> None:
+    await desk.press(RESIDENT, "pp:0:xingan-1:1", 42)
 
 
-async def _pick_category(desk: Desk, store: SqlStore) -> object:
+async def _pick_category(desk: Desk, store: SqlStore) -> None:
     await desk.private_message(RESIDENT, "审计厅小区那边有点情况想反映一下", None, None)
-    return await desk.press(RESIDENT, "pk:0:sanitation", 42)
+    await desk.press(RESIDENT, "pk:0:sanitation", 42)
 
 
 async def _processed_after(desk: Desk, store: SqlStore, step: Step) -> list[tuple[int, str]]:

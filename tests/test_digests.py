@@ -222,7 +222,9 @@ async def test_the_store_reads_a_window_of_grids_with_events(
 @pytest.mark.asyncio
 async def test_the_job_queue_runs_the_digests_at_local_times(w: World) -> None:
     """Two daily jobs at the configured Shanghai time (weekly on Mondays); each posts once."""
-    jobs = {job.name: job for job in w.bot.telegram.application.job_queue.jobs()}
+    job_queue = w.bot.telegram.application.job_queue
+    assert job_queue is not None
+    jobs = {job.name: job for job in job_queue.jobs()}
     morning, weekly = jobs["griddesk-morning-digest"], jobs["griddesk-weekly-digest"]
     assert str(morning.job.trigger.timezone) == "Asia/Shanghai"
     assert "hour='9', minute='30'" in str(morning.job.trigger)  # tests.harness's setting

@@ -52,7 +52,9 @@ async def test_an_update_committed_before_a_crash_is_processed_after_restart(
         ) as first:
             await first.say(resident, "审计厅小区3号楼停水了")
             last_id = max(
-                c.params.get("offset", 0) for c in standin.calls if c.method == "getUpdates"
+                int(str(c.params.get("offset", 0)))
+                for c in standin.calls
+                if c.method == "getUpdates"
             )
         # the bot died after committing this update to its inbox, before processing it
         crashed_id = int(str(last_id)) + 5

@@ -19,7 +19,9 @@ async def test_the_job_queue_tick_reminds_with_mentions(w: World) -> None:
     resident = w.resident()
     grid = w.group("xingan-1")
     await w.say(resident, "审计厅小区3号楼停水了")
-    [job] = w.bot.telegram.application.job_queue.get_jobs_by_name("_on_tick")  # not digests
+    job_queue = w.bot.telegram.application.job_queue
+    assert job_queue is not None
+    [job] = job_queue.get_jobs_by_name("_on_tick")  # not digests
     assert job.job.trigger.interval == timedelta(minutes=1)  # the configured tick
     w.clock.advance(timedelta(hours=2))
     await job.run(w.bot.telegram.application)  # what the scheduler does every minute
@@ -119,7 +121,9 @@ async def test_the_job_queue_tick_reminds_an_unanswered_question(w: World) -> No
     """The repeating job also reminds a resident whose report waits for its place."""
     resident = w.resident()
     await w.say(resident, "楼道里的灯坏了好几天了")
-    [job] = w.bot.telegram.application.job_queue.get_jobs_by_name("_on_tick")
+    job_queue = w.bot.telegram.application.job_queue
+    assert job_queue is not None
+    [job] = job_queue.get_jobs_by_name("_on_tick")
     w.clock.advance(timedelta(minutes=30))
     await job.run(w.bot.telegram.application)
     await w.bot.telegram.outbox.settled()

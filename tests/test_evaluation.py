@@ -24,11 +24,11 @@ def test_figures_on_a_small_table() -> None:
     assert report.correct == 4
     assert report.accuracy == pytest.approx(4 / 6)
     water, drainage, other = scores[C.WATER_SUPPLY], scores[C.DRAINAGE], scores[C.OTHER]
-    assert (water.precision, water.recall) == (1.0, pytest.approx(2 / 3))
+    assert (water.precision, water.recall) == pytest.approx((1.0, 2 / 3))
     assert water.f1 == pytest.approx(0.8)
-    assert (drainage.precision, drainage.recall) == (pytest.approx(1 / 3), 1.0)
+    assert (drainage.precision, drainage.recall) == pytest.approx((1 / 3, 1.0))
     assert drainage.f1 == pytest.approx(0.5)
-    assert (other.precision, other.recall, other.f1) == (1.0, 0.5, pytest.approx(2 / 3))
+    assert (other.precision, other.recall, other.f1) == pytest.approx((1.0, 0.5, 2 / 3))
     assert report.macro_f1 == pytest.approx((0.8 + 0.5 + 2 / 3) / 3)
     assert report.confusions == ((C.OTHER, C.DRAINAGE, 1), (C.WATER_SUPPLY, C.DRAINAGE, 1))
 

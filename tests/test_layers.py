@@ -61,3 +61,35 @@ def test_jieba_is_only_touched_by_the_segmenter() -> None:
         if any(name.split(".")[0] == "jieba" for name in _imports(path))
     }
     assert users == {"nlp/segmenter.py"}
+
+
+def _imported_test_modules(path: Path) -> set[str]:
+    """The ``test_*`` modules ``path`` imports, however spelled (``tests.test_x``, ``from tests
+    import test_x``, ``from .test_x import …``)."""
+
+    def is_test(module: str) -> bool:
+        return any(part.startswith("test_") for part in module.split("."))
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if is_test(alias.name)}
+        elif isinstance(node, ast.ImportFrom):
+            base = "." * node.level + (node.module or "")
+            if is_test(base):
+                found.add(base)
+            else:
+                found |= {f"{base}.{a.name}" for a in node.names if is_test(a.name)}
+    return found
+
+
+def test_test_modules_import_no_other_test_module() -> None:
+    """Shared fakes, fixtures and helpers live in support modules, never in a test_*.py."""
+    tests = sorted((ROOT / "tests").glob("*.py")) + sorted((ROOT / "bench").glob("*.py"))
+    assert len(tests) > 10
+    crossings = {
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in tests
+        for module in _imported_test_modules(path)
+    }
+    assert not crossings

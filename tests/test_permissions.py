@@ -50,8 +50,12 @@ from tests.desk_support import (  # noqa: F401 - the fixtures are used by name
     GRID1,
     GRID1_CHAT,
     GRID2_CHAT,
+    LATER,
     LI,
     LIU,
+    NOTICE,
+    NUMBER,
+    PHONE,
     RESIDENT,
     SIQIANMI_GRID_CHAT,
     STREET_CHAT,
@@ -72,8 +76,6 @@ from tests.desk_support import (  # noqa: F401 - the fixtures are used by name
 
 pytestmark = pytest.mark.asyncio
 
-NUMBER = "20261122-0001"
-PHONE = "13804711234"  # in WATER_TEXT, with 502室
 STRANGER = Actor(5555, 5555, "路人甲")
 # Everyone in the place they act from (config.example.toml's people).
 WHO: dict[str, Actor] = {
@@ -111,8 +113,6 @@ NOT_FOUND = texts.CANCEL_NOT_FOUND.format(number=NUMBER)
 ONLY_ADMINS = texts.BROADCAST_ONLY_ADMINS
 ONLY_ADMINS_ALERT = Answer(texts.BROADCAST_ONLY_ADMINS, alert=True)
 WHERE = texts.STATS_WHERE
-NOTICE = "现在 | 群:全部 | 明天停水"
-LATER = "2026-11-23 08:00 | 群:全部 | 明天9:00-17:00停水"
 
 ACTIONS = ("reopen", "cancel", "broadcast", "confirm", "discard", "stop", "stats")
 # reopen: 不满意 on the rating buttons; cancel: /cancel in private; broadcast: /broadcast in

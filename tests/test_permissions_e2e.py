@@ -14,11 +14,11 @@ import pytest
 from bot import texts
 from bot.domain import BroadcastStatus, UnitKind
 from standins.telegram import BotMessage, CallbackAnswer, User
-from tests.desk_support import GRID1, WATER_TEXT
+from tests.desk_support import GRID1, LATER, NOTICE, NUMBER, PHONE, WATER_TEXT
 from tests.harness import World
-from tests.test_permissions import LATER, NOTICE, NUMBER, ONLY_ADMINS, PHONE
 
 pytestmark = pytest.mark.asyncio
+ONLY_ADMINS = texts.BROADCAST_ONLY_ADMINS
 
 
 def _screens(w: World, *users: User) -> dict[tuple[int, int], str]:

@@ -17,8 +17,6 @@ from bot.domain import (
     NewTask,
     Outgoing,
     Rating,
-    Resident,
-    Stage,
     Task,
     TaskEvent,
     TaskStatus,
@@ -31,41 +29,14 @@ from nlp.taxonomy import Category
 from storage.engine import async_url
 from storage.sql_store import SqlStore
 from tests.databases import database_url, store
+from tests.store_support import ALICE, DAY, GRID, NOW, new_task
 
 __all__ = ["database_url", "store"]  # the fixtures, imported so that pytest finds them here
 
 BEIJING = timezone(timedelta(hours=8))
-NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
-DAY = "20261122"
-GRID = UnitRef(UnitKind.GRID, "xingan-1")
 COMMUNITY = UnitRef(UnitKind.COMMUNITY, "xingan")
-ALICE = Resident(user_id=5_000_000_001, chat_id=5_000_000_001, name="张阿姨", grid_id="xingan-1")
 WORKER, OTHER_WORKER = 7_000_000_001, 7_000_000_002
 OPEN_ONLY = frozenset({TaskStatus.OPEN})
-
-
-def new_task(text: str = "3号楼下水堵了", **changes: object) -> NewTask:
-    """A typical intake result for ALICE in GRID; keyword arguments override fields."""
-    task = NewTask(
-        resident_id=ALICE.user_id,
-        text=text,
-        photo=None,
-        category=Category.DRAINAGE,
-        urgent=False,
-        confidence=0.82,
-        matched=("下水", "堵"),
-        grid_id="xingan-1",
-        place="审计厅小区",
-        building="3",
-        unit="2",
-        holder=GRID,
-        created_at=NOW,
-        claim_due_at=NOW + timedelta(hours=2),
-        resolve_due_at=NOW + timedelta(days=3),
-        stage=Stage.CLAIM_DUE,
-        next_followup_at=NOW + timedelta(hours=2),
-    )
-    return replace(task, **changes)  # type: ignore[arg-type]
 
 
 async def add_tasks(store: SqlStore, *news: NewTask, day: str = DAY) -> list[Task]:
@@ -97,7 +68,9 @@ async def test_resident_round_trip_and_replace(store: SqlStore) -> None:
 async def test_draft_is_one_per_resident(store: SqlStore) -> None:
     """A draft reads back with an aware UTC time; a second replaces it; delete removes it."""
     first = Draft(ALICE.user_id, "漏水了", (), DraftReason.NEED_PLACE, NOW.astimezone(BEIJING))
-    second = Draft(ALICE.user_id, "", ("photo-1",), DraftReason.NEED_TEXT, NOW + timedelta(minutes=1))
+    second = Draft(
+        ALICE.user_id, "", ("photo-1",), DraftReason.NEED_TEXT, NOW + timedelta(minutes=1)
+    )
     async with store.transaction() as tx:
         assert await tx.draft(ALICE.user_id) is None
         await tx.save_draft(first)

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 from storage.tables import UtcDateTime, read_utc, utc_writer
 
@@ -20,8 +21,10 @@ from storage.tables import UtcDateTime, read_utc, utc_writer
 def test_bulk_timestamps_are_stored_exactly_as_sqlalchemy_stores_them(moment: datetime) -> None:
     """The fast writer gives SQLAlchemy's own stored form on both engines (so rows written
     either way compare and sort together), and the fast reader gives back the same instant."""
-    for dialect in (sqlite.dialect(), postgresql.asyncpg.dialect()):  # type: ignore[attr-defined]
-        stored = UtcDateTime().dialect_impl(dialect).bind_processor(dialect)(moment)
+    for dialect in (sqlite.dialect(), PGDialect_asyncpg()):  # type: ignore[no-untyped-call]
+        processor = UtcDateTime().dialect_impl(dialect).bind_processor(dialect)
+        assert processor is not None
+        stored = processor(moment)
         assert utc_writer(dialect)(moment) == stored
         assert read_utc(stored) == moment.astimezone(
             UTC

@@ -18,8 +18,8 @@ OFFICE = WorkingHours(
 )
 
 
-def local(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=HOHHOT)  # type: ignore[misc]
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=HOHHOT)
 
 
 @pytest.mark.parametrize(
