@@ -44,6 +44,11 @@ def fires(written: str, count: int) -> list[str]:
         ("cron: 0 8 * * SAT-SUN", ["Sat 28 08:00", "Sun 29 08:00", "Sat 05 08:00"]),
         ("cron: 0 8 * * 5-7", ["Fri 27 08:00", "Sat 28 08:00", "Sun 29 08:00"]),
         ("cron: 30 9 * * *", ["Sun 22 09:30", "Mon 23 09:30"]),
+        # Day of month and weekday both restricted: either one (the 1st, and every Monday).
+        ("cron: 0 8 1 * 1", ["Mon 23 08:00", "Mon 30 08:00", "Tue 01 08:00", "Mon 07 08:00"]),
+        ("cron: 0 8 25 * 0", ["Wed 25 08:00", "Sun 29 08:00", "Sun 06 08:00"]),
+        # A weekday field starting with * narrows the days of the month instead.
+        ("cron: 0 8 1-10 * */3", ["Wed 02 08:00", "Sat 05 08:00"]),
     ],
 )  # fmt: skip
 def test_cron_weekdays_are_standard_cron(written: str, expected: list[str]) -> None:

@@ -8,7 +8,9 @@ notices agree on what "every Monday 8:00" means across daylight-saving changes.
 
 A cron line means what standard cron means: in its day-of-week field 0 and 7 are Sunday and
 1-5 is Monday to Friday. APScheduler 3 numbers Monday 0, so that field is rewritten as a list
-of day names before APScheduler sees it; the line is stored as written.
+of day names before APScheduler sees it; the line is stored as written. When both the
+day-of-month and the day-of-week fields are restricted (``0 8 1 * mon``), cron fires on either
+(the 1st, and every Monday); APScheduler would want both, so such a line becomes two triggers.
 """
 
 from __future__ import annotations
@@ -71,9 +73,14 @@ class Schedule:
         """The first occurrence strictly after ``moment``; None when there is none."""
         if self.cron is None:
             return None
-        trigger = CronTrigger.from_crontab(_apscheduler_crontab(self.cron), timezone=timezone)
-        fire = trigger.get_next_fire_time(None, moment + timedelta(seconds=1))
-        return None if fire is None else fire.astimezone(moment.tzinfo)
+        fires = [
+            CronTrigger.from_crontab(line, timezone=timezone).get_next_fire_time(
+                None, moment + timedelta(seconds=1)
+            )
+            for line in _apscheduler_crontabs(self.cron)
+        ]
+        found = [fire for fire in fires if fire is not None]
+        return min(found).astimezone(moment.tzinfo) if found else None
 
 
 def parse_schedule(text: str, now: datetime, timezone: ZoneInfo) -> Schedule:
@@ -97,7 +104,8 @@ def parse_schedule(text: str, now: datetime, timezone: ZoneInfo) -> Schedule:
     if written.startswith("cron:"):
         line = written.removeprefix("cron:").strip()
         try:
-            CronTrigger.from_crontab(_apscheduler_crontab(line), timezone=timezone)
+            for crontab in _apscheduler_crontabs(line):
+                CronTrigger.from_crontab(crontab, timezone=timezone)
         except ValueError as exc:  # ScheduleError included
             raise ScheduleError(f"{line!r} is not a cron line: {exc}") from None
         return Schedule(written, cron=line)
@@ -106,10 +114,12 @@ def parse_schedule(text: str, now: datetime, timezone: ZoneInfo) -> Schedule:
     )
 
 
-def _apscheduler_crontab(line: str) -> str:
-    """A standard 5-field cron line as APScheduler 3 reads it: only the weekdays change.
+def _apscheduler_crontabs(line: str) -> list[str]:
+    """A standard 5-field cron line as APScheduler 3 lines that fire, together, when it does.
 
-    ``0 8 * * 1-5`` → ``0 8 * * mon,tue,wed,thu,fri``; ``*/2`` → ``sun,tue,thu,sat``.
+    The weekdays are rewritten as names: ``0 8 * * 1-5`` → ``0 8 * * mon,tue,wed,thu,fri``,
+    ``*/2`` → ``sun,tue,thu,sat``. A line restricting both the day of the month and the
+    weekday fires on either, so it becomes one line for each.
     """
     fields = line.split()
     if len(fields) != 5:
@@ -118,8 +128,11 @@ def _apscheduler_crontab(line: str) -> str:
         )
     days = _cron_weekdays(fields[4])
     if days is None:
-        return " ".join(fields)
-    return " ".join([*fields[:4], ",".join(_CRON_DAYS[d] for d in sorted(days))])
+        return [" ".join(fields)]
+    weekdays = ",".join(_CRON_DAYS[d] for d in sorted(days))
+    if fields[2].startswith("*") or fields[4].startswith("*"):  # cron's rule: then both apply
+        return [" ".join([*fields[:4], weekdays])]
+    return [" ".join([*fields[:4], "*"]), " ".join([*fields[:2], "*", fields[3], weekdays])]
 
 
 def _cron_weekdays(field: str) -> set[int] | None:
