@@ -19,6 +19,7 @@ from bot.config.org import Org
 from bot.config.settings import Settings
 from bot.desk.context import Context, utc_now
 from bot.desk.desk import Desk
+from bot.desk.notices import ResidentNotices
 from bot.followup.digests import Digests
 from bot.followup.drafts import DraftFollowUp
 from bot.followup.engine import FollowUp
@@ -116,6 +117,7 @@ async def _running_bot(
         drafts = DraftFollowUp(context, intake.draft_reminder, intake.draft_expiry)
         followup = FollowUp(context, desk.work)
         digests = Digests(context, settings.digests)
+        notices = ResidentNotices(context)
 
         async def post_init() -> None:
             """Once Telegram has taken the token: the start-up writes that may queue messages.
@@ -127,8 +129,10 @@ async def _running_bot(
             await digests.catch_up(clock())
 
         async def tick() -> None:
-            """The one repeating job: follow-ups, then notices, as of the same moment."""
+            """The one repeating job, as of one moment: notices held for the morning, follow-ups,
+            unanswered questions, scheduled notices."""
             now = clock()
+            await notices.release(now)
             await followup.tick(now)
             await drafts.tick(now)
             await desk.broadcasts.tick(now)

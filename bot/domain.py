@@ -115,9 +115,11 @@ class EventKind(StrEnum):
     MERGED = "merged"  # merged into another task (note: that task's number)
     MERGED_IN = "merged_in"  # another task was merged into this one (note: its number)
     UNMERGED = "unmerged"  # the task it was merged into was withdrawn: it goes on alone
+    NOTE = "note"  # the claimer wrote about the task privately (note: the words)
     REMINDED = "reminded"  # the follow-up engine reminded someone (note: who and why)
-    CANCELLED = "cancelled"
+    CANCELLED = "cancelled"  # the resident withdrew it (note: the reason, when they gave one)
     CLOSED = "closed"
+    FEEDBACK = "feedback"  # the resident's words about the result (note: the words)
 
 
 class Rating(StrEnum):
@@ -243,6 +245,8 @@ class DraftReason(StrEnum):
     NEED_PLACE = "need_place"
     NEED_CATEGORY = "need_category"
     NEED_TEXT = "need_text"  # a photo without a description
+    WORKER_CHOICE = "worker_choice"  # a worker's words: their own report, or about a task?
+    SEVERAL = "several"  # names several problems: one task each, or one task? (bot.desk.several)
 
 
 @dataclass(frozen=True)
@@ -267,6 +271,19 @@ class Draft:
         words = "\n".join(part for part in (self.text, text.strip()) if part)
         photos = (*self.photos, photo) if photo else self.photos
         return replace(self, text=words, photos=photos)
+
+
+@dataclass(frozen=True)
+class ResultNote:
+    """A worker's 办结 in progress: the task, and once written, the result waiting for 确认.
+
+    Stored (one per worker), so a restart between the note and the 确认 loses neither."""
+
+    task_id: int
+    result: str | None = None
+    """The note the resident will be told; None while the bot still waits for it."""
+    photo: str | None = None
+    """A photo sent with the note, or before it (a photo first, then the words)."""
 
 
 @dataclass(frozen=True)
@@ -300,6 +317,9 @@ class Outgoing:
     mentions: tuple[tuple[int, str], ...] = ()
     """(user id, name) of people to notify by mention; each name occurs in ``text``."""
     live: bool = False
+    hold_until: datetime | None = None
+    """A notice to a resident that is not urgent waits for the end of quiet hours: held in the
+    outbox, not sent, until this moment (:mod:`bot.desk.notices`)."""
 
 
 class Audience(StrEnum):
@@ -335,3 +355,5 @@ class Broadcast:
     created_by: int | None
     source: str
     """``chat``, or ``config:<name>`` for one defined in the config file."""
+    places: tuple[str, ...] = ()
+    """Single 小区 (configured names) whose residents also get it, beyond whole ``grid_ids``."""

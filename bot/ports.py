@@ -21,6 +21,7 @@ from bot.domain import (
     Outgoing,
     Rating,
     Resident,
+    ResultNote,
     Stage,
     Task,
     TaskEvent,
@@ -59,8 +60,9 @@ class OutboxHealth:
 class TaskChange:
     """Fields to set on a task; None leaves a field as it is.
 
-    ``clear_claimer`` empties the claim; ``clear_result`` empties the result and the rating
-    (a reopened task starts again without the old outcome). ``text`` and ``photos`` replace the
+    ``clear_claimer`` empties the claim; ``clear_result`` empties the result and the rating (a
+    task reopened by 不满意 keeps its result: its card shows what the resident disputes, as
+    上次办理结果, until the next 办结 replaces it). ``text`` and ``photos`` replace the
     resident's words and all their photos (an addition is appended by the desk); the card's
     photo never changes.
     """
@@ -108,8 +110,10 @@ class BroadcastTransaction(Protocol):
         """Active broadcasts due at ``now``, locked like :meth:`Transaction.due_tasks`."""
         ...
 
-    async def resident_chats(self, grid_ids: Sequence[str]) -> Sequence[int]:
-        """Private chat ids of the residents bound to these grids."""
+    async def resident_chats(
+        self, grid_ids: Sequence[str], places: Sequence[str] = ()
+    ) -> Sequence[int]:
+        """Private chat ids of the residents bound to these grids or to these 小区."""
         ...
 
     async def enqueue_once(self, messages: Sequence[tuple[Outgoing, str]]) -> int:
@@ -117,7 +121,23 @@ class BroadcastTransaction(Protocol):
         ...
 
 
-class Transaction(BroadcastTransaction, Protocol):
+class ResultNotes(Protocol):
+    """A worker's 办结 in progress, one per worker (part of every :class:`Transaction`)."""
+
+    async def awaited_note(self, worker_id: int) -> int | None:
+        """The task whose result note the worker was asked for, written or not."""
+        ...
+
+    async def await_note(self, worker_id: int, task_id: int) -> None:
+        """Ask for a fresh note on ``task_id``: whatever was written before is dropped."""
+        ...
+
+    async def result_note(self, worker_id: int) -> ResultNote | None: ...
+    async def save_result_note(self, worker_id: int, note: ResultNote) -> None: ...
+    async def clear_awaited_note(self, worker_id: int) -> None: ...
+
+
+class Transaction(BroadcastTransaction, ResultNotes, Protocol):
     """What one unit of work can read and write."""
 
     # places, copied from the configuration at start-up
@@ -138,11 +158,6 @@ class Transaction(BroadcastTransaction, Protocol):
         before ``expire_before`` (reminded or not), oldest first, locked like
         :meth:`due_tasks`."""
         ...
-
-    # workers waiting to write a result note (办结)
-    async def awaited_note(self, worker_id: int) -> int | None: ...
-    async def await_note(self, worker_id: int, task_id: int) -> None: ...
-    async def clear_awaited_note(self, worker_id: int) -> None: ...
 
     # tasks and their audit trail
     async def add_task(self, new: NewTask, day: str) -> Task:
@@ -194,6 +209,10 @@ class Transaction(BroadcastTransaction, Protocol):
     async def enqueue(self, message: Outgoing) -> None: ...
     async def enqueue_many(self, messages: Sequence[Outgoing]) -> None:
         """Queue several messages, in order, in one round trip."""
+        ...
+
+    async def release_held(self, now: datetime) -> int:
+        """Held notices (``Outgoing.hold_until``) due by ``now`` become pending; how many."""
         ...
 
     async def pending_outbox(

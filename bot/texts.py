@@ -40,13 +40,15 @@ PLACE_NOT_FOUND = (
 ADDED_ASK_PLACE = (
     "好的，已补充到刚才的问题里。还需要知道这件事在哪个小区——直接打小区名字，或在下面选择："
 )
-ASK_CATEGORY = "收到。请帮我选一下这属于哪类问题，我好转给对的人："
+ASK_CATEGORY = "收到。请帮我选一下这属于哪类问题，我好转给对的人（都不像就点“其他”）："
 ADDED_PICK_CATEGORY = "好的，已补充到刚才的问题里。请点上面的按钮选一下属于哪类问题。"
 PHOTO = "照片"
 DRAFT_STILL_NEEDS = {
     DraftReason.NEED_PLACE: "告诉我这件事在哪个小区",
     DraftReason.NEED_CATEGORY: "选一下属于哪类问题",
     DraftReason.NEED_TEXT: "用一两句话说说照片里是什么问题、在哪里",
+    DraftReason.WORKER_CHOICE: "选一下这是您自己要反映的问题，还是关于哪个工单",
+    DraftReason.SEVERAL: "选一下您说的几件事是分开办，还是合成一个工单",
 }
 """What a waiting report still needs, by why it waits."""
 DRAFT_REMINDER = (
@@ -70,12 +72,14 @@ TOO_MANY_TODAY = (
 )
 ASK_TEXT = "照片收到了。请再用一两句话说说是什么问题、在哪里，我好转给网格员。"
 EMPTY_MESSAGE = "没有看到内容。有问题请直接用文字描述，也可以发照片并配上说明。"
+WELCOME_THANKS = "不客气！有事随时找我。"
+WELCOME_THANKS_PENDING = "不客气！工单 {number} 有进展我会马上告诉您。"
+DETAIL_ADDED = "好的，已补充到工单 {number}，处理的工作人员能看到。"
 NOT_A_REQUEST = "您好！有需要反映的问题，直接发文字或照片给我就行。发送 /help 查看使用说明。"
 UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看可以用的命令。"
-SLOW_DOWN = (
-    "您发得有点快，我们一下子处理不过来。请稍等一分钟再发；"
-    "同一件事不用重复发送，已经收到的问题我们都会办理。"
-)
+SLOW_DOWN = "您发得有点快，我们一下子处理不过来，请稍等一分钟再发。"
+SLOW_DOWN_NO_REPEATS = "同一件事不用重复发送，您已经反映的问题我们都会办理。"
+"""Added to :data:`SLOW_DOWN` only when the resident has a report in hand it could repeat."""
 NOT_HANDLED = (
     "实在抱歉，您刚才发来的消息我们这边没能处理好。"
     "麻烦您过一会儿再发一次；事情急的话，请直接打电话给社区。"
@@ -85,8 +89,8 @@ NOT_HANDLED = (
 HELP = (
     "网格通使用说明：\n"
     "• 直接发文字（或照片加说明）反映问题，我会转给负责的网格员；\n"
-    "• /my 查看我反映过的问题和进度；\n"
-    "• /cancel 工单号 撤回还没办完的问题，例如 /cancel 20261122-0017；\n"
+    "• /my 查看我反映过的问题和进度（也可以直接问“进度”）；\n"
+    "• /cancel 撤回还没办完的问题（也可以直接说“不用了”）；\n"
     "• /start 重新选择住址。\n"
     "遇到火情、燃气泄漏、有人受伤等危险情况，请先拨打 119 / 110 / 120。"
 )
@@ -99,11 +103,17 @@ ADVICE = {
     Danger.INJURY: "⚠️ 有人受伤请立即拨打 120，不要随意搬动伤者；有人行凶请拨打 110。",
     Danger.LIFT: "⚠️ 被困电梯请不要扒门、撬门，按电梯里的警铃或拨打轿厢里贴的救援电话，"
     "也可以拨打 119，保持冷静等待救援。",
+    Danger.PERSON_DOWN: "⚠️ 有人摔倒起不来，请马上拨打 120；不要硬把人拉起来，"
+    "给他盖件衣服保暖，在旁边陪着等急救。",
     Danger.LIVE_WIRE: "⚠️ 请远离掉落或冒火花的电线（至少 10 米），不要触碰，也不要让别人靠近；"
-    "可拨打供电抢修电话 95598。",
+    "有人触电不要用手去拉，马上拨打 120；供电抢修电话 95598。",
+    Danger.FALLEN_POLE: "⚠️ 请远离倒下的电线杆和电线（至少 10 米），不要触碰，提醒行人和车辆绕行；"
+    "有人被砸伤或触电，马上拨打 120；供电抢修电话 95598。",
     Danger.BURST_MAIN: "⚠️ 家里跑水请先关闭进水总阀、断开进水处的电源，把电器移到高处；"
     "室外爆管请远离积水和路面塌陷处。",
     Danger.COLLAPSE: "⚠️ 请远离塌陷区域，提醒行人和车辆绕行；有人受伤请立即拨打 120 / 110。",
+    Danger.MANHOLE: "⚠️ 请在井口周围放上显眼的东西（纸箱、树枝都行），提醒行人和车辆绕开，"
+    "看好老人和孩子；有人掉下去，马上拨打 119 和 120。",
 }
 """Safety advice by danger (:mod:`nlp.danger`): the first thing an urgent reply says."""
 
@@ -116,22 +126,46 @@ def advice(dangers: Sequence[Danger]) -> str:
 def received(
     number: str,
     category: Category,
-    unit_name: str,
+    handler: str,
     claim_by: str,
+    resolve_by: str,
+    *,
+    night: bool = False,
     urgent_advice: str | None = None,
 ) -> str:
-    """The acknowledgement a resident gets the moment their message becomes a task; for an
-    urgent one the safety advice comes first, before any number."""
+    """受理告知: the moment a message becomes a task the resident learns its number, who
+    handles it, by when someone takes it up and by when it should be done, and that they may be
+    called back. At night the first line says when someone will be in touch; for an urgent
+    report the safety advice comes first, before any number. ``claim_by``/``resolve_by`` as
+    :func:`spoken`."""
+    first = (
+        f"夜间已收到您反映的问题，{claim_by}前有人联系您。"
+        if night
+        else "已收到您反映的问题，已转给网格员处理。"
+    )
     lines = [
-        "已收到您反映的问题，已转给网格员处理。",
+        first,
         f"工单号：{number}",
         f"类别：{category.zh}",
-        f"负责：{unit_name}",
-        f"预计 {claim_by} 前有人响应，办理进度我会随时告诉您。",
+        f"负责：{handler}",
+        f"时限：{claim_by}前有人接单，{resolve_by}前办好",
+        "工作人员可能会打电话或发消息向您了解情况，请留意；办理进度我会随时告诉您。",
     ]
     if urgent_advice is not None:
         lines[:1] = [urgent_advice, "", "🔴 已按紧急情况处理，已同时通知社区。"]
     return "\n".join(lines)
+
+
+HANDLER_GRID = "{unit}（网格员：{names}）"
+"""Who handles a task held by a grid: the grid and its workers by name, as on the 网格公示牌."""
+
+
+def spoken(moment: datetime, today: date) -> str:
+    """A local time as a resident says it: ``今天 10:30``, ``明天 08:30``, ``12月9日 08:04``."""
+    days = (moment.date() - today).days
+    clock = f"{moment.hour:02d}:{moment.minute:02d}"
+    named = {0: "今天", 1: "明天", 2: "后天"}.get(days)
+    return f"{named} {clock}" if named else f"{moment.month}月{moment.day}日 {clock}"
 
 
 STATUS_ZH = {
@@ -158,10 +192,22 @@ CANCEL_NOT_FOUND = "没有找到您的工单 {number}。发送 /my 可以查看�
 CANCEL_NOT_ACTIVE = "工单 {number} 现在是“{status}”，不能再撤回了。"
 CANCELLED = "工单 {number} 已撤回。如果问题还在，随时再发消息给我。"
 
-NOTICE_CLAIMED = "您反映的问题（{number}）已由{worker}接单，正在处理。"
-NOTICE_TRANSFERRED = "您反映的问题（{number}）已转交给{worker}继续处理。"
-NOTICE_ESCALATED = "您反映的问题（{number}）已上报给{unit}，由他们协调处理。"
-NOTICE_RETURNED = "您反映的问题（{number}）正在重新安排人员处理，请稍候。"
+NOTICE_CLAIMED = "您反映的问题（{number}）已由{worker}接单，正在处理，{resolve_by}前办好。"
+NOTICE_TRANSFERRED = "您反映的问题（{number}）已转交给{worker}继续处理，{resolve_by}前办好。"
+NOTICE_RETURNED = (
+    "您反映的问题（{number}）原来的工作人员处理不了，正在重新安排人员，{claim_by}前有人接单。"
+)
+NOTICE_ESCALATED = "您反映的问题（{number}）{reason}，已上报{unit}，{promise}。"
+"""When a deadline slips (or a worker asks for help) the resident hears it once per move: the
+reason in plain words and the new time."""
+SLIP_REASON = {
+    "claim": "没能在约定时间内安排上人员，很抱歉",
+    "resolve": "没能在约定时间内办好，很抱歉",
+    "asked": "需要{unit}协调解决",
+}
+"""Why a task went up, as the resident hears it: the claim deadline passed, the resolve
+deadline passed, or the worker asked the level above for help (上报/吹哨)."""
+SLIP_PROMISE_OPEN = "由他们安排人员处理，{claim_by}前有人接单、{resolve_by}前办好"
 NOTICE_RESOLVED = "您反映的问题（{number}）已办结。\n办理结果：{result}\n\n请您对这次办理做个评价："
 NOTICE_CANCELLED_TO_WORKER = "居民已撤回工单 {number}，不用再处理了。"
 NOTICE_MERGED = (
@@ -175,7 +221,6 @@ NOTICE_UNMERGED = (
     "您反映的问题（{number}）原来和工单 {into} 合并办理；那件工单已撤回，您的问题会单独继续办理。"
 )
 THANKS_FOR_RATING = "谢谢您的评价！有问题随时找我们。"
-REOPENED_TO_RESIDENT = "很抱歉没能让您满意。工单 {number} 已重新打开，并上报给{unit}继续处理。"
 ALREADY_RATED = "这件事已经评价过了，谢谢您！"
 
 RATING_ZH = {Rating.SATISFIED: "满意", Rating.BASICALLY: "基本满意", Rating.UNSATISFIED: "不满意"}
@@ -204,8 +249,16 @@ def card(
     result: str | None = None,
     photos: str | None = None,
     limit: int | None = None,
+    earlier_result: bool = False,
+    received: str = "",
+    phone: str | None = None,
 ) -> str:
-    """The task card a unit's group sees; ``place`` and ``text`` are already masked.
+    """The task card a unit's group sees; ``place``, ``text`` and ``phone`` are already masked.
+
+    ``received``: when the report came in; ``phone``: the number the resident gave, if any (the
+    claimer gets it whole, privately).
+
+    ``earlier_result``: the result is the one a reopened task had before (居民不满意).
 
     ``limit``: the most characters the card may have (a photo's caption holds 1,024). The
     resident's words give way first, then the result; the number, place, deadlines and status
@@ -220,11 +273,14 @@ def card(
         ]
         if photos:
             lines.append(photos)
+        if received:
+            lines.append(f"收到：{received}")
+        lines.append(CARD_PHONE.format(phone=phone) if phone else CARD_NO_PHONE)
         if matched:
             lines.append(f"识别依据：{'、'.join(matched)}")
         lines += [f"时限：{claim_by} 前认领，{resolve_by} 前办结", f"状态：{status_line}"]
         if outcome:
-            lines.append(f"办理结果：{outcome}")
+            lines.append(f"{'上次办理结果' if earlier_result else '办理结果'}：{outcome}")
         return "\n".join(lines)
 
     full = render(text, result)
@@ -248,7 +304,7 @@ CARD_REPOSTED = "🔁 网络中断后补发：群里如果还有一张一样的�
 """Opens a card posted again when an earlier post may have reached the group (outbox)."""
 
 STATUS_OPEN = "待认领"
-STATUS_OPEN_ESCALATED = "待认领（{origin}的工单，已上报 {level} 级）"
+STATUS_OPEN_ESCALATED = "待认领（{origin}的工单，已上报{unit}）"
 STATUS_CLAIMED = "{worker} 于 {at} 认领，办理中"
 STATUS_RESOLVED = "{worker} 已办结，等待居民评价"
 STATUS_CLOSED = "已完成（居民评价：{rating}）"
@@ -257,11 +313,12 @@ OVERDUE_CLAIM = "⚠️ 超时未认领"
 OVERDUE_RESOLVE = "⚠️ 超时未办结"
 STATUS_OVERDUE_AWAY = "{overdue}，已上报至{unit}"
 REMIND_CLAIM = (
-    "⚠️ 工单 {number}（{category}）已超过认领时限，还没有人认领。请 {names} 尽快认领处理。"
+    "⚠️ 工单 {number}（{category}，{place}）已超过认领时限，还没有人认领。请 {names} 尽快认领处理。"
 )
-REMIND_RESOLVE_GROUP = "⚠️ 工单 {number}（{category}）已超过办结时限，请 {names} 尽快办理。"
+REMIND_RESOLVE_GROUP = "⚠️ 工单 {number}（{category}，{place}）已超过办结时限，请 {names} 尽快办理。"
 REMIND_RESOLVE_PRIVATE = (
-    "⚠️ 您认领的工单 {number}（{category}）已超过办结时限，请尽快办理，办完在群里的工单上点“办结”。"
+    "⚠️ 您认领的工单 {number}（{category}，{place}）已超过办结时限，请尽快办理，"
+    "办完在群里的工单上点“办结”。"
 )
 REMIND_CLAIM_MANY = (
     "⚠️ 以下 {count} 件工单已超过认领时限，还没有人认领。请 {names} 尽快认领处理：\n{lines}"
@@ -270,7 +327,7 @@ REMIND_RESOLVE_GROUP_MANY = "⚠️ 以下 {count} 件工单已超过办结时�
 REMIND_RESOLVE_PRIVATE_MANY = (
     "⚠️ 您认领的 {count} 件工单已超过办结时限，请尽快办理，办完在群里的工单上点“办结”：\n{lines}"
 )
-REMIND_LINE = "• {number}（{category}）"
+REMIND_LINE = "• {number}（{category}，{place}）"
 REMIND_MORE = "…另有 {count} 件，请看群里标着“⚠️”的工单卡片。"
 RATING_AGAIN = "您好，工单 {number} 已经办结几天了，还没收到您的评价。对这次办理满意吗？"
 
@@ -293,14 +350,18 @@ MERGED_LINE = "合并自工单 {number}：{text}"
 REOPENED_ALERT = "工单 {number} 的居民对办理结果不满意，已重新打开并上报至{unit}。"
 
 CLAIMER_CONTACT = (
-    "您认领了工单 {number}（{category}）。\n"
+    "{opening}\n"
     "居民：{name}{username}\n"
+    "{phone}"
     "联系：{link}\n"
     "地点：{place}\n"
     "原文：{text}\n"
     "办完后请在群里的工单上点“办结”。"
 )
-ASK_RESULT = "请回复工单 {number} 的办理结果（可以附一张照片，照片请配文字说明）："
+ASK_RESULT = (
+    "请回复工单 {number} 的办理结果，写清楚是怎么处理的（比如：已联系物业更换灯泡），"
+    "可以附一张照片。发给居民前会先请您确认。"
+)
 RESULT_SAVED = "已办结工单 {number}，结果已告诉居民。辛苦了！"
 NOTE_NOT_NEEDED = "工单 {number} 现在是“{status}”，不用再填写办理结果了。"
 TRANSFER_PICK = "转交给谁？"
@@ -347,24 +408,31 @@ NOT_STAFF = "这个命令只有网格员和社区工作人员可以用。"
 
 BROADCAST_USAGE = (
     "发布通知的格式：/broadcast 时间 | 对象 | 内容\n"
-    "时间：现在、2026-11-23 08:00、每天 08:00、每周一 08:00\n"
-    "对象：群:网格编号,网格编号 或 群:全部（发到网格群）；"
-    "居民:网格编号 或 居民:全部（发给登记在这些网格的居民，夜间 22:00–07:00 顺延到早上）\n"
-    "网格编号：{grids}\n"
-    "例：/broadcast 2026-11-23 08:00 | 居民:xingan-1 | "
+    "时间：现在、今晚8点、明天早上8点、周五下午2点、12月8日 9点、2026-11-23 08:00，"
+    "或每天 08:00、每周一上午9点（定期发）\n"
+    "对象：居民:小区或社区名称（发给登记在那里的居民，夜间 {quiet} 默认顺延到早上），"
+    "群:社区或网格名称（发到网格群）；多个用、隔开，或写 全部\n"
+    "社区：{communities}\n"
+    "例：/broadcast 明天早上8点 | 居民:审计厅小区 | "
     "明天9:00-17:00 审计厅小区3号楼停水，请提前储水。"
 )
 BROADCAST_ONLY_ADMINS = "只有街道管理员可以发布和管理通知。"
 BROADCAST_BAD = "没看懂：{problem}\n\n{usage}"
-BROADCAST_BAD_TIME = "时间“{when}”（可以写 现在、2026-11-23 08:00、每天 08:00、每周一 08:00）"
-BROADCAST_BAD_TARGET = (
-    "对象“{target}”（写成 群:网格编号 或 居民:网格编号，多个用逗号隔开，或写 全部）"
+BROADCAST_BAD_TIME = (
+    "时间“{when}”（可以写 现在、今晚8点、明天早上8点、周五下午2点、12月8日 9点、"
+    "2026-11-23 08:00、每天 08:00、每周一 08:00）"
 )
-BROADCAST_UNKNOWN_GRID = "没有这个网格：{grids}"
+BROADCAST_BAD_TARGET = (
+    "对象“{target}”（写成 居民:小区或社区名称 或 群:社区或网格名称，多个用、隔开，或写 全部）"
+)
 BROADCAST_PREVIEW = (
     "通知预览（还没有发出）：\n时间：{schedule}（{first}）\n对象：{audience}\n内容：{text}\n\n"
     "确认后按时发送。"
 )
+BROADCAST_PREVIEW_ONCE = (
+    "通知预览（还没有发出）：\n发送时间：{first}\n对象：{audience}\n内容：{text}\n\n{then}"
+)
+BROADCAST_THEN = "确认后按时发送。"
 BROADCAST_AUDIENCE_GROUPS = "{names} 的网格群"
 BROADCAST_AUDIENCE_RESIDENTS = "{names} 的居民（现有 {count} 人）"
 BROADCAST_CONFIRM = "确认发送"
@@ -377,13 +445,45 @@ BROADCAST_GONE = "这条通知已经不在待发列表里了。"
 BROADCAST_NONE = "现在没有待发的通知。"
 BROADCAST_LIST_HEADER = "待发的通知（{count} 条）："
 BROADCAST_LINE = "#{id}｜{schedule}｜下次 {next}｜{audience}\n  {text}"
-BROADCAST_PAST = "这个时间已经过去了，请换一个以后的时间。"
+BROADCAST_PAST = "这个时间（{when}）已经过去了，请换一个以后的时间。"
 BROADCAST_EMPTY = "通知内容不能为空。"
 NOTICE_PREFIX = "📢 通知："
 
+# --- broadcasts in plain words (issue 11, point 11): names, spoken times, quiet hours --------
+
+BROADCAST_UNKNOWN_NAME_NEAR = "没有找到“{name}”。您是不是要写：{near}？"
+BROADCAST_UNKNOWN_NAME = "没有找到“{name}”。可以写小区、社区或网格的名称，社区有：{communities}。"
+BROADCAST_PLACE_IN_GRID = "{place}（{grid}）"
+BROADCAST_QUIET_WARNING = (
+    "⚠️ {when}正在夜间休息时段（{quiet}），居民可能已经睡了。"
+    "通知默认等到{release}再发；如果是今晚的事、必须现在告诉居民，请选“{now_button}”。"
+)
+BROADCAST_SEND_NOW = "现在就发"
+BROADCAST_SEND_AT = "仍在{time}发"
+BROADCAST_SEND_AFTER_QUIET = "等到{time}再发"
+BROADCAST_SENDING_NOW = "好的，通知 #{id} 马上发出。"
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+_NEAR_DAYS = {-1: "昨天", 0: "今天", 1: "明天", 2: "后天"}
+
+
+def send_time(local: datetime, today: date) -> str:
+    """A local send time an admin cannot misread: ``明天（11月23日 周一）08:00``."""
+    day = f"{local.month}月{local.day}日 {WEEKDAYS[local.weekday()]}"
+    clock = f"{local.hour:02d}:{local.minute:02d}"
+    near = _NEAR_DAYS.get((local.date() - today).days)
+    return f"{near}（{day}）{clock}" if near else f"{day} {clock}"
+
+
+def short_time(local: datetime, today: date) -> str:
+    """A local time short enough for a button: ``明天 07:00``, ``11月27日 14:00``."""
+    near = _NEAR_DAYS.get((local.date() - today).days)
+    day = near or f"{local.month}月{local.day}日"
+    return f"{day} {local.hour:02d}:{local.minute:02d}"
+
 
 def task_line(number: str, category: Category, status: TaskStatus, text: str, due: str) -> str:
-    return f"• {number}｜{category.zh}｜{STATUS_ZH[status]}｜{due} 前\n  {shorten(text, 30)}"
+    """A task in /tasks and /mine; ``due``: the deadline that applies (:data:`DUE_CLAIM`…)."""
+    return f"• {number}｜{category.zh}｜{STATUS_ZH[status]}｜{due}\n  {shorten(text, 30)}"
 
 
 def shorten(text: str, limit: int) -> str:
@@ -464,3 +564,174 @@ MORNING_RESOLVE_BY = "{worker}办理，{at} 前办结"
 def digest_line(number: str, category: Category, place: str, detail: str) -> str:
     """One task in the morning digest; ``place`` is already masked."""
     return f"• {number}｜{category.zh}｜{place}｜{detail}"
+
+
+# --- 办结 confirmed by the worker (bot/desk/resolution.py) --------------------------------------
+
+RESULT_PREVIEW = (
+    "将告知居民：\n"
+    "“您反映的问题（{number}）已办结。办理结果：{result}”\n\n"
+    "点“确认”办结并告诉居民；点“修改”重新写；点“取消”暂不办结，工单仍由您办理。"
+)
+RESULT_CONFIRM = "确认"
+RESULT_REVISE = "修改"
+RESULT_DISCARD = "取消"
+RESULT_TOO_THIN = (
+    "“{result}”居民看不出办了什么。请写一下工单 {number} 具体是怎么处理的，"
+    "比如：已联系物业更换灯泡，楼道灯已经亮了。"
+)
+RESULT_ASK_WORDS = (
+    "照片收到了。请再用一两句话写一下工单 {number} 是怎么处理的，照片会和文字一起告诉居民。"
+)
+RESULT_REWRITE = "好的，请重新写工单 {number} 的办理结果："
+RESULT_REWRITE_PHOTO = (
+    "好的，请重新写工单 {number} 的办理结果（刚才的照片会一起发给居民，发新照片可以替换）："
+)
+RESULT_DISCARDED = (
+    "好的，工单 {number} 暂不办结，还由您办理，居民没有收到消息。办完后再在群里的工单上点“办结”。"
+)
+RESULT_STALE = "工单 {number} 现在是“{status}”，这个办理结果没有发给居民。"
+RESULT_NOW_WITH = "工单 {number} 现在由{worker}办理，这个办理结果没有发给居民。"
+RESULT_ALREADY_SENT = "工单 {number} 已经办结，结果已经告诉过居民了。"
+RESULT_OUTDATED = "这条预览已经过时，请在最新的那条预览上点。"
+RESULT_GONE = "这条预览已失效，居民没有收到。需要办结，请在群里的工单上再点“办结”。"
+ANSWER_RESULT_SENT = "已办结，结果已告诉居民。"
+
+
+# --- the category question on a phone, and 现在有危险吗 (bot/desk/category_choice.py) ----------
+
+CATEGORY_OTHER = "其他"
+"""The last button of the category question: the community desk reads the report and sorts it."""
+DANGER_YES = "有危险"
+DANGER_NO = "没有危险"
+DANGER_EXAMPLES = {
+    Category.GAS: "闻到燃气味、听到漏气声",
+    Category.ELEVATOR: "有人困在电梯里、电梯突然下坠",
+    Category.POWER: "电线掉下来、冒火花、有人触电",
+}
+"""What danger looks like in each kind that may be dangerous (``nlp.danger.DANGEROUS_KINDS``)."""
+
+
+def ask_danger(category: Category) -> str:
+    """The one yes/no question after a resident picks a kind that may be dangerous."""
+    return (
+        f"好的，是{category.zh}方面的问题。现在有危险吗？"
+        f"比如{DANGER_EXAMPLES.get(category, '有人受伤')}。"
+    )
+
+
+# --- a worker writing privately: their own report, or about a task (bot/desk/workers_own.py) ---
+
+WORKER_ASK = "您发来的“{text}”，是您自己要反映的问题，还是关于您正在办的工单？请点一下："
+WORKER_ASK_NO_TASKS = (
+    "您发来的“{text}”，是您自己要反映的问题吗？您目前没有正在办的工单；"
+    "如果是别的事，点“不用记”就行。"
+)
+WORKER_OWN = "我自己要反映的问题"
+WORKER_TASK = "关于 {number}｜{category}｜{text}"
+WORKER_DROP = "不用记"
+WORKER_DROPPED = "好的，这条不记了。"
+WORKER_NOTE_SAVED = "已记到工单 {number}，群里的同事能看到；居民不会收到这条。"
+WORKER_NOTE_GROUP = "📝 工单 {number} 进展（{worker}）：{text}"
+WORKER_NOTE_NOT_YOURS = "工单 {number} 现在不由您办理，这条没有记上。请在上面重新选一下。"
+
+
+# --- a resident after filing: /my and status questions, withdrawals, replies to a result --------
+# (bot.desk.status, bot.desk.withdrawal, bot.desk.feedback)
+
+OPEN_TASKS_OF_RESIDENT = "您正在办理的问题（{count} 件）："
+NOTHING_OPEN = "您现在没有正在办理的问题。发送 /my 可以查看以前反映过的。"
+DRAFT_WAITING = "• 还没转出去：{text}\n  还差一步：请{needs}，我马上转给网格员。"
+HOLDER_OPEN = "{unit}（待认领），预计 {due}前有人接单"
+HOLDER_CLAIMED = "{worker}（{unit}）在办，预计 {due}前办好"
+HOLDER_LATE = "，已超过预计时间，正在催办"
+HOLDER_RESOLVED = "已办结，请在办结消息下面点个评价"
+HOLDER_MERGED = "和工单 {into} 合并办理"
+
+
+def resident_task_line(
+    number: str, status: TaskStatus, category: Category, text: str, holder: str | None
+) -> str:
+    """One task in ``/my``: number, kind and status; who holds it and until when, while it is
+    still being handled; the resident's own words."""
+    middle = f"\n  {holder}" if holder else ""
+    return f"• {number}｜{category.zh}｜{STATUS_ZH[status]}{middle}\n  {shorten(text, 30)}"
+
+
+WITHDRAW_OFFER = "要撤回工单 {number}（{category}：{text}）吗？请点一下撤回的原因："
+WITHDRAW_OFFER_CLAIMED = (
+    "要撤回工单 {number}（{category}：{text}）吗？{worker}已经在办了，撤回后我会告诉他原因。"
+    "请点一下撤回的原因："
+)
+WITHDRAW_KEEP = "不撤回"
+WITHDRAW_REASONS = {"solved": "已解决", "unneeded": "不需要了", "other": "其他原因"}
+"""The reasons a resident can give for withdrawing, by :class:`bot.desk.withdrawal.Reason`."""
+WITHDRAWN = "好的，工单 {number} 已撤回（{reason}）。如果问题还在，随时再发消息给我。"
+WITHDRAW_KEPT = "好的，工单 {number} 继续办理。"
+NOTHING_TO_WITHDRAW = "您现在没有正在办理的问题，不用撤回。以后有需要随时发给我。"
+CANCEL_PICK = "您有 {count} 件问题还在办理，点一下要撤回的那件："
+CANCEL_PICK_LINE = "{number}｜{category}｜{text}"
+NOTICE_WITHDRAWN_TO_WORKER = "居民已撤回工单 {number}（原因：{reason}），不用再处理了。"
+STATUS_WITHDRAWN = "居民已撤回（原因：{reason}）"
+DRAFT_DROPPED = "好的，刚才的问题（{text}）就不转了。以后有需要随时发给我。"
+
+FEEDBACK_NOT_FIXED = (
+    "很抱歉！您说的情况已经记在工单 {number} 上。问题还没解决的话，请点“不满意，重新办理”，"
+    "工单会重新交给网格员办理，您刚才说的会一并转告；已经解决了，也请点个评价："
+)
+ADDED_TO_RESULT = "好的，已补充到工单 {number} 上。"
+FEEDBACK_ASK_RATING = "谢谢您！您说的已经记在工单 {number} 上。麻烦对这次办理点个评价："
+REOPEN_BUTTON = "不满意，重新办理"
+REOPENED_ASK_WHY = (
+    "很抱歉没能让您满意。工单 {number} 已重新打开，交给{unit}重新办理。\n"
+    "请说说哪里还不满意（比如还没修好、没人来过），我会转告给办理的人。"
+)
+REOPENED_WITH_WORDS = (
+    "很抱歉没能让您满意。工单 {number} 已重新打开，交给{unit}重新办理，您说的情况已经转告。"
+)
+COMPLAINT_NOTED = "收到，您说的情况已经转告给办理工单 {number} 的人员，有进展我会告诉您。"
+COMPLAINT_LINE = "居民不满意：{text}"
+"""Starts the resident's words about why a result did not satisfy them (on the card)."""
+COMPLAINT_TO_CLAIMER = "工单 {number} 居民不满意的地方：{text}"
+STATUS_REOPENED = "待认领（居民不满意，重新办理）"
+ANSWER_REOPENED = "已重新打开，会重新办理。"
+
+
+# --- several problems in one message (bot/desk/several.py) -------------------------------------
+
+SEVERAL_ASK = (
+    "收到。您这条消息说了 {count} 件事：\n{lines}\n\n"
+    "要分开办（每件一个工单，分别交给负责的人），还是合成一个工单？"
+)
+SEVERAL_ASK_LINE = "{index}. {category}：{words}"
+SEVERAL_EACH = "分开办（{count}个工单）"
+SEVERAL_EACH_ANY = "分开办，每件一个工单"
+"""The button on the reminder, which does not count the problems again."""
+SEVERAL_ONE = "合成一个工单"
+SEVERAL_RECEIVED = "已收到，您说的 {count} 件事分别登记了工单："
+SEVERAL_RECEIVED_NIGHT = "夜间已收到，您说的 {count} 件事分别登记了工单："
+SEVERAL_RECEIVED_LINE = "{index}. {category}｜工单号 {number}"
+SEVERAL_RECEIVED_DUTY = "负责：{handler}\n时限：{claim_by}前有人接单，{resolve_by}前办好"
+"""Who handles the tasks and by when: said once when the tasks share it, else under each."""
+SEVERAL_RECEIVED_END = (
+    "工作人员可能会打电话或发消息向您了解情况，请留意；每件的进度我会分别告诉您。"
+)
+SEVERAL_ONE_NAMED = "这个工单包括您说的 {count} 件事：{categories}。"
+"""Ends the receipt of one task for several problems."""
+SEVERAL_ONE_LINE = "（居民在这条消息里说了 {count} 件事：{categories}，选择合成一个工单办理）"
+"""Ends the words of one task for several problems, so its card lists every one."""
+SEVERAL_WHOLE = "（居民原话：{text}）"
+"""Follows the words about one problem on its task: the whole message, for the place, the
+phone number and how long it has been, which the resident may have said only once."""
+
+
+# --- what a worker reads: cards, reminders, lists (issue 11, point 10) -------------------------
+
+CARD_PHONE = "电话：{phone}（认领后私信发完整号码）"
+CARD_NO_PHONE = "联系：居民没有留电话，认领后私信发联系方式"
+CLAIMER_PHONE = "电话：{phone}\n"
+CLAIMED_BY_YOU = "您认领了工单 {number}（{category}）。"
+TRANSFERRED_TO_YOU = "{giver}把工单 {number}（{category}）转交给您。"
+DUE_CLAIM = "{at} 前认领"
+DUE_RESOLVE = "{worker}，{at} 前办结"
+DUE_OVERDUE = "⚠️ 已超时：{due}"

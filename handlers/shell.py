@@ -6,6 +6,11 @@ worker after ``/as 张三``. Whatever the bot sends or edits, in any chat, is pr
 buttons numbered from [1] in each printout; typing a number presses that button of the last
 printout as the current person, in a chat that person is in.
 
+Time can be moved: ``/wait 2h`` moves the shell's clock on and runs the bot's repeating job
+(follow-ups, held notices, unanswered questions, scheduled notices) hour by hour through the
+wait, so reminders, escalations, 回访 and what waits for the morning show as they would;
+``griddesk shell --at "2026-12-06 23:30"`` starts at a chosen local time.
+
 The shell never ends on a slip: a number that is not on screen, a button in a chat the person
 is not in, or any step that fails answers in one line and the session goes on. Its own words
 (not the bot's) are the constants below, the shell's UI in one place.
@@ -15,14 +20,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.app import RunningBot, running_bot
-from bot.config.org import Org
 from bot.config.settings import Settings, TelegramSettings
 from bot.domain import UnitKind
 from standins.telegram import BotApiStandIn, BotMessage, User
@@ -38,6 +44,8 @@ HELP = """\
 试用台说明（其余输入都以当前身份发给机器人）：
   /as 姓名     换成配置里的某个人（如 /as 张三），或换回居民（/as 王阿姨）
   /chat        在和机器人的私聊与自己所在的群之间切换
+  /wait 时长   让时间往后走（如 /wait 30m、/wait 2h、/wait 3d），期间的提醒、上报、回访照常发生
+  /time        看试用台现在的时间
   数字 N       按下最近一次显示里编号为 [N] 的按钮（每次显示都从 [1] 编起）
   /quit        退出（也可以按 Ctrl+D）"""
 GROUP_NAME = "{name}（群）"
@@ -58,9 +66,18 @@ NOT_YOUR_CHAT = "（{name}不在“{chat}”里，按不了那里的按钮。）
 MESSAGE_GONE = "（那条消息已经被删掉了，按钮按不了。）"
 NO_ANSWER = "（机器人没有回应这次点击。）"
 STEP_FAILED = "（这一步出错了：{error}。可以接着输入。）"
+NOW_IS = "（现在是 {when}）"
+WAITED = "（过了 {span}，现在是 {when}）"
+BAD_WAIT = "（请写要等多久，例如 /wait 30m、/wait 2h、/wait 3d。）"
 # ------------------------------------------------------------------------------------------------
 
 _QUIT = frozenset({"/quit", "/exit"})
+_WAIT = re.compile(r"^(\d+)\s*(m|min|h|d|分钟|小时|天)$")
+_UNITS = {"m": "minutes", "min": "minutes", "分钟": "minutes", "h": "hours", "小时": "hours",
+          "d": "days", "天": "days"}  # fmt: skip
+_WAIT_STEP = timedelta(hours=1)
+"""The repeating job runs at least this often through a wait, so each step shows in order."""
+_LONGEST_WAIT = timedelta(days=30)
 _ERROR_SHOWN = 200
 """Characters of an unexpected error shown on its one line."""
 
@@ -74,28 +91,50 @@ class _Button:
     data: str
 
 
+class ShellClock:
+    """The shell's clock: real time, started at ``--at`` and moved on by ``/wait``."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.offset = start - datetime.now(UTC) if start else timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+
 async def run_shell(
     settings: Settings,
     database: str | None,
     lines: AsyncIterator[str] | None = None,
     write: Callable[[str], None] = print,
+    start: datetime | None = None,
 ) -> None:
-    """Run the bot against a stand-in and chat with it from ``lines`` (default: the terminal)."""
+    """Run the bot against a stand-in and chat with it from ``lines`` (default: the terminal);
+    ``start``: the moment the shell's clock starts at (default: now)."""
     with tempfile.TemporaryDirectory(prefix="griddesk-shell-") as scratch:
         url = database or f"sqlite:///{Path(scratch) / 'shell.db'}"
         async with BotApiStandIn(token=TOKEN, bot_username="griddesk_bot") as standin:
             shell_settings = replace(
                 settings, database_url=url, telegram=TelegramSettings(standin.base_url, 1)
             )
-            session = _Session(standin, shell_settings.require_org(), write)
-            async with running_bot(shell_settings, TOKEN, rate_limited=False) as bot:
+            clock = ShellClock(start)
+            session = _Session(standin, shell_settings, clock, write)
+            async with running_bot(shell_settings, TOKEN, clock, rate_limited=False) as bot:
                 await standin.until_polling()
                 await session.loop(bot, lines or _terminal_lines(session))
 
 
 class _Session:
-    def __init__(self, standin: BotApiStandIn, org: Org, write: Callable[[str], None]):
+    def __init__(
+        self,
+        standin: BotApiStandIn,
+        settings: Settings,
+        clock: ShellClock,
+        write: Callable[[str], None],
+    ) -> None:
+        org = settings.require_org()
         self.standin = standin
+        self.clock = clock
+        self.timezone = settings.timezone
         self.write = write
         self.names = {
             unit.chat_id: GROUP_NAME.format(name=unit.name)
@@ -142,6 +181,10 @@ class _Session:
             self.write(HELP)
         elif line == "/as" or line.startswith("/as "):
             self._become(line[3:].strip())
+        elif line == "/time":
+            self.write(NOW_IS.format(when=self._now()))
+        elif line == "/wait" or line.startswith("/wait "):
+            await self._wait(bot, line[5:].strip())
         elif line == "/chat":
             home = self._home(self.me)
             self.chat_id = home if self.chat_id == self.me.id else self.me.id
@@ -151,6 +194,29 @@ class _Session:
         elif line:
             update_id = self.standin.send_text(self.me, line, chat_id=self._chat_for_send())
             await self._settle(bot, update_id)
+
+    def _now(self) -> str:
+        return self.clock().astimezone(self.timezone).strftime("%Y-%m-%d %H:%M")
+
+    async def _wait(self, bot: RunningBot, span: str) -> None:
+        """Move the clock on by ``span``, running the repeating job hour by hour through it."""
+        match = _WAIT.match(span)
+        wait = timedelta(**{_UNITS[match.group(2)]: int(match.group(1))}) if match else None
+        if wait is None or not timedelta(0) < wait <= _LONGEST_WAIT:
+            self.write(BAD_WAIT)
+            return
+        application = bot.telegram.application
+        assert application.job_queue is not None  # the runtime always has one
+        [job] = application.job_queue.get_jobs_by_name("_on_tick")
+        left = wait
+        while left > timedelta(0):
+            step = min(left, _WAIT_STEP)
+            self.clock.offset += step
+            left -= step
+            await job.run(application)
+        await bot.telegram.outbox.settled()
+        self.write(WAITED.format(span=span, when=self._now()))
+        self._print_changes()
 
     def _home(self, user: User) -> int:
         """Where ``/as`` puts a person: their first group, or the private chat (residents)."""

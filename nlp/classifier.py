@@ -51,6 +51,9 @@ class Classification:
     workers as 识别依据 (see :func:`_explanation`)."""
     ask: bool
     """True when the resident should pick the category: the classifier is not sure enough."""
+    ranked: tuple[Category, ...] = ()
+    """Every category with evidence but ``other``, the chosen one first, then by score: what
+    the resident is offered when asked to pick (:attr:`ask`)."""
 
     def as_json(self) -> dict[str, Any]:
         """The CLI's JSON object: exactly the keys operators script against."""
@@ -97,7 +100,20 @@ def classify(text: str, rules: Rules, tokenizer: Tokenizer) -> Classification:
         confidence=confidence,
         matched=_explanation(evidence[winner[2]], tokens),
         ask=confidence < scoring.ask_below,
+        ranked=tuple(CATEGORIES[e[2]] for e in (winner, *rivals) if e[2] != _OTHER),
     )
+
+
+def category_scores(text: str, rules: Rules, tokenizer: Tokenizer) -> dict[Category, float]:
+    """Each category's score in ``text``, exclusions applied (categories without evidence are
+    absent): the evidence :func:`classify` weighs, for a caller that needs more than the
+    winner — whether one clause names a problem strongly enough to stand on its own
+    (:mod:`nlp.problems`)."""
+    normal = normalize(text[: rules.scoring.max_chars])
+    tokens = list(segment(tokenizer, normal)) if normal else []
+    evidence, _ = _evidence(_rule_word_positions(tokens, rules), rules.index)
+    decay = rules.scoring.decay
+    return {CATEGORIES[ordinal]: -_score(hits, decay)[0] for ordinal, hits in evidence.items()}
 
 
 def _score(hits: list[Hit], decay: float) -> tuple[float, int]:

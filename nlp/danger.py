@@ -21,10 +21,13 @@ class Danger(StrEnum):
     GAS = "gas"
     FIRE = "fire"
     INJURY = "injury"
+    PERSON_DOWN = "person_down"  # someone fell and cannot get up (often an old person alone)
     LIFT = "lift"
     LIVE_WIRE = "live_wire"
+    FALLEN_POLE = "fallen_pole"  # a pole down across a path, its wires with it
     BURST_MAIN = "burst_main"
     COLLAPSE = "collapse"
+    MANHOLE = "manhole"  # an open manhole: someone walks into it
 
 
 # The words that name each danger, in the order a reply gives their advice: what to do this
@@ -36,12 +39,20 @@ _WORDS: dict[Danger, tuple[str, ...]] = {
                   "明火"),
     Danger.INJURY: ("受伤", "流血", "出血", "昏倒", "晕倒", "昏迷", "不省人事", "摔倒", "摔伤",
                     "救命", "砍人", "打人", "咬人", "坠落", "骨折", "喘不上气"),
+    Danger.PERSON_DOWN: ("起不来", "爬不起来", "站不起来", "倒在地上", "倒地不起", "躺在地上",
+                         "摔在地上"),
     Danger.LIFT: ("困人", "被困", "困在", "关在", "卡在", "出不来"),
     Danger.LIVE_WIRE: ("触电", "电死", "电线", "高压线", "电缆", "火花", "漏电"),
+    Danger.FALLEN_POLE: ("电线杆", "电杆", "线杆", "杆子倒", "杆倒"),
     Danger.BURST_MAIN: ("爆管", "水管爆", "管子爆", "管道爆", "水管裂", "喷水", "淹了", "淹水",
                         "跑水"),
     Danger.COLLAPSE: ("塌陷", "塌方", "地陷", "天坑", "坍塌", "塌了"),
+    Danger.MANHOLE: ("井盖", "窨井", "井口", "下水井", "污水井", "雨水井"),
 }  # fmt: skip
+
+# A danger whose advice already says everything the other's does, for the same thing: a fallen
+# pole is also a wire down, a person who cannot get up is also someone hurt.
+_COVERS = {Danger.FALLEN_POLE: Danger.LIVE_WIRE, Danger.PERSON_DOWN: Danger.INJURY}
 
 # A category names the danger when the words alone do not (电梯困人 is a lift, 燃气 is gas).
 _BY_CATEGORY = {
@@ -54,6 +65,10 @@ _BY_CATEGORY = {
     Category.ROADS: Danger.COLLAPSE,
 }
 
+DANGEROUS_KINDS = frozenset({Category.GAS, Category.ELEVATOR, Category.POWER})
+"""Kinds of problem that may be a danger right now (a leak, someone trapped, a wire down)
+although the words did not say so: a resident who picks one is asked whether it is."""
+
 MOST = 2
 """Advice for at most this many dangers: a reply a frightened resident reads in seconds."""
 
@@ -65,6 +80,7 @@ def dangers(text: str, category: Category) -> tuple[Danger, ...]:
     found = [danger for danger, words in _WORDS.items() if any(w in normal for w in words)]
     if Danger.LIFT in found and "电梯" not in normal and category is not Category.ELEVATOR:
         found.remove(Danger.LIFT)  # 被困 without a lift: trapped somewhere, not a lift
+    found = [danger for danger in found if not any(_COVERS.get(f) is danger for f in found)]
     if not found and category in _BY_CATEGORY:
         found = [_BY_CATEGORY[category]]
     return tuple(found[:MOST])

@@ -42,3 +42,25 @@ def mask_pii(text: str) -> str:
     text = _ROOM_AFTER_BUILDING.sub(lambda m: f"{m.group(1)}{_MASK}{m.group(2) or ''}", text)
     text = _ROOM.sub(lambda m: f"{_MASK}{m.group(1)}", text)
     return _ROOM_NUMBER_SIGN.sub(f"{_MASK}号", text)
+
+
+def phone_number(text: str) -> str | None:
+    """The first phone number in ``text`` as a worker dials it (mobile first, then a landline
+    or a local number named as a phone); None when the resident gave none."""
+    text = _ID_CARD.sub(" ", text.translate(_HALF_WIDTH))
+    if mobile := _MOBILE.search(text):
+        return "".join(mobile.group(2, 3, 4))
+    if landline := _LANDLINE.search(text):
+        return f"{landline.group(1)}-{landline.group(2)}{landline.group(3)}"
+    if local := _LOCAL_PHONE.search(text):
+        return local.group(2) + local.group(3)
+    return None
+
+
+def mask_phone(number: str) -> str:
+    """A number from :func:`phone_number` as a group may see it: ``138****1234``,
+    ``0471-****1234``."""
+    if len(number) == 11 and number.startswith("1"):
+        return f"{number[:3]}****{number[-4:]}"
+    area, dash, local = number.rpartition("-")
+    return f"{area}{dash}****{local[-4:]}"

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Text
+from sqlalchemy import BigInteger, ColumnElement, Index, Text, or_
 from sqlmodel import Field, SQLModel, col, select
 
 from bot.domain import Audience, Broadcast, BroadcastStatus, Outgoing
@@ -41,6 +41,8 @@ class BroadcastRow(SQLModel, table=True):
     status: str
     created_by: int | None = Field(default=None, sa_type=BigInteger)
     source: str
+    places: str = Field(default="[]", sa_type=Text, sa_column_kwargs={"server_default": "[]"})
+    """JSON list of 小区 names whose residents are meant, beyond whole grids."""
 
 
 class BroadcastQueries(Queues):
@@ -91,12 +93,13 @@ class BroadcastQueries(Queues):
             statement = statement.with_for_update(skip_locked=True)
         return [_broadcast(row) for row in await self._rows(statement)]
 
-    async def resident_chats(self, grid_ids: Sequence[str]) -> Sequence[int]:
-        rows = await self._rows(
-            select(ResidentRow)
-            .where(col(ResidentRow.grid_id).in_(list(grid_ids)))
-            .order_by(col(ResidentRow.user_id))
-        )
+    async def resident_chats(
+        self, grid_ids: Sequence[str], places: Sequence[str] = ()
+    ) -> Sequence[int]:
+        bound: ColumnElement[bool] = col(ResidentRow.grid_id).in_(list(grid_ids))
+        if places:
+            bound = or_(bound, col(ResidentRow.place).in_(list(places)))
+        rows = await self._rows(select(ResidentRow).where(bound).order_by(col(ResidentRow.user_id)))
         return [row.chat_id for row in rows]
 
     async def enqueue_once(self, messages: Sequence[tuple[Outgoing, str]]) -> int:
@@ -137,6 +140,7 @@ def _columns(broadcast: Broadcast) -> dict[str, Any]:
         "status": broadcast.status.value,
         "created_by": broadcast.created_by,
         "source": broadcast.source,
+        "places": json.dumps(list(broadcast.places), ensure_ascii=False),
     }
 
 
@@ -154,4 +158,5 @@ def _broadcast(row: BroadcastRow) -> Broadcast:
         status=BroadcastStatus(row.status),
         created_by=row.created_by,
         source=row.source,
+        places=tuple(json.loads(row.places or "[]")),
     )

@@ -23,7 +23,7 @@ from bot.ports import OutboxItem
 from storage import bulk, upsert
 from storage.tables import CardRow, InboxRow, LeaseRow, OutboxRow
 
-PENDING, SENT, FAILED = "pending", "sent", "failed"
+PENDING, SENT, FAILED, HELD = "pending", "sent", "failed", "held"
 """Outbox row statuses."""
 
 DUE_AT_ONCE = datetime(1970, 1, 1, tzinfo=UTC)
@@ -81,8 +81,24 @@ class Queues:
             "card_of": message.card_of,
             "edit_card_of": message.edit_card_of,
             "live": message.live,
+            "status": PENDING if message.hold_until is None else HELD,
+            "next_attempt_at": message.hold_until,
             "created_at": self._clock(),
         }
+
+    async def release_held(self, now: datetime) -> int:
+        """Make held notices whose time has come ordinary pending messages; how many.
+
+        A held row is not pending, so it never holds back the messages after it in its chat
+        (a receipt at 23:00 goes out while the claim notice written at 22:50 waits for 07:00).
+        """
+        result = await self._session.exec(
+            update(OutboxRow)
+            .where(col(OutboxRow.status) == HELD, col(OutboxRow.next_attempt_at) <= now)
+            .values(status=PENDING, next_attempt_at=None)
+            .returning(col(OutboxRow.id))
+        )
+        return len(result.all())
 
     async def take_lease(self, name: str, holder: str, until: datetime, now: datetime) -> bool:
         """One statement decides: insert, or take over only a lease that is ours or expired."""

@@ -30,6 +30,7 @@ from bot.domain import (
     DraftReason,
     NewTask,
     Resident,
+    ResultNote,
     Stage,
     Task,
     TaskEvent,
@@ -205,7 +206,20 @@ class SqlTransaction(BroadcastQueries, ReportQueries, DeliveryQueries):
 
     async def await_note(self, worker_id: int, task_id: int) -> None:
         """Remember that the worker's next message is the result note for ``task_id``."""
-        values = {"worker_id": worker_id, "task_id": task_id}
+        await self.save_result_note(worker_id, ResultNote(task_id))
+
+    async def result_note(self, worker_id: int) -> ResultNote | None:
+        row = await self._get(AwaitedNoteRow, worker_id)
+        return None if row is None else ResultNote(row.task_id, row.result, row.result_photo)
+
+    async def save_result_note(self, worker_id: int, note: ResultNote) -> None:
+        """Replace whatever the worker had awaited or written with ``note``."""
+        values = {
+            "worker_id": worker_id,
+            "task_id": note.task_id,
+            "result": note.result,
+            "result_photo": note.photo,
+        }
         await self._session.exec(
             upsert.upsert(self._session, AwaitedNoteRow, values, keys=("worker_id",))
         )

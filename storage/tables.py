@@ -211,7 +211,8 @@ class DraftRow(SQLModel, table=True):
 
 
 class AwaitedNoteRow(SQLModel, table=True):
-    """The task a worker is about to write a result note for; at most one per worker."""
+    """The task a worker is about to write a result note for; at most one per worker. Once
+    written, the note waits here for the worker's 确认 (:class:`bot.domain.ResultNote`)."""
 
     __tablename__ = "awaited_notes"
 
@@ -219,6 +220,10 @@ class AwaitedNoteRow(SQLModel, table=True):
         sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
     )
     task_id: int = Field(sa_type=ID, foreign_key="tasks.id")
+    result: str | None = Field(default=None, sa_type=Text)
+    """The note written, waiting for 确认; NULL while the note is still awaited."""
+    result_photo: str | None = Field(default=None, sa_type=Text)
+    """A photo sent with (or before) the note."""
 
 
 class OutboxRow(SQLModel, table=True):
@@ -243,13 +248,15 @@ class OutboxRow(SQLModel, table=True):
     live: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     """The card of ``edit_card_of`` is rendered when sent (:class:`bot.domain.Outgoing`)."""
     status: str = "pending"
-    """``pending``, ``sent`` or ``failed``."""
+    """``pending``, ``sent``, ``failed``, or ``held`` (a resident's notice waiting for the end
+    of quiet hours, due at ``next_attempt_at``)."""
     posting_since: datetime | None = Field(default=None, sa_type=UtcDateTime)
     """Set just before a new card is posted; still set on a pending row, it means an earlier
     attempt may have reached the chat (a crash or a lost reply between sending and recording)."""
     attempts: int = 0
     next_attempt_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
-    """When to try again after a failure; NULL for a message not tried yet (due at once)."""
+    """When to try again after a failure; NULL for a message not tried yet (due at once); for
+    a held row, when it is released."""
     created_at: datetime = Field(sa_type=UtcDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     message_id: int | None = Field(default=None, sa_type=BigInteger)

@@ -186,12 +186,29 @@ async def claimed(
 
 async def resolved(desk: Desk, store: SqlStore, text: str = WATER_TEXT) -> Task:
     task = await claimed(desk, store, text)
-    await desk.press(ZHANG, act(Verb.RESOLVE, task.id), None)
-    await desk.private_message(private(ZHANG), "已联系供水公司，管道修好了", None, None)
-    await said(store)
+    await resolve(desk, store, task.id)
     task = await task_of(store, task.id)
     assert task.status is TaskStatus.RESOLVED
     return task
+
+
+async def resolve(
+    desk: Desk,
+    store: SqlStore,
+    task_id: int,
+    note: str = "已联系供水公司，管道修好了",
+    worker: Actor = ZHANG,
+    photo: str | None = None,
+) -> list[Outgoing]:
+    """``worker`` presses 办结 on the card, writes ``note`` privately and presses 确认 on the
+    preview; returns what the desk said after 确认 (the resident's result, the card …)."""
+    await desk.press(worker, act(Verb.RESOLVE, task_id), None)
+    await desk.private_message(private(worker), note, photo, None)
+    preview = next(m for m in reversed(await said(store)) if m.buttons)
+    assert preview.chat_id == worker.user_id, preview
+    answer = await desk.press(private(worker), actions(preview)[0], None)
+    assert answer == Answer(texts.ANSWER_RESULT_SENT), answer
+    return await said(store)
 
 
 async def bind(desk: Desk, store: SqlStore, grid_id: str, index: int) -> None:

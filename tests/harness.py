@@ -89,6 +89,22 @@ class World:
         await self._settle(max(updates))
         return next(a for a in self.standin.callback_answers if a.callback_query_id == query_id)
 
+    async def resolve(
+        self, worker: User, card: BotMessage, note: str, photo: bool = False
+    ) -> list[BotMessage]:
+        """``worker`` presses 办结 on ``card``, writes ``note`` (as a photo's caption when
+        ``photo``) and presses 确认 on the preview; returns what changed after 确认."""
+        await self.press(worker, card, "办结")
+        if photo:
+            await self.send_photo(worker, caption=note)
+        else:
+            await self.say(worker, note)
+        preview = self.last(worker.id)
+        assert preview.buttons, f"no preview of the result: {preview.content}"
+        before = self._snapshot()
+        await self.press(worker, preview, "确认")
+        return self._changed_since(before)
+
     def chat(self, chat_id: int) -> list[BotMessage]:
         return self.standin.chat(chat_id)
 

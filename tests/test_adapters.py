@@ -217,13 +217,18 @@ async def test_cancel_passes_its_argument(
     assert task.status is TaskStatus.CANCELLED
 
 
-async def test_cancel_without_argument_explains_usage(
+async def test_cancel_without_argument_offers_the_task(
     runtime: TelegramRuntime, store: SqlStore
 ) -> None:
-    """/cancel alone: how to use it, nothing withdrawn."""
+    """/cancel alone: offers to withdraw the one task, asking why; nothing withdrawn yet."""
     await report(runtime, store)
     await feed(runtime, message(2, RESIDENT, text="/cancel"))
-    assert await texts_to(store, 1001) == [texts.CANCEL_USAGE]
+    [offer] = await texts_to(store, 1001)
+    assert offer.startswith("要撤回工单 20261122-0001")
+    async with store.transaction() as tx:
+        task = await tx.task_by_number("20261122-0001")
+    assert task is not None
+    assert task.status is TaskStatus.OPEN
 
 
 async def test_command_addressed_to_another_bot_is_ignored(

@@ -264,8 +264,7 @@ async def test_replayed_rating_is_counted_once(
     await w.say(resident, WATER)
     card = w.card(w.group("xingan-1"), "20261122-0001")
     await w.press(zhang, card, "认领")
-    await w.press(zhang, card, "办结")
-    await w.say(zhang, "修好了")
+    await w.resolve(zhang, card, "修好了")
     rating = w.last(resident.id)
     assert (await w.press(resident, rating, "满意")).text == texts.THANKS_FOR_RATING
     assert (await w.press(resident, rating, "满意")).text == texts.ALREADY_RATED

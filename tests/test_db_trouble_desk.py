@@ -34,7 +34,8 @@ from bot.config.settings import Settings
 from bot.desk.actions import Verb
 from bot.desk.context import Answer, Context
 from bot.desk.desk import Desk
-from bot.domain import EventKind, Outgoing, Task, TaskEvent, TaskStatus, UnitRef
+from bot.desk.resolution import fingerprint
+from bot.domain import EventKind, Outgoing, ResultNote, Task, TaskEvent, TaskStatus, UnitRef
 from bot.errors import StoreBusy
 from bot.language import Language
 from bot.retry import retrying
@@ -130,7 +131,7 @@ def claim_written(before: Task, after: Written) -> None:
     [card] = to(after.messages, GRID1_CHAT)
     assert card.edit_card_of == before.id
     [notice] = to(after.messages, RESIDENT.chat_id)
-    assert notice.text == texts.NOTICE_CLAIMED.format(number=before.number, worker="张三")
+    assert notice.text.startswith(f"您反映的问题（{before.number}）已由张三接单")
     [contact] = to(after.messages, ZHANG.user_id)
     assert "13804711234" in contact.text
 
@@ -142,7 +143,7 @@ def transfer_written(before: Task, after: Written) -> None:
     [card] = to(after.messages, GRID1_CHAT)
     assert card.edit_card_of == before.id
     [notice] = to(after.messages, RESIDENT.chat_id)
-    assert notice.text == texts.NOTICE_TRANSFERRED.format(number=before.number, worker="李四")
+    assert notice.text.startswith(f"您反映的问题（{before.number}）已转交给李四")
     [contact] = to(after.messages, LI.user_id)
     assert "13804711234" in contact.text
 
@@ -163,7 +164,15 @@ def escalate_written(before: Task, after: Written) -> None:
     assert away.edit_card_of == before.id
     assert texts.STATUS_ESCALATED_AWAY.format(unit=COMMUNITY) in away.text
     [notice] = to(after.messages, RESIDENT.chat_id)
-    assert notice.text == texts.NOTICE_ESCALATED.format(number=before.number, unit=COMMUNITY)
+    assert notice.text.startswith(f"您反映的问题（{before.number}）需要{COMMUNITY}协调解决")
+
+
+async def previewed(desk: Desk, store: SqlStore) -> Task:
+    """Claimed by 张三, who pressed 办结 and wrote his note: the preview waits for 确认."""
+    task = await awaiting_note(desk, store)
+    await desk.private_message(private(ZHANG), NOTE, None, None)
+    await said(store)
+    return task
 
 
 def resolve_written(before: Task, after: Written) -> None:
@@ -201,9 +210,13 @@ CHANGES = {
         escalate_written,
     ),
     "resolve": Change(
-        awaiting_note,
-        lambda desk, task: desk.private_message(private(ZHANG), NOTE, None, UPDATE),
-        None,
+        previewed,
+        lambda desk, task: desk.press(
+            private(ZHANG),
+            act(Verb.RESULT_CONFIRM, task.id, fingerprint(ResultNote(task.id, NOTE))),
+            UPDATE,
+        ),
+        Answer(texts.ANSWER_RESULT_SENT),
         resolve_written,
     ),
 }

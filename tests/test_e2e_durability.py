@@ -106,6 +106,6 @@ async def test_a_blocked_resident_holds_nobody_up(w: World) -> None:
     await w.say(other, "审计厅小区门口路灯不亮")
     assert "张三 于" in w.card(grid, "20261122-0001").content
     assert len(_receipts(w, other.id)) == 1
-    assert not any("接单" in m.content for m in w.chat(blocked.id))
+    assert not any("接单，正在处理" in m.content for m in w.chat(blocked.id))
     async with w.bot.store.transaction() as tx:
         assert await tx.pending_outbox(10) == []

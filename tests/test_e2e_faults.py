@@ -205,8 +205,7 @@ async def test_a_card_whose_message_is_gone_is_posted_anew(w: World) -> None:
         task = await tx.task_by_number(NUMBER)
         assert task is not None
         assert await tx.card_message_id(task.id, grid) == reposted.message_id
-    await w.press(zhang, reposted, "办结")
-    await w.say(zhang, "已联系供水公司，管道抢修完毕")
+    await w.resolve(zhang, reposted, "已联系供水公司，管道抢修完毕")
     cards = [m for m in w.chat(grid) if f"工单 {NUMBER}｜" in m.content]
     assert len(cards) == 2  # edited in place, not posted a third time
     assert "办理结果：已联系供水公司" in w.latest(reposted).content

@@ -34,7 +34,7 @@ async def test_the_job_queue_tick_reminds_with_mentions(w: World) -> None:
     await job.run(w.bot.telegram.application)
     await w.bot.telegram.outbox.settled()
     assert "⚠️ 超时未认领，已上报至兴安南路社区" in w.card(grid, "20261122-0001").content
-    assert "已上报给兴安南路社区" in w.last(resident.id).content
+    assert "没能在约定时间内安排上人员，很抱歉，已上报兴安南路社区" in w.last(resident.id).content
     community = w.card(w.group("xingannanlu"), "20261122-0001")
     await w.press(w.people["刘书记"], community, "认领")
     assert "刘书记 于" in w.card(w.group("xingannanlu"), "20261122-0001").content
@@ -64,8 +64,9 @@ async def test_every_step_to_the_top_then_a_full_followup_cycle(w: World) -> Non
     street = w.card(w.group("daxuexilu"), "20261122-0001")
     admin = w.people["街道值班员"]
     await w.press(admin, street, "认领")
-    await w.press(admin, w.card(w.group("daxuexilu"), "20261122-0001"), "办结")
-    await w.say(admin, "已协调供水公司抢修，恢复供水")
+    await w.resolve(
+        admin, w.card(w.group("daxuexilu"), "20261122-0001"), "已协调供水公司抢修，恢复供水"
+    )
     assert "请您对这次办理做个评价" in w.last(resident.id).content
     w.clock.advance(timedelta(days=1))
     await _tick(w)
@@ -109,7 +110,7 @@ async def test_a_weekly_notice_survives_a_restart_and_respects_quiet_hours(
             clock.now = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # 23:00 local
             admin = people["街道值班员"]
             await second.say(admin, "/broadcast 现在 | 居民:xingan-1 | 明早8点开始停水")
-            await second.press(admin, second.last(admin.id), "确认发送")
+            await second.press(admin, second.last(admin.id), "等到明天 07:00再发")
             await _tick(second)
             assert "明早8点开始停水" not in second.last(resident.id).content
             clock.now = datetime(2026, 11, 30, 23, 0, tzinfo=UTC)  # 07:00 local

@@ -6,6 +6,8 @@ when it answers on 127.0.0.1:5432, on PostgreSQL.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.harness import World
@@ -45,6 +47,10 @@ async def test_resident_report_is_claimed_resolved_and_rated(w: World) -> None:
     await w.press(zhang, card, "办结")
     assert "请回复工单 20261122-0001 的办理结果" in w.last(zhang.id).content
     await w.say(zhang, "已联系供水公司，管道抢修完毕，下午两点恢复供水")
+    preview = w.last(zhang.id)
+    assert preview.content.startswith("将告知居民")
+    assert "已办结" not in w.last(resident.id).content
+    await w.press(zhang, preview, "确认")
     card = w.card(grid, "20261122-0001")
     assert "办理结果：已联系供水公司" in card.content
     rating = w.last(resident.id)
@@ -124,12 +130,17 @@ async def test_urgent_message_advises_calling_and_alerts_the_community(w: World)
 
 
 async def test_photos_with_and_without_a_caption(w: World) -> None:
-    """A captioned photo is a task with the photo on its card; a bare photo waits for words."""
+    """A captioned photo is a task with the photo on its card; a bare photo just after joins
+    it; a bare photo later waits for words."""
     resident = w.resident()
     await w.send_photo(resident, caption="电影厂小区门口井盖没了，一个大窟窿")
     card = w.card(w.group("xingan-1"), "20261122-0001")
     assert card.photo is not None
     assert "｜道路" in card.content
+    await w.send_photo(resident)  # a second photo of the same hole
+    assert "已补充到工单 20261122-0001" in w.last(resident.id).content
+    assert "照片：共 2 张" in w.card(w.group("xingan-1"), "20261122-0001").content
+    w.clock.advance(timedelta(hours=1))
     replies = await w.send_photo(resident)
     assert "请再用一两句话说说" in replies[-1].content
     await w.say(resident, "审计厅小区垃圾桶满了没人清，臭烘烘的")
@@ -162,15 +173,15 @@ async def test_unsatisfied_resident_reopens_one_level_higher(w: World) -> None:
     grid, community = w.group("xingan-1"), w.group("xingannanlu")
     await w.say(resident, "审计厅小区2号楼门口垃圾堆了一个礼拜没人清")
     await w.press(zhang, w.card(grid, "20261122-0001"), "认领")
-    await w.press(zhang, w.card(grid, "20261122-0001"), "办结")
-    await w.say(zhang, "已清理")
+    await w.resolve(zhang, w.card(grid, "20261122-0001"), "已清理")
     await w.press(resident, w.last(resident.id), "不满意")
-    assert "已重新打开，并上报给兴安南路社区" in w.last(resident.id).content
+    assert "已重新打开，交给兴安南路社区重新办理" in w.last(resident.id).content
     assert "居民不满意，已重新打开并上报至兴安南路社区" in w.card(grid, "20261122-0001").content
     assert "居民对办理结果不满意" in w.last(grid).content
     reopened = w.card(community, "20261122-0001")
     assert "待认领" in reopened.content
-    assert "办理结果" not in reopened.content
+    assert "上次办理结果：已清理" in reopened.content
+    assert "居民不满意，重新办理" in reopened.content
     rating = next(m for m in w.chat(resident.id) if "做个评价" in m.content)
     again = await w.press(resident, rating, "满意")
     assert again.text == "这件事已经评价过了，谢谢您！"

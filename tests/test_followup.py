@@ -95,7 +95,16 @@ async def resolved(engine: FollowUp, store: SqlStore) -> Task:
     await desk.press(ZHANG, Action(Verb.CLAIM, task.id).encode(), None)
     await desk.press(ZHANG, Action(Verb.RESOLVE, task.id).encode(), None)
     await desk.private_message(Actor(2001, 2001, "张三"), "已清运", None, None)
+    await confirm_result(desk, store)
     return task
+
+
+async def confirm_result(desk: Desk, store: SqlStore) -> None:
+    """张三 presses 确认 on the preview of his result note (the latest message with buttons)."""
+    async with store.transaction() as tx:
+        items = await tx.pending_outbox(1000)
+    preview = next(i.message for i in reversed(items) if i.message.chat_id == 2001)
+    await desk.press(Actor(2001, 2001, "张三"), preview.buttons[0][0].action, None)
 
 
 async def current(store: SqlStore, task_id: int) -> Task:
@@ -136,7 +145,8 @@ async def test_unclaimed_is_reminded_then_climbs_the_chain(
         "⚠️ 超时未认领，已上报至兴安南路社区" in m.text for m in messages if m.chat_id == GRID
     )
     assert any(m.card_of == task.id for m in messages if m.chat_id == COMMUNITY)
-    assert any("已上报给兴安南路社区" in m.text for m in messages if m.chat_id == RESIDENT.chat_id)
+    [slipped] = [m.text for m in messages if m.chat_id == RESIDENT.chat_id]
+    assert "没能在约定时间内安排上人员，很抱歉，已上报兴安南路社区，由他们安排人员处理" in slipped
     clock.advance(timedelta(hours=3))  # the community's claim window (2 h) and interval (1 h)
     assert await engine.tick(clock()) == 2
     assert (await current(store, task.id)).holder == UnitRef.parse("department:water")
@@ -330,6 +340,7 @@ async def test_the_second_rating_ask_waits_for_morning(
     clock.now = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)  # 23:00 local
     await desk.press(ZHANG, Action(Verb.RESOLVE, task.id).encode(), None)
     await desk.private_message(Actor(2001, 2001, "张三"), "已清运", None, None)
+    await confirm_result(desk, store)
     await said(store)
     clock.now = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # a day later, 23:00 local
     assert await engine.tick(clock()) == 1  # the step moved the ask to the morning…

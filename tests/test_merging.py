@@ -30,8 +30,8 @@ from tests.desk_support import (  # noqa: F401 - fixtures, used by name
     events_of,
     labels,
     latest_task,
-    private,
     report,
+    resolve,
     said,
     settings,
     store,
@@ -97,7 +97,7 @@ async def test_what_is_not_a_repeat_is_a_new_task(
 async def test_a_repeat_of_a_closed_task_is_a_new_task(desk: Desk, store: SqlStore) -> None:
     """Withdrawn (or done) is not open: the same words again start a new task."""
     first = await report(desk, store, FIRST)
-    await desk.tracking.cancel(RESIDENT, first.number, None)
+    await desk.withdrawal.cancel(RESIDENT, first.number, None)
     assert (await report(desk, store, AGAIN)).id != first.id
 
 
@@ -177,14 +177,13 @@ async def test_merged_residents_rate_the_result_of_the_survivor(
     survivor_id, duplicate_id = await _two_reports(desk, store)
     await desk.press(ZHANG, act(Verb.MERGE_INTO, duplicate_id, str(survivor_id)), None)
     await desk.press(ZHANG, act(Verb.CLAIM, survivor_id), None)
-    await desk.press(ZHANG, act(Verb.RESOLVE, survivor_id), None)
     await said(store)
-    await desk.private_message(private(ZHANG), "阀门换好了，已恢复供水", None, None)
+    messages = await resolve(desk, store, survivor_id, "阀门换好了，已恢复供水")
 
     survivor, duplicate = await task_of(store, survivor_id), await task_of(store, duplicate_id)
     assert duplicate.status is TaskStatus.RESOLVED
     assert duplicate.result == "阀门换好了，已恢复供水"
-    [request] = to(await said(store), NEIGHBOUR.chat_id)
+    [request] = to(messages, NEIGHBOUR.chat_id)
     assert request.text.startswith(
         f"您反映的问题（{duplicate.number}，与工单 {survivor.number} 合并办理）已办结。"
     )
@@ -206,7 +205,7 @@ async def test_a_withdrawn_survivor_releases_the_merged_task(
     clock.advance(timedelta(hours=5))
     survivor = await task_of(store, survivor_id)
     await said(store)
-    await desk.tracking.cancel(RESIDENT, survivor.number, None)
+    await desk.withdrawal.cancel(RESIDENT, survivor.number, None)
 
     released = await task_of(store, duplicate_id)
     assert (released.status, released.merged_into) == (TaskStatus.OPEN, None)

@@ -202,7 +202,7 @@ async def _act(desk: Desk, actor: Actor, action: str, scene: Scene) -> Answer | 
             data = Action(Verb.RATE, scene.task.id, Rating.UNSATISFIED.value).encode()
             return await desk.press(actor, data, 7)
         case "cancel":
-            await desk.tracking.cancel(private(actor), NUMBER, 7)
+            await desk.withdrawal.cancel(private(actor), NUMBER, 7)
         case "broadcast":
             await desk.broadcasts.draft(private(actor), NOTICE, 7)
         case "confirm":
@@ -285,19 +285,19 @@ async def _reopened(done: Done) -> None:
     """Open again, one level up at the community, claimer and result cleared, with its trail;
     a new card there; the resident told where it went."""
     task, events = done.task, done.events
-    assert done.answer == Answer(texts.THANKS_FOR_RATING)
+    assert done.answer == Answer(texts.ANSWER_REOPENED)
     assert (task.status, task.holder, task.level) == (
         TaskStatus.OPEN,
         COMMUNITY_REF,
         done.scene.task.level + 1,
     )
-    assert (task.claimer_id, task.result, task.reopen_count) == (None, None, 1)
+    assert (task.claimer_id, task.result, task.reopen_count) == (None, done.scene.task.result, 1)
     assert [e.kind for e in events[-2:]] == [EventKind.RATED, EventKind.REOPENED]
     assert (events[-1].actor_id, events[-1].holder) == (RESIDENT.user_id, COMMUNITY_REF)
     [card] = to(done.written, COMMUNITY_CHAT)
     assert card.card_of == task.id
     assert [b.text for row in card.buttons for b in row] == [texts.CLAIM, texts.MERGE]
-    told = texts.REOPENED_TO_RESIDENT.format(number=NUMBER, unit="兴安南路社区")
+    told = texts.REOPENED_ASK_WHY.format(number=NUMBER, unit="兴安南路社区")
     assert to(done.written, RESIDENT.chat_id) == [Outgoing(RESIDENT.chat_id, told)]
 
 
@@ -336,7 +336,7 @@ async def _drafted_notice(done: Done) -> None:
 
 async def _confirmed(done: Done) -> None:
     """Scheduled for now, said so; the next tick sends it to every grid's group."""
-    reply = texts.BROADCAST_SCHEDULED.format(id=done.scene.draft, first="11月22日 09:00")
+    reply = texts.BROADCAST_SENDING_NOW.format(id=done.scene.draft)
     assert done.answer == Answer(reply)
     assert done.written == [Outgoing(ADMIN.user_id, reply)]
     notice = done.notices[done.scene.draft]
@@ -400,8 +400,8 @@ async def test_allowed_reopen_and_cancel_do_what_they_say(desk: Desk, store: Sql
     """不满意 then /cancel by the resident: the reopened task is withdrawn, both events kept."""
     task = await resolved(desk, store)
     data = Action(Verb.RATE, task.id, Rating.UNSATISFIED.value).encode()
-    assert await desk.press(RESIDENT, data, None) == Answer(texts.THANKS_FOR_RATING)
-    await desk.tracking.cancel(RESIDENT, NUMBER, None)
+    assert await desk.press(RESIDENT, data, None) == Answer(texts.ANSWER_REOPENED)
+    await desk.withdrawal.cancel(RESIDENT, NUMBER, None)
     async with store.transaction() as tx:
         after = await tx.task(task.id)
         kinds = [e.kind for e in await tx.events(task.id)]
@@ -484,9 +484,8 @@ async def test_who_may_hand_the_task_to_a_member(
     written = await said(store)
     [card] = to(written, GRID1_CHAT)
     assert task.id in (card.card_of, card.edit_card_of)
-    assert to(written, RESIDENT.chat_id) == [
-        Outgoing(RESIDENT.chat_id, texts.NOTICE_TRANSFERRED.format(number=NUMBER, worker="李四"))
-    ]
+    [notice] = to(written, RESIDENT.chat_id)
+    assert notice.text.startswith(f"您反映的问题（{NUMBER}）已转交给李四继续处理，")
     [contact] = to(written, LI.user_id)
     assert PHONE in contact.text
     assert to(written, ZHANG.user_id) == []

@@ -125,4 +125,6 @@ async def test_through_telegram_a_resident_may_not_broadcast(w: World) -> None:
         assert list(await tx.broadcasts(frozenset(BroadcastStatus))) == [draft]
     assert all(w.chat(chat) == [] for chat in groups)
     scheduled = await w.press(admin, preview, texts.BROADCAST_CONFIRM)  # the admin may
-    assert scheduled.text == texts.BROADCAST_SCHEDULED.format(id=draft.id, first="11月23日 08:00")
+    assert scheduled.text == texts.BROADCAST_SCHEDULED.format(
+        id=draft.id, first="明天（11月23日 周一）08:00"
+    )

@@ -39,8 +39,7 @@ async def test_a_photo_report_is_claimed_resolved_rated_and_closed(w: World) -> 
     assert "张三 于" in card.content
     assert [t for row in card.buttons for t, _ in row] == ["办结", "转交", "上报", "退回", "合并"]
 
-    await w.press(zhang, card, "办结")
-    await w.say(zhang, "已联系供水公司，管道抢修完毕")
+    await w.resolve(zhang, card, "已联系供水公司，管道抢修完毕")
     card = w.card(grid, NUMBER)
     assert "办理结果：已联系供水公司" in card.content
     assert "已办结，等待居民评价" in card.content
@@ -104,8 +103,7 @@ async def test_a_long_caption_cuts_the_residents_words_never_the_status(w: World
     card = w.card(grid, NUMBER)
     assert len(card.content) <= MAX_CAPTION
     assert "张三 于" in card.content
-    await w.press(zhang, card, "办结")
-    await w.say(zhang, "已修好。" * 150)
+    await w.resolve(zhang, card, "已修好。" * 150)
     card = w.card(grid, NUMBER)
     assert len(card.content) <= MAX_CAPTION
     assert "已办结，等待居民评价" in card.content

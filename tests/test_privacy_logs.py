@@ -70,8 +70,7 @@ async def test_full_loop_keeps_personal_numbers_private(
     card = w.card(w.group("xingan-1"), "20261122-0001")
     assert "139****5678" in card.content
     await w.press(zhang, card, "认领")
-    await w.press(zhang, card, "办结")
-    await w.say(zhang, f"已修好，回访电话{PHONE}已打通")
+    await w.resolve(zhang, card, f"已修好，回访电话{PHONE}已打通")
     rating = w.last(resident.id)
     await w.press(resident, rating, "不满意")  # reopened: cards and alerts in two groups
     await w.say(neighbour, "/my")

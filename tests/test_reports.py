@@ -38,6 +38,7 @@ async def act_out_a_morning(w: World) -> None:
     await w.press(zhang, w.card(grid, "20261122-0001"), "办结")
     w.clock.advance(timedelta(hours=1))
     await w.say(zhang, "已抢修完毕，恢复供水")
+    await w.press(zhang, w.last(zhang.id), "确认")
     await w.press(resident, w.last(resident.id), "满意")
     w.clock.advance(timedelta(minutes=45))
     await w.press(zhang, w.card(grid, "20261122-0002"), "认领")

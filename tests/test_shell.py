@@ -13,7 +13,9 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -29,6 +31,7 @@ SCRIPT = """\
 1
 /chat
 下午两点恢复供水了
+1
 /as 王阿姨
 1
 /quit
@@ -60,6 +63,9 @@ def test_shell_walks_the_loop(tmp_path: Path) -> None:
         "13804711234",
         "（张三 点了“办结”）",
         "请回复工单",
+        "将告知居民",
+        "  [1] 确认",
+        "（张三 点了“确认”）",
         "办理结果：下午两点恢复供水了",
         "请您对这次办理做个评价",
         "  [1] 满意",
@@ -78,11 +84,11 @@ async def _lines(script: Sequence[str]) -> AsyncIterator[str]:
         yield line
 
 
-async def shell(script: Sequence[str], cache_dir: Path) -> list[str]:
+async def shell(script: Sequence[str], cache_dir: Path, start: datetime | None = None) -> list[str]:
     """Run the shell on the example config through ``script``; every line it wrote, in order."""
     settings = replace(load_settings(EXAMPLE), classifier=ClassifierSettings(cache_dir=cache_dir))
     written: list[str] = []
-    await run_shell(settings, None, _lines(script), written.append)
+    await run_shell(settings, None, _lines(script), written.append, start)
     return [line for text in written for line in text.splitlines()]
 
 
@@ -131,6 +137,32 @@ async def test_slips_answer_in_one_line_and_the_session_goes_on(
     assert after(lines, failed) == ["（现在你是李四，在：兴安南路第一网格（群））"]
     assert not any("Traceback" in line for line in lines)
     assert [r.levelname for r in caplog.records if r.name == "handlers.shell"] == ["WARNING"]
+
+
+@pytest.mark.asyncio
+async def test_time_starts_where_asked_and_moves_with_wait(cache_dir: Path) -> None:
+    """At 23:30 a claim's notice to the resident waits; /wait 8h runs the night through and it
+    arrives at 07:00. /time tells the time; a wait that cannot be read is one line."""
+    night = datetime(2026, 12, 6, 23, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    script = [
+        "审计厅小区3号楼楼道灯坏了",
+        "/as 张三",
+        "1",
+        "/as 王阿姨",
+        "/time",
+        "/wait 8h",
+        "/wait 2x",
+    ]
+    lines = await shell(script, cache_dir, night)
+    assert "夜间已收到您反映的问题，明天 09:00前有人联系您。" in lines
+    before_wait = lines[: lines.index("（现在是 2026-12-06 23:30）")]
+    assert not any("已由张三接单" in line for line in before_wait)
+    waited = after(lines, "（过了 8h，现在是 2026-12-07 07:30）")
+    assert waited[:2] == [
+        "── 王阿姨的私聊 ──",
+        "您反映的问题（20261206-0001）已由张三接单，正在处理，12月10日 07:00前办好。",
+    ]
+    assert waited[-1] == "（请写要等多久，例如 /wait 30m、/wait 2h、/wait 3d。）"
 
 
 @pytest.mark.asyncio

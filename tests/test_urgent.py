@@ -44,6 +44,11 @@ from tests.desk_support import (  # noqa: F401 - fixtures, used by name
         ("着火了，有人受伤了", Category.FIRE_SAFETY, (Danger.FIRE, Danger.INJURY)),
         ("电梯卡住了", Category.ELEVATOR, (Danger.LIFT,)),  # the category names it
         ("情况很危险快来人", Category.OTHER, ()),  # general advice then
+        ("我家老人摔倒起不来了", Category.SOCIAL_SERVICES, (Danger.PERSON_DOWN,)),
+        ("小区门口井盖丢了", Category.ROADS, (Danger.MANHOLE,)),
+        ("路上没井盖了", Category.ROADS, (Danger.MANHOLE,)),
+        ("电线杆倒了，电线也断了", Category.POWER, (Danger.FALLEN_POLE,)),
+        ("电线掉下来了", Category.POWER, (Danger.LIVE_WIRE,)),
     ],
 )
 def test_the_danger_named_decides_the_advice(
@@ -63,6 +68,9 @@ def test_every_danger_has_advice_that_says_what_to_do() -> None:
     assert "警铃" in advice[Danger.LIFT]
     assert "95598" in advice[Danger.LIVE_WIRE]
     assert "总阀" in advice[Danger.BURST_MAIN]
+    assert all("120" in advice[d] for d in (Danger.PERSON_DOWN, Danger.FALLEN_POLE))
+    assert "120" in advice[Danger.LIVE_WIRE]  # someone touched a wire down
+    assert all(w in advice[Danger.MANHOLE] for w in ("绕开", "120"))
     assert set(advice) == set(Danger)
     assert all(n in texts.advice(()) for n in ("119", "110", "120"))
 
@@ -108,3 +116,28 @@ async def test_more_words_while_asked_where_do_not_alert_twice(desk: Desk, store
     assert to(first, RESIDENT.chat_id)[0].text.startswith(texts.ADVICE[Danger.LIFT])
     await desk.private_message(RESIDENT, "我妈在里面，快点来人啊", None, None)
     assert to(await said(store), STREET_CHAT) == []
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("text", "danger"),
+    [
+        ("审计厅小区3号楼门口，我家老人摔倒起不来了", Danger.PERSON_DOWN),
+        ("审计厅小区3号楼门口的井盖丢了，晚上看不见", Danger.MANHOLE),
+        ("审计厅小区3号楼前面的电线杆倒在路上了", Danger.FALLEN_POLE),
+        ("审计厅小区3号楼门口电线掉下来了", Danger.LIVE_WIRE),
+    ],
+)
+async def test_someone_down_an_open_manhole_and_a_pole_or_wire_down_are_urgent(
+    desk: Desk, store: SqlStore, text: str, danger: Danger
+) -> None:
+    """Each is filed urgent at once, its own advice opening the receipt, the community alerted."""
+    await desk.private_message(RESIDENT, text, None, None)
+    task = await latest_task(store)
+    assert task is not None
+    assert task.urgent
+    messages = await said(store)
+    [receipt] = to(messages, RESIDENT.chat_id)
+    assert receipt.text.startswith(texts.ADVICE[danger])
+    [alert] = to(messages, COMMUNITY_CHAT)
+    assert alert.text.startswith(f"🔴 紧急工单 {task.number}")

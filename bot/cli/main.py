@@ -32,6 +32,7 @@ from datetime import UTC, date, datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from bot.cli import doctor
 from bot.cli.org_tree import org_tree
@@ -181,6 +182,12 @@ def _parser() -> argparse.ArgumentParser:
     shell.add_argument(
         "--database", help="database URL (default: a fresh SQLite file that is thrown away)"
     )
+    shell.add_argument(
+        "--at",
+        metavar="'YYYY-MM-DD HH:MM'",
+        help="start the shell's clock at this local time (e.g. at night, to see quiet hours); "
+        "/wait moves it on",
+    )
     shell.set_defaults(run=_shell)
 
     stats = commands.add_parser(
@@ -247,8 +254,19 @@ def _shell(args: argparse.Namespace) -> int:
     settings.require_org()
     from handlers.shell import run_shell  # noqa: PLC0415 - loads Telegram and SQL only here
 
-    asyncio.run(run_shell(settings, args.database))
+    start = _local_moment(args.at, "--at", settings.timezone) if args.at else None
+    asyncio.run(run_shell(settings, args.database, start=start))
     return 0
+
+
+def _local_moment(text: str, option: str, zone: ZoneInfo) -> datetime:
+    try:
+        moment = datetime.strptime(text.strip(), "%Y-%m-%d %H:%M")
+    except ValueError:
+        raise UsageError(
+            f"{option}: {text!r} is not a local time like '2026-12-06 23:30'"
+        ) from None
+    return moment.replace(tzinfo=zone)
 
 
 def _stats(args: argparse.Namespace) -> int:

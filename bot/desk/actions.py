@@ -34,6 +34,17 @@ class Verb(StrEnum):
     BROADCAST_CONFIRM = "bc"  # task id: the broadcast's id
     BROADCAST_DISCARD = "bd"
     BROADCAST_STOP = "bs"
+    WORKER_OWN = "wo"  # a worker's private words are a report of their own (bot.desk.workers_own)
+    WORKER_NOTE = "wn"  # task id: the words are about this task of theirs
+    WORKER_DROP = "wd"  # the words need not be kept
+    BROADCAST_NIGHT = "bn"  # send a one-off notice at its time, even in residents' quiet hours
+    RESULT_CONFIRM = "rc"  # arg: the fingerprint of the previewed note (bot.desk.resolution)
+    RESULT_REVISE = "rv"
+    RESULT_DISCARD = "rx"
+    WITHDRAW = "wr"  # arg: a WithdrawReason value (bot.desk.withdrawal)
+    WITHDRAW_KEEP = "wk"  # the resident keeps the task after all
+    WITHDRAW_PICK = "wp"  # /cancel's list: offer to withdraw this task
+    SEVERAL = "sv"  # arg: "each" (one task per problem) or "one" (bot.desk.several)
 
 
 @dataclass(frozen=True)

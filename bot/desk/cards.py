@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 from bot import texts
 from bot.config.org import Org, Person
 from bot.desk.actions import Action, Verb
-from bot.domain import Button, Outgoing, Rating, Resident, Stage, Task, TaskStatus
-from nlp.privacy import mask_pii
+from bot.domain import ACTIVE, Button, Outgoing, Rating, Resident, Stage, Task, TaskStatus
+from nlp.privacy import mask_phone, mask_pii, phone_number
 
 CAPTION_LIMIT = 1024
 """Characters a photo's caption holds (Telegram's limit, the tightest of our channels)."""
@@ -39,12 +39,7 @@ class Presenter:
 
     def place(self, task: Task) -> str:
         """Where, down to building and unit (never the room): what the worker walks to."""
-        parts = [task.place or texts.UNKNOWN_PLACE]
-        if task.building:
-            parts.append(f"{task.building}号楼" + (f"{task.unit}单元" if task.unit else ""))
-        elif task.unit:
-            parts.append(f"{task.unit}单元")
-        return " ".join(parts)
+        return place_of(task)
 
     def card(
         self,
@@ -69,7 +64,10 @@ class Presenter:
             resolve_by=self.when(task.resolve_due_at),
             status_line=status_line,
             result=mask_pii(task.result) if task.result else None,
+            earlier_result=task.status in ACTIVE,  # kept from before a 不满意 reopened it
             limit=(CAPTION_LIMIT if task.photo else TEXT_LIMIT) - _CARD_MARGIN,
+            received=self.when(task.created_at),
+            phone=mask_phone(phone) if (phone := phone_number(task.text)) else None,
         )
         # the photo rides along on edits too: a photo's card is edited through its caption
         if new:
@@ -82,8 +80,12 @@ class Presenter:
             status = (
                 texts.STATUS_OPEN
                 if task.level == 0
-                else texts.STATUS_OPEN_ESCALATED.format(origin=self._origin(task), level=task.level)
+                else texts.STATUS_OPEN_ESCALATED.format(
+                    origin=self._origin(task), unit=self.org.unit(task.holder).name
+                )
             )
+            if task.reopen_count:  # 不满意, not a late escalation (bot.desk.feedback)
+                status = texts.STATUS_REOPENED
             if task.stage is Stage.CLAIM_REMINDED:
                 status = f"{texts.OVERDUE_CLAIM}｜{status}"
             claim = (_row(task, (texts.CLAIM, Verb.CLAIM), (texts.MERGE, Verb.MERGE)),)
@@ -135,16 +137,18 @@ class Presenter:
         return self.card(task, texts.TRANSFER_PICK, (*rows, cancel))
 
     def claimer_contact(
-        self, task: Task, resident: Resident | None, claimer_chat: int
+        self, task: Task, resident: Resident | None, claimer_chat: int, *, giver: str = ""
     ) -> tuple[Outgoing, ...]:
-        """The unmasked details, privately, for the worker who claimed the task; then every
-        photo the card does not show."""
+        """The unmasked details, privately, for the worker who claimed the task (or to whom
+        ``giver`` transferred it); then every photo the card does not show."""
         name = resident.name if resident else ""
         username = f"（@{resident.username}）" if resident and resident.username else ""
         link = f"tg://user?id={resident.user_id}" if resident else ""
+        opening = texts.TRANSFERRED_TO_YOU if giver else texts.CLAIMED_BY_YOU
+        phone = phone_number(task.text)
         text = texts.CLAIMER_CONTACT.format(
-            number=task.number,
-            category=task.category.zh,
+            opening=opening.format(giver=giver, number=task.number, category=task.category.zh),
+            phone=texts.CLAIMER_PHONE.format(phone=phone) if phone else "",
             name=name,
             username=username,
             link=link,
@@ -191,6 +195,21 @@ class Presenter:
         )
         text = texts.NOTICE_RESOLVED.format(number=task.number, result=task.result or "")
         return Outgoing(resident_chat, text, buttons, photo=task.result_photo)
+
+
+def place_of(task: Task) -> str:
+    """Where, down to building and unit (never the room): what the worker walks to."""
+    parts = [task.place or texts.UNKNOWN_PLACE]
+    if task.building:
+        parts.append(f"{task.building}号楼" + (f"{task.unit}单元" if task.unit else ""))
+    elif task.unit:
+        parts.append(f"{task.unit}单元")
+    return " ".join(parts)
+
+
+def masked_place_of(task: Task) -> str:
+    """:func:`place_of`, as a group may read it."""
+    return _masked_place(place_of(task))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -12,14 +12,19 @@ from datetime import datetime, timedelta
 from bot import texts
 from bot.config.settings import LimitSettings
 from bot.desk.actions import Verb, parse_action
+from bot.desk.asides import Asides
 from bot.desk.context import Actor, Answer, Context, mark_processed
+from bot.desk.feedback import Feedback
 from bot.desk.filing import Filing
 from bot.desk.intake import Intake
 from bot.desk.merging import Merging
+from bot.desk.resolution import Resolution
+from bot.desk.status import Status
 from bot.desk.throttle import Throttle, Verdict
-from bot.desk.tracking import Tracking
+from bot.desk.withdrawal import Withdrawal
 from bot.desk.work import Work
-from bot.domain import Outgoing
+from bot.desk.workers_own import WorkersOwn
+from bot.domain import ACTIVE, Outgoing
 from bot.figures.stats_command import Reports
 from bot.followup.broadcasts import Broadcasts
 
@@ -34,7 +39,7 @@ _CONTROLS = dict.fromkeys(c for c in (*range(0x20), *range(0x7F, 0xA0)) if chr(c
 
 
 class Desk:
-    """Intake, work and tracking behind one face."""
+    """Intake, work, and the resident's status, withdrawal and feedback behind one face."""
 
     def __init__(
         self,
@@ -54,10 +59,23 @@ class Desk:
             limits.resident_messages_per_minute, limits.resident_burst, context.clock
         )
         filing = Filing(context, merge_window, tasks_per_day)
-        self.intake = Intake(context, filing, draft_expiry)
         self.work = Work(context)
+        self.status = Status(context)
+        self.withdrawal = Withdrawal(context)
+        self.feedback = Feedback(context, self.work)
+        self.asides = Asides(context, filing)
+        replies = (
+            self.feedback.complaint,  # the answer to "what is wrong?" after 不满意
+            self.status.question,
+            self.withdrawal.words,
+            self.feedback.reply,  # words while a result waits for its rating
+            self.asides.thanks,  # 谢谢 / 好的
+            self.asides.detail,  # 3号楼 / 从早上就没有 / a photo, minutes after a report
+        )
+        self.intake = Intake(context, filing, draft_expiry, replies)
+        self.workers_own = WorkersOwn(context, self.intake, draft_expiry)
+        self.resolution = Resolution(context, self.work)
         self.merging = Merging(context, self.work)
-        self.tracking = Tracking(context, self.work)
         self.broadcasts = Broadcasts(context)
         self.reports = Reports(context)
 
@@ -69,7 +87,8 @@ class Desk:
         update_id: int | None,
         sent_at: datetime | None = None,
     ) -> None:
-        """Free text in a private chat: a worker's awaited result note, else a request.
+        """Free text in a private chat: a worker's awaited result note, else a configured
+        person's words to sort (:mod:`bot.desk.workers_own`), else a resident's request.
 
         A resident writing faster than the flood guard allows is dropped here, before intake:
         no task, no draft (see :meth:`admit`).
@@ -77,7 +96,9 @@ class Desk:
         if not await self.admit(actor, sent_at, update_id):
             return
         text = text.translate(_CONTROLS)
-        if await self.work.note(actor, text, photo, update_id):
+        if await self.resolution.note(actor, text, photo, update_id):
+            return
+        if await self.workers_own.message(actor, text, photo, update_id):
             return
         await self.intake.message(actor, text, photo, update_id)
 
@@ -95,7 +116,13 @@ class Desk:
         verdict = self.throttle.check(actor.user_id, sent_at, message=update_id)
         if verdict is Verdict.WARN:
             async with self.context.store.transaction() as tx:
-                await tx.enqueue(Outgoing(actor.chat_id, texts.SLOW_DOWN))
+                recent = await tx.tasks_of_resident(actor.user_id, 1)
+                reported = bool(recent) and recent[0].status in ACTIVE
+                if reported or await tx.draft(actor.user_id) is not None:
+                    warning = f"{texts.SLOW_DOWN}{texts.SLOW_DOWN_NO_REPEATS}"
+                else:
+                    warning = texts.SLOW_DOWN
+                await tx.enqueue(Outgoing(actor.chat_id, warning))
                 await mark_processed(tx, update_id)
         # DROP writes nothing: the inbox marks the update processed
         return verdict is Verdict.ACCEPT
@@ -139,7 +166,13 @@ class Desk:
             case Verb.CLAIM:
                 return await self.work.claim(actor, task_id, update_id)
             case Verb.RESOLVE:
-                return await self.work.ask_result(actor, task_id, update_id)
+                return await self.resolution.ask(actor, task_id, update_id)
+            case Verb.RESULT_CONFIRM:
+                return await self.resolution.confirm(actor, task_id, arg, update_id)
+            case Verb.RESULT_REVISE:
+                return await self.resolution.revise(actor, task_id, update_id)
+            case Verb.RESULT_DISCARD:
+                return await self.resolution.discard(actor, task_id, update_id)
             case Verb.TRANSFER:
                 return await self.work.offer_transfer(actor, task_id, update_id)
             case Verb.TRANSFER_TO:
@@ -155,9 +188,28 @@ class Desk:
             case Verb.MERGE_INTO:
                 return await self.merging.merge(actor, task_id, arg, update_id)
             case Verb.RATE:
-                return await self.tracking.rate(actor, task_id, arg, update_id)
-            case Verb.BROADCAST_CONFIRM | Verb.BROADCAST_DISCARD | Verb.BROADCAST_STOP:
+                return await self.feedback.rate(actor, task_id, arg, update_id)
+            case Verb.WITHDRAW:
+                return await self.withdrawal.withdraw(actor, task_id, arg, update_id)
+            case Verb.WITHDRAW_KEEP:
+                return await self.withdrawal.keep(actor, task_id, update_id)
+            case Verb.WITHDRAW_PICK:
+                return await self.withdrawal.pick(actor, task_id, update_id)
+            case (
+                Verb.BROADCAST_CONFIRM
+                | Verb.BROADCAST_DISCARD
+                | Verb.BROADCAST_STOP
+                | Verb.BROADCAST_NIGHT
+            ):
                 return await self.broadcasts.decide(actor, action.verb, task_id, update_id)
+            case Verb.WORKER_OWN:
+                return await self.workers_own.own(actor, update_id)
+            case Verb.WORKER_NOTE:
+                return await self.workers_own.about_task(actor, task_id, update_id)
+            case Verb.WORKER_DROP:
+                return await self.workers_own.drop(actor, update_id)
+            case Verb.SEVERAL:
+                ok = await self.intake.several.choose(actor, arg, update_id)
             case Verb.PICK_COMMUNITY:
                 ok = await self.intake.pick_community(actor, arg, update_id)
             case Verb.PICK_PLACE:

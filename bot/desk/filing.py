@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from bot import texts
 from bot.desk.actions import Action, Verb
 from bot.desk.context import Context
+from bot.desk.notices import ResidentNotices
 from bot.domain import (
     ACTIVE,
     ALLOWED_FROM,
@@ -68,6 +69,9 @@ class Report:
     placed_by_answer: bool = False
     """The place came from the resident's answer to "where?": the receipt offers to make it
     their home address, which only changes when they say so."""
+    receipt: bool = True
+    """False: the caller tells the resident itself — the tasks filed from one message that
+    named several problems share one receipt (:mod:`bot.desk.several`)."""
 
 
 class Filing:
@@ -122,30 +126,39 @@ class Filing:
     async def _add(self, tx: Transaction, resident: Resident, task: Task, report: Report) -> bool:
         """Add a repeat's words and photos to ``task``; False when it left the active
         statuses meanwhile (then the report is filed as a new task)."""
-        added = await tx.change_task(
-            task.id,
-            TaskChange(
-                text=f"{task.text}\n{texts.ADDED_LINE.format(text=report.text)}",
-                photos=(*task.photos, *report.photos),
-            ),
-            only_if=ALLOWED_FROM[Transition.ADD],
-        )
+        added = await self.add_to(tx, resident, task, report.text, report.photos)
         if added is None:
             return False
-        now = self.ctx.clock()
-        await tx.add_event(TaskEvent(task.id, EventKind.ADDED, resident.user_id, now,
-                                     note=report.text))  # fmt: skip
-        await tx.enqueue(self.ctx.presenter.live_card(added))
-        if added.claimer_id is not None:  # the worker on it hears the new words at once
-            note = texts.ADDED_TO_CLAIMER.format(number=added.number, text=report.text)
-            await tx.enqueue(Outgoing(added.claimer_id, note))
-            for photo in report.photos:
-                await tx.enqueue(Outgoing(added.claimer_id, note, photo=photo))
         reply = texts.MERGED_REPEAT.format(number=added.number, category=added.category.zh)
         if report.result.urgent:
             reply = f"{self._advice(report)}\n\n{reply}"
         await tx.enqueue(Outgoing(resident.chat_id, reply))
         return True
+
+    async def add_to(
+        self, tx: Transaction, resident: Resident, task: Task, text: str, photos: Sequence[str]
+    ) -> Task | None:
+        """Add the resident's words and photos to their active ``task``: an event, the card
+        shows them, the claimer hears them at once. None when it is no longer active."""
+        line = texts.ADDED_LINE.format(text=text or texts.PHOTO)
+        added = await tx.change_task(
+            task.id,
+            TaskChange(text=f"{task.text}\n{line}", photos=(*task.photos, *photos)),
+            only_if=ALLOWED_FROM[Transition.ADD],
+        )
+        if added is None:
+            return None
+        now = self.ctx.clock()
+        await tx.add_event(TaskEvent(task.id, EventKind.ADDED, resident.user_id, now,
+                                     note=text))  # fmt: skip
+        await tx.enqueue(self.ctx.presenter.live_card(added))
+        if added.claimer_id is not None:  # the worker on it hears the new words at once
+            note = texts.ADDED_TO_CLAIMER.format(number=added.number, text=text or texts.PHOTO)
+            if text:
+                await tx.enqueue(Outgoing(added.claimer_id, note))
+            for photo in photos:
+                await tx.enqueue(Outgoing(added.claimer_id, note, photo=photo))
+        return added
 
     async def _create(
         self, tx: Transaction, resident: Resident, report: Report, now: datetime
@@ -184,15 +197,12 @@ class Filing:
                       due_at=cycle.claim_due_at)
         )  # fmt: skip
         presenter = self.ctx.presenter
-        holder_unit = self.ctx.org.unit(holder)
-        receipt = texts.received(
-            task.number,
-            task.category,
-            holder_unit.name,
-            presenter.when(task.claim_due_at),
-            self._advice(report) if task.urgent else None,
+        receipt = ResidentNotices(self.ctx).receipt(
+            task, self._advice(report) if task.urgent else None
         )
-        await tx.enqueue(Outgoing(resident.chat_id, receipt, self._home_offer(resident, report)))
+        if report.receipt:
+            home = self._home_offer(resident, report)
+            await tx.enqueue(Outgoing(resident.chat_id, receipt, home))
         await tx.enqueue(presenter.live_card(task, new=True))
         if task.urgent:
             await self._alert(tx, task, report, holder, community)

@@ -3,7 +3,7 @@
 A merged task still belongs to its resident: when its survivor is resolved, it is resolved with
 the same result and its resident rates it (their own verdict on their own report); when its
 survivor is withdrawn, it is released to go on alone. Free functions, because the desk's work
-on the survivor (:mod:`bot.desk.work`, :mod:`bot.desk.tracking`) calls them inside its own
+on the survivor (:mod:`bot.desk.work`, :mod:`bot.desk.withdrawal`) calls them inside its own
 transaction.
 """
 
@@ -13,7 +13,8 @@ from datetime import datetime
 
 from bot import texts
 from bot.desk.context import Context
-from bot.domain import ALLOWED_FROM, EventKind, Outgoing, Task, TaskEvent, TaskStatus, Transition
+from bot.desk.notices import ResidentNotices
+from bot.domain import ALLOWED_FROM, EventKind, Task, TaskEvent, TaskStatus, Transition
 from bot.ports import TaskChange, Transaction
 
 
@@ -50,7 +51,15 @@ async def resolve_followers(ctx: Context, tx: Transaction, survivor: Task, now: 
             text = texts.NOTICE_RESOLVED_MERGED.format(
                 number=resolved.number, into=survivor.number, result=resolved.result or ""
             )
-            await tx.enqueue(Outgoing(resident.chat_id, text, request.buttons, request.photo))
+            await tx.enqueue(
+                ResidentNotices(ctx).notice(
+                    resident.chat_id,
+                    text,
+                    urgent=resolved.urgent,
+                    buttons=request.buttons,
+                    photo=request.photo,
+                )
+            )
 
 
 async def release_followers(ctx: Context, tx: Transaction, survivor: Task, now: datetime) -> None:
@@ -80,7 +89,5 @@ async def release_followers(ctx: Context, tx: Transaction, survivor: Task, now: 
             )
         )  # fmt: skip
         await tx.enqueue(ctx.presenter.live_card(released, new=True))
-        resident = await tx.resident(released.resident_id)
-        if resident is not None:
-            notice = texts.NOTICE_UNMERGED.format(number=released.number, into=survivor.number)
-            await tx.enqueue(Outgoing(resident.chat_id, notice))
+        notice = texts.NOTICE_UNMERGED.format(number=released.number, into=survivor.number)
+        await ResidentNotices(ctx).tell(tx, released, notice)

@@ -16,15 +16,19 @@ Two rules a resident relies on:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import texts
 from bot.config.org import Org
 from bot.desk.actions import Action, Verb
+from bot.desk.category_choice import UNSURE, category_buttons, danger_buttons, parse_choice
 from bot.desk.context import Actor, Context, mark_processed
 from bot.desk.filing import Filing, Report
+from bot.desk.several import Several, choice_buttons
 from bot.domain import Button, Draft, DraftReason, Outgoing, Resident, UnitKind, UnitRef
 from bot.ports import Transaction
 from nlp.classifier import Classification
@@ -39,6 +43,9 @@ from nlp.taxonomy import Category
 _CHAT_MAX_CHARS = 6
 # An unknown answer to "where?" this short was meant as a place name (火星小区), not more detail.
 _PLACE_ATTEMPT_CHARS = 12
+Reply = Callable[[Transaction, Resident, Draft | None, str, str | None], Coroutine[Any, Any, bool]]
+"""A flow that may answer a resident's message before it is taken as a report (True: it did):
+:mod:`bot.desk.status`, :mod:`bot.desk.withdrawal`, :mod:`bot.desk.feedback`."""
 FOR_DRAFT = "d"
 """The community buttons' argument suffix when they answer "where?" rather than bind a home."""
 
@@ -46,12 +53,23 @@ FOR_DRAFT = "d"
 class Intake:
     """Everything a resident writes or picks in their private chat with the bot."""
 
-    def __init__(self, context: Context, filing: Filing, draft_expiry: timedelta) -> None:
+    def __init__(
+        self,
+        context: Context,
+        filing: Filing,
+        draft_expiry: timedelta,
+        replies: Sequence[Reply] = (),
+    ) -> None:
         self.ctx = context
         self.filing = filing
         self.draft_expiry = draft_expiry
         """A question unanswered this long no longer holds the resident's next message: the
         report expires, saying so (the follow-up tick usually gets there first)."""
+        self.replies = tuple(replies)
+        """Asked in order before a message is taken as a report; the first that answers it
+        takes it (status questions, withdrawals, words about a result)."""
+        self.several = Several(context, filing, self._locate)
+        """Several problems in one message: one task each, or one task?"""
 
     async def start(self, actor: Actor, update_id: int | None) -> None:
         """Greet, and offer the communities to bind a home address."""
@@ -128,10 +146,10 @@ class Intake:
         return True
 
     async def pick_category(self, actor: Actor, value: str, update_id: int | None) -> bool:
-        """The resident chose the category of the waiting report; False when nothing waits."""
-        try:
-            category = Category(value)
-        except ValueError:
+        """The resident chose the category of the waiting report (a dangerous kind asks
+        现在有危险吗 first: :mod:`bot.desk.category_choice`); False when nothing waits."""
+        choice = parse_choice(value)
+        if choice is None:
             return False
         async with self.ctx.store.transaction() as tx:
             resident = await self._resident(tx, actor)
@@ -141,10 +159,29 @@ class Intake:
             where = self._locate(resident, draft.text)
             if where is None:
                 return False
-            result = replace(self.ctx.language.classify(draft.text), category=category, ask=False)
-            await self.filing.file(tx, resident, self._report(draft, result, where))
+            if choice.asks_danger:
+                question = texts.ask_danger(choice.category)
+                await self._keep(tx, resident, draft, question, danger_buttons(choice.category))
+            else:
+                result = replace(
+                    self.ctx.language.classify(draft.text),
+                    category=choice.category,
+                    ask=False,
+                    urgent=bool(choice.danger),
+                )
+                await self.filing.file(tx, resident, self._report(draft, result, where))
             await mark_processed(tx, update_id)
         return True
+
+    async def take(self, tx: Transaction, actor: Actor, text: str, photos: tuple[str, ...]) -> None:
+        """Words and photos kept elsewhere while the bot asked something (a worker saying what
+        they wrote is a report of their own) go through intake as if just written."""
+        resident = await self._resident(tx, actor)
+        draft = Draft(resident.user_id, text, photos, DraftReason.NEED_TEXT, self.ctx.clock())
+        if not text:
+            await self._keep(tx, resident, draft, texts.ASK_TEXT)
+            return
+        await self._decide(tx, resident, draft)
 
     async def message(
         self, actor: Actor, text: str, photo: str | None, update_id: int | None
@@ -158,11 +195,22 @@ class Intake:
             if draft is not None and self._expired(draft):
                 await expire(tx, resident.chat_id, draft, self.ctx.timezone)
                 draft = None
+            if await self._replied(tx, resident, draft, text, photo):
+                await mark_processed(tx, update_id)
+                return
             if draft is None:
                 await self._new_report(tx, resident, text, photo)
             else:
                 await self._more(tx, resident, draft, text, photo)
             await mark_processed(tx, update_id)
+
+    async def _replied(
+        self, tx: Transaction, resident: Resident, draft: Draft | None, text: str, photo: str | None
+    ) -> bool:
+        for reply in self.replies:
+            if await reply(tx, resident, draft, text, photo):
+                return True
+        return False
 
     def _expired(self, draft: Draft) -> bool:
         return draft.asked_at is not None and draft.asked_at <= self.ctx.clock() - self.draft_expiry
@@ -215,8 +263,10 @@ class Intake:
             )
             await self._keep(tx, resident, joined, question, self._communities(FOR_DRAFT))
             return
-        # waiting for a category: the added words may make it clear
-        await self._decide(tx, resident, joined, asked_category=True)
+        # waiting for a category (or a choice about several problems): the added words may
+        # make it clear
+        asked_category = draft.reason is not DraftReason.SEVERAL
+        await self._decide(tx, resident, joined, asked_category=asked_category)
 
     async def _decide(
         self,
@@ -237,9 +287,11 @@ class Intake:
         if where is None:
             await self._ask_place(tx, resident, draft, result)
             return
+        if await self.several.offer(tx, resident, draft, where, result):
+            return
         if result.ask and not result.urgent:  # an urgent report is never held up by a question
             question = texts.ADDED_PICK_CATEGORY if asked_category else texts.ASK_CATEGORY
-            buttons = () if asked_category else category_buttons()
+            buttons = () if asked_category else category_buttons(result)
             kept = replace(draft, reason=DraftReason.NEED_CATEGORY)
             await self._keep(tx, resident, kept, question, buttons)
             return
@@ -351,18 +403,17 @@ def community_buttons(org: Org, purpose: str = "") -> tuple[tuple[Button, ...], 
     )
 
 
-def category_buttons() -> tuple[tuple[Button, ...], ...]:
-    """Every category, three to a row."""
-    buttons = [Button(c.zh, Action(Verb.PICK_CATEGORY, 0, c.value).encode()) for c in Category]
-    return tuple(tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3))
-
-
-def question_buttons(org: Org, draft: Draft) -> tuple[tuple[Button, ...], ...]:
-    """The buttons that answer the question a draft waits on."""
+def question_buttons(
+    org: Org, draft: Draft, result: Classification | None = None
+) -> tuple[tuple[Button, ...], ...]:
+    """The buttons that answer the question a draft waits on; ``result``, the draft's words
+    classified, puts the likeliest kinds on the category question."""
     if draft.reason is DraftReason.NEED_PLACE:
         return community_buttons(org, FOR_DRAFT)
     if draft.reason is DraftReason.NEED_CATEGORY:
-        return category_buttons()
+        return category_buttons(result or UNSURE)
+    if draft.reason is DraftReason.SEVERAL:
+        return choice_buttons()
     return ()
 
 

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 from bot import texts
 from bot.desk.context import Actor, Answer, Context, mark_processed
+from bot.desk.notices import ResidentNotices
 from bot.desk.work import Work
 from bot.domain import (
     ACTIVE,
     ALLOWED_FROM,
     EventKind,
-    Outgoing,
     Task,
     TaskEvent,
     TaskStatus,
@@ -117,10 +117,8 @@ class Merging:
             await tx.change_task(earlier.id, TaskChange(merged_into=survivor.number))
         presenter = self.ctx.presenter
         await tx.enqueue_many([presenter.live_card(merged), presenter.live_card(survivor)])
-        resident = await tx.resident(merged.resident_id)
-        if resident is not None:
-            notice = texts.NOTICE_MERGED.format(number=merged.number, into=survivor.number)
-            await tx.enqueue(Outgoing(resident.chat_id, notice))
+        notice = texts.NOTICE_MERGED.format(number=merged.number, into=survivor.number)
+        await ResidentNotices(self.ctx).tell(tx, merged, notice)
 
     async def _mergeable(
         self, tx: Transaction, actor: Actor, task_id: int

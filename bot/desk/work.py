@@ -1,4 +1,6 @@
-"""The workers' side of the desk: claim, resolve, transfer, escalate (吹哨) and give back.
+"""The workers' side of the desk: claim, transfer, escalate (吹哨) and give back.
+
+办结 has its own module, :mod:`bot.desk.resolution` (the worker confirms the result first).
 
 Every action is checked against the task's current state and the actor's membership inside the
 same transaction as its effects; the state change itself is one conditional update, so of two
@@ -12,8 +14,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot import texts
+from bot.desk.cards import masked_place_of
 from bot.desk.context import Actor, Answer, Context, mark_processed
-from bot.desk.followers import resolve_followers
+from bot.desk.notices import ResidentNotices, Slip
 from bot.domain import (
     ACTIVE,
     ALLOWED_FROM,
@@ -61,71 +64,10 @@ class Work:
             await mark_processed(tx, update_id)
         return Answer(texts.ANSWER_CLAIMED)
 
-    async def ask_result(self, actor: Actor, task_id: int, update_id: int | None) -> Answer:
-        """办结: ask the claimer for the result note in their private chat."""
-        async with self.ctx.store.transaction() as tx:
-            task, refusal = await self._claimed_by(tx, actor, task_id)
-            if refusal or task is None:
-                return refusal or Answer(texts.ANSWER_EXPIRED)
-            await tx.await_note(actor.user_id, task_id)
-            await tx.enqueue(Outgoing(actor.user_id, texts.ASK_RESULT.format(number=task.number)))
-            await mark_processed(tx, update_id)
-        return Answer(texts.ANSWER_ASK_RESULT, alert=True)
-
-    async def note(self, actor: Actor, text: str, photo: str | None, update_id: int | None) -> bool:
-        """The claimer's private reply after 办结; False when no note is awaited from them."""
-        async with self.ctx.store.transaction() as tx:
-            task_id = await tx.awaited_note(actor.user_id)
-            if task_id is None:
-                return False
-            if not text.strip():
-                task = await tx.task(task_id)
-                number = task.number if task else ""
-                await tx.enqueue(Outgoing(actor.chat_id, texts.ASK_RESULT.format(number=number)))
-                await mark_processed(tx, update_id)
-                return True
-            await tx.clear_awaited_note(actor.user_id)
-            now = self.ctx.clock()
-            then = self.ctx.plan.resolved(now)
-            resolved = await tx.change_task(
-                task_id,
-                TaskChange(
-                    status=TaskStatus.RESOLVED,
-                    result=text.strip(),
-                    result_photo=photo,
-                    stage=then.stage,
-                    next_followup_at=then.at,
-                ),
-                only_if=ALLOWED_FROM[Transition.RESOLVE],
-                only_if_claimer=actor.user_id,
-            )
-            if resolved is None:
-                task = await tx.task(task_id)
-                if task is not None:
-                    status = texts.STATUS_ZH[task.status]
-                    await tx.enqueue(
-                        Outgoing(actor.chat_id, texts.NOTE_NOT_NEEDED.format(
-                            number=task.number, status=status))
-                    )  # fmt: skip
-            else:
-                await tx.add_event(
-                    TaskEvent(task_id, EventKind.RESOLVED, actor.user_id, now, note=text.strip())
-                )
-                await tx.enqueue(self.ctx.presenter.live_card(resolved))
-                await resolve_followers(self.ctx, tx, resolved, now)
-                resident = await tx.resident(resolved.resident_id)
-                if resident is not None:
-                    await tx.enqueue(self.ctx.presenter.rating_request(resolved, resident.chat_id))
-                await tx.enqueue(
-                    Outgoing(actor.chat_id, texts.RESULT_SAVED.format(number=resolved.number))
-                )
-            await mark_processed(tx, update_id)
-        return True
-
     async def offer_transfer(self, actor: Actor, task_id: int, update_id: int | None) -> Answer:
         """转交: show the other members of the unit as buttons on the card."""
         async with self.ctx.store.transaction() as tx:
-            task, refusal = await self._claimed_by(tx, actor, task_id)
+            task, refusal = await self.claimed_by(tx, actor, task_id)
             if refusal or task is None:
                 return refusal or Answer(texts.ANSWER_EXPIRED)
             others = [p for p in self.ctx.org.members(task.holder) if p.user_id != actor.user_id]
@@ -139,7 +81,7 @@ class Work:
         self, actor: Actor, task_id: int, to_user: str, update_id: int | None
     ) -> Answer:
         async with self.ctx.store.transaction() as tx:
-            task, refusal = await self._claimed_by(tx, actor, task_id)
+            task, refusal = await self.claimed_by(tx, actor, task_id)
             if refusal or task is None:
                 return refusal or Answer(texts.ANSWER_EXPIRED)
             target = int(to_user) if to_user.isdigit() else 0
@@ -158,7 +100,9 @@ class Work:
             await tx.add_event(
                 TaskEvent(task_id, EventKind.TRANSFERRED, actor.user_id, now, note=note)
             )
-            await self._after_claim(tx, moved, target, texts.NOTICE_TRANSFERRED)
+            await self._after_claim(
+                tx, moved, target, texts.NOTICE_TRANSFERRED, giver=self.ctx.org.name(actor.user_id)
+            )
             await mark_processed(tx, update_id)
         return Answer(texts.ANSWER_TRANSFERRED.format(worker=note))
 
@@ -176,7 +120,7 @@ class Work:
     async def give_back(self, actor: Actor, task_id: int, update_id: int | None) -> Answer:
         """退回: the claimer gives the task back; it waits for a claim again."""
         async with self.ctx.store.transaction() as tx:
-            task, refusal = await self._claimed_by(tx, actor, task_id)
+            task, refusal = await self.claimed_by(tx, actor, task_id)
             if refusal or task is None:
                 return refusal or Answer(texts.ANSWER_EXPIRED)
             then = self.ctx.plan.returned(task, self.ctx.clock())
@@ -196,7 +140,11 @@ class Work:
             now = self.ctx.clock()
             await tx.add_event(TaskEvent(task_id, EventKind.RETURNED, actor.user_id, now))
             await tx.enqueue(self.ctx.presenter.live_card(back))
-            await self._tell_resident(tx, back, texts.NOTICE_RETURNED.format(number=back.number))
+            notices = ResidentNotices(self.ctx)
+            returned = texts.NOTICE_RETURNED.format(
+                number=back.number, claim_by=notices.spoken(back.claim_due_at)
+            )
+            await notices.tell(tx, back, returned)
             await mark_processed(tx, update_id)
         return Answer(texts.ANSWER_RETURNED)
 
@@ -221,9 +169,8 @@ class Work:
                 self.ctx.presenter.card(moved, away, chat_id=self.ctx.org.unit(task.holder).chat_id)
             )
             unit = self.ctx.org.unit(moved.holder).name
-            await self._tell_resident(
-                tx, moved, texts.NOTICE_ESCALATED.format(number=moved.number, unit=unit)
-            )
+            notices = ResidentNotices(self.ctx)
+            await notices.tell(tx, moved, notices.slip(moved, Slip.ASKED))
             await mark_processed(tx, update_id)
         return Answer(texts.ANSWER_ESCALATED.format(unit=unit))
 
@@ -255,7 +202,7 @@ class Work:
             holder=target,
             level=task.level + 1,
             clear_claimer=True,
-            clear_result=reopening,
+            clear_result=False,  # a reopened card shows the result the resident disputes
             reopen_count=task.reopen_count + reopening,
             claim_due_at=cycle.claim_due_at,
             resolve_due_at=cycle.resolve_due_at,
@@ -314,32 +261,46 @@ class Work:
 
     def _list(self, header: str, tasks: Sequence[Task]) -> str:
         lines = [header]
+        now = self.ctx.clock()
         for task in tasks:
             lines.append(
                 texts.task_line(
                     task.number,
                     task.category,
                     task.status,
-                    texts.shorten(self.ctx.presenter.place(task), 20),
-                    self.ctx.presenter.when(task.resolve_due_at),
+                    texts.shorten(masked_place_of(task), 20),
+                    self._due(task, now),
                 )
             )
         return "\n".join(lines)
 
-    async def _after_claim(self, tx: Transaction, task: Task, claimer_id: int, notice: str) -> None:
-        """Card edited in place, resident told, claimer given the unmasked contact."""
+    def _due(self, task: Task, now: datetime) -> str:
+        """The deadline that applies now: the claim while 待认领, the resolve once claimed."""
+        if task.status is TaskStatus.OPEN:
+            due, at = texts.DUE_CLAIM, task.claim_due_at
+        else:
+            due, at = texts.DUE_RESOLVE, task.resolve_due_at
+        worker = self._claimer(task)
+        said = due.format(at=self.ctx.presenter.when(at), worker=worker)
+        return texts.DUE_OVERDUE.format(due=said) if at <= now else said
+
+    async def _after_claim(
+        self, tx: Transaction, task: Task, claimer_id: int, notice: str, *, giver: str = ""
+    ) -> None:
+        """Card edited in place, resident told, claimer given the unmasked contact (saying who
+        transferred it to them, ``giver``, when it was not their own claim)."""
         await tx.enqueue(self.ctx.presenter.live_card(task))
         worker = self.ctx.org.name(claimer_id)
-        await self._tell_resident(tx, task, notice.format(number=task.number, worker=worker))
+        notices = ResidentNotices(self.ctx)
+        resolve_by = notices.spoken(task.resolve_due_at)
+        await notices.tell(
+            tx, task, notice.format(number=task.number, worker=worker, resolve_by=resolve_by)
+        )
         resident = await tx.resident(task.resident_id)
-        await tx.enqueue_many(self.ctx.presenter.claimer_contact(task, resident, claimer_id))
+        contact = self.ctx.presenter.claimer_contact(task, resident, claimer_id, giver=giver)
+        await tx.enqueue_many(contact)
 
-    async def _tell_resident(self, tx: Transaction, task: Task, text: str) -> None:
-        resident = await tx.resident(task.resident_id)
-        if resident is not None:
-            await tx.enqueue(Outgoing(resident.chat_id, text))
-
-    async def _claimed_by(
+    async def claimed_by(
         self, tx: Transaction, actor: Actor, task_id: int
     ) -> tuple[Task | None, Answer | None]:
         """The task if ``actor`` holds its claim, else the answer that says why not."""

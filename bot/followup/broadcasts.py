@@ -1,8 +1,13 @@
 """Scheduled notices (通知): admins write them, preview them, and the tick sends them.
 
 ``/broadcast 时间 | 对象 | 内容`` makes a draft and shows a preview with 确认发送 / 取消; only
-admins may. ``/broadcasts`` lists what is scheduled, with a button to cancel each. Notices can
-also be defined in the config (``[[broadcasts]]``), synced at start-up. A run goes to the chosen
+admins may. Times and targets may be written in plain words (明天早上8点 | 居民:审计厅小区; see
+:mod:`bot.followup.spoken_times` and :mod:`bot.followup.notice_targets`); the preview states
+the targets in words and the local send time. A one-off notice to residents that falls in
+quiet hours is not silently held: the preview warns and the admin chooses between sending it
+at its time anyway (a notice about tonight) and at the end of the quiet hours.
+``/broadcasts`` lists what is scheduled, with a button to cancel each. Notices can also be
+defined in the config (``[[broadcasts]]``), synced at start-up. A run goes to the chosen
 grids' groups when due; to residents, quiet hours hold it until morning. Each run is fanned out
 in one transaction, one outbox row per recipient keyed by (notice, occurrence, chat), so a run
 is queued completely or not at all and never twice to anyone; the outbox paces the sending.
@@ -21,7 +26,8 @@ from bot import texts
 from bot.config.org import Role
 from bot.desk.actions import Action, Verb
 from bot.desk.context import Actor, Answer, Context, mark_processed
-from bot.domain import Audience, Broadcast, BroadcastStatus, Button, Outgoing
+from bot.domain import Audience, Broadcast, BroadcastStatus, Button, Outgoing, UnitKind
+from bot.followup.notice_targets import TargetProblem, Targets, describe, read_targets
 from bot.followup.notice_times import (
     ConfiguredBroadcast,
     QuietHours,
@@ -33,7 +39,6 @@ from bot.ports import Transaction
 
 log = logging.getLogger(__name__)
 
-ALL = "全部"
 _BATCH = 20
 
 
@@ -58,7 +63,8 @@ class Broadcasts:
         if not self._is_admin(actor):
             return Outgoing(actor.chat_id, texts.BROADCAST_ONLY_ADMINS)
         usage = texts.BROADCAST_USAGE.format(
-            grids=", ".join(g.ref.id for g in self.ctx.org.grids())
+            quiet=self._quiet_words(),
+            communities="、".join(u.name for u in self.ctx.org.units(UnitKind.COMMUNITY)),
         )
         parts = [part.strip() for part in argument.split("|")]
         if len(parts) != 3:
@@ -70,33 +76,73 @@ class Broadcasts:
         except ScheduleError:
             problem = texts.BROADCAST_BAD_TIME.format(when=when)
             return Outgoing(actor.chat_id, texts.BROADCAST_BAD.format(problem=problem, usage=usage))
-        chosen = self._audience(target)
-        if isinstance(chosen, str):
-            return Outgoing(actor.chat_id, texts.BROADCAST_BAD.format(problem=chosen, usage=usage))
-        audience, grid_ids = chosen
+        chosen = read_targets(target, self.ctx.org)
+        if isinstance(chosen, TargetProblem):
+            answer = texts.BROADCAST_BAD.format(problem=chosen.text, usage=usage)
+            return Outgoing(actor.chat_id, answer if chosen.show_usage else chosen.text)
         if not text:
             return Outgoing(actor.chat_id, texts.BROADCAST_EMPTY)
-        draft = self._scheduled(
-            Broadcast(0, text, audience, grid_ids, schedule.text, schedule.cron, None, None,
-                      BroadcastStatus.DRAFT, actor.user_id, "chat"),
-            schedule, now,
-        )  # fmt: skip
+        draft = self._scheduled(self._new(actor, text, chosen, schedule), schedule, now)
         if draft.next_run_at is None:
-            return Outgoing(actor.chat_id, texts.BROADCAST_PAST)
+            past = self._short(schedule.at) if schedule.at else schedule.text
+            return Outgoing(actor.chat_id, texts.BROADCAST_PAST.format(when=past))
         saved = await tx.add_broadcast(draft)
-        preview = texts.BROADCAST_PREVIEW.format(
-            schedule=saved.schedule,
-            first=self._when(saved.next_run_at),
-            audience=await self._describe(tx, saved),
-            text=saved.text,
+        return await self._preview(tx, actor, saved)
+
+    @staticmethod
+    def _new(actor: Actor, text: str, targets: Targets, schedule: Schedule) -> Broadcast:
+        return Broadcast(
+            0, text, targets.audience, targets.grid_ids, schedule.text, schedule.cron, None, None,
+            BroadcastStatus.DRAFT, actor.user_id, "chat", targets.places,
+        )  # fmt: skip
+
+    async def _preview(self, tx: Transaction, actor: Actor, saved: Broadcast) -> Outgoing:
+        """What the admin confirms: targets in words, the local send time, and the choice of
+        the night or the morning when a one-off notice to residents falls in quiet hours."""
+        audience = await self._describe(tx, saved)
+        discard = Button(texts.BROADCAST_DISCARD, Action(Verb.BROADCAST_DISCARD, saved.id).encode())
+        confirm = Action(Verb.BROADCAST_CONFIRM, saved.id).encode()
+        if saved.cron is not None:
+            preview = texts.BROADCAST_PREVIEW.format(
+                schedule=saved.schedule, first=self._when(saved.next_run_at),
+                audience=audience, text=saved.text,
+            )  # fmt: skip
+            return Outgoing(
+                actor.chat_id, preview, ((Button(texts.BROADCAST_CONFIRM, confirm), discard),)
+            )
+        assert saved.occurrence_at is not None  # a scheduled one-off has both
+        assert saved.next_run_at is not None
+        held = saved.next_run_at != saved.occurrence_at
+        buttons: tuple[tuple[Button, ...], ...] = (
+            (Button(texts.BROADCAST_CONFIRM, confirm), discard),
         )
-        buttons = (
-            (
-                Button(texts.BROADCAST_CONFIRM, Action(Verb.BROADCAST_CONFIRM, saved.id).encode()),
-                Button(texts.BROADCAST_DISCARD, Action(Verb.BROADCAST_DISCARD, saved.id).encode()),
-            ),
+        then = texts.BROADCAST_THEN
+        if held:
+            then, choice = self._night_or_morning(saved.occurrence_at, saved.next_run_at)
+            night = Button(choice[0], Action(Verb.BROADCAST_NIGHT, saved.id).encode())
+            buttons = ((night, Button(choice[1], confirm)), (discard,))
+        preview = texts.BROADCAST_PREVIEW_ONCE.format(
+            first=self._when(saved.occurrence_at), audience=audience, text=saved.text, then=then
         )
         return Outgoing(actor.chat_id, preview, buttons)
+
+    def _night_or_morning(self, at: datetime, release: datetime) -> tuple[str, tuple[str, str]]:
+        """The warning for a notice to residents in quiet hours, and its two buttons' labels:
+        send at its time anyway, or when the quiet hours end."""
+        immediate = at <= self.ctx.clock()
+        at_night = (
+            texts.BROADCAST_SEND_NOW
+            if immediate
+            else texts.BROADCAST_SEND_AT.format(time=self._short(at))
+        )
+        warning = texts.BROADCAST_QUIET_WARNING.format(
+            when="现在" if immediate else self._when(at),
+            quiet=self._quiet_words(),
+            release=self._when(release),
+            now_button=at_night,
+        )
+        later = texts.BROADCAST_SEND_AFTER_QUIET.format(time=self._short(release))
+        return warning, (at_night, later)
 
     async def decide(
         self, actor: Actor, verb: Verb, broadcast_id: int, update_id: int | None
@@ -111,10 +157,15 @@ class Broadcasts:
             )
             if found is None or found.status is not expected:
                 return Answer(texts.BROADCAST_GONE, alert=True)
-            if verb is Verb.BROADCAST_CONFIRM:
-                changed = replace(found, status=BroadcastStatus.ACTIVE)
-                reply = texts.BROADCAST_SCHEDULED.format(
-                    id=found.id, first=self._when(found.next_run_at)
+            if verb is Verb.BROADCAST_NIGHT and found.cron is not None:
+                return Answer(texts.BROADCAST_GONE, alert=True)  # only one-offs are offered it
+            if verb in {Verb.BROADCAST_CONFIRM, Verb.BROADCAST_NIGHT}:
+                send_at = found.occurrence_at if verb is Verb.BROADCAST_NIGHT else found.next_run_at
+                changed = replace(found, status=BroadcastStatus.ACTIVE, next_run_at=send_at)
+                reply = (
+                    texts.BROADCAST_SENDING_NOW.format(id=found.id)
+                    if send_at is not None and send_at <= self.ctx.clock()
+                    else texts.BROADCAST_SCHEDULED.format(id=found.id, first=self._when(send_at))
                 )
             else:
                 changed = replace(found, status=BroadcastStatus.CANCELLED, next_run_at=None)
@@ -247,41 +298,36 @@ class Broadcasts:
             return self.quiet.release(moment, self.ctx.timezone)
         return moment
 
-    def _audience(self, target: str) -> tuple[Audience, tuple[str, ...]] | str:
-        """(audience, grid ids) from ``群:a,b`` / ``居民:全部``; else what is wrong, in words."""
-        kind, sep, ids = target.replace("：", ":").partition(":")
-        audiences = {"群": Audience.GROUPS, "居民": Audience.RESIDENTS}
-        wanted = [part.strip() for part in ids.replace("，", ",").split(",") if part.strip()]
-        if not sep or kind.strip() not in audiences or not wanted:
-            return texts.BROADCAST_BAD_TARGET.format(target=target)
-        known = [g.ref.id for g in self.ctx.org.grids()]
-        if wanted == [ALL]:
-            return audiences[kind.strip()], tuple(known)
-        unknown = [grid for grid in wanted if grid not in known]
-        if unknown:
-            return texts.BROADCAST_UNKNOWN_GRID.format(grids="、".join(unknown))
-        return audiences[kind.strip()], tuple(wanted)
-
     async def _chats(self, tx: Transaction, broadcast: Broadcast) -> list[int]:
         if broadcast.audience is Audience.GROUPS:
             grids = [self.ctx.org.grid(grid_id) for grid_id in broadcast.grid_ids]
             return [grid.chat_id for grid in grids if grid is not None]
-        return list(await tx.resident_chats(broadcast.grid_ids))
+        return list(await tx.resident_chats(broadcast.grid_ids, broadcast.places))
 
     async def _describe(self, tx: Transaction, broadcast: Broadcast) -> str:
-        grids = [self.ctx.org.grid(grid_id) for grid_id in broadcast.grid_ids]
-        names = "、".join(grid.name for grid in grids if grid is not None)
+        names = describe(broadcast, self.ctx.org)
         if broadcast.audience is Audience.GROUPS:
             return texts.BROADCAST_AUDIENCE_GROUPS.format(names=names)
-        count = len(await tx.resident_chats(broadcast.grid_ids))
+        count = len(await tx.resident_chats(broadcast.grid_ids, broadcast.places))
         return texts.BROADCAST_AUDIENCE_RESIDENTS.format(names=names, count=count)
+
+    def _quiet_words(self) -> str:
+        return f"{self.quiet.start:%H:%M}–{self.quiet.end:%H:%M}"
 
     def _is_admin(self, actor: Actor) -> bool:
         person = self.ctx.org.people.get(actor.user_id)
         return person is not None and person.role is Role.ADMIN
 
+    def _short(self, moment: datetime) -> str:
+        today = self.ctx.clock().astimezone(self.ctx.timezone).date()
+        return texts.short_time(moment.astimezone(self.ctx.timezone), today)
+
     def _when(self, moment: datetime | None) -> str:
-        return "" if moment is None else self.ctx.presenter.when(moment)
+        """A local time with its day in words (明天（11月23日 周一）08:00)."""
+        if moment is None:
+            return ""
+        today = self.ctx.clock().astimezone(self.ctx.timezone).date()
+        return texts.send_time(moment.astimezone(self.ctx.timezone), today)
 
 
 def _same(old: Broadcast, new: Broadcast) -> bool:

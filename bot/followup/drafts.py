@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from bot import texts
 from bot.desk.context import Context
 from bot.desk.intake import expire, question_buttons
-from bot.domain import Draft, Outgoing
+from bot.domain import Draft, DraftReason, Outgoing
 from bot.ports import Transaction
 
 log = logging.getLogger(__name__)
@@ -62,4 +62,6 @@ class DraftFollowUp:
             text=texts.shorten(draft.text, 20) if draft.text else texts.PHOTO,
             needs=texts.DRAFT_STILL_NEEDS[draft.reason],
         )
-        await tx.enqueue(Outgoing(chat, text, question_buttons(self.ctx.org, draft)))
+        asks_kind = draft.reason is DraftReason.NEED_CATEGORY
+        result = self.ctx.language.classify(draft.text) if asks_kind else None
+        await tx.enqueue(Outgoing(chat, text, question_buttons(self.ctx.org, draft, result)))

@@ -23,6 +23,7 @@ from datetime import datetime
 
 from bot import texts
 from bot.desk.context import Context
+from bot.desk.notices import ResidentNotices, Slip
 from bot.desk.work import Work
 from bot.domain import (
     ALLOWED_FROM,
@@ -201,8 +202,10 @@ class FollowUp:
         self._say(self.ctx.presenter.card(moved, away, chat_id=old_chat))
         resident = await tx.resident(task.resident_id)
         if resident is not None:
-            notice = texts.NOTICE_ESCALATED.format(number=task.number, unit=unit)
-            self._say(Outgoing(resident.chat_id, notice))
+            why = Slip.RESOLVE if task.stage is Stage.RESOLVE_REMINDED else Slip.CLAIM
+            notices = ResidentNotices(self.ctx)
+            notice = notices.slip(moved, why)
+            self._say(notices.notice(resident.chat_id, notice, urgent=moved.urgent))
         return moved
 
     async def _ask_rating_again(

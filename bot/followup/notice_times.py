@@ -1,8 +1,11 @@
 """When scheduled notices go out: one-off times, recurring schedules, and quiet hours.
 
-Admins write schedules the way they speak — ``现在``, ``2026-11-23 08:00``, ``每天 08:00``,
-``每周一 08:00`` — or as a cron line (``cron: 0 8 * * mon``) in the config. Times are local
-(the configured zone) when written and read, and UTC when stored. Cron arithmetic is
+Admins write schedules the way they speak — ``现在``, ``明天早上8点``, ``周五下午2点``,
+``2026-11-23 08:00``, ``每天 08:00``, ``每周一上午9点`` — or as a cron line
+(``cron: 0 8 * * mon``) in the config. Spoken one-off times are read by
+:mod:`bot.followup.spoken_times` and kept as the moment they named (``2026-11-23 08:00``), so a
+list read next week does not say "明天". Times are local (the configured zone) when written
+and read, and UTC when stored. Cron arithmetic is
 APScheduler's (already here as python-telegram-bot's JobQueue), so the one scheduler and the
 notices agree on what "every Monday 8:00" means across daylight-saving changes.
 
@@ -23,12 +26,14 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.domain import Audience
+from bot.followup.spoken_times import SpokenTimeError, parse_spoken_clock, parse_spoken_moment
 
 _WEEKDAYS = {"一": "mon", "二": "tue", "三": "wed", "四": "thu", "五": "fri", "六": "sat",
              "日": "sun", "天": "sun"}  # fmt: skip
 _AT = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})\s+(\d{1,2}):(\d{2})$")
-_DAILY = re.compile(r"^每天\s*(\d{1,2}):(\d{2})$")
-_WEEKLY = re.compile(r"^每周([一二三四五六日天])\s*(\d{1,2}):(\d{2})$")
+_DAILY = re.compile(r"^每天\s*(.+)$")
+_WEEKLY = re.compile(r"^每(?:周|星期)([一二三四五六日天])\s*(.+)$")
+_NOW = frozenset({"现在", "now", "马上", "立即", "立刻"})
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 # Standard cron's day-of-week numbering (0 and 7 = Sunday) and APScheduler's day names.
 _CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
@@ -84,10 +89,11 @@ class Schedule:
 
 
 def parse_schedule(text: str, now: datetime, timezone: ZoneInfo) -> Schedule:
-    """Read ``现在`` / ``YYYY-MM-DD HH:MM`` / ``每天 HH:MM`` / ``每周一 HH:MM`` / ``cron: …``."""
+    """Read ``现在`` / ``YYYY-MM-DD HH:MM`` / ``每天 HH:MM`` / ``每周一 HH:MM`` / ``cron: …``, or a
+    moment in plain words (``明天早上8点``; see :mod:`bot.followup.spoken_times`)."""
     written = " ".join(text.split())
-    if written in {"现在", "now"}:
-        return Schedule(written, at=now)
+    if written in _NOW:
+        return Schedule("现在", at=now)
     if match := _AT.match(written):
         year, month, day, hour, minute = (int(g) for g in match.groups())
         try:
@@ -96,10 +102,10 @@ def parse_schedule(text: str, now: datetime, timezone: ZoneInfo) -> Schedule:
             raise ScheduleError(f"{written!r} is not a real date and time") from None
         return Schedule(written, at=local.astimezone(now.tzinfo))
     if match := _DAILY.match(written):
-        hour, minute = _clock(match.group(1), match.group(2), written)
+        hour, minute = _time_of_day(match.group(1), written)
         return Schedule(written, cron=f"{minute} {hour} * * *")
     if match := _WEEKLY.match(written):
-        hour, minute = _clock(match.group(2), match.group(3), written)
+        hour, minute = _time_of_day(match.group(2), written)
         return Schedule(written, cron=f"{minute} {hour} * * {_WEEKDAYS[match.group(1)]}")
     if written.startswith("cron:"):
         line = written.removeprefix("cron:").strip()
@@ -109,9 +115,27 @@ def parse_schedule(text: str, now: datetime, timezone: ZoneInfo) -> Schedule:
         except ValueError as exc:  # ScheduleError included
             raise ScheduleError(f"{line!r} is not a cron line: {exc}") from None
         return Schedule(written, cron=line)
+    try:
+        spoken = parse_spoken_moment(written, now, timezone)
+    except SpokenTimeError as exc:
+        raise ScheduleError(str(exc)) from None
+    if spoken is not None:
+        return Schedule(f"{spoken.astimezone(timezone):%Y-%m-%d %H:%M}", at=spoken)
     raise ScheduleError(
-        f"{written!r}: write 现在, 2026-11-23 08:00, 每天 08:00, 每周一 08:00 or cron: 0 8 * * mon"
+        f"{written!r}: write 现在, 明天早上8点, 2026-11-23 08:00, 每天 08:00, 每周一 08:00 "
+        "or cron: 0 8 * * mon"
     )
+
+
+def _time_of_day(written: str, schedule: str) -> tuple[int, int]:
+    """The hour and minute of a recurring schedule: ``08:00``, ``8:30``, ``早上8点``."""
+    try:
+        spoken = parse_spoken_clock(written)
+    except SpokenTimeError as exc:
+        raise ScheduleError(f"{schedule!r}: {exc}") from None
+    if spoken is None:
+        raise ScheduleError(f"{schedule!r}: {written!r} is not a time of day")
+    return spoken.hour, spoken.minute
 
 
 def _apscheduler_crontabs(line: str) -> list[str]:

@@ -6,7 +6,7 @@ answers live here and nowhere else; the desk and the follow-up tick only apply t
 - :meth:`Plan.cycle` — a fresh claim window and resolve deadline at a level: when a task is
   created, when it goes up a level (上报, or overdue), and when a resident reopens it. Each
   level gets its own full time: a community member who takes over an escalated task is not
-  told it is overdue a minute later.
+  told it is overdue a minute later. Outside urgent cases the clock starts after quiet hours.
 - :meth:`Plan.claimed`, :meth:`Plan.returned`, :meth:`Plan.resolved` — the next follow-up after
   a worker's action;
 - :meth:`Plan.next_step` — what the tick does for a task whose follow-up is due, and when it
@@ -96,8 +96,12 @@ class Plan:
 
     def cycle(self, category: Category, urgent: bool, start: datetime) -> Cycle:
         """A full claim window and resolve time from ``start``, in working time unless the task
-        is urgent (``[deadlines]``)."""
+        is urgent (``[deadlines]``). A task that is not urgent, filed or moved in quiet hours,
+        starts its clock when they end: nobody is expected to take up a blocked drain at 1 a.m.,
+        and the resident is told "明天 X点前有人联系您" rather than a time in the night."""
         deadline = self.deadlines.of(category, urgent)
+        if not urgent:
+            start = self.quiet_hours.release(start, self.timezone)
         return Cycle(
             self.deadlines.due(start, deadline.claim, urgent, self.timezone),
             self.deadlines.due(start, deadline.resolve, urgent, self.timezone),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot import texts
+from bot.desk.cards import masked_place_of
 from bot.domain import Outgoing, Task
 
 LISTED = 30
@@ -19,7 +20,7 @@ LISTED = 30
 
 @dataclass
 class _Reminder:
-    one: str  # the text for a single task: {number} {category} {names}
+    one: str  # the text for a single task: {number} {category} {place} {names}
     many: str  # the text for several: {count} {names} {lines}
     tasks: list[Task] = field(default_factory=list)
     names: dict[str, None] = field(default_factory=dict)  # who is asked, in order, once each
@@ -62,10 +63,14 @@ def _message(chat_id: int, reminder: _Reminder) -> Outgoing:
     tasks = reminder.tasks
     if len(tasks) == 1:
         task = tasks[0]
-        text = reminder.one.format(number=task.number, category=task.category.zh, names=names)
+        text = reminder.one.format(
+            number=task.number, category=task.category.zh, place=masked_place_of(task), names=names
+        )
         return Outgoing(chat_id, text, mentions=mentions)
     lines = [
-        texts.REMIND_LINE.format(number=task.number, category=task.category.zh)
+        texts.REMIND_LINE.format(
+            number=task.number, category=task.category.zh, place=masked_place_of(task)
+        )
         for task in tasks[:LISTED]
     ]
     if len(tasks) > LISTED:

@@ -24,12 +24,12 @@ def resident_handlers(desk: Desk) -> list[BaseHandler[Update, Context, None]]:
 
     async def my(update: Update, _: Context) -> None:
         if actor := actor_of(update):
-            await desk.tracking.my_tasks(actor, update.update_id)
+            await desk.status.my_tasks(actor, update.update_id)
 
     async def cancel(update: Update, context: Context) -> None:
         if actor := actor_of(update):
             argument = " ".join(context.args or [])
-            await desk.tracking.cancel(actor, argument, update.update_id)
+            await desk.withdrawal.cancel(actor, argument, update.update_id)
 
     async def unknown(update: Update, context: Context) -> None:
         actor, msg = actor_of(update), update.effective_message
