@@ -112,6 +112,7 @@ async def _running_bot(
             merge_window=settings.intake.merge_window,
             tasks_per_day=settings.intake.tasks_per_day,
             draft_expiry=settings.intake.draft_expiry,
+            faq=settings.faq,
         )
         intake = settings.intake
         drafts = DraftFollowUp(context, intake.draft_reminder, intake.draft_expiry)

@@ -247,6 +247,7 @@ class DraftReason(StrEnum):
     NEED_TEXT = "need_text"  # a photo without a description
     WORKER_CHOICE = "worker_choice"  # a worker's words: their own report, or about a task?
     SEVERAL = "several"  # names several problems: one task each, or one task? (bot.desk.several)
+    FAQ = "faq"  # a question answered from the FAQ; kept in case it goes to staff after all
 
 
 @dataclass(frozen=True)

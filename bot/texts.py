@@ -49,6 +49,7 @@ DRAFT_STILL_NEEDS = {
     DraftReason.NEED_TEXT: "用一两句话说说照片里是什么问题、在哪里",
     DraftReason.WORKER_CHOICE: "选一下这是您自己要反映的问题，还是关于哪个工单",
     DraftReason.SEVERAL: "选一下您说的几件事是分开办，还是合成一个工单",
+    DraftReason.FAQ: "看看答复有没有解决，没解决就点“没解决，转给工作人员”",
 }
 """What a waiting report still needs, by why it waits."""
 DRAFT_REMINDER = (
@@ -735,3 +736,13 @@ TRANSFERRED_TO_YOU = "{giver}把工单 {number}（{category}）转交给您。"
 DUE_CLAIM = "{at} 前认领"
 DUE_RESOLVE = "{worker}，{at} 前办结"
 DUE_OVERDUE = "⚠️ 已超时：{due}"
+
+
+# --- questions that are not repairs: the FAQ (issue 11, point 7) ------------------------------
+
+FAQ_ANSWER = (
+    "您问的是：{question}\n\n{answer}\n\n"
+    "如果这没有解决您的问题，点下面的按钮，我转给工作人员答复您。"
+)
+"""The FAQ's answer, given at once: no task is filed unless the resident presses the button."""
+FAQ_TO_STAFF = "没解决，转给工作人员"

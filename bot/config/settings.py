@@ -36,6 +36,7 @@ from bot.config.environment import (
     refuse_secrets,
     telegram_token,
 )
+from bot.config.faq import FaqEntry, read_faq
 from bot.config.notices import read_broadcasts, read_quiet_hours
 from bot.config.org import Org
 from bot.config.org_reader import declared_grids, parse_org
@@ -83,7 +84,7 @@ __all__ = [
 
 _TABLES = {"timezone", "classifier", "telegram", "database", "deadlines", "followup", "street",
            "communities", "departments", "people", "quiet_hours", "broadcasts", "digests",
-           "limits", "intake"}  # fmt: skip
+           "limits", "intake", "faq"}  # fmt: skip
 _SHANGHAI = "Asia/Shanghai"
 
 
@@ -133,6 +134,8 @@ class Settings:
     """``[[broadcasts]]``: notices defined in the config, synced at start-up."""
     limits: LimitSettings = field(default_factory=LimitSettings)
     intake: IntakeSettings = field(default_factory=IntakeSettings)
+    faq: tuple[FaqEntry, ...] = ()
+    """``[[faq]]``: common questions the bot answers at once (:mod:`bot.config.faq`)."""
     org: Org | None = None
     """None when the config defines no organisation (enough for the classifier commands)."""
 
@@ -186,6 +189,7 @@ def _settings(data: Mapping[str, Any], base: Path, problems: Problems) -> Settin
     digests = read_digests(section("digests"), problems)
     grids = declared_grids(data) if "street" in data else set()
     broadcasts = read_broadcasts(data, zone, grids, problems)
+    faq = read_faq(data, problems)
     org = parse_org(data, problems) if "street" in data else None
     return Settings(
         classifier=classifier,
@@ -199,6 +203,7 @@ def _settings(data: Mapping[str, Any], base: Path, problems: Problems) -> Settin
         broadcasts=broadcasts,
         limits=limits,
         intake=intake,
+        faq=faq,
         org=org,
     )
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot import texts
+from bot.config.faq import FaqEntry
 from bot.config.settings import LimitSettings
 from bot.desk.actions import Verb, parse_action
 from bot.desk.asides import Asides
+from bot.desk.consultation import Consultation
 from bot.desk.context import Actor, Answer, Context, mark_processed
 from bot.desk.feedback import Feedback
 from bot.desk.filing import Filing
@@ -49,10 +51,11 @@ class Desk:
         merge_window: timedelta = timedelta(hours=24),
         tasks_per_day: int = 0,
         draft_expiry: timedelta = timedelta(hours=24),
+        faq: tuple[FaqEntry, ...] = (),
     ) -> None:
         """``limits`` None: no flood guard (a desk driven directly, as in unit tests).
         ``merge_window`` and ``tasks_per_day``: see :mod:`bot.desk.filing`; ``draft_expiry``:
-        :class:`bot.desk.intake.Intake`."""
+        :class:`bot.desk.intake.Intake`; ``faq``: :mod:`bot.desk.consultation`."""
         self.context = context
         limits = limits or LimitSettings(resident_messages_per_minute=0)
         self.throttle = Throttle(
@@ -64,12 +67,14 @@ class Desk:
         self.withdrawal = Withdrawal(context)
         self.feedback = Feedback(context, self.work)
         self.asides = Asides(context, filing)
+        self.consultation = Consultation(context, faq)
         replies = (
             self.feedback.complaint,  # the answer to "what is wrong?" after 不满意
             self.status.question,
             self.withdrawal.words,
             self.feedback.reply,  # words while a result waits for its rating
             self.asides.thanks,  # 谢谢 / 好的
+            self.consultation.answer,  # 物业费怎么交: the FAQ's answer, at once
             self.asides.detail,  # 3号楼 / 从早上就没有 / a photo, minutes after a report
         )
         self.intake = Intake(context, filing, draft_expiry, replies)
@@ -208,6 +213,8 @@ class Desk:
                 return await self.workers_own.about_task(actor, task_id, update_id)
             case Verb.WORKER_DROP:
                 return await self.workers_own.drop(actor, update_id)
+            case Verb.FAQ_TO_STAFF:
+                return await self.consultation.to_staff(actor, self.intake, update_id)
             case Verb.SEVERAL:
                 ok = await self.intake.several.choose(actor, arg, update_id)
             case Verb.PICK_COMMUNITY:

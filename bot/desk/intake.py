@@ -195,6 +195,10 @@ class Intake:
             if draft is not None and self._expired(draft):
                 await expire(tx, resident.chat_id, draft, self.ctx.timezone)
                 draft = None
+            if draft is not None and draft.reason is DraftReason.FAQ:
+                # the FAQ answered it: what comes next is a new message, not more of the question
+                await tx.delete_draft(resident.user_id)
+                draft = None
             if await self._replied(tx, resident, draft, text, photo):
                 await mark_processed(tx, update_id)
                 return
@@ -235,6 +239,16 @@ class Intake:
             await tx.enqueue(Outgoing(resident.chat_id, texts.NOT_A_REQUEST))
             return
         await self._decide(tx, resident, draft)
+
+    async def file_question(self, tx: Transaction, resident: Resident, draft: Draft) -> None:
+        """File a question the FAQ did not settle as it stands: staff are asked to answer, and
+        the resident is not asked "which kind of problem?" about something that is not one."""
+        result = replace(self.ctx.language.classify(draft.text), ask=False)
+        where = self._locate(resident, draft.text)
+        if where is None:
+            await self._ask_place(tx, resident, draft, result)
+            return
+        await self.filing.file(tx, resident, self._report(draft, result, where))
 
     async def _more(
         self, tx: Transaction, resident: Resident, draft: Draft, text: str, photo: str | None

@@ -1,0 +1,34 @@
+"""Questions that are not repairs: 物业费怎么交, 社区几点下班, 居住证怎么办 (issue 11, point 7).
+
+A resident asking how or when something is done needs an answer, not a repair crew; a good
+12345 operator tells the two apart by whether anything is broken. So a message is a
+consultation when it has a question's form and names no fault: "暖气怎么还不热？" asks, but
+reports a heating failure, and stays a repair. The category alone cannot decide it — 物业费
+scores as 物业服务 — so the fault words below do; an urgent message is never a consultation.
+Pure, so it is tested without a database.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nlp.classifier import Classification
+from nlp.normalize import normalize
+
+_QUESTION = re.compile(
+    r"怎么|怎样|如何|哪天|哪里|哪儿|在哪|几点|几号|什么时候|多少|能不能|可不可以|可以.*吗|能.*吗"
+    r"|是否|需要.*吗|要.*吗|请问|咨询|[?？]$"
+)
+_FAULT = re.compile(
+    r"坏|不亮|不热|不凉|不通|不出|不转|不动|没水|没电|没气|停水|停电|停气|断水|断电|堵|漏|渗|"
+    r"塌|裂|破|脏|臭|味|吵|噪|乱|占|困|冒烟|着火|起火|积水|故障|失灵|没人|不管|还不|一直|老是|"
+    r"修|投诉|反映"
+)
+
+
+def is_consultation(text: str, result: Classification) -> bool:
+    """Whether ``text`` (classified as ``result``) asks for information rather than a repair."""
+    if result.urgent:
+        return False
+    normal = normalize(text)
+    return bool(_QUESTION.search(normal)) and not _FAULT.search(normal)
