@@ -80,7 +80,7 @@ TOKEN = "777000:CRASH-SOAK"
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 
 _CARD = re.compile(
-    rf"^(?:{re.escape(texts.CARD_REPOSTED)})?(?:📋|🔴【紧急】)工单 (\d{{8}}-\d{{4}})｜"
+    rf"^(?:{re.escape(texts.CARD_REPOSTED)})?(?:📋|🔴【紧急】)(?:工单|咨询) (\d{{8}}-\d{{4}})｜"
 )
 """A task card as posted: its number; a card posted again after a kill starts with a note."""
 _NAMES = (

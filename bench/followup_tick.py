@@ -221,6 +221,7 @@ class Generator:
             "stage": Stage.CLAIM_DUE.value,
             "next_followup_at": created + deadline.claim,
             "merged_into": None,
+            "kind": "repair",
         }
 
     def _closed(self, created: datetime) -> Row:

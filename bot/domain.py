@@ -15,6 +15,13 @@ from typing import Any
 from nlp.taxonomy import Category
 
 
+class TaskKind(StrEnum):
+    """What a task asks of the grid: a repair to get done, or a question to answer (咨询)."""
+
+    REPAIR = "repair"
+    QUESTION = "question"  # answered, not repaired: one answer deadline, the reply is the result
+
+
 class TaskStatus(StrEnum):
     """Where a task is in its life."""
 
@@ -173,6 +180,7 @@ class NewTask:
     photos: tuple[str, ...] = ()
     """Every photo the resident sent for this task, in order (the card's first, when it has
     one); photos added later join here."""
+    kind: TaskKind = TaskKind.REPAIR
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -133,23 +133,31 @@ def received(
     *,
     night: bool = False,
     urgent_advice: str | None = None,
+    question: bool = False,
 ) -> str:
     """受理告知: the moment a message becomes a task the resident learns its number, who
     handles it, by when someone takes it up and by when it should be done, and that they may be
     called back. At night the first line says when someone will be in touch; for an urgent
     report the safety advice comes first, before any number. ``claim_by``/``resolve_by`` as
     :func:`spoken`."""
+    what = "您的咨询" if question else "您反映的问题"
     first = (
-        f"夜间已收到您反映的问题，{claim_by}前有人联系您。"
+        f"夜间已收到{what}，{claim_by}前有人联系您。"
         if night
-        else "已收到您反映的问题，已转给网格员处理。"
+        else (
+            "已收到您的咨询，已转给工作人员答复。"
+            if question
+            else "已收到您反映的问题，已转给网格员处理。"
+        )
     )
     lines = [
         first,
         f"工单号：{number}",
         f"类别：{category.zh}",
         f"负责：{handler}",
-        f"时限：{claim_by}前有人接单，{resolve_by}前办好",
+        f"时限：{claim_by}前有人接手，{resolve_by}前答复您"
+        if question
+        else f"时限：{claim_by}前有人接单，{resolve_by}前办好",
         "工作人员可能会打电话或发消息向您了解情况，请留意；办理进度我会随时告诉您。",
     ]
     if urgent_advice is not None:
@@ -210,6 +218,7 @@ SLIP_REASON = {
 deadline passed, or the worker asked the level above for help (上报/吹哨)."""
 SLIP_PROMISE_OPEN = "由他们安排人员处理，{claim_by}前有人接单、{resolve_by}前办好"
 NOTICE_RESOLVED = "您反映的问题（{number}）已办结。\n办理结果：{result}\n\n请您对这次办理做个评价："
+NOTICE_ANSWERED = "您咨询的问题（{number}）答复如下：\n{result}\n\n请您对这次答复做个评价："
 NOTICE_CANCELLED_TO_WORKER = "居民已撤回工单 {number}，不用再处理了。"
 NOTICE_MERGED = (
     "您反映的问题（{number}）和工单 {into} 是同一件事，已合并一起办理，办好后会告诉您结果。"
@@ -253,8 +262,10 @@ def card(
     earlier_result: bool = False,
     received: str = "",
     phone: str | None = None,
+    question: bool = False,
 ) -> str:
-    """The task card a unit's group sees; ``place``, ``text`` and ``phone`` are already masked.
+    """The task card a unit's group sees; ``place``, ``text`` and ``phone`` are already masked;
+    ``question``: a 咨询, answered rather than repaired.
 
     ``received``: when the report came in; ``phone``: the number the resident gave, if any (the
     claimer gets it whole, privately).
@@ -266,9 +277,11 @@ def card(
     always stay whole, since they are what a worker acts on.
     """
 
+    label = "咨询" if question else "工单"
+
     def render(words: str, outcome: str | None) -> str:
         lines = [
-            f"{'🔴【紧急】' if urgent else '📋'}工单 {number}｜{category.zh}",
+            f"{'🔴【紧急】' if urgent else '📋'}{label} {number}｜{category.zh}",
             f"地点：{place}",
             f"内容：{words}",
         ]
@@ -279,7 +292,8 @@ def card(
         lines.append(CARD_PHONE.format(phone=phone) if phone else CARD_NO_PHONE)
         if matched:
             lines.append(f"识别依据：{'、'.join(matched)}")
-        lines += [f"时限：{claim_by} 前认领，{resolve_by} 前办结", f"状态：{status_line}"]
+        done = "答复" if question else "办结"
+        lines += [f"时限：{claim_by} 前认领，{resolve_by} 前{done}", f"状态：{status_line}"]
         if outcome:
             lines.append(f"{'上次办理结果' if earlier_result else '办理结果'}：{outcome}")
         return "\n".join(lines)
@@ -573,6 +587,11 @@ RESULT_PREVIEW = (
     "将告知居民：\n"
     "“您反映的问题（{number}）已办结。办理结果：{result}”\n\n"
     "点“确认”办结并告诉居民；点“修改”重新写；点“取消”暂不办结，工单仍由您办理。"
+)
+RESULT_PREVIEW_ANSWER = (
+    "将告知居民：\n"
+    "“您咨询的问题（{number}）答复如下：{result}”\n\n"
+    "点“确认”答复居民；点“修改”重新写；点“取消”暂不答复，咨询仍由您办理。"
 )
 RESULT_CONFIRM = "确认"
 RESULT_REVISE = "修改"

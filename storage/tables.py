@@ -166,6 +166,8 @@ class TaskRow(SQLModel, table=True):
     stage: str = "claim_due"
     next_followup_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     """When the follow-up engine acts next (indexed: every tick asks for what is due)."""
+    kind: str = Field(default="repair", sa_column_kwargs={"server_default": "repair"})
+    """``repair`` or ``question`` (咨询): a database of an earlier release reads as repairs."""
 
 
 class TaskEventRow(SQLModel, table=True):

@@ -14,7 +14,17 @@ from typing import Any
 
 from sqlmodel import col
 
-from bot.domain import EventKind, NewTask, Rating, Stage, Task, TaskEvent, TaskStatus, UnitRef
+from bot.domain import (
+    EventKind,
+    NewTask,
+    Rating,
+    Stage,
+    Task,
+    TaskEvent,
+    TaskKind,
+    TaskStatus,
+    UnitRef,
+)
 from bot.ports import TaskChange
 from nlp.taxonomy import Category
 from storage.tables import TaskEventRow, TaskRow, read_utc
@@ -43,6 +53,7 @@ def task_row(new: NewTask, number: str) -> TaskRow:
         resolve_due_at=new.resolve_due_at,
         stage=new.stage.value,
         next_followup_at=new.next_followup_at,
+        kind=new.kind.value,
     )
 
 
@@ -110,7 +121,7 @@ COLUMNS = (
     "confidence", "matched", "grid_id", "place", "building", "unit", "holder", "level",
     "status", "claimer_id", "claimed_at", "created_at", "claim_due_at", "resolve_due_at",
     "result", "result_photo", "rating", "reopen_count", "merged_into", "stage",
-    "next_followup_at",
+    "next_followup_at", "kind",
 )  # fmt: skip
 """The columns :func:`task_of` reads, in its order: select these to map plain rows."""
 
@@ -129,7 +140,7 @@ def task_of(values: Sequence[Any]) -> Task:
         confidence, matched, grid_id, place, building, unit, holder, level,
         status, claimer_id, claimed_at, created_at, claim_due_at, resolve_due_at,
         result, result_photo, rating, reopen_count, merged_into, stage,
-        next_followup_at,
+        next_followup_at, kind,
     ) = values  # fmt: skip
     assert task_id is not None  # a row read back always has its key
     return Task.of_fields(
@@ -162,6 +173,7 @@ def task_of(values: Sequence[Any]) -> Task:
         merged_into=merged_into,
         stage=_STAGES[stage],
         next_followup_at=read_utc(next_followup_at),
+        kind=TaskKind(kind or TaskKind.REPAIR),
     )
 
 

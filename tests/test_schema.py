@@ -10,9 +10,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from bot.domain import Outgoing
+from bot.domain import Outgoing, TaskKind
 from storage.engine import create_engine, open_store
 from storage.schema import upgrade
+from tests.store_support import ALICE, new_task
 
 pytestmark = pytest.mark.asyncio
 
@@ -41,6 +42,23 @@ async def test_an_older_database_gains_the_new_column_and_index_and_keeps_its_ro
             assert await connection.run_sync(upgrade) == []
     finally:
         await engine.dispose()
+
+
+async def test_tasks_of_an_older_release_read_as_repairs(database_url: str) -> None:
+    """tasks.kind is new: an older database gains it, and its tasks are repairs."""
+    async with open_store(database_url) as store, store.transaction() as tx:
+        await tx.save_resident(ALICE)
+        await tx.add_task(new_task(), "20261122")
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("ALTER TABLE tasks DROP COLUMN kind"))
+    finally:
+        await engine.dispose()
+    async with open_store(database_url) as store, store.transaction() as tx:
+        task = await tx.task_by_number("20261122-0001")
+    assert task is not None
+    assert task.kind is TaskKind.REPAIR
 
 
 async def test_upgrade_reports_what_it_added(database_url: str) -> None:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot import texts
 from bot.config.org import Org, Person
 from bot.desk.actions import Action, Verb
-from bot.domain import ACTIVE, Button, Outgoing, Rating, Resident, Stage, Task, TaskStatus
+from bot.domain import ACTIVE, Button, Outgoing, Rating, Resident, Stage, Task, TaskKind, TaskStatus
 from nlp.privacy import mask_phone, mask_pii, phone_number
 
 CAPTION_LIMIT = 1024
@@ -68,6 +68,7 @@ class Presenter:
             limit=(CAPTION_LIMIT if task.photo else TEXT_LIMIT) - _CARD_MARGIN,
             received=self.when(task.created_at),
             phone=mask_phone(phone) if (phone := phone_number(task.text)) else None,
+            question=task.kind is TaskKind.QUESTION,
         )
         # the photo rides along on edits too: a photo's card is edited through its caption
         if new:
@@ -193,7 +194,8 @@ class Presenter:
                 for rating in Rating
             ),
         )
-        text = texts.NOTICE_RESOLVED.format(number=task.number, result=task.result or "")
+        notice = texts.NOTICE_ANSWERED if task.kind is TaskKind.QUESTION else texts.NOTICE_RESOLVED
+        text = notice.format(number=task.number, result=task.result or "")
         return Outgoing(resident_chat, text, buttons, photo=task.result_photo)
 
 

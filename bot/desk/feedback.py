@@ -214,7 +214,7 @@ class Feedback:
 
     async def _reopen_in_place(self, tx: Transaction, actor: Actor, task: Task) -> Task:
         now = self.ctx.clock()
-        cycle = self.ctx.plan.cycle(task.category, task.urgent, now)
+        cycle = self.ctx.plan.cycle(task.category, task.urgent, now, task.kind)
         moved = await tx.change_task(
             task.id,
             TaskChange(

@@ -33,6 +33,7 @@ from bot.domain import (
     Resident,
     Task,
     TaskEvent,
+    TaskKind,
     Transition,
     UnitKind,
     UnitRef,
@@ -42,6 +43,7 @@ from nlp.classifier import Classification
 from nlp.danger import dangers
 from nlp.places import Address
 from nlp.privacy import mask_pii
+from nlp.questions import is_question_task
 from nlp.similarity import similarity
 from nlp.taxonomy import Category
 
@@ -168,7 +170,8 @@ class Filing:
         community = self.ctx.org.community_of(report.grid_id)
         # `other` is not a grid matter: the community desk triages it (DESIGN.md §4)
         holder = community if result.category is Category.OTHER and community else grid
-        cycle = self.ctx.plan.cycle(result.category, result.urgent, now)
+        kind = TaskKind.QUESTION if is_question_task(report.text, result) else TaskKind.REPAIR
+        cycle = self.ctx.plan.cycle(result.category, result.urgent, now, kind)
         task = await tx.add_task(
             NewTask(
                 resident_id=resident.user_id,
@@ -189,6 +192,7 @@ class Filing:
                 resolve_due_at=cycle.resolve_due_at,
                 stage=cycle.move.stage,
                 next_followup_at=cycle.move.at,
+                kind=kind,
             ),
             self.ctx.today(now),
         )

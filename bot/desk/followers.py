@@ -66,7 +66,7 @@ async def release_followers(ctx: Context, tx: Transaction, survivor: Task, now: 
     """The survivor was withdrawn: every task merged into it goes on alone, with fresh
     deadlines and a new card in its own unit's group."""
     for follower in await tx.tasks_merged_into(survivor.number):
-        cycle = ctx.plan.cycle(follower.category, follower.urgent, now)
+        cycle = ctx.plan.cycle(follower.category, follower.urgent, now, follower.kind)
         released = await tx.change_task(
             follower.id,
             TaskChange(

@@ -36,6 +36,7 @@ from nlp.danger import dangers
 from nlp.normalize import normalize
 from nlp.places import Address, names_a_place, parse_address
 from nlp.privacy import mask_pii
+from nlp.questions import is_question_task
 from nlp.taxonomy import Category
 
 # "你好" / "谢谢" / "在吗" are not requests: an unclassified message this short gets a hint,
@@ -303,7 +304,8 @@ class Intake:
             return
         if await self.several.offer(tx, resident, draft, where, result):
             return
-        if result.ask and not result.urgent:  # an urgent report is never held up by a question
+        # an urgent report is never held up by a question, and a question (咨询) has no kind
+        if result.ask and not result.urgent and not is_question_task(draft.text, result):
             question = texts.ADDED_PICK_CATEGORY if asked_category else texts.ASK_CATEGORY
             buttons = () if asked_category else category_buttons(result)
             kept = replace(draft, reason=DraftReason.NEED_CATEGORY)

@@ -18,7 +18,7 @@ from enum import StrEnum
 from bot import texts
 from bot.config.org import Role
 from bot.desk.context import Context
-from bot.domain import Button, Outgoing, Task, UnitKind, UnitRef
+from bot.domain import Button, Outgoing, Task, TaskKind, UnitKind, UnitRef
 from bot.ports import Transaction
 
 
@@ -65,6 +65,7 @@ class ResidentNotices:
             self.spoken(task.resolve_due_at),
             night=not task.urgent and self.at_night(task.created_at),
             urgent_advice=urgent_advice,
+            question=task.kind is TaskKind.QUESTION,
         )
 
     def slip(self, moved: Task, why: Slip) -> str:

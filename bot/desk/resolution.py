@@ -31,6 +31,7 @@ from bot.domain import (
     ResultNote,
     Task,
     TaskEvent,
+    TaskKind,
     TaskStatus,
     Transition,
 )
@@ -211,7 +212,10 @@ def _ask_again(task: Task, words: str, photo: str | None) -> str:
 
 def _preview(chat_id: int, task: Task, note: ResultNote) -> Outgoing:
     """ "将告知居民：…" with the photo the resident will see, and 确认 / 修改 / 取消."""
-    text = texts.RESULT_PREVIEW.format(number=task.number, result=note.result)
+    preview = (
+        texts.RESULT_PREVIEW_ANSWER if task.kind is TaskKind.QUESTION else texts.RESULT_PREVIEW
+    )
+    text = preview.format(number=task.number, result=note.result)
     buttons = (
         (
             Button(

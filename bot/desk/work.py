@@ -196,7 +196,7 @@ class Work:
             return None
         now = at or self.ctx.clock()
         reopening = kind is EventKind.REOPENED
-        cycle = self.ctx.plan.cycle(task.category, task.urgent, now)
+        cycle = self.ctx.plan.cycle(task.category, task.urgent, now, task.kind)
         change = TaskChange(
             status=TaskStatus.OPEN,
             holder=target,

@@ -23,12 +23,12 @@ it is tested as a table, without a database.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.config.settings import DeadlineSettings, FollowupSettings
-from bot.domain import ACTIVE, Stage, Task, TaskStatus
+from bot.domain import ACTIVE, Stage, Task, TaskKind, TaskStatus
 from bot.followup.notice_times import QuietHours
 from nlp.taxonomy import Category
 
@@ -41,6 +41,10 @@ class Move:
     stage: Stage
     at: datetime | None
 
+
+QUESTION_ANSWER = timedelta(days=1)
+"""A question (咨询) has no repair to wait for: it is answered within a day (in working time when
+``[deadlines] working_hours`` is set), at every level it reaches."""
 
 FINISHED = Move(Stage.DONE, None)
 """Closed, withdrawn or merged: nothing more to follow up."""
@@ -94,7 +98,9 @@ class Plan:
         self.timezone = timezone
         self.quiet_hours = quiet_hours
 
-    def cycle(self, category: Category, urgent: bool, start: datetime) -> Cycle:
+    def cycle(
+        self, category: Category, urgent: bool, start: datetime, kind: TaskKind = TaskKind.REPAIR
+    ) -> Cycle:
         """A full claim window and resolve time from ``start``, in working time unless the task
         is urgent (``[deadlines]``). A task that is not urgent, filed or moved in quiet hours,
         starts its clock when they end: nobody is expected to take up a blocked drain at 1 a.m.,
@@ -102,9 +108,10 @@ class Plan:
         deadline = self.deadlines.of(category, urgent)
         if not urgent:
             start = self.quiet_hours.release(start, self.timezone)
+        resolve = QUESTION_ANSWER if kind is TaskKind.QUESTION and not urgent else deadline.resolve
         return Cycle(
             self.deadlines.due(start, deadline.claim, urgent, self.timezone),
-            self.deadlines.due(start, deadline.resolve, urgent, self.timezone),
+            self.deadlines.due(start, resolve, urgent, self.timezone),
         )
 
     def claimed(self, task: Task, now: datetime) -> Move:
