@@ -169,11 +169,14 @@ HANDLER_GRID = "{unit}（网格员：{names}）"
 """Who handles a task held by a grid: the grid and its workers by name, as on the 网格公示牌."""
 
 
+_NEAR_DAYS = {-1: "昨天", 0: "今天", 1: "明天", 2: "后天"}
+
+
 def spoken(moment: datetime, today: date) -> str:
-    """A local time as a resident says it: ``今天 10:30``, ``明天 08:30``, ``12月9日 08:04``."""
-    days = (moment.date() - today).days
+    """A local time as people say it, short enough for a button: ``今天 10:30``, ``明天 08:30``,
+    ``12月9日 08:04``."""
     clock = f"{moment.hour:02d}:{moment.minute:02d}"
-    named = {0: "今天", 1: "明天", 2: "后天"}.get(days)
+    named = _NEAR_DAYS.get((moment.date() - today).days)
     return f"{named} {clock}" if named else f"{moment.month}月{moment.day}日 {clock}"
 
 
@@ -478,7 +481,6 @@ BROADCAST_SEND_AT = "仍在{time}发"
 BROADCAST_SEND_AFTER_QUIET = "等到{time}再发"
 BROADCAST_SENDING_NOW = "好的，通知 #{id} 马上发出。"
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
-_NEAR_DAYS = {-1: "昨天", 0: "今天", 1: "明天", 2: "后天"}
 
 
 def send_time(local: datetime, today: date) -> str:
@@ -487,13 +489,6 @@ def send_time(local: datetime, today: date) -> str:
     clock = f"{local.hour:02d}:{local.minute:02d}"
     near = _NEAR_DAYS.get((local.date() - today).days)
     return f"{near}（{day}）{clock}" if near else f"{day} {clock}"
-
-
-def short_time(local: datetime, today: date) -> str:
-    """A local time short enough for a button: ``明天 07:00``, ``11月27日 14:00``."""
-    near = _NEAR_DAYS.get((local.date() - today).days)
-    day = near or f"{local.month}月{local.day}日"
-    return f"{day} {local.hour:02d}:{local.minute:02d}"
 
 
 def task_line(number: str, category: Category, status: TaskStatus, text: str, due: str) -> str:

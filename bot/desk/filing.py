@@ -85,19 +85,20 @@ class Filing:
         self.tasks_per_day = tasks_per_day
         """0: no cap."""
 
-    async def file(self, tx: Transaction, resident: Resident, report: Report) -> None:
-        """File ``report`` for ``resident``; the waiting draft, if any, is done with."""
+    async def file(self, tx: Transaction, resident: Resident, report: Report) -> Task | None:
+        """File ``report`` for ``resident``; the waiting draft, if any, is done with. The new
+        task, or None when the words joined a task filed before or the daily cap refused it."""
         await tx.delete_draft(resident.user_id)
         now = self.ctx.clock()
         recent = await tx.tasks_of_resident(resident.user_id, _RECENT)
         repeated = self._repeat_of(recent, report, now)
         if repeated is not None and await self._add(tx, resident, repeated, report):
-            return
+            return None
         if not report.result.urgent and self._over_cap(recent, now):
             count = self.tasks_per_day
             await tx.enqueue(Outgoing(resident.chat_id, texts.TOO_MANY_TODAY.format(count=count)))
-            return
-        await self._create(tx, resident, report, now)
+            return None
+        return await self._create(tx, resident, report, now)
 
     def _repeat_of(self, recent: Sequence[Task], report: Report, now: datetime) -> Task | None:
         """The resident's active task this report repeats, if any (the newest)."""

@@ -119,8 +119,8 @@ class Several:
         where: Where,
     ) -> None:
         """One task per problem, and one receipt for them all."""
-        before = {task.id for task in await self._newest(tx, resident, len(found))}
         whole = texts.SEVERAL_WHOLE.format(text=draft.text)
+        filed: list[Task] = []
         for problem in found:
             result = replace(
                 self.ctx.language.classify(problem.text),
@@ -132,10 +132,10 @@ class Several:
                 ask=False,
             )
             report = Report(f"{problem.text}\n{whole}", draft.photos, result, *where, receipt=False)
-            await self.filing.file(tx, resident, report)
-        filed = [t for t in await self._newest(tx, resident, len(found)) if t.id not in before]
+            if (task := await self.filing.file(tx, resident, report)) is not None:
+                filed.append(task)
         if filed:  # else each problem joined a task filed before, and the resident was told
-            await tx.enqueue(Outgoing(resident.chat_id, self._receipt(filed[::-1])))
+            await tx.enqueue(Outgoing(resident.chat_id, self._receipt(filed)))
 
     async def _one(
         self,
@@ -154,19 +154,14 @@ class Several:
         text = draft.text
         if len(categories) > 1:
             text += "\n" + texts.SEVERAL_ONE_LINE.format(count=len(categories), categories=names)
-        before = {task.id for task in await self._newest(tx, resident, 1)}
         report = Report(text, draft.photos, replace(whole, ask=False), *where, receipt=False)
-        await self.filing.file(tx, resident, report)
-        filed = [t for t in await self._newest(tx, resident, 1) if t.id not in before]
-        if filed:
-            receipt = ResidentNotices(self.ctx).receipt(filed[0], None)
+        task = await self.filing.file(tx, resident, report)
+        if task is not None:
+            receipt = ResidentNotices(self.ctx).receipt(task, None)
             if len(categories) > 1:
                 named = texts.SEVERAL_ONE_NAMED.format(count=len(categories), categories=names)
                 receipt = f"{receipt}\n{named}"
             await tx.enqueue(Outgoing(resident.chat_id, receipt))
-
-    async def _newest(self, tx: Transaction, resident: Resident, count: int) -> list[Task]:
-        return list(await tx.tasks_of_resident(resident.user_id, count))
 
     def _receipt(self, filed: Sequence[Task]) -> str:
         """The one 受理告知 for the tasks filed from one message, in the order named."""

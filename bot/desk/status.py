@@ -18,6 +18,7 @@ from typing import Protocol
 from bot import texts
 from bot.desk.context import Actor, Context, mark_processed
 from bot.desk.intake import question_buttons
+from bot.desk.notices import ResidentNotices
 from bot.desk.plain_words import phrase_matcher, says
 from bot.domain import ACTIVE, Button, Draft, Outgoing, Resident, Task, TaskStatus
 
@@ -140,7 +141,8 @@ class Status:
         return None
 
     def _due(self, moment: datetime) -> str:
-        return self.ctx.presenter.when(moment)
+        """In the receipt's words (今天 11:00, 明天 09:00), so the promise reads the same."""
+        return ResidentNotices(self.ctx).spoken(moment)
 
     @staticmethod
     def _late(due: datetime, now: datetime) -> str:

@@ -320,7 +320,7 @@ class Broadcasts:
 
     def _short(self, moment: datetime) -> str:
         today = self.ctx.clock().astimezone(self.ctx.timezone).date()
-        return texts.short_time(moment.astimezone(self.ctx.timezone), today)
+        return texts.spoken(moment.astimezone(self.ctx.timezone), today)
 
     def _when(self, moment: datetime | None) -> str:
         """A local time with its day in words (明天（11月23日 周一）08:00)."""
