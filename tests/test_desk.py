@@ -639,10 +639,11 @@ async def test_good_rating_closes(desk: Desk, store: SqlStore, rating: Rating, l
     ("actor", "value", "answer"),
     [
         (NEIGHBOUR, "satisfied", Answer(texts.ANSWER_NOT_YOURS, alert=True)),
-        (ZHANG, "satisfied", Answer(texts.ANSWER_NOT_YOURS, alert=True)),
+        (private(ZHANG), "satisfied", Answer(texts.ANSWER_NOT_YOURS, alert=True)),
+        (ZHANG, "satisfied", Answer(texts.ANSWER_PRIVATE_ONLY, alert=True)),  # in the group
         (RESIDENT, "great", Answer(texts.ANSWER_EXPIRED)),
     ],
-    ids=["neighbour", "worker", "bad-value"],
+    ids=["neighbour", "worker", "worker-in-group", "bad-value"],
 )
 async def test_rating_by_others_or_with_bad_value_changes_nothing(
     desk: Desk, store: SqlStore, actor: Actor, value: str, answer: Answer

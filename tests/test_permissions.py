@@ -64,9 +64,11 @@ from tests.desk_support import (  # noqa: F401 - the fixtures are used by name
     WATER_TEXT,
     ZHANG,
     ZHOU,
+    act,
     claimed,
     clock,
     desk,
+    pressed_in,
     resolved,
     said,
     settings,
@@ -115,11 +117,12 @@ ONLY_ADMINS_ALERT = Answer(texts.BROADCAST_ONLY_ADMINS, alert=True)
 WHERE = texts.STATS_WHERE
 
 ACTIONS = ("reopen", "cancel", "broadcast", "confirm", "discard", "stop", "stats")
-# reopen: 不满意 on the rating buttons; cancel: /cancel in private; broadcast: /broadcast in
-# private; confirm and discard: 确认发送 and 取消 on an admin's preview, stop: 取消 #id on an
-# admin's list of scheduled notices (all three forged by anyone else, from their private chat);
-# stats: /stats where they are. Allowed, or the refusal (an Answer for a press, the text for a
-# command).
+# reopen: 不满意 on the rating buttons, forged by anyone else from their private chat (pressed
+# in a group, every resident's button is refused as private-only: see the end of this file);
+# cancel: /cancel in private; broadcast: /broadcast in private; confirm and discard: 确认发送
+# and 取消 on an admin's preview, stop: 取消 #id on an admin's list of scheduled notices (all
+# three forged by anyone else, from their private chat); stats: /stats where they are.
+# Allowed, or the refusal (an Answer for a press, the text for a command).
 # OK allowed; NY not yours; NF not found; AD only admins (said), AA (alert); WH where.
 OK, NY, NF, AD, AA, WH = ALLOWED, NOT_YOURS, NOT_FOUND, ONLY_ADMINS, ONLY_ADMINS_ALERT, WHERE
 TABLE: dict[str, tuple[Allowed | Answer | str, ...]] = {
@@ -200,7 +203,7 @@ async def _act(desk: Desk, actor: Actor, action: str, scene: Scene) -> Answer | 
     match action:
         case "reopen":
             data = Action(Verb.RATE, scene.task.id, Rating.UNSATISFIED.value).encode()
-            return await desk.press(actor, data, 7)
+            return await desk.press(private(actor), data, 7)
         case "cancel":
             await desk.withdrawal.cancel(private(actor), NUMBER, 7)
         case "broadcast":
@@ -489,3 +492,40 @@ async def test_who_may_hand_the_task_to_a_member(
     [contact] = to(written, LI.user_id)
     assert PHONE in contact.text
     assert to(written, ZHANG.user_id) == []
+
+
+RESIDENT_BUTTONS = (
+    (Verb.PICK_COMMUNITY, "xingannanlu"),
+    (Verb.PICK_PLACE, "xingan-2:0"),
+    (Verb.PLACE_DRAFT, "xingan-2:0"),
+    (Verb.PICK_CATEGORY, "1"),
+    (Verb.SEVERAL, "each"),
+    (Verb.RATE, Rating.SATISFIED.value),
+    (Verb.WITHDRAW, "solved"),
+    (Verb.WITHDRAW_KEEP, ""),
+    (Verb.WITHDRAW_PICK, ""),
+    (Verb.FAQ_TO_STAFF, ""),
+)
+
+
+@pytest.mark.parametrize(
+    ("verb", "arg"), RESIDENT_BUTTONS, ids=[v.name for v, _ in RESIDENT_BUTTONS]
+)
+@pytest.mark.parametrize("where", [GRID1_CHAT, COMMUNITY_CHAT])
+async def test_resident_buttons_are_refused_outside_their_private_chat(
+    desk: Desk, store: SqlStore, verb: Verb, arg: str, where: int
+) -> None:
+    """Every button the bot gives a resident, pressed by that resident in a group (a forged
+    press): an alert, and the task, trail, outbox, draft and the resident's record stay — the
+    chat their messages go to is never moved to the group."""
+    task = await resolved(desk, store)
+    before = await snapshot(store, task.id)
+    async with store.transaction() as tx:
+        resident = await tx.resident(RESIDENT.user_id)
+
+    answer = await desk.press(pressed_in(RESIDENT, where), act(verb, task.id, arg), 7)
+
+    assert answer == Answer(texts.ANSWER_PRIVATE_ONLY, alert=True)
+    assert await snapshot(store, task.id) == before
+    async with store.transaction() as tx:
+        assert await tx.resident(RESIDENT.user_id) == resident

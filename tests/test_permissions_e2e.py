@@ -128,3 +128,49 @@ async def test_through_telegram_a_resident_may_not_broadcast(w: World) -> None:
     assert scheduled.text == texts.BROADCAST_SCHEDULED.format(
         id=draft.id, first="明天（11月23日 周一）08:00"
     )
+
+
+async def test_through_telegram_a_forged_press_cannot_take_a_card_down(w: World) -> None:
+    """A card whose press names another task is not "an old copy" of that task: neither a
+    stranger's forged 认领 nor a member's takes the live card down. Only the card's own button,
+    pressed by a member, removes a real old copy (tests/test_e2e_faults.py)."""
+    grid, zhang = w.group("xingan-1"), w.people["张三"]
+    resident, stranger = w.resident(), w.resident(5555, "路人甲")
+    await w.say(resident, WATER_TEXT)
+    await w.say(w.resident(1002, "李大爷"), "电影厂小区5号楼门口路灯不亮")
+    first, second = w.card(grid, NUMBER), w.card(grid, "20261122-0002")
+    forged = _data(second, texts.CLAIM)  # the second task's claim, pressed on the first card
+
+    answer = await w.press_data(stranger, first, forged)
+    assert answer.text == texts.ANSWER_NOT_MEMBER.format(unit=GRID1)
+    await w.press_data(zhang, first, forged)
+    assert w.card(grid, NUMBER).message_id == first.message_id  # both cards still stand
+    assert "张三 于" in w.card(grid, "20261122-0002").content
+    assert "张三 于" not in w.card(grid, NUMBER).content
+
+
+async def test_through_telegram_resident_buttons_work_only_in_their_private_chat(
+    w: World,
+) -> None:
+    """A resident's place picker, rating and withdraw buttons, forged onto a card in a group,
+    are refused with an alert: the resident's home and the chat their messages go to stay,
+    and nothing is said in the group."""
+    grid, resident = w.group("xingan-1"), w.resident()
+    await w.say(resident, WATER_TEXT)
+    card = w.card(grid, NUMBER)
+    async with w.bot.store.transaction() as tx:
+        before = await tx.resident(resident.id)
+        task = await tx.task_by_number(NUMBER)
+    assert before is not None
+    assert task is not None
+    forged = (
+        "pp:0:xingan-2:0",
+        f"r:{task.id}:satisfied",
+        f"wr:{task.id}:solved",
+        "pc:0:xingannanlu",
+    )
+    for data in forged:
+        answer = await _refused(w, resident, card, data, (NUMBER,))
+        assert (answer.text, answer.show_alert) == (texts.ANSWER_PRIVATE_ONLY, True)
+    async with w.bot.store.transaction() as tx:
+        assert await tx.resident(resident.id) == before

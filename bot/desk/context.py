@@ -31,6 +31,13 @@ class Actor:
     name: str
     username: str | None = None
 
+    @property
+    def in_private_chat(self) -> bool:
+        """Whether they act in their own private chat with the bot, where only they see
+        what is said. On every channel we serve (Telegram, a WeChat Official Account, WeCom)
+        a person's private chat is addressed by their own id."""
+        return self.chat_id == self.user_id
+
 
 @dataclass(frozen=True)
 class Answer:

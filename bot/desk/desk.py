@@ -7,6 +7,7 @@ their raw callback data and are parsed and routed here, so a handler never inter
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from bot import texts
@@ -37,6 +38,12 @@ _CARD_VERBS = frozenset(
     | {Verb.ESCALATE, Verb.GIVE_BACK, Verb.MERGE, Verb.MERGE_INTO}
 )
 """The buttons on a task card in a group."""
+_RESIDENT_VERBS = frozenset(
+    {Verb.PICK_COMMUNITY, Verb.PICK_PLACE, Verb.PLACE_DRAFT, Verb.PICK_CATEGORY, Verb.SEVERAL}
+    | {Verb.RATE, Verb.WITHDRAW, Verb.WITHDRAW_KEEP, Verb.WITHDRAW_PICK, Verb.FAQ_TO_STAFF}
+)
+"""The buttons the bot gives a resident in their private chat: pressed anywhere else (a forged
+press in a group) they would speak for the resident and move where their messages go."""
 _CONTROLS = dict.fromkeys(c for c in (*range(0x20), *range(0x7F, 0xA0)) if chr(c) not in "\t\n\r")
 
 
@@ -142,18 +149,26 @@ class Desk:
             await mark_processed(tx, update_id)
         self.context.chats.add(old_id, new_id)
 
-    async def superseded_card(self, actor: Actor, data: str | None, message_id: int) -> bool:
+    async def superseded_card(
+        self, actor: Actor, data: str | None, message_id: int, buttons: Collection[str]
+    ) -> bool:
         """Whether the pressed group message is an old copy of its task's card.
 
         A crash between Telegram accepting a card and the outbox recording it makes the next
         run post the card again (nothing can tell whether the first went out); the second
         becomes the card that is kept current. The first, pressed later, is found here so the
         channel can take it down.
+
+        Only for a press its presser had the right to make: a member of the group's unit
+        (anyone else's press changes nothing), with data that is one of the pressed message's
+        own ``buttons`` — a client can send any data on any message, but the channel vouches
+        for the message, so forged data cannot name another task and take a live card down.
         """
         action = parse_action(data)
-        if action is None or action.verb not in _CARD_VERBS:
+        if action is None or action.verb not in _CARD_VERBS or data not in buttons:
             return False
-        if self.context.unit_by_chat(actor.chat_id) is None:
+        unit = self.context.unit_by_chat(actor.chat_id)
+        if unit is None or not self.context.org.may_act(actor.user_id, unit.ref):
             return False
         async with self.context.store.transaction() as tx:
             card = await tx.card_message_id(action.task_id, actor.chat_id)
@@ -166,6 +181,8 @@ class Desk:
         action = parse_action(data)
         if action is None:
             return Answer(texts.ANSWER_EXPIRED)
+        if action.verb in _RESIDENT_VERBS and not actor.in_private_chat:
+            return Answer(texts.ANSWER_PRIVATE_ONLY, alert=True)
         task_id, arg = action.task_id, action.arg
         match action.verb:
             case Verb.CLAIM:

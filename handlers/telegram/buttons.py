@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from telegram import MaybeInaccessibleMessage, Update
+from telegram import MaybeInaccessibleMessage, Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
@@ -36,11 +36,25 @@ def button_handlers(desk: Desk) -> list[BaseHandler[Update, Context, None]]:
             log.info("press %s not answered: %s", query.id, exc.message)
         message = query.message
         if message is not None and await desk.superseded_card(
-            actor, query.data, message.message_id
+            actor, query.data, message.message_id, _buttons_on(message)
         ):
             await _take_down(message)
 
     return [CallbackQueryHandler(press)]
+
+
+def _buttons_on(message: MaybeInaccessibleMessage) -> frozenset[str]:
+    """The callback data of the pressed message's own buttons, as Telegram reports them (an
+    inaccessible message, over 48 hours old, reports none)."""
+    markup = message.reply_markup if isinstance(message, Message) else None
+    if markup is None:
+        return frozenset()
+    return frozenset(
+        button.callback_data
+        for row in markup.inline_keyboard
+        for button in row
+        if isinstance(button.callback_data, str)
+    )
 
 
 async def _take_down(message: MaybeInaccessibleMessage) -> None:
