@@ -7,6 +7,7 @@ Public surface:
 - :mod:`nlp.rules` — the keyword rules as data, loaded and validated from TOML;
 - :mod:`nlp.segmenter` — the app-owned jieba tokenizer, built once by the composition root;
 - :mod:`nlp.classifier` — ``classify(text, rules, tokenizer)``;
+- :mod:`nlp.compounds` — the rule word inside a longer token, remembered within a budget;
 - :mod:`nlp.problems` — the several problems one message names, and the words about each;
 - :mod:`nlp.places` — the gazetteer: which grid a message is about, and the building/unit;
 - :mod:`nlp.privacy` — masking of phones, ID numbers and rooms for group chats;

@@ -14,9 +14,10 @@ How a message is scored:
    a rival scores close to it. Below ``ask_below`` the resident is asked to pick.
 5. Urgency is independent of the category: any urgent trigger, unless an urgent exclusion matches.
 
-The cost beyond segmentation is one set look-up per token, one index look-up per rule word
-present, and a window check for the few phrases whose parts all occur (see
-:class:`nlp.rules.RuleIndex`), so long texts stay linear.
+The cost beyond segmentation is one set look-up per token, a search for a rule word inside a
+longer token bounded by the longest rule word (:mod:`nlp.compounds`), one index look-up per rule
+word present, and a window check for the few phrases whose parts all occur (see
+:class:`nlp.rules.RuleIndex`), so long texts — even one run of 4 KB of letters — stay linear.
 """
 
 from __future__ import annotations
@@ -144,12 +145,7 @@ def _rule_word_positions(tokens: Sequence[str], rules: Rules) -> dict[str, list[
     for i, token in enumerate(tokens):
         word = token if token in words else None
         if word is None and len(token) >= _MIN_COMPOUND:
-            if token in compounds:
-                word = compounds[token]
-            else:
-                word = _inner_rule_word(token, words)
-                if len(compounds) < _MAX_COMPOUNDS:
-                    compounds[token] = word
+            word = compounds.rule_word(token)
         if word is None:
             continue
         if word in positions:
@@ -160,20 +156,7 @@ def _rule_word_positions(tokens: Sequence[str], rules: Rules) -> dict[str, list[
 
 
 _MIN_COMPOUND = 3
-_MAX_COMPOUNDS = 200_000  # distinct long tokens remembered; jieba's dictionary has ~350,000
-
-
-def _inner_rule_word(token: str, words: Mapping[str, object]) -> str | None:
-    """The longest rule word inside a longer dictionary word, if any.
-
-    jieba's own dictionary has compounds that swallow a rule word (垃圾堆, 电梯间, 下水道口);
-    the compound then stands for the rule word it contains.
-    """
-    for length in range(len(token) - 1, 1, -1):
-        for start in range(len(token) - length + 1):
-            if (part := token[start : start + length]) in words:
-                return part
-    return None
+"""Characters: only a token this long can hold a rule word (two characters or more) inside it."""
 
 
 def _evidence(

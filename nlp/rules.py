@@ -33,6 +33,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from nlp.compounds import CompoundMemo
 from nlp.normalize import normalize
 from nlp.segmenter import is_segmentable
 from nlp.taxonomy import CATEGORIES, Category
@@ -130,9 +131,12 @@ class RuleIndex:
     vocabulary: frozenset[str]
     """Every word the rules mention: the tokenizer's user dictionary, and the only tokens the
     classifier needs to look at."""
-    compounds: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
-    """A memo: the rule word inside a longer token, or None. The only mutable part of the
-    rules, and only ever a cache — the same token always gives the same answer."""
+    compounds: CompoundMemo = field(init=False, compare=False, repr=False)
+    """The rule word inside a longer token, remembered within a memory budget. The only mutable
+    part of the rules, and only ever a cache — the same token always gives the same answer."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "compounds", CompoundMemo(self.words))
 
 
 @dataclass(frozen=True)
