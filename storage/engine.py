@@ -64,6 +64,9 @@ async def open_store(
     """Open the database at ``url``, bring its tables up to date (:mod:`storage.schema`), yield
     the store, dispose on exit.
 
+    Safe to race: instances opening one empty database at once take turns at the upgrade (an
+    advisory lock on PostgreSQL, the write lock on SQLite), and every one of them starts.
+
     ``clock`` is the store's (see :class:`~storage.sql_store.SqlStore`).
     """
     engine = create_engine(url)

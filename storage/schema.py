@@ -11,28 +11,44 @@ place when the store opens, and keeps every row:
 A change that is not additive (a renamed or retyped column, a dropped one) would need a real
 migration tool; none has been needed yet, and a new NOT NULL column without a server default
 fails here with the database's own error rather than half-applied.
+
+Several instances may start at once on one empty database. On PostgreSQL two transactions that
+both find a table missing both create it, and the second fails on ``pg_type_typname_nsp_index``
+when the first commits; so the upgrade first takes a transaction-level advisory lock
+(:data:`SCHEMA_LOCK`), and the starters take turns, each later one finding the work done. On
+SQLite, ``BEGIN IMMEDIATE`` (:mod:`storage.engine`) already gives the upgrade's transaction the
+write lock before it looks.
 """
 
 from __future__ import annotations
 
 import logging
 
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.schema import CreateColumn, CreateIndex
 
 from storage.tables import METADATA
 
 log = logging.getLogger(__name__)
 
+SCHEMA_LOCK = int.from_bytes(b"griddesk", "big")
+"""The PostgreSQL advisory lock key (a bigint) held while the tables are brought up to date.
+Advisory locks are per database, so instances on other databases never wait for it."""
+
 
 def upgrade(connection: Connection) -> list[str]:
     """Create or add what the database lacks; return what was added (``table.column``, index
-    names), empty when it was up to date. Runs inside the caller's transaction."""
+    names), empty when it was up to date. Runs inside the caller's transaction, which on
+    PostgreSQL holds :data:`SCHEMA_LOCK` from here until it ends."""
+    postgresql = connection.dialect.name == "postgresql"
+    if postgresql:
+        # Released at commit or rollback: a starter that dies mid-upgrade frees it too.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
     METADATA.create_all(connection)
     inspector = inspect(connection)
-    # Two instances starting at once on PostgreSQL may both see a column missing; SQLite's
-    # BEGIN IMMEDIATE (storage.engine) serialises them, and it has no IF NOT EXISTS here.
-    if_new = "IF NOT EXISTS " if connection.dialect.name == "postgresql" else ""
+    # Redundant under the lock, but an older build without it may be starting alongside
+    # (SQLite has no IF NOT EXISTS here, nor needs it).
+    if_new = "IF NOT EXISTS " if postgresql else ""
     added: list[str] = []
     for table in METADATA.sorted_tables:
         columns = {column["name"] for column in inspector.get_columns(table.name)}
