@@ -6,6 +6,8 @@
     ├── RetryLater             the channel asked us to wait (Telegram 429 retry_after)
     ├── TransientDeliveryError network trouble or a server error: try again with backoff
     └── Undeliverable          it will never go through as it is (blocked, chat gone, bad request)
+        ├── ChatUnreachable    not the message but its chat: the bot was blocked or removed, the
+        │                      chat is gone; sending there may work again one day
         └── ChatMoved          the group became a supergroup with a new chat id
 
     StoreBusy                  the database could not take a transaction; nothing was committed,
@@ -41,6 +43,14 @@ class TransientDeliveryError(DeliveryError):
 
 class Undeliverable(DeliveryError):
     """The message will never go through as it is; give up and tell operators."""
+
+
+class ChatUnreachable(Undeliverable):
+    """The chat cannot receive from us: the bot was blocked or removed, the chat is gone.
+
+    Nothing is wrong with the message itself, so what was lost there (a task's card) can be
+    sent again once the chat takes messages again (:mod:`bot.sending.outbox`).
+    """
 
 
 class ChatMoved(Undeliverable):

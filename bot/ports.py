@@ -42,6 +42,9 @@ class OutboxItem:
     maybe_posted: bool = False
     """An earlier attempt to post this card may have reached the chat: a crash, or a reply
     lost on the way back, came between sending it and recording its message id."""
+    fan_out: bool = False
+    """One copy of a message sent to many (a broadcast run × recipient): the only kind the
+    outbox gives up for transient trouble (:mod:`bot.sending.outbox`)."""
 
 
 @dataclass(frozen=True)
@@ -236,12 +239,29 @@ class Transaction(BroadcastTransaction, ResultNotes, Protocol):
         (``since``); None when the attempt surely did not reach the chat."""
         ...
 
-    async def outbox_retry(self, item_id: int, error: str, at: datetime) -> None:
-        """Count a failed attempt and try again at ``at``."""
+    async def outbox_retry(
+        self, item_id: int, error: str, at: datetime, *, counted: bool = True
+    ) -> None:
+        """Try again at ``at``; ``counted``: the failed attempt adds to ``attempts`` (a wait the
+        channel asked for does not)."""
         ...
 
     async def outbox_failed(self, item_id: int, error: str) -> None:
         """Give up on the message (it stays in the table, visible to operators)."""
+        ...
+
+    async def outbox_unreachable(self, item_id: int, error: str) -> None:
+        """Give up on a card (or card edit) because its chat could not be reached; counted as
+        given up, and handed back once by :meth:`take_unreachable_cards`."""
+        ...
+
+    async def unreachable_card_chats(self) -> Sequence[int]:
+        """The chats (as written) that have cards given up as unreachable, not yet taken."""
+        ...
+
+    async def take_unreachable_cards(self, chat_ids: Sequence[int]) -> Sequence[int]:
+        """The tasks whose cards to these chats were given up as unreachable, each once: their
+        rows become ordinary failures, so a second call returns nothing for them."""
         ...
 
     async def take_lease(self, name: str, holder: str, until: datetime, now: datetime) -> bool:

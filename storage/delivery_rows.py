@@ -17,7 +17,7 @@ from sqlmodel import Field, SQLModel, col, select
 
 from bot.ports import OutboxHealth
 from storage import upsert
-from storage.queues import FAILED, PENDING, Queues
+from storage.queues import GIVEN_UP, PENDING, Queues
 from storage.tables import OutboxRow, UtcDateTime
 
 
@@ -59,7 +59,7 @@ class DeliveryQueries(Queues):
         total, retrying = counts.one()
         failed = await self._session.exec(
             select(col(OutboxRow.last_error), func.count())
-            .where(col(OutboxRow.status) == FAILED, col(OutboxRow.created_at) >= since)
+            .where(col(OutboxRow.status).in_(GIVEN_UP), col(OutboxRow.created_at) >= since)
             .group_by(col(OutboxRow.last_error))
             .order_by(func.count().desc(), col(OutboxRow.last_error))
         )

@@ -25,6 +25,11 @@ from storage.tables import CardRow, InboxRow, LeaseRow, OutboxRow
 
 PENDING, SENT, FAILED, HELD = "pending", "sent", "failed", "held"
 """Outbox row statuses."""
+UNREACHABLE = "unreachable"
+"""Given up like ``failed``, but a card (or card edit) whose chat could not be reached: waiting
+to be handed back, once, when that chat works again (:meth:`Queues.take_unreachable_cards`)."""
+GIVEN_UP = (FAILED, UNREACHABLE)
+"""The statuses operators count as given up (``griddesk doctor``)."""
 
 DUE_AT_ONCE = datetime(1970, 1, 1, tzinfo=UTC)
 """``next_attempt_at`` of a message never tried: earlier than any clock, real or fake.
@@ -182,12 +187,15 @@ class Queues:
             update(OutboxRow).where(col(OutboxRow.id) == item_id).values(posting_since=since)
         )
 
-    async def outbox_retry(self, item_id: int, error: str, at: datetime) -> None:
-        """Count a failed attempt and try again at ``at``."""
+    async def outbox_retry(
+        self, item_id: int, error: str, at: datetime, *, counted: bool = True
+    ) -> None:
+        """Try again at ``at``; ``counted``: the failed attempt adds to ``attempts``."""
+        attempts = col(OutboxRow.attempts) + (1 if counted else 0)
         await self._session.exec(
             update(OutboxRow)
             .where(col(OutboxRow.id) == item_id)
-            .values(attempts=col(OutboxRow.attempts) + 1, next_attempt_at=at, last_error=error)
+            .values(attempts=attempts, next_attempt_at=at, last_error=error)
         )
 
     async def outbox_failed(self, item_id: int, error: str) -> None:
@@ -197,6 +205,36 @@ class Queues:
             .where(col(OutboxRow.id) == item_id)
             .values(status=FAILED, attempts=col(OutboxRow.attempts) + 1, last_error=error)
         )
+
+    async def outbox_unreachable(self, item_id: int, error: str) -> None:
+        """Give up on a card whose chat could not be reached, to be handed back later."""
+        await self._session.exec(
+            update(OutboxRow)
+            .where(col(OutboxRow.id) == item_id)
+            .values(status=UNREACHABLE, attempts=col(OutboxRow.attempts) + 1, last_error=error)
+        )
+
+    async def unreachable_card_chats(self) -> Sequence[int]:
+        """The chats with unreachable cards: a handful, found through the status index."""
+        rows = await self._session.exec(
+            select(OutboxRow.chat_id).where(OutboxRow.status == UNREACHABLE).distinct()
+        )
+        return list(rows.all())
+
+    async def take_unreachable_cards(self, chat_ids: Sequence[int]) -> Sequence[int]:
+        """The tasks of the unreachable cards to ``chat_ids``, each once, in task order.
+
+        One UPDATE both finds and settles them (they become ``failed``), so a card is handed
+        back once however many sends to its chat succeed after it.
+        """
+        result = await self._session.exec(
+            update(OutboxRow)
+            .where(col(OutboxRow.status) == UNREACHABLE, col(OutboxRow.chat_id).in_(chat_ids))
+            .values(status=FAILED)
+            .returning(col(OutboxRow.card_of), col(OutboxRow.edit_card_of))
+        )
+        tasks = {card if card is not None else edit for card, edit in result.all()}
+        return sorted(task for task in tasks if task is not None)
 
     async def card_message_id(self, task_id: int, chat_id: int) -> int | None:
         """The platform message id of the task's card in ``chat_id``, once it was sent."""
@@ -275,4 +313,11 @@ def _outbox_item(row: OutboxRow) -> OutboxItem:
         live=row.live,
     )
     due = DUE_AT_ONCE if row.next_attempt_at is None else row.next_attempt_at
-    return OutboxItem(row.id, message, row.attempts, due, row.posting_since is not None)
+    return OutboxItem(
+        row.id,
+        message,
+        row.attempts,
+        due,
+        maybe_posted=row.posting_since is not None,
+        fan_out=row.dedupe_key is not None,
+    )

@@ -250,8 +250,9 @@ class OutboxRow(SQLModel, table=True):
     live: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     """The card of ``edit_card_of`` is rendered when sent (:class:`bot.domain.Outgoing`)."""
     status: str = "pending"
-    """``pending``, ``sent``, ``failed``, or ``held`` (a resident's notice waiting for the end
-    of quiet hours, due at ``next_attempt_at``)."""
+    """``pending``, ``sent``, ``failed``, ``unreachable`` (a card given up because its chat could
+    not be reached, see :mod:`storage.queues`), or ``held`` (a resident's notice waiting for the
+    end of quiet hours, due at ``next_attempt_at``)."""
     posting_since: datetime | None = Field(default=None, sa_type=UtcDateTime)
     """Set just before a new card is posted; still set on a pending row, it means an earlier
     attempt may have reached the chat (a crash or a lost reply between sending and recording)."""

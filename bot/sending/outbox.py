@@ -8,9 +8,28 @@ are due, at most ``per_chat`` from each chat, every chat's first before any chat
 chat with a backlog or waiting out a 429 cannot crowd the others out of the batch. Rate limits
 and 429s are the channel's business (PTB's AIORateLimiter); what reaches here as
 :class:`~bot.errors.RetryLater` is tried again after the wait it names, a network error or a
-server error after an exponential backoff; after ``max_attempts`` tries, or at once for an
-undeliverable message, it is marked failed with a log line operators can see (and counted by
-``griddesk doctor``).
+server error after an exponential backoff capped at a few minutes.
+
+A message is given up at once for a permanent reason (:class:`~bot.errors.Undeliverable`: the
+bot was blocked or removed, the chat is gone, Telegram refuses the message itself), with a log
+line operators can see (and counted by ``griddesk doctor``). Transient trouble never loses
+a message that is addressed to somebody about their own business — a resident's receipt and
+every other notice, a task's card and its edits — it waits the trouble out, however long
+(``griddesk doctor`` shows it as retrying, and a WARNING says so once it has failed
+``max_attempts`` times). Only one copy of a message sent to many (a broadcast run ×
+recipient, :attr:`~bot.ports.OutboxItem.fan_out`) is given up after ``max_attempts`` transient
+failures: hundreds of copies retrying through an outage would only crowd the queue. A 429 is
+never a failure: Telegram asked us to wait, so the wait counts towards nothing.
+
+A card lost because its chat could not be reached (:class:`~bot.errors.ChatUnreachable`: the
+bot was removed from the group, the chat was not found) is posted again when that chat takes a
+message again: the next successful send there hands it back, once, and the card goes out as
+the task stands then (a live card), if the task is still somebody's job. That trigger needs no
+new update type and covers every way a chat comes back (re-added, unblocked, restored): a grid's
+group hears from the bot at the latest with its next card, reminder, morning digest or
+``/tasks`` answer (the bot asks Telegram for no ``my_chat_member`` updates, which would be
+quicker but need a handler and a stand-in for them). An edit of a card that never went out
+posts it as well (below).
 
 This is the one place a destination is decided: a chat that moved (a group became a
 supergroup, :class:`~bot.errors.ChatMoved`) is stored as moved and every message to its old id,
@@ -39,15 +58,23 @@ from datetime import UTC, datetime, timedelta
 
 from bot import texts
 from bot.desk.cards import Presenter
-from bot.domain import Outgoing, Task
-from bot.errors import ChatMoved, RetryLater, TransientDeliveryError, Undeliverable
-from bot.ports import OutboxItem, Sender, Store
+from bot.domain import ACTIVE, Outgoing, Task
+from bot.errors import (
+    ChatMoved,
+    ChatUnreachable,
+    RetryLater,
+    TransientDeliveryError,
+    Undeliverable,
+)
+from bot.ports import OutboxItem, Sender, Store, Transaction
 from bot.sending.chats import ChatMoves
 from bot.sending.stopping import Stopped, StopSignal
 
 log = logging.getLogger(__name__)
 
 _MAX_BACKOFF = timedelta(minutes=5)
+"""The longest wait between two tries after network or server errors: a message that must
+arrive goes out at most this long after the trouble ends."""
 _LEASE = "outbox"
 _NOT_HELD = datetime.min.replace(tzinfo=UTC)
 _LEASE_TIME = timedelta(seconds=15)
@@ -81,6 +108,8 @@ class OutboxDispatcher:
         self.presenter = presenter
         """Renders live cards (:attr:`~bot.domain.Outgoing.live`) when they are sent."""
         self.max_attempts = max_attempts
+        """Transient failures after which a fan-out copy is given up, and any other message's
+        retrying is logged as a WARNING (it goes on retrying)."""
         self.batch = batch
         self.per_chat = per_chat
         self.chat_moves = chat_moves if chat_moves is not None else ChatMoves()
@@ -96,6 +125,9 @@ class OutboxDispatcher:
         self._drained = asyncio.Condition()
         self._lease_until = _NOT_HELD
         self._renewing = asyncio.Lock()
+        self._unreachable: set[int] = set()
+        """Chats with cards given up as unreachable, read at each drain: a send elsewhere need
+        not ask the database for cards to post again."""
 
     def wake(self) -> None:
         """Something was written: drain now rather than at the next idle tick."""
@@ -152,6 +184,7 @@ class OutboxDispatcher:
             if pending:
                 for old_id, new_id in (await tx.chat_moves()).items():  # other instances'
                     self.chat_moves.add(old_id, new_id)
+                self._unreachable = set(await tx.unreachable_card_chats())
         by_chat: dict[int, list[OutboxItem]] = {}
         for item in sorted(pending, key=lambda item: item.id):
             by_chat.setdefault(self.chat_moves.current(item.message.chat_id), []).append(item)
@@ -211,13 +244,8 @@ class OutboxDispatcher:
             self.chat_moves.add(message.chat_id, exc.new_chat_id)
             return await self._deliver(item)
         except (RetryLater, TransientDeliveryError) as exc:
-            wait = (
-                timedelta(seconds=exc.seconds)  # the wait Telegram named
-                if isinstance(exc, RetryLater)
-                else min(_MAX_BACKOFF, timedelta(seconds=2**item.attempts))
-            )
             refused = isinstance(exc, RetryLater)  # Telegram said no: surely not posted
-            await self._retry(item, str(exc), wait, not_posted=posting and refused)
+            await self._retry(item, exc, not_posted=posting and refused)
             return False
         except Undeliverable as exc:
             return await self._give_up(item, message.chat_id, exc)
@@ -226,7 +254,29 @@ class OutboxDispatcher:
             card = message.card_of if message.card_of is not None else message.edit_card_of
             if card is not None and message_id != edit_id:  # a new card, or a card posted anew
                 await tx.remember_card(card, message.chat_id, message_id)
+            await self._repost_unreachable_cards(tx, message.chat_id)
         return True
+
+    async def _repost_unreachable_cards(self, tx: Transaction, chat_id: int) -> None:
+        """``chat_id`` took a message: queue again, once, the cards it could not be reached for.
+
+        Each card goes out as a live card, rendered from the task when it is sent, so it shows
+        the task as it stands, not as it stood when it was lost; a card already there (only an
+        edit was lost) is brought up to date instead of posted twice. Only a task that is still
+        somebody's job gets its card back: a finished one's card is history, and a group that
+        comes back after weeks should not be flooded with it.
+        """
+        lost = {named for named in self._unreachable if self.chat_moves.current(named) == chat_id}
+        if not lost:  # nearly always: no database round trip on the way
+            return
+        self._unreachable -= lost  # a failed commit leaves the rows, and the next drain reads them
+        for task_id in await tx.take_unreachable_cards(sorted(lost)):
+            task = await tx.task(task_id)
+            if task is None or task.status not in ACTIVE:
+                continue
+            log.info("chat %d takes messages again: posting the card of task %d there again",
+                     chat_id, task_id)  # fmt: skip
+            await tx.enqueue(Outgoing(chat_id, "", edit_card_of=task_id, live=True))
 
     async def _before_posting(self, item: OutboxItem, message: Outgoing) -> Outgoing:
         """A new card: note that it is being posted — or, when an earlier attempt may have
@@ -276,29 +326,60 @@ class OutboxDispatcher:
         return replace(card, chat_id=chat_id)
 
     async def _give_up(self, item: OutboxItem, chat_id: int, exc: Undeliverable) -> bool:
+        """Give up for a permanent reason; a card lost to an unreachable chat waits to return."""
+        is_card = item.message.card_of is not None or item.message.edit_card_of is not None
+        if is_card and isinstance(exc, ChatUnreachable):
+            log.warning("outbox %d to chat %d given up: %s; the card is posted again once the "
+                        "chat takes messages", item.id, chat_id, exc)  # fmt: skip
+            async with self.store.transaction() as tx:
+                await tx.outbox_unreachable(item.id, str(exc))
+            self._unreachable.add(item.message.chat_id)
+            return True
         log.warning("outbox %d to chat %d given up: %s", item.id, chat_id, exc)
         async with self.store.transaction() as tx:
             await tx.outbox_failed(item.id, str(exc))
         return True
 
     async def _retry(
-        self, item: OutboxItem, error: str, delay: timedelta, *, not_posted: bool = False
+        self,
+        item: OutboxItem,
+        exc: RetryLater | TransientDeliveryError,
+        *,
+        not_posted: bool = False,
     ) -> None:
-        """Count the failed attempt and schedule the next; after ``max_attempts``, give up.
+        """Schedule the next try: after the wait a 429 named, which counts as no attempt, or
+        after a backoff for a failure, which does; a fan-out copy is given up after
+        ``max_attempts`` failures, anything else only logged louder (see the module doc).
 
         ``not_posted``: the attempt surely did not reach the chat, so the card's posting note
         is taken back (unless an earlier attempt left it)."""
-        if item.attempts + 1 >= self.max_attempts:
-            log.error(
-                "outbox %d to chat %d given up after %d attempts: %s",
-                item.id, item.message.chat_id, item.attempts + 1, error,
-            )  # fmt: skip
+        error, chat_id = str(exc), item.message.chat_id
+        if isinstance(exc, RetryLater):
+            failures, delay = item.attempts, timedelta(seconds=exc.seconds)
+        else:
+            failures, delay = item.attempts + 1, _backoff(item.attempts)
+        counted = failures > item.attempts
+        if counted and item.fan_out and failures >= self.max_attempts:
+            log.error("outbox %d to chat %d given up after %d attempts: %s",
+                      item.id, chat_id, failures, error)  # fmt: skip
             async with self.store.transaction() as tx:
                 await tx.outbox_failed(item.id, error)
             return
-        log.info("outbox %d to chat %d: %s; retrying in %s", item.id, item.message.chat_id,
-                 error, delay)  # fmt: skip
+        if counted and failures == self.max_attempts:
+            log.warning("outbox %d to chat %d still failing after %d attempts: %s; it is not "
+                        "given up, retrying at least every %s", item.id, chat_id, failures,
+                        error, _MAX_BACKOFF)  # fmt: skip
+        else:
+            log.info("outbox %d to chat %d: %s; retrying in %s", item.id, chat_id, error,
+                     delay)  # fmt: skip
         async with self.store.transaction() as tx:
-            await tx.outbox_retry(item.id, error, self.clock() + delay)
+            await tx.outbox_retry(item.id, error, self.clock() + delay, counted=counted)
             if not_posted and not item.maybe_posted:
                 await tx.outbox_posting(item.id, None)
+
+
+def _backoff(failures_before: int) -> timedelta:
+    """The wait after a failure that followed ``failures_before`` others: 1, 2, 4 … s, then
+    :data:`_MAX_BACKOFF` (the exponent is bounded first: ``2**n`` seconds overflows a
+    timedelta long before a message that waits out a day-long outage stops retrying)."""
+    return min(_MAX_BACKOFF, timedelta(seconds=2 ** min(failures_before, 20)))

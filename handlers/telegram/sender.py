@@ -1,11 +1,20 @@
 """The outbox's Telegram sender: an :class:`~bot.domain.Outgoing` becomes a Bot API call.
 
 It translates python-telegram-bot's errors into :mod:`bot.errors`, so the dispatcher decides
-about retries without knowing Telegram: 429 → RetryLater, network/timeouts/5xx → transient,
-blocked or missing chats and other 400s → undeliverable, a migrated group → ChatMoved. Editing a
-card to what it already says ("message is not modified") counts as delivered; editing one that
-is gone (deleted by an admin: "message to edit not found") posts it anew, so the card stays
-visible, and returns the new message id for the dispatcher to remember.
+about retries without knowing Telegram. The line it draws is whose fault a failure is:
+
+- Telegram or the way to it, so it passes → transient: 429 → RetryLater; network errors,
+  timeouts, 5xx, an answer that is not Telegram's JSON (a proxy's page) → TransientDeliveryError;
+  and a refused token (401/404) too, because nothing is wrong with the message: it waits for
+  the operator to fix the token rather than being lost.
+- the chat → ChatUnreachable: any 403 (blocked, kicked, deactivated user, deleted group) and the
+  400s that describe the chat, not the message ("chat not found", no rights to write there);
+  they last until somebody changes the chat, and then the message could go.
+- the message → Undeliverable: every other 400; a migrated group → ChatMoved.
+
+Editing a card to what it already says ("message is not modified") counts as delivered; editing
+one that is gone (deleted by an admin: "message to edit not found") posts it anew, so the card
+stays visible, and returns the new message id for the dispatcher to remember.
 
 PTB strips Telegram's "Bad Request: " prefix and capitalises the rest, so descriptions are
 matched without regard to case.
@@ -18,6 +27,7 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -25,11 +35,32 @@ from telegram.error import (
 )
 
 from bot.domain import Outgoing
-from bot.errors import ChatMoved, RetryLater, TransientDeliveryError, Undeliverable
+from bot.errors import (
+    ChatMoved,
+    ChatUnreachable,
+    RetryLater,
+    TransientDeliveryError,
+    Undeliverable,
+)
 
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
 _EDIT_GONE = ("message to edit not found", "message can't be edited")
+_CHAT_UNREACHABLE = (
+    "chat not found",
+    "user not found",
+    "peer_id_invalid",
+    "chat was deactivated",
+    "user is deactivated",
+    "bot was kicked",
+    "bot is not a member",
+    "not enough rights",
+    "have no rights",
+    "need administrator rights",
+    "chat_write_forbidden",
+    "chat_restricted",
+)
+"""400 descriptions that are about the chat (gone, or closed to the bot), not the message."""
 
 
 class TelegramSender:
@@ -55,13 +86,17 @@ class TelegramSender:
         except BadRequest as exc:
             if edit_message_id is not None and _says(exc, "message is not modified"):
                 return edit_message_id
+            if _says(exc, *_CHAT_UNREACHABLE):
+                raise ChatUnreachable(exc.message) from exc
             raise Undeliverable(exc.message) from exc
-        except Forbidden as exc:
-            raise Undeliverable(exc.message) from exc
-        except (TimedOut, NetworkError) as exc:
+        except Forbidden as exc:  # the bot may not write there (blocked, kicked): the chat's
+            raise ChatUnreachable(exc.message) from exc
+        except (TimedOut, NetworkError, InvalidToken) as exc:
             raise TransientDeliveryError(str(exc)) from exc
-        except TelegramError as exc:  # anything else the API says: not worth retrying
-            raise Undeliverable(exc.message) from exc
+        except TelegramError as exc:
+            if type(exc) is TelegramError:  # "Invalid server response": not Telegram's answer
+                raise TransientDeliveryError(exc.message) from exc
+            raise Undeliverable(exc.message) from exc  # Conflict, EndPointNotFound: our bug
 
     async def _call(self, message: Outgoing, edit_message_id: int | None) -> int:
         markup = _markup(message)
