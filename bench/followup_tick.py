@@ -154,6 +154,7 @@ class Generator:
             "username": f"resident{i}" if i % 3 else None,
             "grid_id": grid.ref.id,
             "place": self.rng.choice(grid.places).name,
+            "seen_at": self.w.now,
         }
 
     def tasks(self) -> Iterator[Row]:

@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
 
+from bot.config.environment import url_secrets
 from bot.config.org import Org
 from bot.config.settings import Settings
 from bot.desk.context import Context, utc_now
@@ -23,6 +23,7 @@ from bot.desk.notices import ResidentNotices
 from bot.followup.digests import Digests
 from bot.followup.drafts import DraftFollowUp
 from bot.followup.engine import FollowUp
+from bot.followup.retention import Retention
 from bot.language import Language, build_language
 from bot.ports import Store
 from bot.redact import redacting
@@ -65,20 +66,11 @@ async def running_bot(
     org = settings.require_org()
     if language is None:
         language = build_language(settings.classifier)
-    with redacting(token, *_url_secrets(settings.database_url)):
+    with redacting(token, *url_secrets(settings.database_url)):
         async with _running_bot(
             settings, token, clock, org, language, rate_limited=rate_limited
         ) as bot:
             yield bot
-
-
-def _url_secrets(url: str) -> list[str]:
-    """The password of a database URL, if it has one."""
-    try:
-        password = urlsplit(url).password
-    except ValueError:
-        return []
-    return [password] if password and len(password) >= 4 else []
 
 
 @asynccontextmanager
@@ -119,6 +111,7 @@ async def _running_bot(
         followup = FollowUp(context, desk.work)
         digests = Digests(context, settings.digests)
         notices = ResidentNotices(context)
+        retention = Retention(context, settings.privacy.retention)
 
         async def post_init() -> None:
             """Once Telegram has taken the token: the start-up writes that may queue messages.
@@ -131,12 +124,13 @@ async def _running_bot(
 
         async def tick() -> None:
             """The one repeating job, as of one moment: notices held for the morning, follow-ups,
-            unanswered questions, scheduled notices."""
+            unanswered questions, scheduled notices, and (hourly) the retention sweep."""
             now = clock()
             await notices.release(now)
             await followup.tick(now)
             await drafts.tick(now)
             await desk.broadcasts.tick(now)
+            await retention.tick(now)
 
         async with TelegramRuntime(
             token,

@@ -33,6 +33,10 @@ class TaskStatus(StrEnum):
     MERGED = "merged"  # a duplicate of another task
 
 
+FORGOTTEN = 0
+"""The resident id of a task whose resident's data was erased (asked, or past retention):
+Telegram user ids start at 1 (storage/erasure_rows.py)."""
+
 ACTIVE = frozenset({TaskStatus.OPEN, TaskStatus.CLAIMED})
 """Statuses in which the task is still somebody's job."""
 
@@ -127,6 +131,7 @@ class EventKind(StrEnum):
     CANCELLED = "cancelled"  # the resident withdrew it (note: the reason, when they gave one)
     CLOSED = "closed"
     FEEDBACK = "feedback"  # the resident's words about the result (note: the words)
+    ERASED = "erased"  # the resident's personal data was erased (never a note: not what)
 
 
 class Rating(StrEnum):

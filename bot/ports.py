@@ -314,11 +314,40 @@ class Transaction(BroadcastTransaction, ResultNotes, Protocol):
         """Whether this database ever recorded a digest (False on a brand-new install)."""
         ...
 
+    # forgetting residents (storage/erasure_rows.py): erasure on request, retention
+    async def tasks_finished_before(self, cutoff: datetime, limit: int) -> Sequence[int]:
+        """Finished tasks, not yet forgotten, whose last event is older than ``cutoff``."""
+        ...
+
+    async def forget_tasks(self, task_ids: Sequence[int]) -> None:
+        """Strip the tasks of words, photos, notes and owner; their figures stay."""
+        ...
+
+    async def forget_resident(self, user_id: int) -> Sequence[str]:
+        """Erase a resident and every message naming their tasks; their task numbers."""
+        ...
+
+    async def forget_idle_residents(self, cutoff: datetime) -> int:
+        """Delete residents unchanged since ``cutoff`` with no task or draft left; how many."""
+        ...
+
+    async def residents_mentioning(self, fragment: str) -> Sequence[int]:
+        """Residents whose task holds ``fragment`` (a phone number) or is numbered so."""
+        ...
+
+    async def drop_old_messages(self, cutoff: datetime) -> int:
+        """Delete messages sent and updates processed before ``cutoff``; how many rows."""
+        ...
+
 
 class Store(Protocol):
     """Opens transactions."""
 
     def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
+
+    async def reclaim(self) -> None:
+        """Make erased data unrecoverable from the database's files where the engine allows."""
+        ...
 
 
 class Sender(Protocol):

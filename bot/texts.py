@@ -79,6 +79,7 @@ DETAIL_ADDED = "好的，已补充到工单 {number}，处理的工作人员能�
 NOT_A_REQUEST = "您好！有需要反映的问题，直接发文字或照片给我就行。发送 /help 查看使用说明。"
 UNKNOWN_COMMAND = "没有这个命令。发送 /help 查看可以用的命令。"
 SLOW_DOWN = "您发得有点快，我们一下子处理不过来，请稍等一分钟再发。"
+SLOW_DOWN_PRESS = "您点得有点快，请稍等一分钟再点。"
 SLOW_DOWN_NO_REPEATS = "同一件事不用重复发送，您已经反映的问题我们都会办理。"
 """Added to :data:`SLOW_DOWN` only when the resident has a report in hand it could repeat."""
 NOT_HANDLED = (
@@ -92,7 +93,8 @@ HELP = (
     "• 直接发文字（或照片加说明）反映问题，我会转给负责的网格员；\n"
     "• /my 查看我反映过的问题和进度（也可以直接问“进度”）；\n"
     "• /cancel 撤回还没办完的问题（也可以直接说“不用了”）；\n"
-    "• /start 重新选择住址。\n"
+    "• /start 重新选择住址；\n"
+    "• /forget 删除我的个人信息。\n"
     "遇到火情、燃气泄漏、有人受伤等危险情况，请先拨打 119 / 110 / 120。"
 )
 
@@ -266,8 +268,11 @@ def card(
     received: str = "",
     phone: str | None = None,
     question: bool = False,
+    erased: bool = False,
 ) -> str:
-    """The task card a unit's group sees; ``place``, ``text`` and ``phone`` are already masked;
+    """The task card a unit's group sees; ``place``, ``text`` and ``phone`` are already masked
+    (``text`` on one line: :func:`one_line`), and ``text`` is quoted 「…」 as the resident's;
+    ``erased``: the resident's data was deleted, so there are no words or contact to show;
     ``question``: a 咨询, answered rather than repaired.
 
     ``received``: when the report came in; ``phone``: the number the resident gave, if any (the
@@ -286,13 +291,14 @@ def card(
         lines = [
             f"{'🔴【紧急】' if urgent else '📋'}{label} {number}｜{category.zh}",
             f"地点：{place}",
-            f"内容：{words}",
+            f"内容：{ERASED_WORDS}" if erased else f"内容：「{words}」",
         ]
         if photos:
             lines.append(photos)
         if received:
             lines.append(f"收到：{received}")
-        lines.append(CARD_PHONE.format(phone=phone) if phone else CARD_NO_PHONE)
+        if not erased:  # an erased resident's card offers no contact
+            lines.append(CARD_PHONE.format(phone=phone) if phone else CARD_NO_PHONE)
         if matched:
             lines.append(f"识别依据：{'、'.join(matched)}")
         done = "答复" if question else "办结"
@@ -384,6 +390,8 @@ RESULT_SAVED = "已办结工单 {number}，结果已告诉居民。辛苦了！"
 NOTE_NOT_NEEDED = "工单 {number} 现在是“{status}”，不用再填写办理结果了。"
 TRANSFER_PICK = "转交给谁？"
 NO_ONE_TO_TRANSFER = "这个单位没有其他成员可以转交。"
+CLAIM_RELEASED = "工单 {number}（{category}）的认领人已不在岗，工单已退回待认领，请尽快认领。"
+CLAIM_RELEASED_NOTE = "管理员解除了已离开人员的认领"
 MERGE = "合并"
 MERGE_PICK = "和哪个工单是同一件事？点它，本工单就合并过去："
 MERGE_INTO = "→ {number}（{category}）{text}"
@@ -405,6 +413,8 @@ ANSWER_ESCALATED = "已上报至{unit}。"
 ANSWER_TOP_LEVEL = "已经是最高一级，无法再上报。"
 ANSWER_RETURNED = "已退回，工单重新等待认领。"
 ANSWER_TRANSFERRED = "已转交给{worker}。"
+REASSIGNED_FROM_YOU = "工单 {number} 已由{staff}改派给{worker}，您不用再办理了。"
+RETURNED_FROM_YOU = "工单 {number} 已由{staff}退回待认领，您不用再办理了。"
 ANSWER_EXPIRED = "这个按钮已失效。"
 ANSWER_PRIVATE_ONLY = "这个按钮只能在您和机器人的私聊里用。"
 ANSWER_OK = "好的。"
@@ -495,6 +505,12 @@ def send_time(local: datetime, today: date) -> str:
 def task_line(number: str, category: Category, status: TaskStatus, text: str, due: str) -> str:
     """A task in /tasks and /mine; ``due``: the deadline that applies (:data:`DUE_CLAIM`…)."""
     return f"• {number}｜{category.zh}｜{STATUS_ZH[status]}｜{due}\n  {shorten(text, 30)}"
+
+
+def one_line(text: str) -> str:
+    """A resident's words on one line, their line breaks shown as " / ": on a card, nothing
+    they write can start a line of its own and pass for the card's 状态 or 紧急 line."""
+    return " / ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
 def shorten(text: str, limit: int) -> str:
@@ -611,6 +627,10 @@ RESULT_NOW_WITH = "工单 {number} 现在由{worker}办理，这个办理结果�
 RESULT_ALREADY_SENT = "工单 {number} 已经办结，结果已经告诉过居民了。"
 RESULT_OUTDATED = "这条预览已经过时，请在最新的那条预览上点。"
 RESULT_GONE = "这条预览已失效，居民没有收到。需要办结，请在群里的工单上再点“办结”。"
+RESULT_NOT_STAFF = (
+    "您已不在工作人员名单中，工单 {number} 的办理结果没有发给居民，也不用再办理了。"
+    "如有疑问，请联系社区。"
+)
 ANSWER_RESULT_SENT = "已办结，结果已告诉居民。"
 
 
@@ -650,6 +670,9 @@ WORKER_DROPPED = "好的，这条不记了。"
 WORKER_NOTE_SAVED = "已记到工单 {number}，群里的同事能看到；居民不会收到这条。"
 WORKER_NOTE_GROUP = "📝 工单 {number} 进展（{worker}）：{text}"
 WORKER_NOTE_NOT_YOURS = "工单 {number} 现在不由您办理，这条没有记上。请在上面重新选一下。"
+WORKER_NOTE_NOT_STAFF = (
+    "您已不在工作人员名单中，这条没有记到工单 {number} 上。如有疑问，请联系社区。"
+)
 
 
 # --- a resident after filing: /my and status questions, withdrawals, replies to a result --------
@@ -689,6 +712,26 @@ CANCEL_PICK = "您有 {count} 件问题还在办理，点一下要撤回的那�
 CANCEL_PICK_LINE = "{number}｜{category}｜{text}"
 NOTICE_WITHDRAWN_TO_WORKER = "居民已撤回工单 {number}（原因：{reason}），不用再处理了。"
 STATUS_WITHDRAWN = "居民已撤回（原因：{reason}）"
+
+# --- erasure: /forget (bot/desk/erasure.py) -----------------------------------------------------
+
+ERASE_ASK = (
+    "您要删除在这里留下的个人信息吗？\n"
+    "删除后，您反映过的问题的文字、照片、联系方式和住址都会清除，还没办完的问题会撤回，"
+    "删除后无法恢复。办理的次数和时间等统计数字会保留，但不再和您有关。"
+)
+ERASE_CONFIRM = "确认删除"
+ERASE_KEEP = "先不删"
+ERASE_KEPT = "好的，什么都没有删除。"
+ERASED_DONE = (
+    "已删除您的个人信息（涉及 {count} 个工单）。以后有问题，随时再发消息给我，我们照样办理。"
+)
+ERASED_WORDS = "（居民已要求删除个人信息）"
+STATUS_ERASED = "居民已撤回，并要求删除个人信息"
+NOTICE_ERASED_TO_WORKER = (
+    "居民已撤回工单 {number}，并要求删除个人信息：不用再处理了，"
+    "请不要再联系，并删除您保存的这位居民的联系方式。"
+)
 DRAFT_DROPPED = "好的，刚才的问题（{text}）就不转了。以后有需要随时发给我。"
 
 FEEDBACK_NOT_FIXED = (

@@ -11,6 +11,7 @@ Public surface:
 - :mod:`nlp.problems` — the several problems one message names, and the words about each;
 - :mod:`nlp.places` — the gazetteer: which grid a message is about, and the building/unit;
 - :mod:`nlp.privacy` — masking of phones, ID numbers and rooms for group chats;
+  :mod:`nlp.privacy_score` — how well it does on the labelled sets;
 - :mod:`nlp.evaluation` — precision/recall/F1 of the rules against a labelled set.
 
 Nothing here imports the rest of griddesk.

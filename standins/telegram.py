@@ -591,6 +591,20 @@ class BotApiStandIn:
             fields["reply_to_message"] = self._render(self._current(reply_to))
         return self._user_message(user, chat_id, fields)
 
+    def edit_text(
+        self, user: User, message_id: int, text: str, *, chat_id: int | None = None
+    ) -> int:
+        """``user`` edits their message ``message_id`` to read ``text``; the update id."""
+        original = self._inbox[chat_id or user.id, message_id]
+        if original["from"]["id"] != user.id:
+            raise ValueError("only its sender can edit a message")
+        edited = {k: v for k, v in original.items() if k != "entities"}
+        edited |= {"text": text, "edit_date": int(self._clock())}
+        if entities := _command_entities(text):
+            edited["entities"] = entities
+        self._inbox[chat_id or user.id, message_id] = edited
+        return self._enqueue("edited_message", edited)
+
     def send_photo(
         self,
         user: User,

@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -37,10 +38,26 @@ BUSY_TIMEOUT_MS = 10_000
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
+UNAVAILABLE: tuple[type[Exception], ...] = (OSError, DBAPIError)
+"""What opening or reading a database raises when it cannot be reached or refuses us: a network
+error, or the driver's error as SQLAlchemy wraps it."""
+
+
+def driver_reason(error: Exception) -> str:
+    """One of :data:`UNAVAILABLE` in the driver's words, without the SQL SQLAlchemy adds."""
+    return str(error.orig) if isinstance(error, DBAPIError) else str(error)
+
 
 def async_url(url: str) -> URL:
-    """``url`` with the async driver this store uses (a driver already named is kept)."""
-    parsed = make_url(url)
+    """``url`` with the async driver this store uses (a driver already named is kept).
+
+    A URL that does not parse is a ``ValueError`` whose message never quotes it (it may hold a
+    password).
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ValueError("not a database URL") from None
     driver = _ASYNC_DRIVERS.get(parsed.drivername)
     return parsed.set(drivername=driver) if driver else parsed
 
@@ -86,6 +103,9 @@ def _configure_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> No
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # deleted and overwritten content is zeroed, so an erased resident's words do not
+        # linger in free pages of the file (see SqlStore.reclaim for the WAL)
+        cursor.execute("PRAGMA secure_delete=ON")
     finally:
         cursor.close()
 

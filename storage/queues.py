@@ -278,9 +278,13 @@ class Queues:
         return await self._session.scalar(select(func.max(InboxRow.update_id)))
 
     async def mark_update_processed(self, update_id: int) -> None:
-        """Mark an update as acted on (in the transaction that acted on it)."""
+        """Mark an update as acted on (in the transaction that acted on it), and drop its raw
+        JSON: once acted on, an update is needed only as the poll offset, and its text, name
+        and phone number are the resident's, not ours to keep."""
         await self._session.exec(
-            update(InboxRow).where(col(InboxRow.update_id) == update_id).values(processed=True)
+            update(InboxRow)
+            .where(col(InboxRow.update_id) == update_id)
+            .values(processed=True, raw="")
         )
 
 

@@ -43,6 +43,7 @@ from nlp.places import Place
 from storage import bulk, task_rows, upsert
 from storage.broadcast_rows import BroadcastQueries
 from storage.delivery_rows import DeliveryQueries
+from storage.erasure_rows import ErasureQueries
 from storage.report_rows import ReportQueries
 from storage.tables import (
     AwaitedNoteRow,
@@ -108,8 +109,26 @@ class SqlStore:
                     raise
                 raise StoreBusy(f"{type(exc).__name__}: {exc}") from exc
 
+    async def reclaim(self) -> None:
+        """After an erasure: make sure what was erased is gone from the files too.
 
-class SqlTransaction(BroadcastQueries, ReportQueries, DeliveryQueries):
+        SQLite zeroes deleted content in the database file (``secure_delete``, set on every
+        connection), but the write-ahead log still holds the pages as they were until a
+        checkpoint copies them back and the log is truncated. PostgreSQL keeps dead row
+        versions until VACUUM and its own WAL for as long as the server is configured to;
+        those are the operator's (DEPLOY notes in the README), not something a client can do.
+        """
+        if self._engine.dialect.name != "sqlite":
+            return
+        async with self._engine.connect() as connection:
+            # on the driver's connection: a checkpoint cannot run inside the BEGIN IMMEDIATE
+            # that SQLAlchemy's first statement would open (storage.engine)
+            raw = (await connection.get_raw_connection()).driver_connection
+            assert raw is not None  # a pooled connection that is open
+            await raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+class SqlTransaction(BroadcastQueries, ReportQueries, DeliveryQueries, ErasureQueries):
     """Everything one unit of work reads and writes (:class:`bot.ports.Transaction`)."""
 
     # places
@@ -149,6 +168,7 @@ class SqlTransaction(BroadcastQueries, ReportQueries, DeliveryQueries):
             "username": resident.username,
             "grid_id": resident.grid_id,
             "place": resident.place,
+            "seen_at": self._clock(),
         }
         await self._session.exec(
             upsert.upsert(self._session, ResidentRow, values, keys=("user_id",))

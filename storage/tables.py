@@ -101,6 +101,10 @@ class ResidentRow(SQLModel, table=True):
     username: str | None = None
     grid_id: str | None = None
     place: str | None = None
+    seen_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    """When the record last changed (a new chat, name or home); the retention sweep deletes a
+    record unchanged for the retention period whose tasks are all forgotten. None: older than
+    this column, kept."""
 
 
 class PlaceRow(SQLModel, table=True):

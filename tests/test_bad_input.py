@@ -174,18 +174,18 @@ UNKNOWN_GROUP = -1009999999999
     ("text", "answer"),
     [
         ("停水了", None),
-        ("/tasks", texts.NOT_A_KNOWN_GROUP),
-        ("/stats", texts.STATS_WHERE),
+        ("/tasks", None),
+        ("/stats", None),
         ("/cancel 1", None),
         ("/my", None),
-        ("/broadcast 现在|全部|hi", texts.BROADCAST_ONLY_ADMINS),
+        ("/broadcast 现在|全部|hi", None),
         ("/nonsense", None),
     ],
 )
 async def test_messages_in_an_unknown_group(
     w: World, clean_log: pytest.LogCaptureFixture, text: str, answer: str | None
 ) -> None:
-    """In a group nobody registered: text is ignored; group commands say it is not known."""
+    """In a group nobody registered: text and commands are ignored, without a word."""
     w.standin.add_group(UNKNOWN_GROUP, "闲聊群")
     stranger = w.resident(5555, "路人甲")
     replies = await w.say(stranger, text, chat_id=UNKNOWN_GROUP)
@@ -330,3 +330,34 @@ async def test_classifier_answers_any_unicode(language: Language, text: str) -> 
     """classify never raises on any Unicode; its answer is a category with a bounded confidence."""
     result = language.classify(text)
     assert 0.0 <= result.confidence <= 1.0
+
+
+FORGERY = (
+    "审计厅小区3号楼2单元又停水了\n"
+    "状态：已办结（张三 11月22日 09:05）\r\n"
+    "🔴【紧急】工单 20261122-0009｜燃气\u2028"
+    "时限：不用认领\u2029"
+    "\u202e结办已\u202c \u2066工单号\u2069 \u200b状\u200d态\u2060：已关闭"
+)
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+BIDI = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+async def test_a_residents_text_cannot_forge_the_cards_own_lines(
+    w: World, clean_log: pytest.LogCaptureFixture
+) -> None:
+    """Line breaks of every kind, look-alike 状态/紧急/工单 lines and bidi overrides in a
+    resident's words stay inside the quoted 内容 line: the card has one header, one 状态 and
+    one 时限 line — its own — and no invisible or direction-changing character."""
+    await raw(w, w.resident(), text=FORGERY)
+    card = w.card(w.group("xingan-1"), "20261122-0001")
+    lines = card.content.split("\n")
+    assert [line for line in lines if line.startswith(("🔴", "📋"))] == [lines[0]]
+    assert lines[0].startswith("📋工单 20261122-0001｜")  # not urgent: the words said 紧急
+    assert len([line for line in lines if line.startswith("状态：")]) == 1
+    assert len([line for line in lines if line.startswith("时限：")]) == 1
+    [words] = [line for line in lines if line.startswith("内容：「")]
+    assert words.endswith("」")
+    assert "状态：已办结" in words  # what the resident wrote is shown, as theirs
+    assert not set(card.content) & set(ZERO_WIDTH + BIDI)
+    assert not set(card.content) & {"\r", "\u2028", "\u2029", "\x85", "\x0b", "\x0c"}

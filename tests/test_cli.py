@@ -214,6 +214,7 @@ def test_check_config_reports_every_mistake(
         ("shell", "stand-in"),
         ("stats", "按期答复率"),
         ("doctor", "outbox"),
+        ("claims", "--release"),
     ],
 )
 def test_every_subcommand_help_says_what_it_does(

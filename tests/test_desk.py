@@ -29,6 +29,7 @@ from storage.sql_store import SqlStore
 from tests.clock import FakeClock
 from tests.desk_support import (  # noqa: F401 - fixtures, used by name
     ADMIN,
+    CHEN,
     COMMUNITY,
     COMMUNITY_CHAT,
     GRID1,
@@ -379,15 +380,18 @@ ALLOWED = {
 VERBS = (Verb.CLAIM, Verb.RESOLVE, Verb.TRANSFER, Verb.ESCALATE, Verb.GIVE_BACK, Verb.MERGE)
 # Who presses the card of a task of 兴安南路第一网格 (claim: while open; the rest: once 张三 holds
 # the claim), and what they are answered. Everyone presses where the card is, in the grid's group,
-# except the resident, whose press can only be forged from their private chat.
+# except the resident, whose press can only be forged from their private chat. 转交 and 退回 are
+# also the community's staff's and admins' (改派, DESIGN.md §8), not another community's staff's.
+NM, NC = NOT_MEMBER, NOT_CLAIMER
 PERMISSIONS: dict[str, tuple[Actor, tuple[Answer | None, ...]]] = {
     #                 claim, resolve, transfer, escalate, give back, merge (None: allowed)
     "claimer": (ZHANG, (None,) * 6),
     "same grid, not claimer": (LI, (None, *(NOT_CLAIMER,) * 5)),
     "other grid": (WANG, (NOT_MEMBER,) * 6),
-    "community staff": (pressed_in(LIU, GRID1_CHAT), (NOT_MEMBER,) * 6),
+    "community staff": (pressed_in(LIU, GRID1_CHAT), (NM, NM, None, NM, None, NM)),
+    "other community's staff": (pressed_in(CHEN, GRID1_CHAT), (NOT_MEMBER,) * 6),
     "department liaison": (pressed_in(ZHOU, GRID1_CHAT), (NOT_MEMBER,) * 6),
-    "admin": (pressed_in(ADMIN, GRID1_CHAT), (None, *(NOT_CLAIMER,) * 5)),
+    "admin": (pressed_in(ADMIN, GRID1_CHAT), (None, NC, None, NC, None, NC)),
     "resident": (RESIDENT, (NOT_MEMBER,) * 6),
     "stranger": (STRANGER, (NOT_MEMBER,) * 6),
 }
@@ -981,11 +985,11 @@ async def _cancel(desk: Desk, store: SqlStore) -> None:
 
 
 async def _tasks(desk: Desk, store: SqlStore) -> None:
-    await desk.work.open_tasks(ZHANG, 42)
+    await desk.listings.open_tasks(ZHANG, 42)
 
 
 async def _mine(desk: Desk, store: SqlStore) -> None:
-    await desk.work.my_work(ZHANG, 42)
+    await desk.listings.my_work(ZHANG, 42)
 
 
 async def _claim(desk: Desk, store: SqlStore) -> None:
@@ -1086,25 +1090,25 @@ async def test_tasks_and_mine_list_the_units_and_the_workers_tasks(
     first = await claimed(desk, store)
     second = await report(desk, store, "审计厅小区3号楼暖气不热")
 
-    await desk.work.open_tasks(ZHANG, None)
+    await desk.listings.open_tasks(ZHANG, None)
     [listing] = await said(store)
     assert listing.chat_id == GRID1_CHAT
     assert listing.text.startswith(texts.OPEN_TASKS_HEADER.format(unit=GRID1, count=2))
     assert listing.text.index(first.number) < listing.text.index(second.number)
 
-    await desk.work.open_tasks(pressed_in(ZHANG, GRID2_CHAT), None)
+    await desk.listings.open_tasks(pressed_in(ZHANG, GRID2_CHAT), None)
     assert [m.text for m in await said(store)] == [texts.NO_OPEN_TASKS]
-    await desk.work.open_tasks(pressed_in(ZHANG, -100999), None)
+    await desk.listings.open_tasks(pressed_in(ZHANG, -100999), None)
     assert [m.text for m in await said(store)] == [texts.NOT_A_KNOWN_GROUP]
 
-    await desk.work.my_work(ZHANG, None)
+    await desk.listings.my_work(ZHANG, None)
     [mine] = await said(store)
     assert mine.text.startswith(texts.MINE_HEADER.format(worker="张三", count=1))
     assert first.number in mine.text
     assert second.number not in mine.text
-    await desk.work.my_work(LI, None)
+    await desk.listings.my_work(LI, None)
     assert [m.text for m in await said(store)] == [texts.NO_MINE]
-    await desk.work.my_work(RESIDENT, None)
+    await desk.listings.my_work(RESIDENT, None)
     assert [m.text for m in await said(store)] == [texts.NOT_STAFF]
 
 

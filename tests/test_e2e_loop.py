@@ -78,7 +78,7 @@ async def test_unbound_resident_is_asked_where_and_nothing_is_lost(w: World) -> 
     assert "类别：路灯照明" in receipt.content
     assert "负责：四千米第一网格" in receipt.content
     card = w.card(w.group("siqianmi-1"), "20261122-0001")
-    assert "内容：楼道灯坏了好几天了" in card.content
+    assert "内容：「楼道灯坏了好几天了" in card.content
     assert "3号楼2单元门口那个灯" in card.content
     assert "地点：乳品厂小区 3号楼2单元" in card.content
     assert not any("已登记您的地址" in m.content for m in w.chat(resident.id))

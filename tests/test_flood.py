@@ -152,16 +152,73 @@ async def test_texts_and_commands_share_one_bucket(w: World) -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_throttled_resident_can_still_press_buttons(w: World) -> None:
-    """Presses are not counted: after flooding /start, picking a community still answers."""
+async def test_a_throttled_resident_presses_after_the_bucket_refills(w: World) -> None:
+    """Presses take from the same bucket: after flooding /start (warned once), picking a
+    community is silent until a minute has passed, then answers."""
     resident = w.resident()
     await _flood(w, resident, ["/start"] * (BURST + 5))
     assert _warnings(w, resident.id) == 1
     welcome = next(m for m in w.chat(resident.id) if m.content == texts.WELCOME)
     community = welcome.buttons[0][0][0]
+    assert (await w.press(resident, welcome, community)).text in (None, "")
+    assert w.last(resident.id).content == texts.SLOW_DOWN  # the press did nothing
+    w.clock.advance(timedelta(minutes=1))
     answer = await w.press(resident, welcome, community)
     assert answer.text in (None, "")
     assert w.last(resident.id).content == texts.PICK_GRID
+
+
+@pytest.mark.asyncio
+async def test_a_pressing_loop_gets_one_toast_then_silence(w: World) -> None:
+    """30 presses of a community button in an instant: a burst is answered, then one toast
+    asks to slow down, then silence; nothing is written for the presses dropped."""
+    resident = w.resident()
+    [welcome] = await w.say(resident, "/start")  # one token
+    community = welcome.buttons[0][0][0]
+    answers = [(await w.press(resident, welcome, community)).text for _ in range(30)]
+    assert answers[: BURST - 1] == [None] * (BURST - 1)
+    assert answers[BURST - 1 :] == [texts.SLOW_DOWN_PRESS] + [None] * (30 - BURST)
+    assert [m.content for m in w.chat(resident.id)].count(texts.PICK_GRID) == BURST - 1
+
+
+@pytest.mark.asyncio
+async def test_edits_are_counted_and_never_answered(w: World) -> None:
+    """A resident editing a /my 30 times (PTB's command handlers also match edits): no edit
+    is answered as a command, and the flood of edits earns the one kind warning."""
+    resident = w.resident()
+    await w.say(resident, "/my")
+    last = 0
+    for i in range(30):
+        last = w.standin.edit_text(resident, 1, "/my" if i % 2 else "/my ")
+    async with asyncio.timeout(STEP_TIMEOUT * 3):
+        await w.bot.telegram.inbox.processed(last)
+        await w.bot.telegram.outbox.settled()
+    assert len(_replies(w, resident.id)) == 1  # the original /my
+    assert _warnings(w, resident.id) == 1
+
+
+@pytest.mark.asyncio
+async def test_commands_in_a_group_we_do_not_serve_are_ignored(w: World) -> None:
+    """Someone adds the bot to their own group and floods its commands: no reply at all, not
+    even "this group is not known", and nothing is queued to send."""
+    stranger, group = w.resident(5555, "路人甲"), -1009999999999
+    w.standin.add_group(group, "闲聊群")
+    commands = ["/tasks", "/mine", "/stats", "/my", "/broadcasts", "/start", "/nonsense"] * 5
+    await _flood(w, stranger, commands, chat_id=group)
+    assert w.chat(group) == []
+    async with w.bot.store.transaction() as tx:
+        assert await tx.pending_outbox(10) == []
+
+
+@pytest.mark.asyncio
+async def test_a_stranger_flooding_commands_in_a_served_group_is_dropped_quietly(
+    w: World,
+) -> None:
+    """Someone in a grid's group who is in no config types /mine 30 times: a burst is answered
+    (that they are not staff), the rest dropped without a warning in the group."""
+    stranger, group = w.resident(5555, "路人甲"), w.group("xingan-1")
+    await _flood(w, stranger, ["/mine"] * 30, chat_id=group)
+    assert [m.content for m in w.chat(group)] == [texts.NOT_STAFF] * BURST
 
 
 @pytest.mark.asyncio

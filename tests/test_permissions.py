@@ -3,9 +3,11 @@
 The card verbs (claim, resolve, transfer, escalate, give back, merge) by role are pinned in
 tests/test_desk.py (``PERMISSIONS``); this table adds the department liaison there and here
 covers the rest: reopen (不满意), cancel (/cancel), broadcast (/broadcast and the 确认发送 and
-取消 buttons of its preview, and 取消 #id on /broadcasts), stats (/stats) and the step of 转交
-that moves the task (pressing a member's name). Each person acts where they would: staff in
-their unit's group, residents and strangers in their private chat, notices in private chats.
+取消 buttons of its preview, and 取消 #id on /broadcasts), stats (/stats), and the steps that
+move a claimed task on (pressing a member's name after 转交, and 退回), which are the claimer's
+and, to reassign it (改派), the community's staff's and admins'. Each person acts where they
+would: staff in their unit's group, residents and strangers in their private chat, notices in
+private chats.
 A refusal answers in words and changes nothing: the task, its trail, the broadcasts, drafts
 and awaited notes stay as they were, and the only new outbox row is the refusal itself. An
 allowed action does what it says, checked cell by cell.
@@ -46,6 +48,7 @@ from storage.sql_store import SqlStore
 from tests.clock import FakeClock
 from tests.desk_support import (  # noqa: F401 - the fixtures are used by name
     ADMIN,
+    CHEN,
     COMMUNITY_CHAT,
     GRID1,
     GRID1_CHAT,
@@ -427,36 +430,47 @@ async def test_stats_scope_follows_the_chat(
     assert (first.text != WHERE) is scoped
 
 
-# --- 转交: pressing a member's name on the picker ---------------------------------------------
+# --- 转交 and 退回 of a claimed task: the claimer's, and 改派 by the staff above the grid -------
 
 NOT_MEMBER = Answer(texts.ANSWER_NOT_MEMBER.format(unit=GRID1), alert=True)
 NOT_CLAIMER = Answer(texts.ANSWER_NOT_CLAIMER.format(worker="张三"), alert=True)
-# 张三 claimed the task and pressed 转交; the card shows 李四's name. Who presses it, and what
-# they are answered (None: the task moves to 李四).
+# 张三 claimed the task and pressed 转交; the card shows 李四's name, and 退回. Who presses one,
+# and what they are answered (None: the task moves to 李四, or back to open). The claimer, the
+# staff of the grid's community (DESIGN.md §8) and admins may; no one else.
 TRANSFER: dict[str, tuple[Actor, Answer | None]] = {
     "claimer": (ZHANG, None),
     "worker of this grid, not the claimer": (LI, NOT_CLAIMER),
     "worker of another grid": (WHO["worker of another grid"], NOT_MEMBER),
-    "community staff": (LIU, NOT_MEMBER),
+    "community staff": (LIU, None),
+    "staff of another community": (CHEN, NOT_MEMBER),
     "department liaison": (ZHOU, NOT_MEMBER),
-    "admin": (ADMIN, NOT_CLAIMER),
+    "admin": (ADMIN, None),
     "resident": (RESIDENT, NOT_MEMBER),
     "stranger": (STRANGER, NOT_MEMBER),
 }
+STEPS = ("to 李四", "退回")
 TRANSFER_CELLS = [
-    pytest.param(who, chat, answer, id=f"{who}-{where}")
+    pytest.param(who, chat, step, answer, id=f"{who}-{step}-{where}")
     for who, (actor, answer) in TRANSFER.items()
     for where, chat in (("on the card", GRID1_CHAT), ("in their own chat", actor.chat_id))
     if where == "on the card" or chat != GRID1_CHAT
+    for step in STEPS
 ]
 
 
-@pytest.mark.parametrize(("who", "chat_id", "refusal"), TRANSFER_CELLS)
-async def test_who_may_hand_the_task_to_a_member(
-    desk: Desk, store: SqlStore, clock: FakeClock, who: str, chat_id: int, refusal: Answer | None
+@pytest.mark.parametrize(("who", "chat_id", "step", "refusal"), TRANSFER_CELLS)
+async def test_who_may_hand_the_task_on(
+    desk: Desk,
+    store: SqlStore,
+    clock: FakeClock,
+    who: str,
+    chat_id: int,
+    step: str,
+    refusal: Answer | None,
 ) -> None:
-    """Pressing 李四 on the picker: only the claimer moves the task; anyone else, on the card or
-    a copy of it in their own chat, is answered why and the task, trail, outbox and drafts stay."""
+    """Pressing 李四 on the picker, or 退回: the claimer, the community's staff and admins move
+    the task (张三 told privately when it was not his own doing); anyone else, on the card or a
+    copy of it in their own chat, is answered why and the task, trail, outbox and drafts stay."""
     actor = Actor(TRANSFER[who][0].user_id, chat_id, TRANSFER[who][0].name)
     task = await claimed(desk, store)
     offered = await desk.press(ZHANG, Action(Verb.TRANSFER, task.id).encode(), None)
@@ -464,34 +478,48 @@ async def test_who_may_hand_the_task_to_a_member(
     [picker] = await said(store)
     to_li = Action(Verb.TRANSFER_TO, task.id, str(LI.user_id)).encode()
     assert to_li in [b.action for row in picker.buttons for b in row]
+    data = to_li if step == "to 李四" else Action(Verb.GIVE_BACK, task.id).encode()
     before = await _state(store, task.id)
     clock.advance(timedelta(minutes=3))
 
-    answer = await desk.press(actor, to_li, 7)
+    answer = await desk.press(actor, data, 7)
 
     if refusal is not None:
         assert answer == refusal
         assert await _state(store, task.id) == before
         return
-    assert answer == Answer(texts.ANSWER_TRANSFERRED.format(worker="李四"))
     async with store.transaction() as tx:
         moved = await tx.task(task.id)
         last = list(await tx.events(task.id))[-1]
     assert moved is not None
-    assert (moved.status, moved.claimer_id, moved.claimed_at) == (
-        TaskStatus.CLAIMED,
-        LI.user_id,
-        clock.now,
-    )
-    assert (last.kind, last.actor_id, last.note) == (EventKind.TRANSFERRED, ZHANG.user_id, "李四")
     written = await said(store)
     [card] = to(written, GRID1_CHAT)
     assert task.id in (card.card_of, card.edit_card_of)
     [notice] = to(written, RESIDENT.chat_id)
-    assert notice.text.startswith(f"您反映的问题（{NUMBER}）已转交给李四继续处理，")
-    [contact] = to(written, LI.user_id)
-    assert PHONE in contact.text
-    assert to(written, ZHANG.user_id) == []
+    if step == "退回":
+        assert answer == Answer(texts.ANSWER_RETURNED)
+        assert (moved.status, moved.claimer_id) == (TaskStatus.OPEN, None)
+        assert (last.kind, last.actor_id) == (EventKind.RETURNED, actor.user_id)
+        assert notice.text.startswith(f"您反映的问题（{NUMBER}）原来的工作人员处理不了")
+        by = texts.RETURNED_FROM_YOU.format(number=NUMBER, staff=actor.name)
+    else:
+        assert answer == Answer(texts.ANSWER_TRANSFERRED.format(worker="李四"))
+        assert (moved.status, moved.claimer_id, moved.claimed_at) == (
+            TaskStatus.CLAIMED,
+            LI.user_id,
+            clock.now,
+        )
+        assert (last.kind, last.actor_id, last.note) == (
+            EventKind.TRANSFERRED,
+            actor.user_id,
+            "李四",
+        )
+        assert notice.text.startswith(f"您反映的问题（{NUMBER}）已转交给李四继续处理，")
+        [contact] = to(written, LI.user_id)
+        assert PHONE in contact.text
+        by = texts.REASSIGNED_FROM_YOU.format(number=NUMBER, staff=actor.name, worker="李四")
+    told = [] if actor.user_id == ZHANG.user_id else [Outgoing(ZHANG.user_id, by)]
+    assert to(written, ZHANG.user_id) == told
 
 
 RESIDENT_BUTTONS = (
@@ -505,6 +533,8 @@ RESIDENT_BUTTONS = (
     (Verb.WITHDRAW_KEEP, ""),
     (Verb.WITHDRAW_PICK, ""),
     (Verb.FAQ_TO_STAFF, ""),
+    (Verb.ERASE_CONFIRM, ""),
+    (Verb.ERASE_KEEP, ""),
 )
 
 

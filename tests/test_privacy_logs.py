@@ -33,6 +33,13 @@ REPORT = f"审计厅小区停水了，我的电话{PHONE}，身份证{ID_CARD}�
 # All three within the 40 characters of the urgent alert, so a leak could not be cut off there.
 URGENT = f"502室煤气泄漏！{PHONE}，{ID_CARD}"
 URGENT_SECRETS = (PHONE, ID_CARD, "502室")
+# The same numbers as residents also write them: no marker on the room, dots in the phone, the
+# ID number in groups, a zero-width space inside. The digits alone count as a leak too.
+HARD_REPORT = (
+    "审计厅小区停水了，楼上4\u200b02也没水，我电话139.1234.5678，身份证110101 19900307 1234"
+)
+HARD_WRITTEN = ("楼上4\u200b02", "139.1234.5678", "110101 19900307 1234")
+HARD_SECRETS = (*HARD_WRITTEN, "楼上402", PHONE, ID_CARD)
 
 
 @pytest.fixture
@@ -60,13 +67,22 @@ def _assert_clean_logs(captured: pytest.LogCaptureFixture, secrets: tuple[str, .
     assert [r for r in captured.records if r.levelno >= logging.ERROR] == []
 
 
+@pytest.mark.parametrize(
+    ("report", "written", "secrets"),
+    [(REPORT, SECRETS, SECRETS), (HARD_REPORT, HARD_WRITTEN, HARD_SECRETS)],
+    ids=["plain", "as-residents-write"],
+)
 async def test_full_loop_keeps_personal_numbers_private(
-    w: World, production_logging: pytest.LogCaptureFixture
+    w: World,
+    production_logging: pytest.LogCaptureFixture,
+    report: str,
+    written: tuple[str, ...],
+    secrets: tuple[str, ...],
 ) -> None:
     """Only the claimer's private chat holds the numbers; groups and logs never do."""
     resident, neighbour = w.resident(), w.resident(1002, "李大爷")
     zhang = w.people["张三"]
-    await w.say(resident, REPORT)
+    await w.say(resident, report)
     card = w.card(w.group("xingan-1"), "20261122-0001")
     assert "139****5678" in card.content
     await w.press(zhang, card, "认领")
@@ -80,18 +96,16 @@ async def test_full_loop_keeps_personal_numbers_private(
     groups = [unit.chat_id for kind in UnitKind for unit in w.org.units(kind)]
     for chat_id in groups:
         for message in w.chat(chat_id):
-            assert _leaks(message.content) == [], (chat_id, message.content)
+            assert _leaks(message.content, secrets) == [], (chat_id, message.content)
     contact = "\n".join(m.content for m in w.chat(zhang.id))
-    assert PHONE in contact
-    assert ID_CARD in contact
-    assert ROOM in contact
+    assert _leaks(contact, written) == list(written)
     for other in ("李四", "王芳", "刘书记", "街道值班员"):
         for message in w.chat(w.people[other].id):
-            assert _leaks(message.content) == []
-    assert _leaks(w.last(neighbour.id).content) == []
+            assert _leaks(message.content, secrets) == []
+    assert _leaks(w.last(neighbour.id).content, secrets) == []
     assert "20261122-0001" not in w.last(neighbour.id).content
 
-    _assert_clean_logs(production_logging, SECRETS)
+    _assert_clean_logs(production_logging, secrets)
 
 
 async def _run_job(w: World, name: str) -> None:

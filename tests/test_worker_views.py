@@ -106,13 +106,13 @@ async def test_tasks_shows_the_deadline_that_applies_now(
     and ⚠️ once a deadline has passed."""
     taken = await claimed(desk, store)
     waiting = await report(desk, store, NO_PHONE)
-    await desk.work.open_tasks(ZHANG, None)
+    await desk.listings.open_tasks(ZHANG, None)
     [listing] = await said(store)
     assert f"{taken.number}｜供水｜办理中｜张三，11月25日 09:00 前办结" in listing.text
     assert f"{waiting.number}｜路灯照明｜待认领｜11月22日 11:00 前认领" in listing.text
 
     clock.advance(timedelta(hours=3))
-    await desk.work.open_tasks(ZHANG, None)
+    await desk.listings.open_tasks(ZHANG, None)
     [late] = await said(store)
     assert "待认领｜⚠️ 已超时：11月22日 11:00 前认领" in late.text
     assert "⚠️ 已超时：张三" not in late.text

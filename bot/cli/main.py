@@ -9,12 +9,16 @@ Subcommands:
 - ``run --config F`` — the production bot (long polling; token from the environment);
 - ``shell --config F`` — the real bot against a local Bot API stand-in, chatted in the terminal;
 - ``stats --config F --since DAY [--until DAY]`` — per-grid figures from the configured database;
-- ``doctor --config F`` — the outbox: messages pending, and those given up lately, by reason.
+- ``doctor --config F`` — the outbox: messages pending, and those given up lately, by reason;
+- ``erase --config F (--user ID | --phone DIGITS | --task NUMBER)`` — delete a resident's data;
+- ``claims --config F --worker ID [--release]`` — someone's claimed tasks, released when they left.
 
 ``griddesk COMMAND --help`` says what each does; ``griddesk --version`` names the version.
 Exit status: 0 on success, 2 when the command line, the config or the rules are wrong (every
-mistake one ``griddesk: …`` line naming the key or the line), or when ``run`` cannot start (the
-token refused, the Bot API unreachable: one line, nothing sent).
+mistake one ``griddesk: …`` line naming the key or the line), when ``stats`` or ``doctor``
+cannot use the database, or when ``run`` cannot start (the token refused, the Bot API
+unreachable: one line, nothing sent). A database URL is only ever printed with its password
+blanked (:func:`~bot.config.environment.blank_password`).
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
@@ -34,11 +39,13 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.cli import doctor
+from bot.cli import doctor, erase
 from bot.cli.org_tree import org_tree
+from bot.config.environment import blank_password
 from bot.config.settings import (
     DATABASE_VARIABLE,
     TOKEN_VARIABLE,
+    Settings,
     SettingsError,
     load_settings,
     telegram_token,
@@ -48,7 +55,7 @@ from bot.errors import StartupError
 from bot.figures.compute import Window, compute, local_midnight
 from bot.figures.compute import table as stats_table
 from bot.language import Language, build_language
-from bot.ports import OutboxHealth
+from bot.ports import OutboxHealth, Store
 from nlp.evaluation import Report, evaluate
 from nlp.rules import RulesError, default_rules_text, load_rules
 from nlp.taxonomy import Category
@@ -222,6 +229,22 @@ def _parser() -> argparse.ArgumentParser:
         f"(default: the last {doctor.FAILURE_WINDOW.days} days)",
     )
     health.set_defaults(run=_doctor)
+    erase.add_parser(commands)
+
+    held = commands.add_parser(
+        "claims",
+        help="list, or release, the tasks someone has claimed (when they left)",
+        description="List the tasks a person holds a claim on: number, category, when claimed "
+        "and the resolve deadline. With --release each goes back to open in its group, which "
+        "is told it waits for a claim again (a running bot sends that); running it twice "
+        "releases nothing twice.",
+    )
+    held.add_argument("--config", type=Path, required=True, help=_CONFIG_HELP)
+    held.add_argument(
+        "--worker", type=int, required=True, metavar="USER_ID", help="their Telegram user id"
+    )
+    held.add_argument("--release", action="store_true", help="put each claim back to open")
+    held.set_defaults(run=_claims)
     return parser
 
 
@@ -232,7 +255,7 @@ def _language_options(parser: argparse.ArgumentParser) -> None:
 
 def _check_config(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
-    _print(org_tree(settings))
+    _print(org_tree(replace(settings, database_url=blank_password(settings.database_url))))
     load_rules(settings.classifier.rules_file)
     _print(f"\n{args.config}: OK")
     return 0
@@ -298,23 +321,61 @@ def _doctor(args: argparse.Namespace) -> int:
     else:
         since, label = now - doctor.FAILURE_WINDOW, f"the last {doctor.FAILURE_WINDOW.days} days"
     health = asyncio.run(_outbox_health(settings.database_url, since, now))
-    _print(doctor.render(health, label))
+    _print(doctor.render(health, label, settings.database_url))
     return 0
 
 
-async def _outbox_health(url: str, since: datetime, now: datetime) -> OutboxHealth:
+def _claims(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    settings.require_org()
+    _print(asyncio.run(_claims_of(settings, args.worker, release=args.release)))
+    return 0
+
+
+async def _claims_of(settings: Settings, worker: int, *, release: bool) -> str:
+    from bot.cli import claims  # noqa: PLC0415 - the desk loads only for this command
     from storage.engine import open_store  # noqa: PLC0415 - SQL loads only here
 
-    _require_database(url)
-    async with open_store(url) as store, store.transaction() as tx:
+    _require_database(settings.database_url)
+    async with open_store(settings.database_url) as store:
+        return await claims.report(store, settings, worker, release=release)
+
+
+async def _outbox_health(url: str, since: datetime, now: datetime) -> OutboxHealth:
+    async with _opened(url) as store, store.transaction() as tx:
         return await tx.outbox_health(since, now)
 
 
+@asynccontextmanager
+async def _opened(url: str) -> AsyncIterator[Store]:
+    """The store at ``url`` for one command. A database that cannot be reached or read is one
+    line naming it, password blanked, instead of a traceback that leaves the operator guessing
+    which URL was tried."""
+    from storage.engine import (  # noqa: PLC0415 - SQL loads only here
+        UNAVAILABLE,
+        driver_reason,
+        open_store,
+    )
+
+    _require_database(url)
+    try:
+        async with open_store(url) as store:
+            yield store
+    except UNAVAILABLE as exc:
+        raise UsageError(
+            f"database: cannot use {blank_password(url)}: {driver_reason(exc)}"
+        ) from None
+
+
 def _require_database(url: str) -> None:
-    """Refuse a SQLite file that is not there (opening it would create an empty one)."""
+    """Refuse a URL that does not parse, and a SQLite file that is not there (opening it would
+    create an empty one)."""
     from storage.engine import async_url  # noqa: PLC0415 - SQL loads only here
 
-    parsed = async_url(url)
+    try:
+        parsed = async_url(url)
+    except ValueError as exc:
+        raise UsageError(f"database: {blank_password(url)}: {exc}") from None
     file = parsed.database if parsed.get_backend_name() == "sqlite" else None
     if file and file != ":memory:" and not Path(file).exists():
         raise UsageError(f"database.url: there is no database at {file}")
@@ -331,10 +392,7 @@ async def _history(
     url: str, window: Window, grid_ids: Sequence[str]
 ) -> Sequence[tuple[Task, Sequence[TaskEvent]]]:
     """The tasks of the window with their events, read in one transaction."""
-    from storage.engine import open_store  # noqa: PLC0415 - SQL loads only here
-
-    _require_database(url)
-    async with open_store(url) as store, store.transaction() as tx:
+    async with _opened(url) as store, store.transaction() as tx:
         return await tx.tasks_created_between(window.since, window.until, grid_ids)
 
 

@@ -3,9 +3,14 @@
 The bot token is read from ``GRIDDESK_TELEGRAM_TOKEN``, a database URL with a password from
 ``GRIDDESK_DATABASE_URL``. A config file is shared, copied into tickets and committed to
 repositories; a file that holds a secret — a ``token`` (or ``password``, ``secret``,
-``api_key``) key anywhere, a value that looks like a bot token — is refused, naming the key but
-never echoing the value, and anything that looks like a bot token is blanked from every message
-of the load (:func:`hide_tokens`), whichever check quoted it.
+``api_key``) key anywhere, a value that looks like a bot token, a database URL with a password —
+is refused, naming the key but never echoing the value, and anything that looks like a bot token
+is blanked from every message of the load (:func:`hide_tokens`), whichever check quoted it.
+
+A database URL hides a password in two places: the user info (``postgresql://u:pw@host/db``)
+and the query (``?password=pw``, ``?sslpassword=pw``; ``?passfile=`` names a file and is no
+secret). :func:`blank_password` knows both, and is the one way a URL is shown to anyone: the
+config check refuses a URL that blanking would change, and the CLI prints only blanked URLs.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from bot.config.tomlcheck import Mistake, Problems, SettingsError, join
 
@@ -58,10 +63,39 @@ def database_from_environment() -> str | None:
 
 
 def has_password(url: str) -> bool:
+    """Whether ``url`` holds a password anywhere: whether blanking it changes it."""
+    return blank_password(url) != url
+
+
+def blank_password(url: str) -> str:
+    """``url`` as it may be shown: its password, in the user info or the query, is ``***``.
+
+    Never raises, whatever the URL: it also runs on URLs that failed to parse. Where two
+    parsers disagree on where an unencoded password ends (SQLAlchemy, which connects, at the
+    first ``@``; urllib at the last ``@`` before the path), the longer reading is blanked, and a
+    secret parameter is blanked wherever a ``?`` or ``&`` puts one.
+    """
+    scheme, sep, rest = url.partition("://")
+    if sep:
+        shown = f"{scheme}://{_blank_user_password(rest)}"
+    else:  # no URL at all: anything from the first ':' to the last '@' may be a password
+        colon, at = url.find(":"), url.rfind("@")
+        shown = f"{url[: colon + 1]}***{url[at:]}" if 0 <= colon < at else url
+    return _QUERY_PAIR.sub(_blank_secret_pair, shown)
+
+
+def url_secrets(url: str) -> list[str]:
+    """The values :func:`blank_password` hides in ``url`` (its user-info password and secret
+    query parameters), for the log redactor; very short ones are left out, since redacting a
+    value like ``1`` everywhere would garble every log line."""
+    found = [unquote(p["value"]) for p in _QUERY_PAIR.finditer(url) if _is_secret(p["name"])]
     try:
-        return urlsplit(url).password is not None
-    except ValueError:  # a malformed URL: the scheme check names the key
-        return False
+        password = urlsplit(url).password
+    except ValueError:
+        password = None
+    if password:
+        found.append(password)
+    return [secret for secret in found if len(secret) >= 4]
 
 
 def refuse_secrets(data: object, key: str, problems: Problems) -> None:
@@ -83,6 +117,39 @@ def refuse_secrets(data: object, key: str, problems: Problems) -> None:
 def hide_tokens(line: str) -> str:
     """``line`` with anything shaped like a bot token blanked, whoever quoted it."""
     return BOT_TOKEN_PATTERN.sub("<hidden>", line)
+
+
+_QUERY_PAIR = re.compile(r"(?P<lead>[?&])(?P<name>[^=&?#]*)=(?P<value>[^&]*)")
+"""One ``name=value`` of a URL's query (SQLAlchemy splits the query at ``&`` only)."""
+
+
+def _blank_user_password(rest: str) -> str:
+    """``user:password@host…`` (``rest`` follows ``scheme://``) as ``user:***@host…``."""
+    colon = _first_of(rest, ":/")
+    if rest[colon : colon + 1] != ":":
+        return rest
+    first_at = rest.find("@", colon)
+    last_at = rest.rfind("@", 0, _first_of(rest, "/?#"))
+    end = max(first_at, last_at)
+    return f"{rest[: colon + 1]}***{rest[end:]}" if end > colon else rest
+
+
+def _first_of(text: str, chars: str) -> int:
+    """The index of the first of ``chars`` in ``text``; its length when there is none."""
+    return next((i for i, char in enumerate(text) if char in chars), len(text))
+
+
+def _blank_secret_pair(pair: re.Match[str]) -> str:
+    """A query's ``name=value``, the value blanked when ``name`` says it is a secret."""
+    if _is_secret(pair["name"]):
+        return f"{pair['lead']}{pair['name']}=***"
+    return pair[0]
+
+
+def _is_secret(name: str) -> bool:
+    """Whether a query parameter called ``name`` carries a secret."""
+    lowered = unquote(name).lower()
+    return lowered in _SECRET_KEYS or "password" in lowered
 
 
 def _variable(where: str) -> str:

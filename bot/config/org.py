@@ -96,6 +96,18 @@ class Org:
         person = self.people.get(user_id)
         return person is not None and (person.role is Role.ADMIN or ref in person.units)
 
+    def oversees(self, user_id: int, ref: UnitRef) -> bool:
+        """Whether the user may reassign a task held by ``ref`` that someone else claimed
+        (DESIGN.md §8): the staff of the unit above it, as a community's over its grids, and
+        admins everywhere. The unit's own members may not: only the claimer hands it on."""
+        person = self.people.get(user_id)
+        unit = self._units.get(ref)
+        if person is None or unit is None:
+            return False
+        return person.role is Role.ADMIN or (
+            unit.parent is not None and unit.parent in person.units
+        )
+
     def escalation_target(self, ref: UnitRef, category: Category) -> UnitRef | None:
         """Where 上报 goes from ``ref``: the next level up, or None at the top."""
         department = next(

@@ -44,6 +44,25 @@ class IntakeSettings:
     not turn a much later, unrelated message into its answer."""
 
 
+@dataclass(frozen=True)
+class PrivacySettings:
+    """``[privacy]``: how long residents' personal data is kept (PIPL art. 19)."""
+
+    retention: timedelta = timedelta(days=180)
+    """After a task has been finished (closed, withdrawn or merged) this long, its words,
+    photos and owner are erased; its figures stay. Messages sent and updates processed this
+    long ago are deleted."""
+
+
+def read_privacy(data: Mapping[str, Any], problems: Problems) -> PrivacySettings:
+    only_keys(data, "privacy", {"retention"}, problems)
+    defaults = PrivacySettings()
+    retention = problems.read(duration, data, "retention", "privacy", defaults.retention)
+    if retention is not None and retention < timedelta(days=1):
+        problems.add("privacy.retention", "must be at least 1d (the follow-up needs the words)")
+    return PrivacySettings(retention or defaults.retention)
+
+
 def read_limits(data: Mapping[str, Any], problems: Problems) -> LimitSettings:
     only_keys(data, "limits", {"resident_messages_per_minute", "resident_burst"}, problems)
     defaults = LimitSettings()

@@ -40,7 +40,14 @@ from bot.config.faq import FaqEntry, read_faq
 from bot.config.notices import read_broadcasts, read_quiet_hours
 from bot.config.org import Org
 from bot.config.org_reader import declared_grids, parse_org
-from bot.config.residents import IntakeSettings, LimitSettings, read_intake, read_limits
+from bot.config.residents import (
+    IntakeSettings,
+    LimitSettings,
+    PrivacySettings,
+    read_intake,
+    read_limits,
+    read_privacy,
+)
 from bot.config.timing import (
     Deadline,
     DeadlineSettings,
@@ -74,6 +81,7 @@ __all__ = [
     "FollowupSettings",
     "IntakeSettings",
     "LimitSettings",
+    "PrivacySettings",
     "Settings",
     "SettingsError",
     "TelegramSettings",
@@ -84,7 +92,7 @@ __all__ = [
 
 _TABLES = {"timezone", "classifier", "telegram", "database", "deadlines", "followup", "street",
            "communities", "departments", "people", "quiet_hours", "broadcasts", "digests",
-           "limits", "intake", "faq"}  # fmt: skip
+           "limits", "intake", "faq", "privacy"}  # fmt: skip
 _SHANGHAI = "Asia/Shanghai"
 
 
@@ -134,6 +142,7 @@ class Settings:
     """``[[broadcasts]]``: notices defined in the config, synced at start-up."""
     limits: LimitSettings = field(default_factory=LimitSettings)
     intake: IntakeSettings = field(default_factory=IntakeSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
     faq: tuple[FaqEntry, ...] = ()
     """``[[faq]]``: common questions the bot answers at once (:mod:`bot.config.faq`)."""
     org: Org | None = None
@@ -179,11 +188,12 @@ def _settings(data: Mapping[str, Any], base: Path, problems: Problems) -> Settin
     quiet_hours = problems.read(read_quiet_hours, data) or QuietHours()
     classifier = _classifier(section("classifier"), base, problems)
     telegram = _telegram(section("telegram"), problems)
-    database_url = problems.read(database_from_environment) or _database_url(
-        section("database"), base, problems
-    )
+    # the file's URL is checked even when the environment's replaces it: the file is shared
+    file_database_url = _database_url(section("database"), base, problems)
+    database_url = problems.read(database_from_environment) or file_database_url
     limits = read_limits(section("limits"), problems)
     intake = read_intake(section("intake"), problems)
+    privacy = read_privacy(section("privacy"), problems)
     deadlines = read_deadlines(section("deadlines"), problems)
     followup = read_followup(section("followup"), problems)
     digests = read_digests(section("digests"), problems)
@@ -203,6 +213,7 @@ def _settings(data: Mapping[str, Any], base: Path, problems: Problems) -> Settin
         broadcasts=broadcasts,
         limits=limits,
         intake=intake,
+        privacy=privacy,
         faq=faq,
         org=org,
     )

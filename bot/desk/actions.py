@@ -45,6 +45,8 @@ class Verb(StrEnum):
     WITHDRAW_KEEP = "wk"  # the resident keeps the task after all
     WITHDRAW_PICK = "wp"  # /cancel's list: offer to withdraw this task
     SEVERAL = "sv"  # arg: "each" (one task per problem) or "one" (bot.desk.several)
+    ERASE_CONFIRM = "ec"  # /forget: delete the resident's personal data (bot.desk.erasure)
+    ERASE_KEEP = "ek"
     FAQ_TO_STAFF = "fq"  # the FAQ's answer did not help: file the question (bot.desk.consultation)
 
 

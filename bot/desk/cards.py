@@ -15,7 +15,18 @@ from zoneinfo import ZoneInfo
 from bot import texts
 from bot.config.org import Org, Person
 from bot.desk.actions import Action, Verb
-from bot.domain import ACTIVE, Button, Outgoing, Rating, Resident, Stage, Task, TaskKind, TaskStatus
+from bot.domain import (
+    ACTIVE,
+    FORGOTTEN,
+    Button,
+    Outgoing,
+    Rating,
+    Resident,
+    Stage,
+    Task,
+    TaskKind,
+    TaskStatus,
+)
 from nlp.privacy import mask_phone, mask_pii, phone_number
 
 CAPTION_LIMIT = 1024
@@ -57,7 +68,7 @@ class Presenter:
             category=task.category,
             urgent=task.urgent,
             place=_masked_place(self.place(task)),
-            text=mask_pii(task.text),
+            text=texts.one_line(mask_pii(task.text)),
             photos=_more_photos(task),
             matched=task.matched,
             claim_by=self.when(task.claim_due_at),
@@ -69,6 +80,7 @@ class Presenter:
             received=self.when(task.created_at),
             phone=mask_phone(phone) if (phone := phone_number(task.text)) else None,
             question=task.kind is TaskKind.QUESTION,
+            erased=task.resident_id == FORGOTTEN,
         )
         # the photo rides along on edits too: a photo's card is edited through its caption
         if new:

@@ -17,9 +17,11 @@ from bot.desk.actions import Verb, parse_action
 from bot.desk.asides import Asides
 from bot.desk.consultation import Consultation
 from bot.desk.context import Actor, Answer, Context, mark_processed
+from bot.desk.erasure import Erasure
 from bot.desk.feedback import Feedback
 from bot.desk.filing import Filing
 from bot.desk.intake import Intake
+from bot.desk.listings import Listings
 from bot.desk.merging import Merging
 from bot.desk.resolution import Resolution
 from bot.desk.status import Status
@@ -41,6 +43,7 @@ _CARD_VERBS = frozenset(
 _RESIDENT_VERBS = frozenset(
     {Verb.PICK_COMMUNITY, Verb.PICK_PLACE, Verb.PLACE_DRAFT, Verb.PICK_CATEGORY, Verb.SEVERAL}
     | {Verb.RATE, Verb.WITHDRAW, Verb.WITHDRAW_KEEP, Verb.WITHDRAW_PICK, Verb.FAQ_TO_STAFF}
+    | {Verb.ERASE_CONFIRM, Verb.ERASE_KEEP}
 )
 """The buttons the bot gives a resident in their private chat: pressed anywhere else (a forged
 press in a group) they would speak for the resident and move where their messages go."""
@@ -70,8 +73,10 @@ class Desk:
         )
         filing = Filing(context, merge_window, tasks_per_day)
         self.work = Work(context)
+        self.listings = Listings(context)
         self.status = Status(context)
         self.withdrawal = Withdrawal(context)
+        self.erasure = Erasure(context, self.withdrawal)
         self.feedback = Feedback(context, self.work)
         self.asides = Asides(context, filing)
         self.consultation = Consultation(context, faq)
@@ -114,19 +119,23 @@ class Desk:
             return
         await self.intake.message(actor, text, photo, update_id)
 
-    async def admit(self, actor: Actor, sent_at: datetime | None, update_id: int | None) -> bool:
-        """Whether the flood guard lets a message ``actor`` sent in a private chat through.
+    def serves(self, actor: Actor) -> bool:
+        """Whether the bot works where ``actor`` is: their private chat, or a unit's group."""
+        return actor.in_private_chat or self.context.unit_by_chat(actor.chat_id) is not None
 
-        A resident's texts and commands take from one bucket: a hundred ``/my`` a minute cost
-        the database what a hundred texts do. What comes too fast is dropped before it does
-        anything, and answered with one kind word per minute of flooding. Configured people
-        are never counted (a worker's result note or command must not wait), and button
-        presses never come here: a claim is idempotent, and workers press them.
+    async def admit(self, actor: Actor, sent_at: datetime | None, update_id: int | None) -> bool:
+        """Whether the flood guard lets something ``actor`` sent through: a text, a photo, a
+        command (in their private chat or a group), an edit.
+
+        Everything a person causes takes from one bucket: a hundred ``/my`` a minute cost the
+        database what a hundred texts do, and presses count too (:meth:`press`). What comes too
+        fast is dropped before it does anything; in a private chat it is answered with one
+        kind word per minute of flooding, in a group with silence (a warning there would be
+        the noise the guard exists to stop). Configured people are never counted: a worker's
+        result note, command or press must not wait.
         """
-        if actor.user_id in self.context.org.people:
-            return True
-        verdict = self.throttle.check(actor.user_id, sent_at, message=update_id)
-        if verdict is Verdict.WARN:
+        verdict = self._verdict(actor, sent_at, update_id)
+        if verdict is Verdict.WARN and actor.in_private_chat:
             async with self.context.store.transaction() as tx:
                 recent = await tx.tasks_of_resident(actor.user_id, 1)
                 reported = bool(recent) and recent[0].status in ACTIVE
@@ -138,6 +147,11 @@ class Desk:
                 await mark_processed(tx, update_id)
         # DROP writes nothing: the inbox marks the update processed
         return verdict is Verdict.ACCEPT
+
+    def _verdict(self, actor: Actor, sent_at: datetime | None, update_id: int | None) -> Verdict:
+        if actor.user_id in self.context.org.people:
+            return Verdict.ACCEPT
+        return self.throttle.check(actor.user_id, sent_at, message=update_id)
 
     async def chat_moved(self, old_id: int, new_id: int, update_id: int | None) -> None:
         """Telegram says a group became a supergroup under ``new_id``: remember it, so the
@@ -177,7 +191,16 @@ class Desk:
     async def press(  # noqa: PLR0911, PLR0912 - a dispatcher reads best with one case per verb
         self, actor: Actor, data: str | None, update_id: int | None
     ) -> Answer:
-        """A button press; forged, stale or foreign data changes nothing and says so."""
+        """A button press; forged, stale or foreign data changes nothing and says so.
+
+        Counted by the flood guard like a message: a pressing loop is answered with one toast,
+        then with silence, until the bucket refills (:meth:`admit`).
+        """
+        match self._verdict(actor, None, update_id):
+            case Verdict.WARN:
+                return Answer(texts.SLOW_DOWN_PRESS)
+            case Verdict.DROP:
+                return Answer("")
         action = parse_action(data)
         if action is None:
             return Answer(texts.ANSWER_EXPIRED)
@@ -230,6 +253,10 @@ class Desk:
                 return await self.workers_own.about_task(actor, task_id, update_id)
             case Verb.WORKER_DROP:
                 return await self.workers_own.drop(actor, update_id)
+            case Verb.ERASE_CONFIRM:
+                return await self.erasure.confirm(actor, update_id)
+            case Verb.ERASE_KEEP:
+                return await self.erasure.keep(actor, update_id)
             case Verb.FAQ_TO_STAFF:
                 return await self.consultation.to_staff(actor, self.intake, update_id)
             case Verb.SEVERAL:

@@ -10,7 +10,9 @@ loses nothing; a photo sent first waits there for its words.
 
 Every press is checked against the note held now and the task as it stands: a 确认 on an
 outdated preview, or on a task that was meanwhile transferred or resolved, changes nothing
-and says so.
+and says so. The worker is checked again too: someone taken out of the config (the bot
+restarted without them) may have left a note waiting, and that note no longer speaks for the
+community; it is dropped, and they are told kindly why.
 """
 
 from __future__ import annotations
@@ -71,7 +73,10 @@ class Resolution:
             task = await tx.task(held.task_id)
             words, photo = text.strip(), photo or held.photo
             reply: Outgoing
-            if task is None or not _held_by(task, actor):
+            if task is not None and not self.ctx.org.may_act(actor.user_id, task.holder):
+                await tx.clear_awaited_note(actor.user_id)
+                reply = Outgoing(actor.chat_id, texts.RESULT_NOT_STAFF.format(number=task.number))
+            elif task is None or not _held_by(task, actor):
                 await tx.clear_awaited_note(actor.user_id)
                 reply = Outgoing(actor.chat_id, self._void(task, actor))
             elif not words or is_thin(words):
@@ -134,12 +139,17 @@ class Resolution:
         self, tx: Transaction, actor: Actor, task_id: int, shown: str | None
     ) -> tuple[ResultNote | None, Answer | None]:
         """The note ``actor`` holds for ``task_id``, or why a press on its preview is void:
-        confirmed or cancelled already, or (``shown``: the :func:`fingerprint` on the pressed
-        preview) a later preview replaced it.
+        confirmed or cancelled already, ``actor`` no longer staff where the task is (the note
+        is dropped), or (``shown``: the :func:`fingerprint` on the pressed preview) a later
+        preview replaced it.
         """
         held = await tx.result_note(actor.user_id)
         if held is None or held.task_id != task_id:
             return None, Answer(self._void(await tx.task(task_id), actor), alert=True)
+        task = await tx.task(task_id)
+        if task is not None and not self.ctx.org.may_act(actor.user_id, task.holder):
+            await tx.clear_awaited_note(actor.user_id)  # no one else can finish it: dropped
+            return None, Answer(texts.RESULT_NOT_STAFF.format(number=task.number), alert=True)
         if shown is not None and (held.result is None or fingerprint(held) != shown):
             return None, Answer(texts.RESULT_OUTDATED, alert=True)
         return held, None

@@ -206,8 +206,31 @@ class Withdrawal:
     async def _withdraw(
         self, tx: Transaction, actor: Actor, task: Task, reason: Reason | None
     ) -> Task | None:
-        """Withdraw ``task``: its card says so (and why), the claimer hears it privately, tasks
-        merged into it go on alone. None when it is no longer active."""
+        """Withdraw ``task`` at the resident's word: its card says so (and why), the claimer
+        hears it privately. None when it is no longer active."""
+        if reason is None:
+            status, notice = None, texts.NOTICE_CANCELLED_TO_WORKER.format(number=task.number)
+        else:
+            status = texts.STATUS_WITHDRAWN.format(reason=reason.zh)
+            notice = texts.NOTICE_WITHDRAWN_TO_WORKER.format(number=task.number, reason=reason.zh)
+        note = reason.zh if reason else ""
+        return await self.withdraw_task(
+            tx, task, actor.user_id, note=note, status_line=status, worker_notice=notice
+        )
+
+    async def withdraw_task(
+        self,
+        tx: Transaction,
+        task: Task,
+        actor_id: int | None,
+        *,
+        note: str,
+        status_line: str | None,
+        worker_notice: str,
+    ) -> Task | None:
+        """Withdraw ``task``: its card shows ``status_line`` (None: the usual 已撤回), the
+        claimer gets ``worker_notice``, tasks merged into it go on alone. None when it is no
+        longer active. Also how an erasure ends a resident's open tasks (bot.desk.erasure)."""
         cancelled = await tx.change_task(
             task.id,
             TaskChange(status=TaskStatus.CANCELLED, stage=FINISHED.stage, stop_followup=True),
@@ -216,21 +239,14 @@ class Withdrawal:
         if cancelled is None:
             return None
         now = self.ctx.clock()
-        note = reason.zh if reason else ""
-        await tx.add_event(TaskEvent(task.id, EventKind.CANCELLED, actor.user_id, now, note=note))
-        if reason is None:
+        await tx.add_event(TaskEvent(task.id, EventKind.CANCELLED, actor_id, now, note=note))
+        if status_line is None:
             await tx.enqueue(self.ctx.presenter.live_card(cancelled))
         else:
-            status = texts.STATUS_WITHDRAWN.format(reason=reason.zh)
-            await tx.enqueue(self.ctx.presenter.card(cancelled, status))
+            await tx.enqueue(self.ctx.presenter.card(cancelled, status_line))
         await release_followers(self.ctx, tx, cancelled, now)
         if task.claimer_id is not None:
-            notice = (
-                texts.NOTICE_WITHDRAWN_TO_WORKER.format(number=task.number, reason=reason.zh)
-                if reason
-                else texts.NOTICE_CANCELLED_TO_WORKER.format(number=task.number)
-            )
-            await tx.enqueue(Outgoing(task.claimer_id, notice))
+            await tx.enqueue(Outgoing(task.claimer_id, worker_notice))
         return cancelled
 
     async def _own_task(

@@ -1,6 +1,9 @@
 """The workers' side of the desk: claim, transfer, escalate (吹哨) and give back.
 
 办结 has its own module, :mod:`bot.desk.resolution` (the worker confirms the result first).
+转交 and 退回 on a claimed card are the claimer's, and also the staff's above the unit, as a
+community's over its grids (改派, DESIGN.md §8; :meth:`~bot.config.org.Org.oversees`): with the
+same rules and events, and the claimer who loses the task is told privately.
 
 Every action is checked against the task's current state and the actor's membership inside the
 same transaction as its effects; the state change itself is one conditional update, so of two
@@ -10,11 +13,9 @@ changes nothing and answers why.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from bot import texts
-from bot.desk.cards import masked_place_of
 from bot.desk.context import Actor, Answer, Context, mark_processed
 from bot.desk.notices import ResidentNotices, Slip
 from bot.domain import (
@@ -27,9 +28,8 @@ from bot.domain import (
     TaskStatus,
     Transition,
 )
+from bot.followup.plan import Plan
 from bot.ports import TaskChange, Transaction
-
-_LIST_LIMIT = 20
 
 
 class Work:
@@ -65,12 +65,13 @@ class Work:
         return Answer(texts.ANSWER_CLAIMED)
 
     async def offer_transfer(self, actor: Actor, task_id: int, update_id: int | None) -> Answer:
-        """转交: show the other members of the unit as buttons on the card."""
+        """转交: show the unit's members but the claimer as buttons on the card."""
         async with self.ctx.store.transaction() as tx:
-            task, refusal = await self.claimed_by(tx, actor, task_id)
+            task, refusal = await self.reassignable(tx, actor, task_id)
             if refusal or task is None:
                 return refusal or Answer(texts.ANSWER_EXPIRED)
-            others = [p for p in self.ctx.org.members(task.holder) if p.user_id != actor.user_id]
+            members = self.ctx.org.members(task.holder)
+            others = [p for p in members if p.user_id != task.claimer_id]
             if not others:
                 return Answer(texts.NO_ONE_TO_TRANSFER, alert=True)
             await tx.enqueue(self.ctx.presenter.transfer_picker(task, others))
@@ -81,18 +82,18 @@ class Work:
         self, actor: Actor, task_id: int, to_user: str, update_id: int | None
     ) -> Answer:
         async with self.ctx.store.transaction() as tx:
-            task, refusal = await self.claimed_by(tx, actor, task_id)
+            task, refusal = await self.reassignable(tx, actor, task_id)
             if refusal or task is None:
                 return refusal or Answer(texts.ANSWER_EXPIRED)
             target = int(to_user) if to_user.isdigit() else 0
-            if target == actor.user_id or not self.ctx.org.may_act(target, task.holder):
+            if target == task.claimer_id or not self.ctx.org.may_act(target, task.holder):
                 return Answer(texts.ANSWER_EXPIRED, alert=True)
             now = self.ctx.clock()
             moved = await tx.change_task(
                 task_id,
                 TaskChange(claimer_id=target, claimed_at=now),
                 only_if=ALLOWED_FROM[Transition.HAND_OVER],
-                only_if_claimer=actor.user_id,
+                only_if_claimer=task.claimer_id,
             )
             if moved is None:
                 return Answer(texts.ANSWER_EXPIRED, alert=True)
@@ -103,6 +104,7 @@ class Work:
             await self._after_claim(
                 tx, moved, target, texts.NOTICE_TRANSFERRED, giver=self.ctx.org.name(actor.user_id)
             )
+            await self._tell_former(tx, task, actor, texts.REASSIGNED_FROM_YOU, worker=note)
             await mark_processed(tx, update_id)
         return Answer(texts.ANSWER_TRANSFERRED.format(worker=note))
 
@@ -110,7 +112,8 @@ class Work:
         """取消 under a picker (转交 or 合并): the card as it stands again."""
         async with self.ctx.store.transaction() as tx:
             task = await tx.task(task_id)
-            refusal = await self.refuse_non_member(tx, actor, task)
+            overseen = task is not None and self.ctx.org.oversees(actor.user_id, task.holder)
+            refusal = None if overseen else await self.refuse_non_member(tx, actor, task)
             if refusal or task is None:
                 return refusal or Answer(texts.ANSWER_EXPIRED)
             await tx.enqueue(self.ctx.presenter.live_card(task))
@@ -118,26 +121,16 @@ class Work:
         return Answer(texts.ANSWER_OK)
 
     async def give_back(self, actor: Actor, task_id: int, update_id: int | None) -> Answer:
-        """退回: the claimer gives the task back; it waits for a claim again."""
+        """退回: the claimer (or the staff above the unit) gives the task back; it waits for a
+        claim again."""
         async with self.ctx.store.transaction() as tx:
-            task, refusal = await self.claimed_by(tx, actor, task_id)
+            task, refusal = await self.reassignable(tx, actor, task_id)
             if refusal or task is None:
                 return refusal or Answer(texts.ANSWER_EXPIRED)
-            then = self.ctx.plan.returned(task, self.ctx.clock())
-            back = await tx.change_task(
-                task_id,
-                TaskChange(
-                    status=TaskStatus.OPEN,
-                    clear_claimer=True,
-                    stage=then.stage,
-                    next_followup_at=then.at,
-                ),
-                only_if=ALLOWED_FROM[Transition.GIVE_BACK],
-                only_if_claimer=actor.user_id,
-            )
+            now = self.ctx.clock()
+            back = await unclaim(tx, self.ctx.plan, task, now)
             if back is None:
                 return Answer(texts.ANSWER_EXPIRED, alert=True)
-            now = self.ctx.clock()
             await tx.add_event(TaskEvent(task_id, EventKind.RETURNED, actor.user_id, now))
             await tx.enqueue(self.ctx.presenter.live_card(back))
             notices = ResidentNotices(self.ctx)
@@ -145,6 +138,7 @@ class Work:
                 number=back.number, claim_by=notices.spoken(back.claim_due_at)
             )
             await notices.tell(tx, back, returned)
+            await self._tell_former(tx, task, actor, texts.RETURNED_FROM_YOU)
             await mark_processed(tx, update_id)
         return Answer(texts.ANSWER_RETURNED)
 
@@ -221,69 +215,6 @@ class Work:
         await tx.enqueue(self.ctx.presenter.live_card(moved, new=True))
         return moved
 
-    async def open_tasks(self, actor: Actor, update_id: int | None) -> None:
-        """/tasks in a group: the unit's open and claimed tasks."""
-        async with self.ctx.store.transaction() as tx:
-            unit = self.ctx.unit_by_chat(actor.chat_id)
-            if unit is None:
-                text = texts.NOT_A_KNOWN_GROUP
-            else:
-                tasks = await tx.tasks_held_by(unit.ref, ACTIVE, _LIST_LIMIT)
-                text = (
-                    self._list(
-                        texts.OPEN_TASKS_HEADER.format(unit=unit.name, count=len(tasks)), tasks
-                    )
-                    if tasks
-                    else texts.NO_OPEN_TASKS
-                )
-            await tx.enqueue(Outgoing(actor.chat_id, text))
-            await mark_processed(tx, update_id)
-
-    async def my_work(self, actor: Actor, update_id: int | None) -> None:
-        """/mine: the tasks the worker is handling now."""
-        async with self.ctx.store.transaction() as tx:
-            if actor.user_id not in self.ctx.org.people:
-                text = texts.NOT_STAFF
-            else:
-                tasks = [
-                    t
-                    for t in await tx.tasks_claimed_by(actor.user_id, _LIST_LIMIT)
-                    if t.status is TaskStatus.CLAIMED
-                ]
-                name = self.ctx.org.name(actor.user_id)
-                text = (
-                    self._list(texts.MINE_HEADER.format(worker=name, count=len(tasks)), tasks)
-                    if tasks
-                    else texts.NO_MINE
-                )
-            await tx.enqueue(Outgoing(actor.chat_id, text))
-            await mark_processed(tx, update_id)
-
-    def _list(self, header: str, tasks: Sequence[Task]) -> str:
-        lines = [header]
-        now = self.ctx.clock()
-        for task in tasks:
-            lines.append(
-                texts.task_line(
-                    task.number,
-                    task.category,
-                    task.status,
-                    texts.shorten(masked_place_of(task), 20),
-                    self._due(task, now),
-                )
-            )
-        return "\n".join(lines)
-
-    def _due(self, task: Task, now: datetime) -> str:
-        """The deadline that applies now: the claim while 待认领, the resolve once claimed."""
-        if task.status is TaskStatus.OPEN:
-            due, at = texts.DUE_CLAIM, task.claim_due_at
-        else:
-            due, at = texts.DUE_RESOLVE, task.resolve_due_at
-        worker = self._claimer(task)
-        said = due.format(at=self.ctx.presenter.when(at), worker=worker)
-        return texts.DUE_OVERDUE.format(due=said) if at <= now else said
-
     async def _after_claim(
         self, tx: Transaction, task: Task, claimer_id: int, notice: str, *, giver: str = ""
     ) -> None:
@@ -308,14 +239,35 @@ class Work:
         refusal = await self.refuse_non_member(tx, actor, task)
         if refusal or task is None:
             return None, refusal or Answer(texts.ANSWER_EXPIRED)
-        if task.status is TaskStatus.OPEN:
-            return None, Answer(texts.ANSWER_NOT_CLAIMED, alert=True)
-        if task.status is not TaskStatus.CLAIMED:
-            status = texts.STATUS_ZH[task.status]
-            return None, Answer(texts.ANSWER_INACTIVE.format(status=status), alert=True)
+        if unclaimed := _not_claimed(task):
+            return None, unclaimed
         if task.claimer_id != actor.user_id:
             return None, Answer(texts.ANSWER_NOT_CLAIMER.format(worker=self._claimer(task)), True)
         return task, None
+
+    async def reassignable(
+        self, tx: Transaction, actor: Actor, task_id: int
+    ) -> tuple[Task | None, Answer | None]:
+        """The claimed task if ``actor`` may hand it on (转交, 退回): its claimer, or the staff
+        above its unit (:meth:`~bot.config.org.Org.oversees`); else the answer why not."""
+        task = await tx.task(task_id)
+        if task is None or not self.ctx.org.oversees(actor.user_id, task.holder):
+            return await self.claimed_by(tx, actor, task_id)
+        unclaimed = _not_claimed(task)
+        return (None, unclaimed) if unclaimed else (task, None)
+
+    async def _tell_former(
+        self, tx: Transaction, before: Task, actor: Actor, told: str, *, worker: str = ""
+    ) -> None:
+        """The claimer the task was taken from by someone else (改派): privately, that they
+        need not work it any more."""
+        former = before.claimer_id
+        if former is None or former == actor.user_id:
+            return
+        staff = self.ctx.org.name(actor.user_id)
+        await tx.enqueue(
+            Outgoing(former, told.format(number=before.number, staff=staff, worker=worker))
+        )
 
     async def refuse_non_member(
         self, tx: Transaction, actor: Actor, task: Task | None
@@ -342,3 +294,32 @@ class Work:
 
     def _claimer(self, task: Task) -> str:
         return self.ctx.org.name(task.claimer_id) if task.claimer_id else ""
+
+
+def _not_claimed(task: Task) -> Answer | None:
+    """Why there is no claim on ``task`` to act on: nobody claimed it yet, or it is done."""
+    if task.status is TaskStatus.OPEN:
+        return Answer(texts.ANSWER_NOT_CLAIMED, alert=True)
+    if task.status is not TaskStatus.CLAIMED:
+        status = texts.STATUS_ZH[task.status]
+        return Answer(texts.ANSWER_INACTIVE.format(status=status), alert=True)
+    return None
+
+
+async def unclaim(tx: Transaction, plan: Plan, task: Task, now: datetime) -> Task | None:
+    """``task`` back to open in its holder's group, waiting for a claim under the deadline of
+    its cycle: the change of 退回, and of an admin releasing the claims of someone who left
+    (:mod:`bot.desk.leavers`). Conditional on the claim read in ``task`` being the one held
+    now, so a claim changed meanwhile is never released by mistake; None then."""
+    then = plan.returned(task, now)
+    return await tx.change_task(
+        task.id,
+        TaskChange(
+            status=TaskStatus.OPEN,
+            clear_claimer=True,
+            stage=then.stage,
+            next_followup_at=then.at,
+        ),
+        only_if=ALLOWED_FROM[Transition.GIVE_BACK],
+        only_if_claimer=task.claimer_id,
+    )

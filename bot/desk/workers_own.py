@@ -99,7 +99,8 @@ class WorkersOwn:
         return Answer("")
 
     async def about_task(self, actor: Actor, task_id: int, update_id: int | None) -> Answer:
-        """The kept words are about ``task_id``: a note on it, seen in its group."""
+        """The kept words are about ``task_id``: a note on it, seen in its group, while the
+        worker is still staff there (a restart may have taken them out of the config since)."""
         async with self.ctx.store.transaction() as tx:
             draft = await _waiting(tx, actor)
             if draft is None:
@@ -112,6 +113,8 @@ class WorkersOwn:
             ):
                 number = task.number if task else ""
                 return Answer(texts.WORKER_NOTE_NOT_YOURS.format(number=number), alert=True)
+            if not self.ctx.org.may_act(actor.user_id, task.holder):  # taken out of the config
+                return Answer(texts.WORKER_NOTE_NOT_STAFF.format(number=task.number), alert=True)
             await tx.delete_draft(actor.user_id)
             await self._note(tx, actor, task, draft)
             await mark_processed(tx, update_id)

@@ -16,11 +16,11 @@ def group_handlers(desk: Desk) -> list[BaseHandler[Update, Context, None]]:
 
     async def tasks(update: Update, _: Context) -> None:
         if actor := actor_of(update):
-            await desk.work.open_tasks(actor, update.update_id)
+            await desk.listings.open_tasks(actor, update.update_id)
 
     async def mine(update: Update, _: Context) -> None:
         if actor := actor_of(update):
-            await desk.work.my_work(actor, update.update_id)
+            await desk.listings.my_work(actor, update.update_id)
 
     async def migrated(update: Update, _: Context) -> None:
         """The service message of a group upgraded to a supergroup (seen in both chats)."""

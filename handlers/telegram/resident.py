@@ -1,4 +1,5 @@
-"""Private-chat handlers: /start, /help, /my, /cancel, and every message a resident sends."""
+"""Private-chat handlers: /start, /help, /my, /cancel, /forget, and every message a resident
+sends."""
 
 from __future__ import annotations
 
@@ -31,6 +32,10 @@ def resident_handlers(desk: Desk) -> list[BaseHandler[Update, Context, None]]:
             argument = " ".join(context.args or [])
             await desk.withdrawal.cancel(actor, argument, update.update_id)
 
+    async def forget(update: Update, _: Context) -> None:
+        if actor := actor_of(update):
+            await desk.erasure.ask(actor, update.update_id)
+
     async def unknown(update: Update, context: Context) -> None:
         actor, msg = actor_of(update), update.effective_message
         command = (msg.text or "").split()[0] if msg and msg.text else ""
@@ -54,6 +59,7 @@ def resident_handlers(desk: Desk) -> list[BaseHandler[Update, Context, None]]:
         CommandHandler("help", help_, filters=private),
         CommandHandler("my", my, filters=private),
         CommandHandler("cancel", cancel, filters=private),
+        CommandHandler("forget", forget, filters=private),
         MessageHandler(private & ~filters.COMMAND & filters.UpdateType.MESSAGE, message),
         MessageHandler(private & filters.COMMAND & filters.UpdateType.MESSAGE, unknown),
     ]
