@@ -170,5 +170,6 @@ async def test_an_operator_erases_for_a_phone_in_request(w: World, tmp_path: Pat
         task = await tx.task_by_number("20261122-0001")
         assert task is not None
         assert (task.status, task.text) == (TaskStatus.CANCELLED, "")
-        waiting = [item.message.text for item in await tx.pending_outbox(50)]
-    assert texts.ERASED_DONE.format(count=1) in waiting
+    await w.bot.telegram.outbox.settled()  # the running bot sends what the CLI queued
+    assert w.last(resident.id).content == texts.ERASED_DONE.format(count=1)
+    assert texts.STATUS_ERASED in w.card(w.group("xingan-1"), "20261122-0001").content
