@@ -18,12 +18,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789Xx")
-# characters that may sit between the digits of one number without breaking it for a reader
-_JOINERS = re.compile(
-    r"[\s\-.·()（）\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
-)
-_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+from nlp.privacy import readable
+
+_JOINERS = re.compile(r"[\s\-.·()（）]")
+"""What may sit between the digits of one number without breaking it for a reader (invisible
+characters are gone already: :func:`nlp.privacy.readable`)."""
 
 
 @dataclass(frozen=True)
@@ -78,27 +77,22 @@ def score(mask: Callable[[str], str], messages: Iterable[Labelled]) -> PrivacySc
     result = PrivacyScore()
     for message in messages:
         masked = mask(message.text)
-        joined = _JOINERS.sub("", masked.translate(_FULL_WIDTH))
+        readable_masked = readable(masked)
+        joined = _JOINERS.sub("", readable_masked)
         for span in message.personal:
             result.personal += 1
-            digits = "".join(c for c in span.translate(_FULL_WIDTH) if c.isdigit() or c in "Xx")
+            digits = "".join(c for c in readable(span) if c.isdigit() or c in "Xx")
             if digits in joined:
                 result.leaks.append((message.text, span, masked))
             else:
                 result.hidden += 1
-        readable = _readable(masked)
         for span in message.keep:
             result.keep += 1
-            if _readable(span) in readable:
+            if readable(span) in readable_masked:
                 result.kept += 1
             else:
                 result.harms.append((message.text, span, masked))
         if not message.personal:
             result.keep_only_messages += 1
-            result.keep_only_untouched += readable == _readable(message.text)
+            result.keep_only_untouched += readable_masked == readable(message.text)
     return result
-
-
-def _readable(text: str) -> str:
-    """``text`` as a reader sees it: full-width digits folded, invisible characters gone."""
-    return _INVISIBLE.sub("", text.translate(_FULL_WIDTH))

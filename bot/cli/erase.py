@@ -52,7 +52,7 @@ async def _erase(
     settings: Settings, user: int | None, fragment: str | None, *, confirmed: bool
 ) -> int:
     from bot.desk.context import Context  # noqa: PLC0415 - SQL and jieba load only here
-    from bot.desk.erasure import Erasure  # noqa: PLC0415
+    from bot.desk.erasure import ALL_TASKS, Erasure  # noqa: PLC0415
     from bot.desk.withdrawal import Withdrawal  # noqa: PLC0415
     from bot.domain import Outgoing  # noqa: PLC0415
     from bot.language import build_language  # noqa: PLC0415
@@ -63,7 +63,7 @@ async def _erase(
             found: Sequence[int] = (
                 [user] if user is not None else await tx.residents_mentioning(fragment or "")
             )
-            tasks = {r: len(await tx.tasks_of_resident(r, 1000)) for r in found}
+            tasks = {r: len(await tx.tasks_of_resident(r, ALL_TASKS)) for r in found}
             known = [r for r in found if tasks[r] or await tx.resident(r) is not None]
         if not known:
             print("No resident found: nothing erased.")

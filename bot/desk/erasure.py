@@ -24,7 +24,7 @@ from bot.domain import ACTIVE, Button, EventKind, Outgoing, TaskEvent, TaskStatu
 from bot.followup.plan import FINISHED
 from bot.ports import TaskChange, Transaction
 
-_RECENT = 1000
+ALL_TASKS = 1000
 """More tasks than one person reports in years; all of them are erased."""
 _RESOLVED = frozenset({TaskStatus.RESOLVED})
 
@@ -75,7 +75,7 @@ class Erasure:
     async def erase(self, tx: Transaction, resident_id: int) -> Erased:
         """Erase ``resident_id``'s data inside ``tx`` (module docstring); the desk's /forget and
         the operators' ``griddesk erase`` both come here."""
-        tasks = await tx.tasks_of_resident(resident_id, _RECENT)
+        tasks = await tx.tasks_of_resident(resident_id, ALL_TASKS)
         numbers = await tx.forget_resident(resident_id)
         now = self.ctx.clock()
         withdrawn = 0
