@@ -10,12 +10,13 @@ import asyncio
 import logging
 import signal
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.config.environment import url_secrets
+from bot.config.environment import url_secrets, webhook_secret
 from bot.config.org import Org
+from bot.config.serving import WEBHOOK
 from bot.config.settings import Settings
 from bot.desk.context import Context, utc_now
 from bot.desk.desk import Desk
@@ -28,6 +29,9 @@ from bot.language import Language, build_language
 from bot.ports import Store
 from bot.redact import redacting
 from bot.sending.chats import ChatMoves
+from handlers.http.health import Health
+from handlers.http.metrics import Metrics
+from handlers.http.server import HttpServer
 from handlers.telegram.runtime import TelegramRuntime
 from storage.engine import open_store
 
@@ -44,6 +48,8 @@ class RunningBot:
     followup: FollowUp
     digests: Digests
     drafts: DraftFollowUp
+    http: HttpServer | None = None
+    """The HTTP server (health, metrics, webhooks); None when ``[http] listen`` is not set."""
 
 
 @asynccontextmanager
@@ -54,22 +60,26 @@ async def running_bot(
     *,
     rate_limited: bool = True,
     language: Language | None = None,
+    webhook_secret: str | None = None,
 ) -> AsyncIterator[RunningBot]:
     """Open the database, build the desk and run the Telegram side until the block exits.
 
     ``rate_limited=False`` only for a local Bot API stand-in, which has no flood limits.
     ``language``: one already built from ``settings.classifier``, for tests that start many
-    bots in one process; None (production) builds it here. While it runs, the token (and the
-    database URL, which may hold a password) is blanked from every log record
+    bots in one process; None (production) builds it here. ``webhook_secret``: webhook mode's
+    secret token (``GRIDDESK_WEBHOOK_SECRET``). While it runs, the token (the webhook secret,
+    and the database URL, which may hold a password) is blanked from every log record
     (:mod:`bot.redact`).
     """
     org = settings.require_org()
     if language is None:
         language = build_language(settings.classifier)
-    with redacting(token, *url_secrets(settings.database_url)):
+    secrets = [token, *url_secrets(settings.database_url), *filter(None, [webhook_secret])]
+    with redacting(*secrets):
         async with _running_bot(
-            settings, token, clock, org, language, rate_limited=rate_limited
-        ) as bot:
+            settings, token, clock, org, language, rate_limited=rate_limited,
+            webhook_secret=webhook_secret,
+        ) as bot:  # fmt: skip
             yield bot
 
 
@@ -82,6 +92,7 @@ async def _running_bot(
     language: Language,
     *,
     rate_limited: bool,
+    webhook_secret: str | None,
 ) -> AsyncIterator[RunningBot]:
     async with open_store(settings.database_url, clock=clock) as store:
         async with store.transaction() as tx:
@@ -132,32 +143,58 @@ async def _running_bot(
             await desk.broadcasts.tick(now)
             await retention.tick(now)
 
-        async with TelegramRuntime(
+        metrics = Metrics()
+        telegram = TelegramRuntime(
             token,
             settings.telegram,
             desk,
             store,
             clock,
-            tick=tick,
+            tick=metrics.timed(tick),
             tick_every=settings.followup.tick,
             daily=digests.jobs(clock),
             rate_limited=rate_limited,
             post_init=post_init,
-        ) as telegram:
-            yield RunningBot(desk, store, telegram, followup, digests, drafts)
+            webhook_secret=webhook_secret,
+            metrics=metrics,
+        )
+        # the server first: Telegram is told to call it only once it listens (see its module)
+        async with _http_server(settings, telegram, store, clock, metrics) as http, telegram:
+            yield RunningBot(desk, store, telegram, followup, digests, drafts, http)
+
+
+def _http_server(
+    settings: Settings,
+    telegram: TelegramRuntime,
+    store: Store,
+    clock: Callable[[], datetime],
+    metrics: Metrics,
+) -> AbstractAsyncContextManager[HttpServer | None]:
+    """The HTTP server ``[http] listen`` asks for, carrying the channel's routes; or none."""
+    if settings.http.listen is None:
+        return nullcontext(None)
+    host, port = settings.http.listen
+    health = Health(store, clock, telegram.heard)
+    return HttpServer(
+        host, port, health=health, metrics=metrics, store=store, clock=clock,
+        routes=telegram.routes(),
+    )  # fmt: skip
 
 
 async def serve(settings: Settings, token: str) -> None:
-    """``griddesk run``: long-poll Telegram until SIGINT or SIGTERM, then stop cleanly.
+    """``griddesk run``: receive Telegram's updates (long polling, or a webhook) until SIGINT or
+    SIGTERM, then stop cleanly.
 
     A token the Bot API refuses, or a Bot API that cannot be reached, raises
-    :class:`~bot.errors.StartupError` before anything is queued or sent.
+    :class:`~bot.errors.StartupError` before anything is queued or sent; webhook mode without
+    ``GRIDDESK_WEBHOOK_SECRET`` a :class:`~bot.config.tomlcheck.SettingsError` before that.
     """
+    secret = webhook_secret() if settings.telegram.mode == WEBHOOK else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with running_bot(settings, token) as bot:
+    async with running_bot(settings, token, webhook_secret=secret) as bot:
         log.info("griddesk is running; press Ctrl+C to stop")
         stopping = asyncio.create_task(stop.wait())
         crashed = asyncio.create_task(bot.telegram.wait_closed())

@@ -334,6 +334,10 @@ class Outgoing:
     hold_until: datetime | None = None
     """A notice to a resident that is not urgent waits for the end of quiet hours: held in the
     outbox, not sent, until this moment (:mod:`bot.desk.notices`)."""
+    delete_message_id: int | None = None
+    """Not a message but the deletion of the bot's message with this id in ``chat_id`` (an old
+    copy of a card, :meth:`bot.desk.desk.Desk.take_down_old_copy`); ``text`` stays empty. A
+    message already gone, or too old to delete, counts as done."""
 
 
 class Audience(StrEnum):

@@ -12,6 +12,8 @@
 
     StoreBusy                  the database could not take a transaction; nothing was committed,
                                so the unit of work may run again (bot.retry does, with backoff)
+    AlreadyProcessed           the update was handled already (by another instance, most likely);
+                               the transaction that found out was rolled back, and is not redone
 
     StartupError               the bot cannot start: the channel refused its token or cannot be
                                reached; nothing was sent, and the message says what to check
@@ -63,6 +65,20 @@ class ChatMoved(Undeliverable):
 
 class StoreBusy(Exception):
     """The database could not take the transaction; nothing was committed, redo all of it."""
+
+
+class AlreadyProcessed(Exception):
+    """The update this transaction acts on was marked processed before it: nothing committed.
+
+    Raised by the store's conditional mark (``… WHERE processed = false``) inside the desk's
+    transaction, so that transaction's effects roll back. With several instances on one
+    database this is how a second handling of one update ends (DESIGN.md §9): the inbox takes
+    it as "done elsewhere" — not a failure, not retried, nobody told.
+    """
+
+    def __init__(self, update_id: int) -> None:
+        super().__init__(f"update {update_id} was processed already")
+        self.update_id = update_id
 
 
 class StartupError(Exception):

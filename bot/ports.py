@@ -60,6 +60,36 @@ class OutboxHealth:
 
 
 @dataclass(frozen=True)
+class Backlog:
+    """What waits, for ``/readyz`` and ``/metrics`` (handlers/http/)."""
+
+    inbox: int
+    """Updates stored and not yet handled."""
+    oldest_outbox_at: datetime | None
+    """When the oldest message still pending in the outbox was written; None: none waits."""
+
+
+@dataclass(frozen=True)
+class GridLoad:
+    """One grid's tasks that are still somebody's job, for ``/metrics``."""
+
+    grid_id: str | None
+    """None: tasks whose place is unknown (the community desk's)."""
+    open: int
+    """Tasks open or claimed."""
+    overdue: int
+    """Of those, past their claim deadline (open) or their resolve deadline (claimed)."""
+
+
+class HealthQueries(Protocol):
+    """Cheap reads for the health check and the metrics (part of every :class:`Transaction`);
+    each answers from an index, since load balancers and Prometheus ask every few seconds."""
+
+    async def backlog(self) -> Backlog: ...
+    async def grid_loads(self, now: datetime) -> Sequence[GridLoad]: ...
+
+
+@dataclass(frozen=True)
 class TaskChange:
     """Fields to set on a task; None leaves a field as it is.
 
@@ -140,7 +170,76 @@ class ResultNotes(Protocol):
     async def clear_awaited_note(self, worker_id: int) -> None: ...
 
 
-class Transaction(BroadcastTransaction, ResultNotes, Protocol):
+@dataclass(frozen=True)
+class PollConflict:
+    """The last time the platform refused our long poll because someone else receives the bot's
+    updates (Telegram's 409 Conflict), as operators see it (``griddesk doctor``)."""
+
+    at: datetime
+    webhook: bool
+    """A webhook is set for the token (rather than another client polling with it)."""
+
+
+class InboxTransaction(Protocol):
+    """The inbox: updates in, stored before the platform is told they arrived (DESIGN.md §7, §9).
+
+    With several instances on one database each update is handled by one of them: an instance
+    claims the updates it is about to handle (:meth:`claim_updates`), and the desk marks an
+    update processed in the transaction that acts on it, on the condition that nobody did
+    before (:meth:`mark_update_processed`).
+    """
+
+    async def store_updates(
+        self, updates: Sequence[tuple[int, str]], lanes: Mapping[int, int] | None = None
+    ) -> None:
+        """Insert (update_id, raw JSON) pairs; an update id already stored is ignored.
+
+        ``lanes``: the lane of each update id (for Telegram, its chat): updates of one lane are
+        handed out in id order, one instance at a time (:meth:`claim_updates`). An update
+        without one shares lane 0 with every other such update.
+        """
+        ...
+
+    async def claim_updates(
+        self, holder: str, until: datetime, now: datetime, limit: int
+    ) -> Sequence[tuple[int, str]]:
+        """Claim for ``holder`` until ``until`` the first ``limit`` unprocessed updates it may
+        handle, lowest id first, and return them (update_id, raw JSON).
+
+        An update claimed by another holder whose claim runs past ``now`` is not handed out,
+        nor is any later update of its lane, so a lane's updates are handled in order even by
+        several instances. ``holder``'s own claims are renewed; expired ones are taken over.
+        """
+        ...
+
+    async def release_updates(self, holder: str) -> None:
+        """End ``holder``'s claims on updates it did not process (a clean stop)."""
+        ...
+
+    async def unprocessed_updates(self, limit: int) -> Sequence[tuple[int, str]]:
+        """Stored updates not yet acted on, lowest id first, claimed or not."""
+        ...
+
+    async def last_update_id(self) -> int | None: ...
+    async def mark_update_processed(self, update_id: int) -> None:
+        """Mark the update processed, in the transaction that acted on it.
+
+        Raises :class:`~bot.errors.AlreadyProcessed` when it was marked before (another
+        instance handled it): the caller's transaction must then not commit, and the raise
+        sees to that. An update id never stored has nothing to mark: nothing happens.
+        """
+        ...
+
+    async def record_poll_conflict(self, at: datetime, *, webhook: bool) -> None:
+        """Remember that the platform refused our poll at ``at`` (see :class:`PollConflict`)."""
+        ...
+
+    async def poll_conflict(self) -> PollConflict | None:
+        """The last conflict recorded, if any."""
+        ...
+
+
+class Transaction(BroadcastTransaction, ResultNotes, InboxTransaction, HealthQueries, Protocol):
     """What one unit of work can read and write."""
 
     # places, copied from the configuration at start-up
@@ -269,6 +368,11 @@ class Transaction(BroadcastTransaction, ResultNotes, Protocol):
         still running at ``now``; True when ``holder`` holds it now."""
         ...
 
+    async def renew_lease(self, name: str, holder: str, until: datetime) -> bool:
+        """Hold the lease ``name`` until ``until`` if ``holder`` is still the one named on it
+        (nobody else has held it since, even if it ran out meanwhile); True when renewed."""
+        ...
+
     async def release_lease(self, name: str, holder: str) -> None:
         """Give the lease up at once if ``holder`` has it (a clean shutdown)."""
         ...
@@ -287,15 +391,6 @@ class Transaction(BroadcastTransaction, ResultNotes, Protocol):
     async def remember_card(self, task_id: int, chat_id: int, message_id: int) -> None:
         """Record (or replace) which platform message is the task's card in that chat."""
         ...
-
-    # the inbox: updates in, stored before Telegram is told they arrived
-    async def store_updates(self, updates: Sequence[tuple[int, str]]) -> None:
-        """Insert (update_id, raw JSON) pairs; an update id already stored is ignored."""
-        ...
-
-    async def unprocessed_updates(self, limit: int) -> Sequence[tuple[int, str]]: ...
-    async def last_update_id(self) -> int | None: ...
-    async def mark_update_processed(self, update_id: int) -> None: ...
 
     # statistics and digests (bot/stats.py, bot/digests.py)
     async def tasks_created_between(
@@ -359,5 +454,7 @@ class Sender(Protocol):
     async def send(self, message: Outgoing, edit_message_id: int | None) -> int:
         """Send ``message`` (or edit message ``edit_message_id`` in its chat); return the
         platform message id. An edit that changes nothing counts as delivered; an edit of a
-        message that is gone posts ``message`` anew and returns the new message's id."""
+        message that is gone posts ``message`` anew and returns the new message's id. A
+        deletion (``message.delete_message_id``) returns that id, also when the message was
+        gone already or is too old to delete."""
         ...

@@ -28,7 +28,9 @@ Public surface of :class:`BotApiStandIn`:
   (commands get a ``bot_command`` entity), ``send_photo()``, ``press()``.
 - observing the bot: ``chat(chat_id)`` (its :class:`BotMessage` list, current state, with edit
   history), ``wait_for(predicate)``, ``until_polling()``, ``callback_answers``, ``calls``,
-  ``commands()``, ``pending_updates``.
+  ``conflicts`` (long polls ended by a newer one), ``commands()``, ``pending_updates``,
+  ``last_update_id``, ``webhook`` (what ``setWebhook`` set), ``webhook_deliveries`` (every
+  attempt to POST an update to it), ``until_delivered()``.
 - faults, each for the next call(s) of one method, optionally only to one ``chat_id``:
   ``fail_next()`` (an injected error answer; ready-made ones with Telegram's texts are in
   :data:`FAULTS`), ``gateway_error_next()`` (nginx's HTML 502 page), ``drop_next()`` (the
@@ -41,13 +43,16 @@ The bot's mistakes are answered over HTTP as Telegram answers them; a test's mis
 as a stranger in a group, pressing a button that is not there, writing an empty text) raise
 ``ValueError`` at once, because no Telegram client could produce them.
 
-Methods served: getMe, logOut, close, deleteWebhook, getWebhookInfo, setMyCommands, getUpdates,
-sendMessage, sendPhoto, editMessageText, editMessageCaption, editMessageReplyMarkup,
+Methods served: getMe, logOut, close, setWebhook, deleteWebhook, getWebhookInfo, setMyCommands,
+getUpdates, sendMessage, sendPhoto, editMessageText, editMessageCaption, editMessageReplyMarkup,
 answerCallbackQuery, getChat, deleteMessage; any other method answers 404 as Telegram does.
+While a webhook is set, updates are POSTed to it (:mod:`standins.webhook`) and ``getUpdates``
+answers 409, as Telegram does.
 Not modelled, so not to be trusted here: ``parse_mode`` (text is kept as sent, tags and all,
-where Telegram would parse it into entities or refuse bad markup), webhooks, file downloads,
-inline mode, service messages (migration, member changes), flood limits (inject them with
-``fail_next``) and group privacy mode (the bot reads every group message; ``getMe`` says so).
+where Telegram would parse it into entities or refuse bad markup), HTTPS for webhooks (plain
+HTTP is taken, as a self-hosted Bot API server takes it), file downloads, inline mode, service
+messages (migration, member changes), flood limits (inject them with ``fail_next``) and group
+privacy mode (the bot reads every group message; ``getMe`` says so).
 
 All state lives in the instance, on one event loop. Waiters are woken by a broadcast that is
 fired on every change; it is not an ``asyncio.Condition`` because the user-side methods are
@@ -57,6 +62,7 @@ synchronous and a condition can only be notified by a coroutine holding its lock
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import re
@@ -72,12 +78,15 @@ from typing import Any, Literal, NamedTuple
 
 from aiohttp import web
 
+from standins.webhook import Delivery, Webhook, WebhookPusher
+
 __all__ = [
     "FAULTS",
     "BotApiStandIn",
     "BotMessage",
     "Call",
     "CallbackAnswer",
+    "Delivery",
     "Group",
     "Revision",
     "UploadedFile",
@@ -95,6 +104,10 @@ _MIGRATED = "Bad Request: group chat was upgraded to a supergroup chat"
 _CONFLICT = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
+)
+_WEBHOOK_ACTIVE = (
+    "Conflict: can't use getUpdates method while webhook is active; "
+    "use deleteWebhook to delete the webhook first"
 )
 _NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
@@ -129,6 +142,7 @@ _FULL_INFO = {
 # Form and multipart bodies carry every value as a string: these fields are decoded back.
 _INT_FIELDS = frozenset(
     {"chat_id", "message_id", "offset", "limit", "timeout", "message_thread_id", "cache_time"}
+    | {"max_connections"}
 )
 _BOOL_FIELDS = frozenset(
     {"disable_notification", "protect_content", "show_alert", "drop_pending_updates"}
@@ -458,6 +472,7 @@ class BotApiStandIn:
         self._files: set[str] = set()
         self._updates: list[JsonDict] = []
         self._update_ids = itertools.count(1)
+        self._last_update_id = 0
         self._query_ids = itertools.count(4_000_000_001)
         self._file_ids = itertools.count(1)
         self._open_queries: set[str] = set()
@@ -469,12 +484,18 @@ class BotApiStandIn:
         self._changed = _Broadcast()
         self._poll_generation = 0
         self._polls_waiting = 0
+        self._conflicts = 0
         self._closing = False
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+        self._pusher = WebhookPusher(
+            lambda: self._updates, self._webhook_delivered, self._changed.wait
+        )
+        self._pushing: asyncio.Task[None] | None = None
         self._methods: dict[str, Callable[[Mapping[str, object]], Awaitable[object]]] = {
             "getMe": self._get_me, "logOut": self._true, "close": self._true,
-            "deleteWebhook": self._delete_webhook, "getWebhookInfo": self._get_webhook_info,
+            "setWebhook": self._set_webhook, "deleteWebhook": self._delete_webhook,
+            "getWebhookInfo": self._get_webhook_info,
             "setMyCommands": self._set_my_commands, "getUpdates": self._get_updates,
             "sendMessage": self._send_message, "sendPhoto": self._send_photo,
             "editMessageText": self._edit_text, "editMessageCaption": self._edit_caption,
@@ -494,11 +515,17 @@ class BotApiStandIn:
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
         self._port = self._runner.addresses[0][1]
+        self._pushing = asyncio.create_task(self._pusher.run(), name="standin-webhook")
 
     async def stop(self) -> None:
         """Answer pending long polls with no updates and close every connection."""
         self._closing = True
         self._changed.notify_all()
+        if self._pushing is not None:  # the stand-in's own task, holding nothing of the bot's
+            self._pushing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pushing
+            self._pushing = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = self._port = None
@@ -656,8 +683,23 @@ class BotApiStandIn:
 
     @property
     def pending_updates(self) -> list[JsonDict]:
-        """Updates not yet confirmed by a ``getUpdates`` offset."""
+        """Updates not yet confirmed by a ``getUpdates`` offset, nor delivered to a webhook."""
         return list(self._updates)
+
+    @property
+    def last_update_id(self) -> int:
+        """The id of the newest update the users caused (0 before the first)."""
+        return self._last_update_id
+
+    @property
+    def webhook(self) -> Webhook | None:
+        """The webhook ``setWebhook`` set, or None (the bot polls)."""
+        return self._pusher.webhook
+
+    @property
+    def webhook_deliveries(self) -> list[Delivery]:
+        """Every attempt to deliver an update to the webhook, refused ones included, in order."""
+        return list(self._pusher.deliveries)
 
     def commands(self, scope: str = "default", language_code: str = "") -> list[tuple[str, str]]:
         """The ``(command, description)`` pairs ``setMyCommands`` set for a scope type."""
@@ -682,10 +724,23 @@ class BotApiStandIn:
             sent = [(m.chat_id, m.content) for m in self._messages.values()]
             raise TimeoutError(f"no bot message matched within {timeout}s; sent: {sent}") from None
 
+    @property
+    def conflicts(self) -> int:
+        """How many long polls a newer ``getUpdates`` ended with 409 Conflict: two clients
+        polled at the same time (a poll abandoned by a client that died counts too, when the
+        next one ends it)."""
+        return self._conflicts
+
     async def until_polling(self, timeout: float = 5.0) -> None:
         """Return once a ``getUpdates`` long poll is waiting: the bot is listening."""
         async with asyncio.timeout(timeout):
             while not self._polls_waiting:
+                await self._changed.wait()
+
+    async def until_delivered(self, timeout: float = 5.0) -> None:
+        """Return once no update waits for the webhook: each was answered 2xx."""
+        async with asyncio.timeout(timeout):
+            while self._updates:
                 await self._changed.wait()
 
     # ---- faults -------------------------------------------------------------------------------
@@ -807,14 +862,47 @@ class BotApiStandIn:
         flags = {"can_join_groups": True, "can_read_all_group_messages": True}
         return self.me.to_json() | flags | {"supports_inline_queries": False}
 
+    async def _set_webhook(self, params: Mapping[str, object]) -> bool:
+        url = _str(params, "url") or ""
+        if not url:  # Telegram: an empty URL removes the webhook
+            return await self._delete_webhook(params)
+        if not re.match(r"https?://[^/?#]+", url):
+            raise _bad("bad webhook: HTTPS url must be provided for webhook")
+        secret = _str(params, "secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise _bad("secret token contains unallowed characters")
+        if isinstance(allowed := params.get("allowed_updates"), list):
+            self._allowed_updates = frozenset(map(str, allowed)) or None
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        self._pusher.webhook = Webhook(url, secret)
+        return True
+
     async def _delete_webhook(self, params: Mapping[str, object]) -> bool:
+        self._pusher.webhook = None
         if params.get("drop_pending_updates"):
             self._updates.clear()
         return True
 
     async def _get_webhook_info(self, params: Mapping[str, object]) -> JsonDict:
-        pending = len(self._updates)
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": pending}
+        webhook, error = self._pusher.webhook, self._pusher.last_error
+        info: JsonDict = {
+            "url": webhook.url if webhook else "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
+        if webhook is not None:
+            info["max_connections"] = 40
+            if self._allowed_updates is not None:
+                info["allowed_updates"] = sorted(self._allowed_updates)
+        if webhook is not None and error is not None:
+            info["last_error_date"], info["last_error_message"] = error
+        return info
+
+    def _webhook_delivered(self, update_id: int) -> None:
+        """The webhook took ``update_id`` (2xx): it leaves the queue, as a confirmed offset."""
+        self._updates = [u for u in self._updates if u["update_id"] != update_id]
+        self._changed.notify_all()
 
     async def _set_my_commands(self, params: Mapping[str, object]) -> bool:
         commands, scope = params.get("commands"), params.get("scope")
@@ -832,6 +920,8 @@ class BotApiStandIn:
 
     async def _get_updates(self, params: Mapping[str, object]) -> list[JsonDict]:
         """Long polling as Telegram does it; a newer poll ends an older one with 409."""
+        if self._pusher.webhook is not None:
+            raise _ApiError(409, _WEBHOOK_ACTIVE)
         offset = params.get("offset")
         if isinstance(offset, int) and offset < 0:  # keep only the last -offset updates
             del self._updates[: max(0, len(self._updates) + offset)]
@@ -849,6 +939,7 @@ class BotApiStandIn:
             async with asyncio.timeout(timeout if isinstance(timeout, int | float) else 0):
                 while True:
                     if generation != self._poll_generation:
+                        self._conflicts += 1
                         raise _ApiError(409, _CONFLICT)
                     if self._updates or self._closing:
                         return self._updates[:limit]
@@ -1074,7 +1165,7 @@ class BotApiStandIn:
 
     def _enqueue(self, kind: str, payload: JsonDict) -> int:
         """Queue an update; like Telegram, types outside ``allowed_updates`` are never queued."""
-        update_id = next(self._update_ids)
+        update_id = self._last_update_id = next(self._update_ids)
         if self._allowed_updates is None or kind in self._allowed_updates:
             self._updates.append({"update_id": update_id, kind: payload})
             self._changed.notify_all()

@@ -1,9 +1,8 @@
-"""The outbox and the inbox: messages out and updates in, inside the caller's transaction.
+"""The outbox: messages out, inside the caller's transaction; and the leases.
 
-Both are queues in tables so that a crash loses nothing (DESIGN.md §7, §8): an outgoing message
-is written with the change that caused it and removed from the queue only when the platform
-has taken it; an incoming update is stored (deduplicated by its id) before the platform is
-told it arrived, and marked processed in the transaction that acted on it.
+A queue in a table so that a crash loses nothing (DESIGN.md §7): an outgoing message is written
+with the change that caused it and removed from the queue only when the platform has taken it.
+The inbox, its counterpart for updates in, is :mod:`storage.inbox_rows`.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from bot.domain import Button, Outgoing
 from bot.ports import OutboxItem
 from storage import bulk, upsert
-from storage.tables import CardRow, InboxRow, LeaseRow, OutboxRow
+from storage.tables import CardRow, LeaseRow, OutboxRow
 
 PENDING, SENT, FAILED, HELD = "pending", "sent", "failed", "held"
 """Outbox row statuses."""
@@ -43,7 +42,7 @@ Row = TypeVar("Row", bound=SQLModel)
 
 
 class Queues:
-    """The outbox, card and inbox half of :class:`storage.sql_store.SqlTransaction`."""
+    """The outbox, card and lease part of :class:`storage.sql_store.SqlTransaction`."""
 
     def __init__(self, session: AsyncSession, clock: Callable[[], datetime]) -> None:
         self._session = session
@@ -86,6 +85,7 @@ class Queues:
             "card_of": message.card_of,
             "edit_card_of": message.edit_card_of,
             "live": message.live,
+            "delete_message_id": message.delete_message_id,
             "status": PENDING if message.hold_until is None else HELD,
             "next_attempt_at": message.hold_until,
             "created_at": self._clock(),
@@ -118,6 +118,16 @@ class Queues:
             .returning(col(LeaseRow.name))
         )
         return (await self._session.exec(statement)).first() is not None
+
+    async def renew_lease(self, name: str, holder: str, until: datetime) -> bool:
+        """Extend the lease only while ``holder`` is named on it: one UPDATE decides."""
+        result = await self._session.exec(
+            update(LeaseRow)
+            .where(col(LeaseRow.name) == name, col(LeaseRow.holder) == holder)
+            .values(until=until)
+            .returning(col(LeaseRow.name))
+        )
+        return result.first() is not None
 
     async def release_lease(self, name: str, holder: str) -> None:
         await self._session.exec(
@@ -249,44 +259,6 @@ class Queues:
             upsert.upsert(self._session, CardRow, values, keys=("task_id", "chat_id"))
         )
 
-    # the inbox
-
-    async def store_updates(self, updates: Sequence[tuple[int, str]]) -> None:
-        """Insert (update_id, raw JSON) pairs; an update id already stored is ignored."""
-        if not updates:
-            return
-        now = self._clock()
-        rows = [
-            {"update_id": uid, "raw": raw, "processed": False, "received_at": now}
-            for uid, raw in updates
-        ]
-        statement = upsert.insert(self._session, InboxRow).values(rows)
-        await self._session.exec(statement.on_conflict_do_nothing(index_elements=["update_id"]))
-
-    async def unprocessed_updates(self, limit: int) -> Sequence[tuple[int, str]]:
-        """Stored updates not yet acted on, oldest (lowest id) first."""
-        rows = await self._session.exec(
-            select(InboxRow.update_id, InboxRow.raw)
-            .where(col(InboxRow.processed).is_(False))
-            .order_by(col(InboxRow.update_id))
-            .limit(limit)
-        )
-        return [(update_id, raw) for update_id, raw in rows]
-
-    async def last_update_id(self) -> int | None:
-        """The highest update id stored: where to resume polling after a restart."""
-        return await self._session.scalar(select(func.max(InboxRow.update_id)))
-
-    async def mark_update_processed(self, update_id: int) -> None:
-        """Mark an update as acted on (in the transaction that acted on it), and drop its raw
-        JSON: once acted on, an update is needed only as the poll offset, and its text, name
-        and phone number are the resident's, not ours to keep."""
-        await self._session.exec(
-            update(InboxRow)
-            .where(col(InboxRow.update_id) == update_id)
-            .values(processed=True, raw="")
-        )
-
 
 def _buttons_json(rows: tuple[tuple[Button, ...], ...]) -> str:
     if not rows:
@@ -315,6 +287,7 @@ def _outbox_item(row: OutboxRow) -> OutboxItem:
         card_of=row.card_of,
         edit_card_of=row.edit_card_of,
         live=row.live,
+        delete_message_id=row.delete_message_id,
     )
     due = DUE_AT_ONCE if row.next_attempt_at is None else row.next_attempt_at
     return OutboxItem(

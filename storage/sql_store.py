@@ -44,6 +44,8 @@ from storage import bulk, task_rows, upsert
 from storage.broadcast_rows import BroadcastQueries
 from storage.delivery_rows import DeliveryQueries
 from storage.erasure_rows import ErasureQueries
+from storage.health_rows import HealthRows
+from storage.inbox_rows import InboxQueries
 from storage.report_rows import ReportQueries
 from storage.tables import (
     AwaitedNoteRow,
@@ -128,7 +130,9 @@ class SqlStore:
             await raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-class SqlTransaction(BroadcastQueries, ReportQueries, DeliveryQueries, ErasureQueries):
+class SqlTransaction(
+    BroadcastQueries, ReportQueries, DeliveryQueries, ErasureQueries, HealthRows, InboxQueries
+):
     """Everything one unit of work reads and writes (:class:`bot.ports.Transaction`)."""
 
     # places

@@ -132,6 +132,7 @@ class TaskRow(SQLModel, table=True):
         Index("ix_tasks_claimer_status", "claimer_id", "status", "id"),
         Index("ix_tasks_next_followup", "next_followup_at"),
         Index("ix_tasks_grid_created", "grid_id", "created_at"),  # statistics by window
+        Index("ix_tasks_status_grid", "status", "grid_id"),  # open work per grid (/metrics)
     )
 
     id: int | None = Field(default=None, sa_type=ID, primary_key=True)
@@ -253,6 +254,8 @@ class OutboxRow(SQLModel, table=True):
     edit_card_of: int | None = Field(default=None, sa_type=BigInteger)
     live: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     """The card of ``edit_card_of`` is rendered when sent (:class:`bot.domain.Outgoing`)."""
+    delete_message_id: int | None = Field(default=None, sa_type=BigInteger)
+    """Not a message: the deletion of this message of the bot's in ``chat_id``."""
     status: str = "pending"
     """``pending``, ``sent``, ``failed``, ``unreachable`` (a card given up because its chat could
     not be reached, see :mod:`storage.queues`), or ``held`` (a resident's notice waiting for the
@@ -290,10 +293,17 @@ class CardRow(SQLModel, table=True):
 
 
 class InboxRow(SQLModel, table=True):
-    """An update as received, stored before the platform is told it arrived (dedup by id)."""
+    """An update as received, stored before the platform is told it arrived (dedup by id).
+
+    ``lane`` orders it (its chat: one lane's updates are handled in id order); ``claimed_by``
+    and ``claimed_until`` say which instance is handling it (:mod:`storage.inbox_rows`).
+    """
 
     __tablename__ = "inbox"
-    __table_args__ = (Index("ix_inbox_processed", "processed", "update_id"),)
+    __table_args__ = (
+        Index("ix_inbox_processed", "processed", "update_id"),
+        Index("ix_inbox_lane", "processed", "lane", "update_id"),
+    )
 
     update_id: int = Field(
         sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
@@ -301,6 +311,9 @@ class InboxRow(SQLModel, table=True):
     raw: str = Field(sa_type=Text)
     processed: bool = False
     received_at: datetime = Field(sa_type=UtcDateTime)
+    lane: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})
+    claimed_by: str | None = None
+    claimed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class LeaseRow(SQLModel, table=True):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -25,6 +26,7 @@ from bot.config.org import Org
 from bot.config.settings import (
     ClassifierSettings,
     DigestSettings,
+    HttpSettings,
     Settings,
     TelegramSettings,
     load_settings,
@@ -37,6 +39,7 @@ from tests.clock import FakeClock, nine_am
 
 EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
 TOKEN = "123456:STAND-IN"
+WEBHOOK_SECRET = "stand-in_webhook-secret"
 STEP_TIMEOUT = 10.0
 PRESENTER = Presenter(load_settings(EXAMPLE).require_org(), ZoneInfo("Asia/Shanghai"))
 """Cards of the example organisation, for an outbox dispatcher built outside a running bot."""
@@ -85,8 +88,7 @@ class World:
     async def press_data(self, user: User, message: BotMessage, data: str) -> CallbackAnswer:
         """Press arbitrary callback data (stale, forged or replayed) on ``message``."""
         query_id = self.standin.press(user, message, data, strict=False)
-        updates = [u["update_id"] for u in self.standin.pending_updates]
-        await self._settle(max(updates))
+        await self._settle(self.standin.last_update_id)
         return next(a for a in self.standin.callback_answers if a.callback_query_id == query_id)
 
     async def resolve(
@@ -168,6 +170,25 @@ def example_settings(database_url: str, cache_dir: Path, base_url: str) -> Setti
     )
 
 
+def free_port() -> int:
+    """A TCP port nobody listens on now, for a server whose address must be known before it
+    starts (a webhook URL names it). Another process could take it before the server does; the
+    kernel picks ports for ``bind(0)`` from a wide range, so in tests that race is accepted."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def webhook_mode(settings: Settings) -> Settings:
+    """``settings`` receiving updates by webhook on a free local port (:func:`free_port`)."""
+    port = free_port()
+    telegram = replace(
+        settings.telegram, mode="webhook", webhook_url=f"http://127.0.0.1:{port}/telegram"
+    )
+    return replace(settings, telegram=telegram, http=HttpSettings(("127.0.0.1", port)))
+
+
 def populate(standin: BotApiStandIn, org: Org) -> dict[str, User]:
     """Every configured person as a user, every unit's group chat; people by name."""
     people = {p.name: standin.add_user(p.user_id, p.name) for p in org.people.values()}
@@ -186,12 +207,14 @@ async def world(
     people: dict[str, User] | None = None,
     clock: FakeClock | None = None,
     change: Callable[[Settings], Settings] | None = None,
+    webhook: bool = False,
 ) -> AsyncIterator[World]:
     """The example org's bot on ``database_url`` against a stand-in (a fresh one by default).
 
     Pass the ``standin``, ``people`` and ``clock`` of a previous world to restart the bot on
     the same database and the same Telegram; ``change`` adjusts the example settings (other
-    limits, a shorter send timeout).
+    limits, a shorter send timeout). ``webhook``: updates arrive by webhook (the stand-in
+    POSTs them to the bot's HTTP server) instead of long polling.
     """
     async with contextlib.AsyncExitStack() as stack:
         clock = clock or nine_am()
@@ -205,6 +228,8 @@ async def world(
         settings = example_settings(database_url, cache_dir, standin.base_url)
         if change is not None:
             settings = change(settings)
+        if webhook:
+            settings = webhook_mode(settings)
         org = settings.require_org()
         people = people if people is not None else populate(standin, org)
         bot = await stack.enter_async_context(
@@ -214,7 +239,9 @@ async def world(
                 clock,
                 rate_limited=False,
                 language=shared_language(settings.classifier),
+                webhook_secret=WEBHOOK_SECRET if webhook else None,
             )
         )
-        await standin.until_polling()
+        if not webhook:  # a webhook is set before running_bot returns
+            await standin.until_polling()
         yield World(standin, bot, clock, org, people)

@@ -233,10 +233,10 @@ async def test_an_update_whose_last_try_did_its_work_gets_no_apology(database_ur
                     await tx.mark_update_processed(update.update_id)
             raise RuntimeError(f"try {tries} broken")
 
-        async def on_error(update: object, _: ContextTypes.DEFAULT_TYPE) -> None:
+        async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             assert isinstance(update, Update)
-            inbox.failed.add(update.update_id)
-            inbox.tell[update.update_id] = resident.id
+            assert context.error is not None
+            inbox.record_failure(update.update_id, context.error, resident.id)
 
         application.add_handler(TypeHandler(Update, flaky))
         application.add_error_handler(on_error)

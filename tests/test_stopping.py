@@ -8,7 +8,9 @@ query: SQLAlchemy logged "Exception closing connection" with a traceback when th
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+import warnings
 from pathlib import Path
 
 import pytest
@@ -67,6 +69,32 @@ async def test_cancelling_the_waiter_cancels_what_it_waits_for() -> None:
     with pytest.raises(asyncio.CancelledError):
         await waiting
     assert never.cancelled()
+
+
+async def test_a_doze_after_the_stop_leaves_no_wait_unawaited() -> None:
+    """The outbox dozed once more after the stop was set: the ``Event.wait()`` made for it was
+    cut before it started and Python warned "coroutine ... was never awaited" (a flaky failure)."""
+    stop = StopSignal()
+    wake = asyncio.Event()
+    stop.set()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(Stopped):
+            await stop.doze(wake, 5)
+        for _ in range(3):  # let the loop run what the cut wait left behind
+            await asyncio.sleep(0)
+        gc.collect()
+    assert [w for w in caught if issubclass(w.category, RuntimeWarning)] == []
+
+
+async def test_a_doze_returns_when_woken_or_when_its_time_is_up() -> None:
+    stop = StopSignal()
+    wake = asyncio.Event()
+    asyncio.get_running_loop().call_later(0.01, wake.set)
+    await asyncio.wait_for(stop.doze(wake, 30), 5)  # woken long before its 30 s
+    wake.clear()
+    await asyncio.wait_for(stop.doze(wake, 0.01), 5)  # nobody wakes it: its time runs out
+    assert not wake.is_set()
 
 
 class HeldChannel:

@@ -10,6 +10,7 @@ Subcommands:
 - ``shell --config F`` — the real bot against a local Bot API stand-in, chatted in the terminal;
 - ``stats --config F --since DAY [--until DAY]`` — per-grid figures from the configured database;
 - ``doctor --config F`` — the outbox: messages pending, and those given up lately, by reason;
+  and the last 409 Conflict Telegram answered a poll with (someone else takes the updates);
 - ``erase --config F (--user ID | --phone DIGITS | --task NUMBER)`` — delete a resident's data;
 - ``claims --config F --worker ID [--release]`` — someone's claimed tasks, released when they left.
 
@@ -55,7 +56,7 @@ from bot.errors import StartupError
 from bot.figures.compute import Window, compute, local_midnight
 from bot.figures.compute import table as stats_table
 from bot.language import Language, build_language
-from bot.ports import OutboxHealth, Store
+from bot.ports import OutboxHealth, PollConflict, Store
 from nlp.evaluation import Report, evaluate
 from nlp.rules import RulesError, default_rules_text, load_rules
 from nlp.taxonomy import Category
@@ -219,7 +220,8 @@ def _parser() -> argparse.ArgumentParser:
         "doctor",
         help="outbox health: pending and failed messages",
         description="Show the outbox of the configured database: messages waiting to be sent, "
-        "and those given up lately, by reason.",
+        "and those given up lately, by reason; and whether Telegram lately refused the bot's "
+        "poll because another client takes its updates (409 Conflict).",
     )
     health.add_argument("--config", type=Path, required=True, help=_CONFIG_HELP)
     health.add_argument(
@@ -320,8 +322,14 @@ def _doctor(args: argparse.Namespace) -> int:
         label = args.since
     else:
         since, label = now - doctor.FAILURE_WINDOW, f"the last {doctor.FAILURE_WINDOW.days} days"
-    health = asyncio.run(_outbox_health(settings.database_url, since, now))
-    _print(doctor.render(health, label, settings.database_url))
+    health, conflict = asyncio.run(_doctor_reads(settings.database_url, since, now))
+    if conflict is not None and conflict.at < since:
+        conflict = None  # an old one, long dealt with most likely: out of the window
+    _print(
+        doctor.render(
+            health, label, settings.database_url, conflict=conflict, zone=settings.timezone
+        )
+    )
     return 0
 
 
@@ -341,9 +349,12 @@ async def _claims_of(settings: Settings, worker: int, *, release: bool) -> str:
         return await claims.report(store, settings, worker, release=release)
 
 
-async def _outbox_health(url: str, since: datetime, now: datetime) -> OutboxHealth:
+async def _doctor_reads(
+    url: str, since: datetime, now: datetime
+) -> tuple[OutboxHealth, PollConflict | None]:
+    """The outbox's health and the last 409 Telegram answered a poll with, in one read."""
     async with _opened(url) as store, store.transaction() as tx:
-        return await tx.outbox_health(since, now)
+        return await tx.outbox_health(since, now), await tx.poll_conflict()
 
 
 @asynccontextmanager

@@ -25,8 +25,15 @@ from bot.config.tomlcheck import Mistake, Problems, SettingsError, join
 TOKEN_VARIABLE = "GRIDDESK_TELEGRAM_TOKEN"
 DATABASE_VARIABLE = "GRIDDESK_DATABASE_URL"
 """Overrides ``database.url``; the place for a URL with a password in it."""
+WEBHOOK_SECRET_VARIABLE = "GRIDDESK_WEBHOOK_SECRET"
+"""Webhook mode: the secret token Telegram sends back with every update (checked on arrival)."""
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+"""What Telegram accepts as a webhook's ``secret_token``."""
 SECRET_HINT = f"secrets never go in the config file: set the environment variable {TOKEN_VARIABLE}"
-_SECRET_KEYS = frozenset({"token", "bot_token", "password", "secret", "api_key", "app_secret"})
+_SECRET_KEYS = frozenset(
+    {"token", "bot_token", "password", "secret", "api_key", "app_secret"}
+    | {"webhook_secret", "secret_token"}
+)
 BOT_TOKEN_PATTERN = re.compile(r"\d{6,}:[A-Za-z0-9_-]{30,}")
 """What a Telegram bot token looks like; such a value anywhere in the file is refused."""
 _TOKEN_SHAPE = re.compile(r"\d+:[A-Za-z0-9_-]+")
@@ -52,6 +59,27 @@ def telegram_token() -> str:
             "letters, digits, '-' or '_', as @BotFather gives it; value not shown)"
         )
     return token
+
+
+def webhook_secret() -> str:
+    """The webhook's secret token from the environment; a clear error when it is missing or not
+    what Telegram accepts (1-256 letters, digits, ``_`` or ``-``). The value is never quoted.
+
+    Every instance behind a load balancer must use the same one: each calls ``setWebhook`` at
+    start, and the last call's secret is the one Telegram sends.
+    """
+    secret = os.environ.get(WEBHOOK_SECRET_VARIABLE, "").strip()
+    if not secret:
+        raise SettingsError(
+            f"webhook mode needs a secret token: set the environment variable "
+            f"{WEBHOOK_SECRET_VARIABLE} (1-256 letters, digits, '_' or '-')"
+        )
+    if not _WEBHOOK_SECRET.fullmatch(secret):
+        raise SettingsError(
+            f"{WEBHOOK_SECRET_VARIABLE}: Telegram accepts only 1-256 letters, digits, '_' or '-' "
+            "(value not shown)"
+        )
+    return secret
 
 
 def database_from_environment() -> str | None:
@@ -153,6 +181,8 @@ def _is_secret(name: str) -> bool:
 
 
 def _variable(where: str) -> str:
+    if where.endswith(("webhook_secret", "secret_token")):
+        return WEBHOOK_SECRET_VARIABLE
     if where.startswith("database"):
         return DATABASE_VARIABLE
     if where.startswith("telegram") or where == "token":

@@ -48,6 +48,14 @@ from bot.config.residents import (
     read_limits,
     read_privacy,
 )
+from bot.config.serving import (
+    HttpSettings,
+    Mode,
+    check_webhook,
+    read_http,
+    read_mode,
+    read_webhook_url,
+)
 from bot.config.timing import (
     Deadline,
     DeadlineSettings,
@@ -79,6 +87,7 @@ __all__ = [
     "DeadlineSettings",
     "DigestSettings",
     "FollowupSettings",
+    "HttpSettings",
     "IntakeSettings",
     "LimitSettings",
     "PrivacySettings",
@@ -92,7 +101,7 @@ __all__ = [
 
 _TABLES = {"timezone", "classifier", "telegram", "database", "deadlines", "followup", "street",
            "communities", "departments", "people", "quiet_hours", "broadcasts", "digests",
-           "limits", "intake", "faq", "privacy"}  # fmt: skip
+           "limits", "intake", "faq", "privacy", "http"}  # fmt: skip
 _SHANGHAI = "Asia/Shanghai"
 
 
@@ -115,7 +124,7 @@ class ClassifierSettings:
 
 @dataclass(frozen=True)
 class TelegramSettings:
-    """``[telegram]``: where the Bot API is and how long a long poll waits."""
+    """``[telegram]``: where the Bot API is, how updates arrive, how long a long poll waits."""
 
     base_url: str | None = None
     """None: Telegram's own ``https://api.telegram.org/bot``."""
@@ -123,6 +132,10 @@ class TelegramSettings:
     send_timeout: int = 5
     """Seconds to wait for the answer to a send or an edit before it counts as failed (and
     the outbox tries again later)."""
+    mode: Mode = "polling"
+    """``polling`` (``getUpdates``) or ``webhook`` (:mod:`bot.config.serving`)."""
+    webhook_url: str | None = None
+    """Webhook mode: the public URL Telegram posts updates to."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +144,8 @@ class Settings:
 
     classifier: ClassifierSettings = field(default_factory=ClassifierSettings)
     telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    http: HttpSettings = field(default_factory=HttpSettings)
+    """``[http]``: the server for health, metrics and webhooks (off unless ``listen`` is set)."""
     database_url: str = "sqlite:///griddesk.db"
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo(_SHANGHAI))
     deadlines: DeadlineSettings = field(default_factory=DeadlineSettings)
@@ -188,6 +203,8 @@ def _settings(data: Mapping[str, Any], base: Path, problems: Problems) -> Settin
     quiet_hours = problems.read(read_quiet_hours, data) or QuietHours()
     classifier = _classifier(section("classifier"), base, problems)
     telegram = _telegram(section("telegram"), problems)
+    http = read_http(section("http"), problems)
+    check_webhook(telegram.mode, telegram.webhook_url, http, problems)
     # the file's URL is checked even when the environment's replaces it: the file is shared
     file_database_url = _database_url(section("database"), base, problems)
     database_url = problems.read(database_from_environment) or file_database_url
@@ -204,6 +221,7 @@ def _settings(data: Mapping[str, Any], base: Path, problems: Problems) -> Settin
     return Settings(
         classifier=classifier,
         telegram=telegram,
+        http=http,
         database_url=database_url,
         timezone=zone,
         deadlines=deadlines,
@@ -248,7 +266,7 @@ def _path(data: Mapping[str, Any], name: str, key: str, base: Path) -> Path | No
 
 
 def _telegram(data: Mapping[str, Any], problems: Problems) -> TelegramSettings:
-    keys = {"base_url", "poll_timeout", "send_timeout"}
+    keys = {"base_url", "poll_timeout", "send_timeout", "mode", "webhook_url"}
     only_keys(data, "telegram", keys, problems, hints={"token": SECRET_HINT})
     defaults = TelegramSettings()
     base_url = problems.read(string, data, "base_url", "telegram", default="")
@@ -260,6 +278,8 @@ def _telegram(data: Mapping[str, Any], problems: Problems) -> TelegramSettings:
         base_url or None,
         defaults.poll_timeout if poll is None else poll,
         defaults.send_timeout if send is None else send,
+        problems.read(read_mode, data) or defaults.mode,
+        problems.read(read_webhook_url, data),
     )
 
 

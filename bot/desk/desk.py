@@ -163,15 +163,21 @@ class Desk:
             await mark_processed(tx, update_id)
         self.context.chats.add(old_id, new_id)
 
-    async def superseded_card(
+    async def take_down_old_copy(
         self, actor: Actor, data: str | None, message_id: int, buttons: Collection[str]
     ) -> bool:
-        """Whether the pressed group message is an old copy of its task's card.
+        """If the pressed group message is an old copy of its task's card, queue its deletion;
+        whether it was one.
 
         A crash between Telegram accepting a card and the outbox recording it makes the next
         run post the card again (nothing can tell whether the first went out); the second
-        becomes the card that is kept current. The first, pressed later, is found here so the
-        channel can take it down.
+        becomes the card that is kept current. The first, pressed later, is found here and its
+        deletion written to the outbox like any other message, so the press never waits on
+        Telegram for it (a group's rate limit would hold every update behind the press). The
+        channel calls this before :meth:`press`, in a transaction of its own (a refused press
+        has none to share): a crash between the two repeats the deletion when the update is
+        handled again — the second finds the message gone, which counts as done — rather than
+        losing it.
 
         Only for a press its presser had the right to make: a member of the group's unit
         (anyone else's press changes nothing), with data that is one of the pressed message's
@@ -186,7 +192,10 @@ class Desk:
             return False
         async with self.context.store.transaction() as tx:
             card = await tx.card_message_id(action.task_id, actor.chat_id)
-        return card is not None and card != message_id
+            if card is None or card == message_id:
+                return False
+            await tx.enqueue(Outgoing(actor.chat_id, "", delete_message_id=message_id))
+        return True
 
     async def press(  # noqa: PLR0911, PLR0912 - a dispatcher reads best with one case per verb
         self, actor: Actor, data: str | None, update_id: int | None

@@ -2,13 +2,19 @@
 
 The desk writes every message in the same transaction as the change that causes it; this
 dispatcher is the only thing that talks to the channel (DESIGN.md §7). Per chat, messages go out
-in the order they were written — a card before its edits — so one slow or failing chat never
-reorders another's messages and never blocks anyone else: each drain takes only messages that
-are due, at most ``per_chat`` from each chat, every chat's first before any chat's second, so a
-chat with a backlog or waiting out a 429 cannot crowd the others out of the batch. Rate limits
-and 429s are the channel's business (PTB's AIORateLimiter); what reaches here as
-:class:`~bot.errors.RetryLater` is tried again after the wait it names, a network error or a
-server error after an exponential backoff capped at a few minutes.
+in the order they were written — a card before its edits — and each chat has its own *lane*: a
+task that sends that chat's messages one after the other while the other lanes go on. A reader
+loop hands out what is due: each read takes at most ``per_chat`` messages from each chat, every
+chat's first before any chat's second, and gives each message to its chat's lane (started if
+the chat has none); it does not wait for the lanes, so a message for an idle chat goes out as
+soon as it is written, even while another chat's lane waits out a 429 or the group limit of 20
+messages a minute. Rate limits are the channel's business (PTB's AIORateLimiter holds each send
+back as long as the chat's and the bot's limits require; the bot-wide 30 a second is shared by
+all lanes); what reaches here as :class:`~bot.errors.RetryLater` is tried again after the wait
+it names, a network error or a server error after an exponential backoff capped at a few
+minutes. A lane stops at the first message that must wait, and its later messages are read
+again when that one is due, so a chat's order holds across retries too. At most ``batch`` lanes
+run at once.
 
 A message is given up at once for a permanent reason (:class:`~bot.errors.Undeliverable`: the
 bot was blocked or removed, the chat is gone, Telegram refuses the message itself), with a log
@@ -37,13 +43,15 @@ queued before or after, goes to the new one. An edit of a card whose message is 
 card anew (the sender does that), and the new message is remembered as the card. A live card
 (:attr:`~bot.domain.Outgoing.live`) is rendered here from the task as it stands; when the task
 has moved to another unit's group meanwhile, the move wrote this chat's card itself, so the live
-one is skipped.
+one is skipped. Deleting a message (an old copy of a card) is an outbox message too
+(:attr:`~bot.domain.Outgoing.delete_message_id`), so no handler ever waits on the channel.
 
 A crash between sending and recording the platform message id sends that message again after a
 restart: delivery is at least once. A polite stop (:class:`~bot.sending.stopping.StopSignal`)
 finishes the sends in hand and records them before :meth:`OutboxDispatcher.run` returns. With
-several instances on one database only the holder of the outbox lease sends, so a message is
-never sent by two of them at once.
+several instances on one database only the holder of the outbox lease sends, a dead holder is
+replaced within seconds, and a send that outlasts the lease is never made again by another
+instance (:mod:`bot.sending.lease`).
 """
 
 from __future__ import annotations
@@ -52,9 +60,10 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
 from bot import texts
 from bot.desk.cards import Presenter
@@ -63,11 +72,13 @@ from bot.errors import (
     ChatMoved,
     ChatUnreachable,
     RetryLater,
+    StoreBusy,
     TransientDeliveryError,
     Undeliverable,
 )
 from bot.ports import OutboxItem, Sender, Store, Transaction
 from bot.sending.chats import ChatMoves
+from bot.sending.lease import RENEW_EVERY, Fenced, SendingLease
 from bot.sending.stopping import Stopped, StopSignal
 
 log = logging.getLogger(__name__)
@@ -76,13 +87,30 @@ _MAX_BACKOFF = timedelta(minutes=5)
 """The longest wait between two tries after network or server errors: a message that must
 arrive goes out at most this long after the trouble ends."""
 _LEASE = "outbox"
-_NOT_HELD = datetime.min.replace(tzinfo=UTC)
-_LEASE_TIME = timedelta(seconds=15)
-"""How long a dead holder keeps the others waiting (after a crash, replies wait this long).
+_WRITERS = 4
+"""Lanes in a transaction at once. The database takes one writer at a time anyway (SQLite) or
+needs few (PostgreSQL: a record is a couple of milliseconds); what more lanes would add is
+waiting in the connection pool and for SQLite's lock — where the reads that renew the lease,
+and the intake, would queue behind them."""
 
-Taken at every drain (at least every idle tick) and renewed between sends once half of it has
-passed: a drain under Telegram's rate limits can take minutes, and a lease that ran out
-mid-drain would let another instance send the same rows again."""
+
+@dataclass
+class _Lane:
+    """One chat's messages in hand, each with the lease term it was read in, sent in order by
+    one task."""
+
+    queue: deque[tuple[OutboxItem, int]] = field(default_factory=deque)
+    more: bool = False
+    """A read found as many of the chat's messages as it takes: there may be more after them."""
+    task: asyncio.Task[None] | None = None
+
+
+@dataclass(frozen=True)
+class _Read:
+    handed: int
+    """Messages given to lanes."""
+    again: bool = False
+    """Some were left out because a lane settled them while the read ran: read again now."""
 
 
 class OutboxDispatcher:
@@ -111,6 +139,7 @@ class OutboxDispatcher:
         """Transient failures after which a fan-out copy is given up, and any other message's
         retrying is logged as a WARNING (it goes on retrying)."""
         self.batch = batch
+        """The most messages one read hands out, and the most lanes (chats) sending at once."""
         self.per_chat = per_chat
         self.chat_moves = chat_moves if chat_moves is not None else ChatMoves()
         """Where moved groups live now; shared with the desk, which reads their messages."""
@@ -119,47 +148,73 @@ class OutboxDispatcher:
         """Set when the bot stops: :meth:`run` finishes the sends in hand and returns."""
         self.instance = uuid.uuid4().hex
         """This dispatcher's name on the outbox lease (one sender at a time, DESIGN.md §9)."""
+        self.lease = SendingLease(_LEASE, self.instance, clock)
         self._wake = asyncio.Event()
         self._drains_started = 0
         self._last_idle_drain = 0
         self._drained = asyncio.Condition()
-        self._lease_until = _NOT_HELD
-        self._renewing = asyncio.Lock()
+        self._lanes: dict[int, _Lane] = {}
+        """The lanes sending now, by the chat they send to."""
+        self._in_hand: dict[int, int | None] = {}
+        """Outbox ids given to a lane: None while there, then the number of reads begun when
+        the lane let go of it (sent, retried, dropped), kept until a read begun later has seen
+        the outcome committed."""
+        self._reads = 0
+        self._crowded = False
+        """A read found chats it could not start a lane for (``batch`` lanes running)."""
+        self._winding_down = False
+        self._failure: BaseException | None = None
+        self._attempted = 0
+        self._writers = asyncio.Semaphore(_WRITERS)
         self._unreachable: set[int] = set()
         """Chats with cards given up as unreachable, read at each drain: a send elsewhere need
         not ask the database for cards to post again."""
 
     def wake(self) -> None:
-        """Something was written: drain now rather than at the next idle tick."""
+        """Something was written: read the outbox now rather than at the next idle tick."""
         self._wake.set()
 
     async def run(self) -> None:
-        """Drain until the bot stops (:attr:`stop`); then return with nothing half-recorded."""
+        """Send until the bot stops (:attr:`stop`); then return with nothing half-recorded.
+
+        Reads at every wake and every idle tick (more often while lanes send, to renew the
+        lease); lanes send on their own. A failure (the database busy, a bug) stops the lanes
+        after the send each has in hand and is raised.
+        """
         try:
             while True:
                 self.stop.check()
+                self._raise_failure()
                 self._wake.clear()
                 self._drains_started += 1
                 drain = self._drains_started
-                if await self.drain():
+                read = await self._read()
+                if read.again:
                     continue
-                async with self._drained:
-                    self._last_idle_drain = drain
-                    self._drained.notify_all()
-                with contextlib.suppress(TimeoutError):  # the idle tick: retries now due
-                    await self.stop.interrupting(
-                        asyncio.wait_for(self._wake.wait(), self.idle_seconds)
-                    )
+                if not read.handed and not self._lanes:
+                    async with self._drained:
+                        self._last_idle_drain = drain
+                        self._drained.notify_all()
+                await self.stop.doze(self._wake, self._tick())  # the tick: retries due, the lease
         except Stopped:
-            return
+            await self._finish_lanes()
+            self._raise_failure()
+        except Exception:
+            self._winding_down = True
+            await self._finish_lanes()
+            self._failure = None  # the one raised now is enough
+            raise
+        finally:
+            self._winding_down = False
+            await self._cancel_lanes()
 
     async def release(self) -> None:
         """Stop being the sender now, so another instance need not wait for the lease to end."""
         async with self.store.transaction() as tx:
-            await tx.release_lease(_LEASE, self.instance)
+            await self.lease.release(tx)
 
     async def settled(self) -> None:
-        """Return once a drain that began after this call found nothing due.
+        """Return once a drain that began after this call found nothing due and no lane busy.
 
         Everything written before the call that could be sent has then been sent (or
         scheduled for a retry); the shell and the tests wait on this instead of sleeping.
@@ -170,60 +225,153 @@ class OutboxDispatcher:
             await self._drained.wait_for(lambda: self._last_idle_drain > started)
 
     async def drain(self) -> int:
-        """Send every message that is due now; return how many were attempted.
+        """Send every message that is due now and wait until each was tried; return how many
+        were attempted (none when another instance holds the lease).
 
-        Only the holder of the outbox lease sends: with two instances on one database (a
-        rolling restart) the other waits, and takes over when the lease runs out.
-        """
-        now = self.clock()
+        For callers without :meth:`run` (tests, one-off tools); the lease is renewed while the
+        sends take their time."""
+        attempted = self._attempted
+        try:
+            await self._read()
+        finally:
+            await self._finish_lanes()
+        self._raise_failure()
+        return self._attempted - attempted
+
+    def _tick(self) -> float:
+        """Seconds until the next read when nothing wakes the loop: while this instance holds
+        the lease, often enough to renew it in time (each read renews when due)."""
+        if self.lease.holding:
+            return min(self.idle_seconds, RENEW_EVERY.total_seconds())
+        return self.idle_seconds
+
+    async def _read(self) -> _Read:
+        """Hold the lease and read what is due in one transaction; hand it to the lanes."""
+        self._reads += 1
+        reading = self._reads
+        pending: Sequence[OutboxItem] = ()
         async with self.store.transaction() as tx:
-            if not await tx.take_lease(_LEASE, self.instance, now + _LEASE_TIME, now):
-                return 0
-            self._lease_until = now + _LEASE_TIME
-            pending = await tx.pending_outbox(self.batch, due_at=now, per_chat=self.per_chat)
-            if pending:
-                for old_id, new_id in (await tx.chat_moves()).items():  # other instances'
-                    self.chat_moves.add(old_id, new_id)
-                self._unreachable = set(await tx.unreachable_card_chats())
+            ticket = await self.lease.hold(tx)
+            if ticket.held:
+                pending = await tx.pending_outbox(
+                    self.batch, due_at=ticket.now, per_chat=self.per_chat
+                )
+                if pending:
+                    for old_id, new_id in (await tx.chat_moves()).items():  # other instances'
+                        self.chat_moves.add(old_id, new_id)
+                    self._unreachable = set(await tx.unreachable_card_chats())
+        self._in_hand = {  # what was settled before this read began, it has seen settled
+            item_id: settled
+            for item_id, settled in self._in_hand.items()
+            if settled is None or settled >= reading
+        }
+        if not self.lease.settle(ticket):
+            return _Read(0)
+        return self._hand_out(pending, self.lease.term)
+
+    def _hand_out(self, pending: Sequence[OutboxItem], term: int) -> _Read:
+        """Give each chat's new messages to its lane, in order; skip those a lane holds."""
         by_chat: dict[int, list[OutboxItem]] = {}
         for item in sorted(pending, key=lambda item: item.id):
             by_chat.setdefault(self.chat_moves.current(item.message.chat_id), []).append(item)
-        counts = await asyncio.gather(*(self._drain_chat(items, now) for items in by_chat.values()))
-        return sum(counts)
+        handed, again = 0, False
+        for chat_id, items in by_chat.items():
+            fresh: list[OutboxItem] = []
+            for place, item in enumerate(items, 1):
+                if item.id not in self._in_hand:
+                    fresh.append(item)
+                elif self._in_hand[item.id] is not None:  # settled while this read ran: it
+                    again = again or place < len(items)  # may wait for a retry now, and
+                    break  # what follows it with it: read those again, now
+            lane = self._lanes.get(chat_id)
+            if lane is None and fresh and len(self._lanes) >= self.batch:
+                self._crowded = True
+                continue
+            if lane is None and fresh:
+                lane = self._lanes[chat_id] = _Lane()
+                lane.task = asyncio.create_task(self._run_lane(chat_id, lane))
+                lane.task.add_done_callback(self._lane_done)
+            if lane is not None:
+                lane.more = lane.more or len(items) >= self.per_chat
+                lane.queue.extend((item, term) for item in fresh)
+            for item in fresh:
+                self._in_hand[item.id] = None
+            handed += len(fresh)
+        return _Read(handed, again)
 
-    async def _drain_chat(self, items: Sequence[OutboxItem], now: datetime) -> int:
-        """One chat's messages in order, stopping at the first one that must wait."""
-        attempted = 0
-        for item in items:
-            if self.stop.is_set() or item.next_attempt_at > now:
-                break
-            if not await self._still_holding():
-                break
-            attempted += 1
-            if not await self._deliver(item):
-                break
-        return attempted
+    async def _run_lane(self, chat_id: int, lane: _Lane) -> None:
+        """Send one chat's messages in order until none is left, one must wait, the lease
+        term they were read in ends, or the dispatcher stops."""
+        try:
+            while lane.queue and not (self.stop.is_set() or self._winding_down):
+                item, term = lane.queue[0]
+                if not self.lease.may_send(term):
+                    break
+                self._attempted += 1
+                try:
+                    go_on = await self._deliver(item)
+                except Fenced:
+                    log.info("outbox %d to chat %d: send cut off as the lease term ended; it "
+                             "stays pending", item.id, chat_id)  # fmt: skip
+                    go_on = False
+                finally:
+                    lane.queue.popleft()
+                    self._in_hand[item.id] = self._reads
+                if not go_on:
+                    break
+        finally:
+            for item, _ in lane.queue:
+                self._in_hand[item.id] = self._reads
+            lane.queue.clear()
+            if self._lanes.get(chat_id) is lane:
+                del self._lanes[chat_id]
+            if lane.more or self._crowded or not self._lanes:
+                self._crowded = False
+                self.wake()
 
-    async def _still_holding(self) -> bool:
-        """Whether this instance still holds the lease, renewing it once half has passed."""
-        async with self._renewing:  # the chats of a drain send concurrently: renew once
-            now = self.clock()
-            if now < self._lease_until - _LEASE_TIME / 2:
-                return True
-            async with self.store.transaction() as tx:
-                held = await tx.take_lease(_LEASE, self.instance, now + _LEASE_TIME, now)
-            if not held:
-                log.warning("outbox lease lost mid-drain; another instance sends from here")
-                self._lease_until = _NOT_HELD
-                return False
-            self._lease_until = now + _LEASE_TIME
-            return True
+    def _lane_done(self, task: asyncio.Task[None]) -> None:
+        """Keep a lane's failure for the loop to raise (the first one is enough)."""
+        if task.cancelled() or task.exception() is None:
+            return
+        if self._failure is None:
+            self._failure = task.exception()
+        self.wake()
+
+    def _raise_failure(self) -> None:
+        failure, self._failure = self._failure, None
+        if failure is not None:
+            raise failure
+
+    async def _finish_lanes(self) -> None:
+        """Wait for every lane to end (they stop after their send in hand when stopping),
+        renewing the lease meanwhile so no send in hand is cut off while this instance lives."""
+        while self._lanes:
+            tasks = [lane.task for lane in self._lanes.values() if lane.task is not None]
+            await asyncio.wait(tasks, timeout=self._tick())
+            if self._lanes and self.lease.holding and self.lease.due():
+                with contextlib.suppress(StoreBusy):  # the fence covers a lease not renewed
+                    async with self.store.transaction() as tx:
+                        ticket = await self.lease.hold(tx)
+                    self.lease.settle(ticket)
+
+    @contextlib.asynccontextmanager
+    async def _recording(self) -> AsyncIterator[Transaction]:
+        """A lane's transaction, taken in turn with the other lanes (:data:`_WRITERS`)."""
+        async with self._writers, self.store.transaction() as tx:
+            yield tx
+
+    async def _cancel_lanes(self) -> None:
+        """Cancel what still runs (the dispatcher itself was cancelled) and wait for it."""
+        tasks = [lane.task for lane in self._lanes.values() if lane.task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _deliver(self, item: OutboxItem) -> bool:
         """Try one message; True when the chat may go on with its next message."""
         prepared = await self._prepare(item)
         if prepared is None:  # a live card of a task that moved on: its move wrote this one's
-            async with self.store.transaction() as tx:
+            async with self._recording() as tx:
                 await tx.outbox_sent(item.id, None)
             return True
         message, edit_id = prepared
@@ -231,7 +379,8 @@ class OutboxDispatcher:
         if posting:
             message = await self._before_posting(item, message)
         try:
-            message_id = await self.sender.send(message, edit_id)
+            async with self.lease.fence():
+                message_id = await self.sender.send(message, edit_id)
         except ChatMoved as exc:
             if self.chat_moves.current(exc.new_chat_id) == message.chat_id:  # back and forth?
                 return await self._give_up(item, message.chat_id, exc)
@@ -239,7 +388,7 @@ class OutboxDispatcher:
                 "chat %d moved to %d (a group became a supergroup): sending there from now on",
                 message.chat_id, exc.new_chat_id,
             )  # fmt: skip
-            async with self.store.transaction() as tx:
+            async with self._recording() as tx:
                 await tx.record_chat_move(message.chat_id, exc.new_chat_id)
             self.chat_moves.add(message.chat_id, exc.new_chat_id)
             return await self._deliver(item)
@@ -249,16 +398,19 @@ class OutboxDispatcher:
             return False
         except Undeliverable as exc:
             return await self._give_up(item, message.chat_id, exc)
-        async with self.store.transaction() as tx:
+        async with self._recording() as tx:
             await tx.outbox_sent(item.id, message_id)
             card = message.card_of if message.card_of is not None else message.edit_card_of
             if card is not None and message_id != edit_id:  # a new card, or a card posted anew
                 await tx.remember_card(card, message.chat_id, message_id)
-            await self._repost_unreachable_cards(tx, message.chat_id)
+            reposting = await self._repost_unreachable_cards(tx, message.chat_id)
+        if reposting:  # committed: the next read finds the cards
+            self.wake()
         return True
 
-    async def _repost_unreachable_cards(self, tx: Transaction, chat_id: int) -> None:
-        """``chat_id`` took a message: queue again, once, the cards it could not be reached for.
+    async def _repost_unreachable_cards(self, tx: Transaction, chat_id: int) -> bool:
+        """``chat_id`` took a message: queue again, once, the cards it could not be reached for;
+        whether any was.
 
         Each card goes out as a live card, rendered from the task when it is sent, so it shows
         the task as it stands, not as it stood when it was lost; a card already there (only an
@@ -268,8 +420,9 @@ class OutboxDispatcher:
         """
         lost = {named for named in self._unreachable if self.chat_moves.current(named) == chat_id}
         if not lost:  # nearly always: no database round trip on the way
-            return
+            return False
         self._unreachable -= lost  # a failed commit leaves the rows, and the next drain reads them
+        queued = False
         for task_id in await tx.take_unreachable_cards(sorted(lost)):
             task = await tx.task(task_id)
             if task is None or task.status not in ACTIVE:
@@ -277,6 +430,8 @@ class OutboxDispatcher:
             log.info("chat %d takes messages again: posting the card of task %d there again",
                      chat_id, task_id)  # fmt: skip
             await tx.enqueue(Outgoing(chat_id, "", edit_card_of=task_id, live=True))
+            queued = True
+        return queued
 
     async def _before_posting(self, item: OutboxItem, message: Outgoing) -> Outgoing:
         """A new card: note that it is being posted — or, when an earlier attempt may have
@@ -285,11 +440,11 @@ class OutboxDispatcher:
         Telegram has no idempotency key: a crash, or a reply lost on the way back, between
         posting a card and recording its message id leaves us unable to tell whether the chat
         has it. A card must never be lost, so it is posted again, saying so; pressing the old
-        copy's buttons takes that copy down (:meth:`bot.desk.desk.Desk.superseded_card`).
+        copy's buttons takes that copy down (:meth:`bot.desk.desk.Desk.take_down_old_copy`).
         """
         if item.maybe_posted:
             return replace(message, text=texts.CARD_REPOSTED + message.text)
-        async with self.store.transaction() as tx:
+        async with self._recording() as tx:
             await tx.outbox_posting(item.id, self.clock())
         return message
 
@@ -305,7 +460,7 @@ class OutboxDispatcher:
             message = replace(message, chat_id=destination)
         if message.edit_card_of is None:
             return message, None
-        async with self.store.transaction() as tx:
+        async with self._recording() as tx:
             edit_id = await tx.card_message_id(message.edit_card_of, message.chat_id)
             if message.live:
                 rendered = self._live_card(await tx.task(message.edit_card_of), message.chat_id)
@@ -331,12 +486,12 @@ class OutboxDispatcher:
         if is_card and isinstance(exc, ChatUnreachable):
             log.warning("outbox %d to chat %d given up: %s; the card is posted again once the "
                         "chat takes messages", item.id, chat_id, exc)  # fmt: skip
-            async with self.store.transaction() as tx:
+            async with self._recording() as tx:
                 await tx.outbox_unreachable(item.id, str(exc))
             self._unreachable.add(item.message.chat_id)
             return True
         log.warning("outbox %d to chat %d given up: %s", item.id, chat_id, exc)
-        async with self.store.transaction() as tx:
+        async with self._recording() as tx:
             await tx.outbox_failed(item.id, str(exc))
         return True
 
@@ -362,7 +517,7 @@ class OutboxDispatcher:
         if counted and item.fan_out and failures >= self.max_attempts:
             log.error("outbox %d to chat %d given up after %d attempts: %s",
                       item.id, chat_id, failures, error)  # fmt: skip
-            async with self.store.transaction() as tx:
+            async with self._recording() as tx:
                 await tx.outbox_failed(item.id, error)
             return
         if counted and failures == self.max_attempts:
@@ -372,7 +527,7 @@ class OutboxDispatcher:
         else:
             log.info("outbox %d to chat %d: %s; retrying in %s", item.id, chat_id, error,
                      delay)  # fmt: skip
-        async with self.store.transaction() as tx:
+        async with self._recording() as tx:
             await tx.outbox_retry(item.id, error, self.clock() + delay, counted=counted)
             if not_posted and not item.maybe_posted:
                 await tx.outbox_posting(item.id, None)

@@ -62,6 +62,18 @@ class StopSignal:
             raise Stopped
         return work.result()
 
+    async def doze(self, wake: asyncio.Event, seconds: float) -> None:
+        """Return when ``wake`` is set or ``seconds`` pass; raise :class:`Stopped` when the bot
+        stops first. ``wake.wait()`` is made inside the wait, never before it: a wait made and
+        then cut before it started would be left un-awaited (a RuntimeWarning at collection)."""
+
+        async def waiting() -> None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), seconds)
+
+        self.check()
+        await self.interrupting(waiting())
+
     async def sleep(self, seconds: float) -> None:
         """Sleep ``seconds``, or raise :class:`Stopped` as soon as the bot stops."""
         await self.interrupting(asyncio.sleep(seconds))

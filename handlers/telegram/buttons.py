@@ -1,4 +1,9 @@
-"""Every button press goes to the desk as its raw data; the answer is shown at once."""
+"""Every button press goes to the desk as its raw data; the answer is shown at once.
+
+The press is answered (``answerCallbackQuery``, no chat's rate limit) and nothing else is sent
+from here: an old copy of a card is taken down through the outbox, so a press never waits on a
+group's limit, and neither does any update behind it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import logging
 import re
 
 from telegram import MaybeInaccessibleMessage, Message, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes
 
 from bot.desk.desk import Desk
@@ -24,6 +29,11 @@ def button_handlers(desk: Desk) -> list[BaseHandler[Update, Context, None]]:
         query, actor = update.callback_query, actor_of(update)
         if query is None or actor is None:
             return
+        message = query.message
+        if message is not None:
+            await desk.take_down_old_copy(
+                actor, query.data, message.message_id, _buttons_on(message)
+            )
         answer = await desk.press(actor, query.data, update.update_id)
         try:
             await query.answer(answer.text or None, show_alert=answer.alert)
@@ -34,11 +44,6 @@ def button_handlers(desk: Desk) -> list[BaseHandler[Update, Context, None]]:
             if not _TOO_OLD.search(exc.message):
                 raise
             log.info("press %s not answered: %s", query.id, exc.message)
-        message = query.message
-        if message is not None and await desk.superseded_card(
-            actor, query.data, message.message_id, _buttons_on(message)
-        ):
-            await _take_down(message)
 
     return [CallbackQueryHandler(press)]
 
@@ -55,13 +60,3 @@ def _buttons_on(message: MaybeInaccessibleMessage) -> frozenset[str]:
         for button in row
         if isinstance(button.callback_data, str)
     )
-
-
-async def _take_down(message: MaybeInaccessibleMessage) -> None:
-    """Delete an old copy of a card (best effort: a message over 48 h old stays)."""
-    try:
-        await message.get_bot().delete_message(message.chat.id, message.message_id)
-    except TelegramError as exc:
-        log.info(
-            "old card copy %d in chat %d not deleted: %s", message.message_id, message.chat.id, exc
-        )

@@ -1,57 +1,88 @@
 """The inbox: updates are committed to the database before Telegram is told they arrived.
 
 python-telegram-bot's own Updater confirms a batch of updates (by asking for the next offset)
-before its handlers have run, so a crash there would lose a resident's message. This poller
-stores each batch first, asks for the next offset only after the commit, and then processes the
-stored updates in order through the real :class:`~telegram.ext.Application`. After a restart it
-processes whatever was stored but not yet processed. The desk marks an update processed in the
-same transaction as its effects, so an update is applied once even if it is fetched or
-processed twice.
+before its handlers have run, so a crash there would lose a resident's message. Here the
+poller (:mod:`handlers.telegram.polling`) hands each batch to the inbox, which stores it first;
+the next offset is asked for only after the commit. The stored updates are then processed in
+order through the real :class:`~telegram.ext.Application`. After a restart whatever was stored
+but not yet processed is processed.
 
-An update whose handler fails is retried (the rest wait behind it, to keep order); after
-``max_failures`` tries it is logged as poison and skipped, so one bad update cannot stop the bot.
-Its sender is not left wondering: the skip writes one kind message to the chat the error handler
-named (:attr:`Inbox.tell`) into the outbox, in the same transaction that marks the update
-processed, so it is said once even across a restart; a button press gets a toast instead.
-A handler that failed because the database was busy (:class:`~bot.retry.StoreBusy`: nothing was
-committed) is not poison: the whole update is handled again from the start, with backoff, and
-it never counts towards ``max_failures`` — a locked or restarting database delays a resident's
-message, it does not drop it. The inbox's own transactions back off the same way.
+Several instances may share one database (DESIGN.md §9); each update is handled by exactly one:
+
+- an instance handles only updates it has *claimed* (:meth:`~bot.ports.InboxTransaction.
+  claim_updates`): claims run out after :data:`CLAIM_TIME`, so a dead instance's updates are
+  taken over, and the living renew theirs as they go; a clean stop releases them;
+- the desk marks an update processed in the same transaction as its effects, on the condition
+  that nobody did before; if somebody did, that transaction rolls back
+  (:class:`~bot.errors.AlreadyProcessed`) and the inbox takes the update as done elsewhere.
+
+Order: one chat's updates are handled in the order they arrived, by whichever instances; the
+claims see to it (:mod:`storage.inbox_rows` says how, and when it could slip). Different chats
+have no order between them. Only one instance polls Telegram at a time; the others look at the
+database every :data:`IDLE_TICK` for updates nobody holds.
+
+In webhook mode nothing polls: the webhook stores each update (:mod:`handlers.telegram.webhook`)
+and wakes the inbox (:meth:`Inbox.wake`), whose :meth:`Inbox.run_stored` handles what is
+stored — when woken, and on a short idle tick for what another instance's webhook stored.
+
+An update whose handler fails is retried (the rest of this instance's claim waits behind it,
+to keep order); after ``max_failures`` tries it is logged as poison and skipped, so one bad
+update cannot stop the bot. Its sender is not left wondering: the skip writes one kind message
+to the chat the error handler named (:meth:`Inbox.record_failure`) into the outbox, in the
+same transaction that marks the update processed, so it is said once even across a restart; a
+button press gets a toast instead. A handler that failed because the database was busy
+(:class:`~bot.retry.StoreBusy`: nothing was committed) is not poison: the whole update is
+handled again from the start, with backoff, and it never counts towards ``max_failures`` — a
+locked or restarting database delays a resident's message, it does not drop it. The inbox's own
+transactions back off the same way.
 
 When the bot stops (:class:`~bot.sending.stopping.StopSignal`), the update in hand is finished
-and the poller returns; a long poll or a backoff is cut short, since it holds nothing.
+and the loop returns; a long poll or a backoff is cut short, since it holds nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot import texts
+from bot.desk.context import utc_now
 from bot.domain import Outgoing
+from bot.errors import AlreadyProcessed
 from bot.ports import Store
 from bot.retry import StoreBusy, retrying
 from bot.sending.stopping import Stopped, StopSignal
+from handlers.http.metrics import UpdateMeter
+from handlers.telegram.polling import Poller
+from handlers.telegram.webhook import chat_lane
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+CLAIM_TIME = timedelta(seconds=15)
+"""How long a claim keeps other instances off an update (renewed once half has passed): after
+a crash, the dead instance's claimed updates wait this long for another to take them."""
+IDLE_TICK = 1.0
+"""Seconds between looks at the inbox when nothing woke it and this instance does not poll
+(another instance's poll or webhook may have stored an update that this one should handle)."""
 _BATCH = 100
-_ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
 class Inbox:
-    """Long-polls ``getUpdates``, stores, then processes."""
+    """Stores what the poller (or a webhook) brings, claims it, and processes it in order."""
 
     def __init__(
         self,
@@ -62,73 +93,135 @@ class Inbox:
         after_update: Callable[[], None],
         max_failures: int = 3,
         stop: StopSignal | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        metrics: UpdateMeter | None = None,
     ) -> None:
         self.application = application
         self.store = store
-        self.poll_timeout = poll_timeout
         self.after_update = after_update
         self.max_failures = max_failures
         self.stop = stop if stop is not None else StopSignal()
-        self.failed: set[int] = set()
-        """Update ids whose handler raised; filled by the application's error handler."""
-        self.busy: dict[int, StoreBusy] = {}
+        self.clock = clock
+        self.instance = uuid.uuid4().hex
+        """This instance's name on its claims and on the poll lease."""
+        self.poller = Poller(
+            application.bot,
+            store,
+            clock,
+            poll_timeout=poll_timeout,
+            instance=self.instance,
+            stop=self.stop,
+        )
+        """Polls Telegram while this instance holds the poll lease (not in webhook mode)."""
+        self.metrics = metrics
+        """Told of every update processed or given up as poison (``/metrics``)."""
+        self._failed: set[int] = set()
+        """Update ids whose handler raised (:meth:`record_failure`)."""
+        self._busy: dict[int, StoreBusy] = {}
         """Of those, the ones that raised :class:`StoreBusy`: handled again, never poison."""
-        self.tell: dict[int, int] = {}
-        """Of those, the chat to tell should the update be given up (see :func:`sender_chat`);
-        filled by the error handler, which knows the groups the bot serves. Absent: nobody."""
+        self._tell: dict[int, int] = {}
+        """Of those, the chat to tell should the update be given up. Absent: nobody."""
+        self._elsewhere: set[int] = set()
+        """Update ids another instance turned out to have processed (:class:`AlreadyProcessed`)."""
         self._failures: dict[int, int] = {}
         self._last_processed = 0
         self._processed = asyncio.Condition()
+        self._woken = asyncio.Event()
+
+    @property
+    def failed(self) -> frozenset[int]:
+        """Update ids whose last handling failed (and may be retried)."""
+        return frozenset(self._failed)
+
+    @property
+    def polling(self) -> bool:
+        """Whether this instance is the one polling Telegram now."""
+        return self.poller.polling
+
+    @property
+    def polled_at(self) -> float | None:
+        """``time.monotonic()`` when polling was last known to work (``/readyz``): this
+        instance's last successful ``getUpdates``, or, while another instance polls, the last
+        time the lease showed that one alive. None: neither since start."""
+        return self.poller.polled_at
+
+    def record_failure(self, update_id: int, error: BaseException, tell: int | None) -> None:
+        """What the error handler learnt: handling ``update_id`` raised ``error``.
+
+        PTB's ``process_update`` hands a handler's exception to the error handler instead of
+        raising it, so this is how the inbox hears of it. :class:`AlreadyProcessed`: another
+        instance did the work, nothing to retry. :class:`StoreBusy`: redo the update. Anything
+        else is a failure, and ``tell`` is the chat to tell should the update be given up
+        (:func:`sender_chat`; None: nobody).
+        """
+        if isinstance(error, AlreadyProcessed):
+            self._elsewhere.add(update_id)
+            return
+        self._failed.add(update_id)
+        if isinstance(error, StoreBusy):
+            self._busy[update_id] = error
+        elif tell is not None:
+            self._tell[update_id] = tell
+
+    def wake(self) -> None:
+        """An update was stored (by the webhook): handle it now, not at the next idle tick."""
+        self._woken.set()
 
     async def run(self) -> None:
-        """Process what a previous run left, then poll until the bot stops."""
+        """Polling mode: process what a previous run left, then poll (while this instance
+        holds the poll lease) or look for stored updates (while another does), until the bot
+        stops."""
         try:
-            await self._poll()
+            await self._busy_safe(self.process_stored)
+            while True:
+                if (updates := await self.poller.poll()) is None:
+                    await self._idle()  # another instance polls: handle what nobody holds
+                elif updates:
+                    if not await self._busy_safe(partial(self._store, updates)):
+                        continue  # not stored: fetch the same updates again (no new offset)
+                    self.poller.confirm(updates)
+                while not await self._busy_safe(self.process_stored):
+                    # a handler failed, or the database stayed busy: try again in a moment,
+                    # before the next long poll (which could hold a poisoned update back)
+                    await self.stop.sleep(1.0)
         except Stopped:
             return
 
-    async def _poll(self) -> None:
-        await self._busy_safe(self.process_stored)
-        offset = await self._retrying(self._next_offset, "inbox offset")
-        backoff = 1.0
-        while True:
-            try:
-                updates = await self.stop.interrupting(
-                    self.application.bot.get_updates(
-                        offset=offset, timeout=self.poll_timeout, allowed_updates=_ALLOWED_UPDATES
-                    )
-                )
-            except RetryAfter as exc:
-                await self.stop.sleep(_seconds(exc.retry_after))
-                continue
-            except (TimedOut, NetworkError, Conflict) as exc:
-                log.warning("getUpdates failed (%s); retrying in %.0f s", exc, backoff)
-                await self.stop.sleep(backoff)
-                backoff = min(backoff * 2, 30.0)
-                continue
-            backoff = 1.0
-            if updates:
-                rows = [(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)) for u in updates]
-                if not await self._busy_safe(partial(self._store, rows)):
-                    continue  # not stored: fetch the same updates again (no new offset)
-                offset = max(u.update_id for u in updates) + 1
-            while not await self._busy_safe(self.process_stored):
-                # a handler failed, or the database stayed busy: try again in a moment, before
-                # the next long poll (which could hold a poisoned update back for its timeout)
-                await self.stop.sleep(1.0)
+    async def run_stored(self) -> None:
+        """Webhook mode: handle stored updates when woken and every :data:`IDLE_TICK`, never
+        polling Telegram, until the bot stops."""
+        try:
+            while True:
+                self._woken.clear()  # before the look: a wake during it means look again
+                while not await self._busy_safe(self.process_stored):
+                    await self.stop.sleep(1.0)  # as after a failed handler in polling mode
+                await self._idle()
+        except Stopped:
+            return
+
+    async def release(self) -> None:
+        """On a clean stop: give up the poll lease and the claims on unprocessed updates, so
+        other instances take over at once instead of when they run out."""
+        await self.poller.release()
+        async with self.store.transaction() as tx:
+            await tx.release_updates(self.instance)
+
+    async def _idle(self) -> None:
+        """Wait :data:`IDLE_TICK` seconds, or less when woken."""
+        await self.stop.doze(self._woken, IDLE_TICK)
 
     async def _retrying(self, work: Callable[[], Awaitable[T]], what: str) -> T:
         """:func:`~bot.retry.retrying`, with its backoff cut short when the bot stops."""
         return await retrying(work, what, sleep=self.stop.sleep)
 
-    async def _next_offset(self) -> int | None:
+    async def _store(self, updates: Sequence[Update]) -> bool:
+        rows, lanes = [], {}
+        for update in updates:
+            data = update.to_dict()
+            rows.append((update.update_id, json.dumps(data, ensure_ascii=False)))
+            lanes[update.update_id] = chat_lane(data)
         async with self.store.transaction() as tx:
-            last = await tx.last_update_id()
-        return None if last is None else last + 1
-
-    async def _store(self, rows: list[tuple[int, str]]) -> bool:
-        async with self.store.transaction() as tx:
-            await tx.store_updates(rows)
+            await tx.store_updates(rows, lanes)
         return True
 
     async def _busy_safe(self, work: Callable[[], Awaitable[bool]]) -> bool:
@@ -139,49 +232,67 @@ class Inbox:
             return False
 
     async def process_stored(self) -> bool:
-        """Process stored updates in order; False when one failed and must be retried."""
+        """Claim stored updates and process them in order; False when one failed and must be
+        retried (this instance keeps its claim on it meanwhile)."""
         while True:
             self.stop.check()
-            async with self.store.transaction() as tx:
-                rows = await tx.unprocessed_updates(_BATCH)
+            claimed_at = self.clock()
+            rows = await self._claim(claimed_at)
             if not rows:
                 return True
             for update_id, raw in rows:
                 self.stop.check()
                 if not await self._process(update_id, raw):
                     return False
+                if self.clock() >= claimed_at + CLAIM_TIME / 2:
+                    break  # claim again, renewing what is left before it can run out
+
+    async def _claim(self, now: datetime) -> Sequence[tuple[int, str]]:
+        async with self.store.transaction() as tx:
+            return await tx.claim_updates(self.instance, now + CLAIM_TIME, now, _BATCH)
 
     async def _process(self, update_id: int, raw: str) -> bool:
         update = Update.de_json(json.loads(raw), self.application.bot)
 
         async def handle() -> None:
             """Handle the update once; its StoreBusy (nothing committed) is raised to redo it."""
-            self.failed.discard(update_id)
-            self.busy.pop(update_id, None)
-            self.tell.pop(update_id, None)
+            self._forget(update_id)
             await self.application.process_update(update)
-            if busy := self.busy.pop(update_id, None):
+            if busy := self._busy.pop(update_id, None):
                 raise busy
 
         try:
             await self._retrying(handle, f"update {update_id}")
         except StoreBusy:
             return False  # the database is in trouble, not the update: try again later
-        if update_id in self.failed:
+        if update_id in self._elsewhere:
+            log.info("update %d was processed by another instance", update_id)
+        elif update_id in self._failed:
             failures = self._failures.get(update_id, 0) + 1
             self._failures[update_id] = failures
             if failures < self.max_failures:
                 return False
             await self._give_up(update, update_id, failures)
+            if self.metrics is not None:
+                self.metrics.update_poisoned()
         else:
             await self._retrying(lambda: self._mark_processed(update_id), f"update {update_id}")
+            if self.metrics is not None:
+                self.metrics.update_processed()
         self._failures.pop(update_id, None)
-        self.tell.pop(update_id, None)
+        self._forget(update_id)
         self.after_update()
         async with self._processed:
             self._last_processed = max(self._last_processed, update_id)
             self._processed.notify_all()
         return True
+
+    def _forget(self, update_id: int) -> None:
+        """Clear what the error handler recorded about ``update_id`` (before a new try)."""
+        self._failed.discard(update_id)
+        self._busy.pop(update_id, None)
+        self._tell.pop(update_id, None)
+        self._elsewhere.discard(update_id)
 
     async def _give_up(self, update: Update, update_id: int, failures: int) -> None:
         """Skip a poisoned update, and tell its sender once (bot/errors.py: a kind message).
@@ -191,7 +302,7 @@ class Inbox:
         handler answers (a toast is no chat message, and Telegram takes it only for seconds),
         after that commit: at most once, so a crash in between loses the toast, never repeats it.
         """
-        chat_id = self.tell.get(update_id)
+        chat_id = self._tell.get(update_id)
         skipped = await self._retrying(
             lambda: self._skip(update_id, chat_id), f"update {update_id}"
         )
@@ -207,26 +318,31 @@ class Inbox:
     async def _skip(self, update_id: int, chat_id: int | None) -> bool:
         """Mark the update processed, writing the apology to ``chat_id`` if it is still due.
 
-        Updates are processed in id order, so one still waiting is the first unprocessed; if
-        it is not (the desk marked it processed before its handler failed: the work was done;
-        or it was given up already), nobody is told, and False says so.
+        If the update was marked already (the desk marked it with its work before its handler
+        failed, or another instance processed it), the conditional mark rolls the apology back
+        and False says nobody was told.
         """
-        async with self.store.transaction() as tx:
-            waiting = await tx.unprocessed_updates(1)
-            due = bool(waiting) and waiting[0][0] == update_id
-            if due and chat_id is not None:
-                await tx.enqueue(Outgoing(chat_id, texts.NOT_HANDLED))
-            await tx.mark_update_processed(update_id)
-        return due
+        try:
+            async with self.store.transaction() as tx:
+                if chat_id is not None:
+                    await tx.enqueue(Outgoing(chat_id, texts.NOT_HANDLED))
+                await tx.mark_update_processed(update_id)
+        except AlreadyProcessed:
+            return False
+        return True
 
     async def _mark_processed(self, update_id: int) -> None:
-        async with self.store.transaction() as tx:
-            await tx.mark_update_processed(update_id)
+        """Mark an update its handlers left unmarked (ignored, refused, answered by a toast)."""
+        # Marked already: by the desk with its work (the usual case), or by another instance.
+        with contextlib.suppress(AlreadyProcessed):
+            async with self.store.transaction() as tx:
+                await tx.mark_update_processed(update_id)
 
     async def processed(self, update_id: int) -> None:
-        """Return once the update ``update_id`` (and every one before it) is processed.
+        """Return once this instance processed the update ``update_id`` or a later one.
 
-        The shell and the tests wait on this instead of sleeping.
+        Alone on its database an instance processes every update, in order, so that is every
+        update up to ``update_id``. The shell and the tests wait on this instead of sleeping.
         """
         async with self._processed:
             await self._processed.wait_for(lambda: self._last_processed >= update_id)
@@ -246,9 +362,3 @@ def sender_chat(update: Update, serves_group: Callable[[int], bool]) -> int | No
     if chat.type == ChatType.PRIVATE or serves_group(chat.id):
         return chat.id
     return None
-
-
-def _seconds(retry_after: Any) -> float:
-    return float(
-        retry_after.total_seconds() if hasattr(retry_after, "total_seconds") else retry_after
-    )

@@ -3,7 +3,11 @@
 :class:`TelegramRuntime` owns them all and opens and closes them in order (``async with``): the
 Application is initialised (``getMe``, which checks the token and that the Bot API answers), the
 composition root's ``post_init`` runs, the Application is started, and the inbox poller and the
-outbox dispatcher run as tasks. A refused token or an unreachable Bot API is one
+outbox dispatcher run as tasks. In webhook mode (``[telegram] mode``) ``setWebhook`` is called
+instead of polling, once the HTTP server that carries :meth:`TelegramRuntime.routes` listens
+(the composition root starts it first), and the inbox only handles what the webhook stored.
+The webhook stays set when the bot stops: other instances may still be serving it, and
+Telegram keeps what nobody takes for a day. A refused token or an unreachable Bot API is one
 :class:`~bot.errors.StartupError` line before ``post_init``, so nothing was queued to send.
 On exit the inbox and outbox are told to stop (:mod:`bot.sending.stopping`): each finishes the
 unit of work in hand — never cut off mid-transaction — and returns; then the Application stops,
@@ -16,37 +20,47 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
+from aiohttp import web
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
+from bot.config.serving import WEBHOOK, webhook_path
 from bot.config.settings import TOKEN_VARIABLE, TelegramSettings
 from bot.desk.desk import Desk
-from bot.errors import StartupError
+from bot.errors import AlreadyProcessed, StartupError
 from bot.followup.digests import DailyJob
-from bot.ports import Store
+from bot.ports import Sender, Store
 from bot.retry import StoreBusy, delay
 from bot.sending.outbox import OutboxDispatcher
 from bot.sending.stopping import Stopped, StopSignal
+from handlers.http.health import Heard
+from handlers.http.metrics import MeteredSender, Metrics
 from handlers.telegram.admin import admin_handlers
 from handlers.telegram.buttons import button_handlers
 from handlers.telegram.group import group_handlers
 from handlers.telegram.guard import GUARD_GROUP, guard_handlers
 from handlers.telegram.inbox import Inbox, sender_chat
+from handlers.telegram.polling import ALLOWED_UPDATES
 from handlers.telegram.reports import report_handlers
 from handlers.telegram.resident import resident_handlers
 from handlers.telegram.sender import TelegramSender
+from handlers.telegram.webhook import TelegramWebhook, chat_lane
 
 log = logging.getLogger(__name__)
 
 _RELEASE_WAIT = 3.0
 """Seconds a stopping bot tries to hand the outbox lease over before leaving it to run out."""
+_POLL_GRACE = 60.0
+"""Seconds past a long poll's timeout without a successful poll before ``/readyz`` says the
+instance is not ready (a few failed polls with backoff fit in it)."""
 _STOP_WAIT = 20.0
 """Seconds the inbox and outbox get to finish their work in hand when the bot stops (a send
 waiting for Telegram's rate limit, a slow handler); after that they are cancelled."""
@@ -68,10 +82,13 @@ class TelegramRuntime:
         daily: Sequence[DailyJob] = (),
         rate_limited: bool = True,
         post_init: Callable[[], Awaitable[object]] | None = None,
+        webhook_secret: str | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         """``post_init`` runs once the Bot API has accepted the token, before anything starts:
         the place for start-up work that may queue messages (PTB's own ``post_init`` runs only
-        under ``run_polling``, which griddesk does not use)."""
+        under ``run_polling``, which griddesk does not use). ``webhook_secret``: required in
+        webhook mode. ``metrics`` counts updates and sends (:mod:`handlers.http.metrics`)."""
         base_url = settings.base_url or "https://api.telegram.org/bot"
         parts = urlsplit(base_url)
         # for start-up errors: scheme, host and port only (PTB appends the token to the path)
@@ -103,9 +120,12 @@ class TelegramRuntime:
         self.application.add_error_handler(self._on_error)
         self._serves_group = lambda chat_id: desk.context.unit_by_chat(chat_id) is not None
         self._stop = StopSignal()
+        sender: Sender = TelegramSender(self.application.bot)
+        if metrics is not None:
+            sender = MeteredSender(sender, metrics)
         self.outbox = OutboxDispatcher(
             store,
-            TelegramSender(self.application.bot),
+            sender,
             clock,
             desk.context.presenter,
             chat_moves=desk.context.chats,
@@ -117,7 +137,20 @@ class TelegramRuntime:
             poll_timeout=settings.poll_timeout,
             after_update=self.outbox.wake,
             stop=self._stop,
+            clock=clock,
+            metrics=metrics,
         )
+        self._settings = settings
+        self._started = time.monotonic()
+        self.webhook: TelegramWebhook | None = None
+        if settings.mode == WEBHOOK:
+            if not webhook_secret or not settings.webhook_url:
+                raise ValueError("webhook mode needs webhook_url and a secret token")
+            self.webhook = TelegramWebhook(
+                store, webhook_secret, webhook_path(settings.webhook_url),
+                wake=self.inbox.wake, lane=chat_lane,
+            )  # fmt: skip
+        self._webhook_secret = webhook_secret
         self._tasks: list[asyncio.Task[None]] = []
         self._tick = tick
         self._tick_every = tick_every
@@ -125,41 +158,101 @@ class TelegramRuntime:
         self._post_init = post_init
 
     async def __aenter__(self) -> TelegramRuntime:
-        await self._initialize()
+        """Start everything; if any step fails (or start-up is interrupted, Ctrl+C while the
+        Bot API is slow), close what was opened before raising — PTB's own
+        ``Application.__aenter__`` pattern — so no HTTP client or job queue is left behind."""
         try:
+            await self._initialize()
             if self._post_init is not None:
                 await self._post_init()
+            if self.webhook is not None:
+                await self._set_webhook()
             await self.application.start()
+            self._schedule()
         except BaseException:
-            await self.application.shutdown()  # what initialize opened; nothing runs yet
+            await self._close_application()
             raise
-        job_queue = self.application.job_queue
-        if self._tick is not None and job_queue is not None:  # the one scheduler: PTB's
-            seconds = self._tick_every.total_seconds()
-            job_queue.run_repeating(self._on_tick, interval=seconds, first=seconds)
-        if job_queue is not None:  # the digests, each at a local time of day
-            for daily in self._daily:
-                days = tuple((day + 1) % 7 for day in daily.weekdays)  # PTB: 0 is Sunday
-                job_queue.run_daily(self._daily_job(daily), daily.at, days=days, name=daily.name)
         self._tasks = [
             asyncio.create_task(self._run_outbox(), name="griddesk-outbox"),
-            asyncio.create_task(self.inbox.run(), name="griddesk-inbox"),
+            asyncio.create_task(
+                self.inbox.run() if self.webhook is None else self.inbox.run_stored(),
+                name="griddesk-inbox",
+            ),
         ]
         return self
+
+    def _schedule(self) -> None:
+        """The repeating jobs, on the one scheduler: PTB's job queue."""
+        job_queue = self.application.job_queue
+        if job_queue is None:
+            return
+        if self._tick is not None:
+            seconds = self._tick_every.total_seconds()
+            job_queue.run_repeating(self._on_tick, interval=seconds, first=seconds)
+        for daily in self._daily:  # the digests, each at a local time of day
+            days = tuple((day + 1) % 7 for day in daily.weekdays)  # PTB: 0 is Sunday
+            job_queue.run_daily(self._daily_job(daily), daily.at, days=days, name=daily.name)
+
+    async def _close_application(self) -> None:
+        """Stop and shut down the Application, however far it got.
+
+        Its ``shutdown`` does nothing unless ``initialize`` completed, so the bot's HTTP
+        clients, opened by an ``initialize`` that failed at ``getMe``, are closed directly too.
+        """
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+        await self.application.bot.shutdown()
 
     async def _initialize(self) -> None:
         """Initialise the Application: its ``getMe`` checks the token and reaches the Bot API.
 
-        A failure becomes one :class:`StartupError` line saying what to check, and the HTTP
-        clients opened for the call are closed (PTB leaves them open). PTB's own messages may
-        quote the token ("The token `…` was rejected"): they are replaced, and suppressed
-        (``from None``) so no traceback prints them either.
+        A failure becomes one :class:`StartupError` line saying what to check (the HTTP clients
+        opened for the call are closed by :meth:`__aenter__`). PTB's own messages may quote the
+        token ("The token `…` was rejected"): they are replaced, and suppressed (``from None``)
+        so no traceback prints them either.
         """
         try:
             await self.application.initialize()
         except TelegramError as error:
-            await self.application.bot.shutdown()
             raise StartupError(self._refusal(error)) from None
+
+    async def _set_webhook(self) -> None:
+        """Ask Telegram to POST updates to ``webhook_url`` with our secret token; what it sent
+        and nobody took yet is kept (``drop_pending_updates=False``)."""
+        url = self._settings.webhook_url
+        try:
+            await self.application.bot.set_webhook(
+                url or "",
+                secret_token=self._webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+                drop_pending_updates=False,
+            )
+        except TelegramError as error:
+            said = error.message.replace(self.application.bot.token, "…")
+            raise StartupError(
+                f"the Bot API at {self._api} refused the webhook {url} ({said}); "
+                "check [telegram] webhook_url"
+            ) from None
+        log.info("Telegram delivers updates to %s", url)
+
+    def routes(self) -> list[web.RouteDef]:
+        """What the HTTP server must carry for this channel: the webhook, in webhook mode."""
+        return [] if self.webhook is None else [self.webhook.route()]
+
+    def heard(self) -> Heard:
+        """When Telegram last brought news, for ``/readyz`` (:class:`~handlers.http.health.Heard`).
+
+        Polling: the last successful ``getUpdates`` — or, while another instance polls, the
+        last sign of its lease (:attr:`Inbox.polled_at`) — or else the start, must be at most
+        a long poll and a minute old. Webhook: silence is no failure (Telegram calls only with
+        news, and a load balancer must not take a quiet instance out of rotation).
+        """
+        if self.webhook is not None:
+            return Heard("webhook", self.webhook.seconds_since_update(), None)
+        polled = self.inbox.polled_at
+        since = time.monotonic() - (self._started if polled is None else polled)
+        return Heard("poll", since, self._settings.poll_timeout + _POLL_GRACE)
 
     def _refusal(self, error: TelegramError) -> str:
         """What went wrong at start-up, for an operator, without the token."""
@@ -197,6 +290,11 @@ class TelegramRuntime:
         except (StoreBusy, TimeoutError):
             # best effort: the lease runs out by itself, as after a crash
             log.warning("outbox lease not released (database busy); it runs out by itself")
+        try:
+            async with asyncio.timeout(_RELEASE_WAIT):
+                await self.inbox.release()
+        except (StoreBusy, TimeoutError):
+            log.warning("poll lease and inbox claims not released (database busy); they run out")
         await self.application.stop()
         await self.application.shutdown()
 
@@ -241,26 +339,29 @@ class TelegramRuntime:
         return run
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """The one error handler: log, and leave the update unprocessed so it is retried.
+        """The one error handler: log, and tell the inbox (:meth:`Inbox.record_failure`), which
+        leaves the update unprocessed so it is retried.
 
-        A busy database is not a bug: the inbox redoes the update and logs each retry. Anything
-        else is: logged with its traceback and the update's id, never the update's words. An
-        exception's own text may still quote them (or a URL with the token): the redacting
-        filter on every log handler (:mod:`bot.redact`) blanks personal numbers and secrets.
+        A busy database is not a bug: the inbox redoes the update and logs each retry. Nor is
+        :class:`AlreadyProcessed`: another instance handled the update, and this one's
+        transaction rolled back. Anything else is: logged with its traceback and the update's
+        id, never the update's words. An exception's own text may still quote them (or a URL
+        with the token): the redacting filter on every log handler (:mod:`bot.redact`) blanks
+        personal numbers and secrets.
         Should the inbox give the update up, it tells the sender in the chat named here
         (:func:`~handlers.telegram.inbox.sender_chat`): private, or a group the bot serves.
         """
-        update_id = update.update_id if isinstance(update, Update) else None
-        if isinstance(context.error, StoreBusy):
-            if update_id is not None:
-                self.inbox.busy[update_id] = context.error
-                self.inbox.failed.add(update_id)
-            else:
-                log.warning("database busy outside an update: %s", context.error)
+        error = context.error
+        if error is None:  # PTB always names it; its type allows None
             return
-        log.error("handling update %s failed", update_id, exc_info=context.error)
-        if isinstance(update, Update):
-            self.inbox.failed.add(update.update_id)
-            chat_id = sender_chat(update, self._serves_group)
-            if chat_id is not None:
-                self.inbox.tell[update.update_id] = chat_id
+        if not isinstance(update, Update):
+            if isinstance(error, StoreBusy):
+                log.warning("database busy outside an update: %s", error)
+            else:
+                log.error("an error outside an update", exc_info=error)
+            return
+        tell = None
+        if not isinstance(error, StoreBusy | AlreadyProcessed):  # weather, and others' work
+            log.error("handling update %s failed", update.update_id, exc_info=error)
+            tell = sender_chat(update, self._serves_group)
+        self.inbox.record_failure(update.update_id, error, tell)

@@ -14,13 +14,17 @@ about retries without knowing Telegram. The line it draws is whose fault a failu
 
 Editing a card to what it already says ("message is not modified") counts as delivered; editing
 one that is gone (deleted by an admin: "message to edit not found") posts it anew, so the card
-stays visible, and returns the new message id for the dispatcher to remember.
+stays visible, and returns the new message id for the dispatcher to remember. A deletion
+(:attr:`~bot.domain.Outgoing.delete_message_id`) of a message already gone, or one Telegram no
+longer lets the bot delete (over 48 hours old), counts as done, with an INFO line.
 
 PTB strips Telegram's "Bad Request: " prefix and capitalises the rest, so descriptions are
 matched without regard to case.
 """
 
 from __future__ import annotations
+
+import logging
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, User
 from telegram.error import (
@@ -43,9 +47,13 @@ from bot.errors import (
     Undeliverable,
 )
 
+log = logging.getLogger(__name__)
+
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
 _EDIT_GONE = ("message to edit not found", "message can't be edited")
+_DELETE_DONE = ("message to delete not found", "message can't be deleted")
+"""deleteMessage refusals that leave nothing to do: gone already, or too old (48 hours)."""
 _CHAT_UNREACHABLE = (
     "chat not found",
     "user not found",
@@ -86,6 +94,10 @@ class TelegramSender:
         except BadRequest as exc:
             if edit_message_id is not None and _says(exc, "message is not modified"):
                 return edit_message_id
+            if (gone := message.delete_message_id) is not None and _says(exc, *_DELETE_DONE):
+                log.info("message %d in chat %d not deleted: %s", gone, message.chat_id,
+                         exc.message)  # fmt: skip
+                return gone
             if _says(exc, *_CHAT_UNREACHABLE):
                 raise ChatUnreachable(exc.message) from exc
             raise Undeliverable(exc.message) from exc
@@ -99,6 +111,9 @@ class TelegramSender:
             raise Undeliverable(exc.message) from exc  # Conflict, EndPointNotFound: our bug
 
     async def _call(self, message: Outgoing, edit_message_id: int | None) -> int:
+        if message.delete_message_id is not None:
+            await self.bot.delete_message(message.chat_id, message.delete_message_id)
+            return message.delete_message_id
         markup = _markup(message)
         if edit_message_id is not None:
             if message.photo:

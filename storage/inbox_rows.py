@@ -1,0 +1,175 @@
+"""The inbox: updates stored before the platform hears they arrived, handled once by one instance.
+
+An update is stored (deduplicated by its id) before the platform is told it arrived, claimed by
+the instance about to handle it, and marked processed in the transaction that acts on it
+(DESIGN.md §7, §8, §9). Two guards make "exactly once" hold with any number of instances:
+
+- **The claim** (``claimed_by``, ``claimed_until``) keeps instances from handling the same
+  update at all: an instance hands out only what nobody else holds. A claim runs out, so a
+  dead instance's updates are taken over; the living renew theirs as they go.
+- **The conditional mark** (``UPDATE … WHERE processed = false``) is the fence should two
+  handle one update anyway (a claim that ran out mid-handling): the second transaction finds
+  the row marked, raises :class:`~bot.errors.AlreadyProcessed`, and rolls back its effects.
+  On PostgreSQL the second UPDATE waits for the first's row lock and re-reads the row after
+  that commit; on SQLite the write lock makes them take turns.
+
+Order: updates are handed out lowest id first, and none is handed out while an earlier one of
+its *lane* (the chat, for Telegram) is held by another instance. So one chat's updates are
+handled in the order they arrived, whichever instances handle them — as long as each instance
+finishes an update within its claim (:data:`handlers.telegram.inbox.CLAIM_TIME`); an update
+whose handling outlasts it may be overtaken by the next of its chat (still handled once).
+Updates of different chats may be handled by different instances at the same time, so there is
+no order across chats. Claiming itself is serialised: row locks taken with ``SKIP LOCKED``
+would keep two claimers off the same rows, but not off two rows of one lane, and a row lock
+cannot be held across the desk's own transactions anyway; so on PostgreSQL a claim takes a
+transaction-level advisory lock (:data:`CLAIM_LOCK`) for its one short UPDATE, and SQLite's
+``BEGIN IMMEDIATE`` already gives it the write lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from sqlalchemy import exists, func, or_, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Field, SQLModel, col, select
+
+from bot.errors import AlreadyProcessed
+from bot.ports import PollConflict
+from storage import upsert
+from storage.queues import Queues
+from storage.tables import InboxRow, UtcDateTime
+
+CLAIM_LOCK = int.from_bytes(b"gd-inbox", "big")
+"""The PostgreSQL advisory lock key held while an instance claims updates (see the docstring)."""
+
+_POLL = "poll"
+
+
+class PollConflictRow(SQLModel, table=True):
+    """The last time the platform refused our long poll (Telegram's 409): one row, replaced."""
+
+    __tablename__ = "poll_conflicts"
+
+    name: str = Field(primary_key=True)
+    at: datetime = Field(sa_type=UtcDateTime)
+    webhook: bool = False
+
+
+class InboxQueries(Queues):
+    """The inbox methods of :class:`bot.ports.Transaction` (:class:`bot.ports.InboxTransaction`)."""
+
+    async def store_updates(
+        self, updates: Sequence[tuple[int, str]], lanes: Mapping[int, int] | None = None
+    ) -> None:
+        """Insert (update_id, raw JSON) pairs, each in its lane (0 when not given); an update
+        id already stored is ignored."""
+        if not updates:
+            return
+        now, lanes = self._clock(), lanes or {}
+        rows = [
+            {
+                "update_id": uid,
+                "raw": raw,
+                "processed": False,
+                "received_at": now,
+                "lane": lanes.get(uid, 0),
+            }
+            for uid, raw in updates
+        ]
+        statement = upsert.insert(self._session, InboxRow).values(rows)
+        await self._session.exec(statement.on_conflict_do_nothing(index_elements=["update_id"]))
+
+    async def claim_updates(
+        self, holder: str, until: datetime, now: datetime, limit: int
+    ) -> Sequence[tuple[int, str]]:
+        """Claim and return the first ``limit`` updates ``holder`` may handle (see the port).
+
+        One UPDATE picks and claims them. An update is free when nobody's claim on it runs
+        past ``now`` (or the claim is ``holder``'s own) and no earlier unprocessed update of
+        its lane is held by another.
+        """
+        if self._session.get_bind().dialect.name == "postgresql":
+            await self._session.exec(select(func.pg_advisory_xact_lock(CLAIM_LOCK)))
+        row, earlier = aliased(InboxRow, name="candidate"), aliased(InboxRow, name="earlier")
+        held_before = exists().where(
+            col(earlier.processed).is_(False),
+            col(earlier.lane) == col(row.lane),
+            col(earlier.update_id) < col(row.update_id),
+            col(earlier.claimed_until) > now,
+            col(earlier.claimed_by) != holder,
+        )
+        free = or_(
+            col(row.claimed_until).is_(None),
+            col(row.claimed_until) <= now,
+            col(row.claimed_by) == holder,
+        )
+        picked = (
+            select(row.update_id)
+            .where(col(row.processed).is_(False), free, ~held_before)
+            .order_by(col(row.update_id))
+            .limit(limit)
+        )
+        result = await self._session.exec(
+            update(InboxRow)
+            .where(col(InboxRow.update_id).in_(picked.scalar_subquery()))
+            .values(claimed_by=holder, claimed_until=until)
+            .returning(col(InboxRow.update_id), col(InboxRow.raw))
+        )
+        return sorted((update_id, raw) for update_id, raw in result.all())
+
+    async def release_updates(self, holder: str) -> None:
+        """End ``holder``'s claims on what it did not process, for the others to take now."""
+        await self._session.exec(
+            update(InboxRow)
+            .where(col(InboxRow.claimed_by) == holder, col(InboxRow.processed).is_(False))
+            .values(claimed_by=None, claimed_until=None)
+        )
+
+    async def unprocessed_updates(self, limit: int) -> Sequence[tuple[int, str]]:
+        """Stored updates not yet acted on, oldest (lowest id) first, claimed or not."""
+        rows = await self._session.exec(
+            select(InboxRow.update_id, InboxRow.raw)
+            .where(col(InboxRow.processed).is_(False))
+            .order_by(col(InboxRow.update_id))
+            .limit(limit)
+        )
+        return [(update_id, raw) for update_id, raw in rows]
+
+    async def last_update_id(self) -> int | None:
+        """The highest update id stored: where to resume polling after a restart."""
+        return await self._session.scalar(select(func.max(InboxRow.update_id)))
+
+    async def mark_update_processed(self, update_id: int) -> None:
+        """Mark an update as acted on (in the transaction that acted on it), only if nobody did
+        before: otherwise raise :class:`AlreadyProcessed`, so that transaction rolls back.
+
+        Its raw JSON goes too: once acted on, an update is needed only as the poll offset, and
+        its text, name and phone number are the resident's, not ours to keep. An update that
+        was never stored (handed to the handlers directly, as adapter tests do) has nothing to
+        mark and nobody to race.
+        """
+        result = await self._session.exec(
+            update(InboxRow)
+            .where(col(InboxRow.update_id) == update_id, col(InboxRow.processed).is_(False))
+            .values(processed=True, raw="")
+            .returning(col(InboxRow.update_id))
+        )
+        if result.first() is not None:
+            return
+        stored = await self._session.scalar(
+            select(InboxRow.update_id).where(col(InboxRow.update_id) == update_id)
+        )
+        if stored is not None:
+            raise AlreadyProcessed(update_id)
+
+    async def record_poll_conflict(self, at: datetime, *, webhook: bool) -> None:
+        values = {"name": _POLL, "at": at, "webhook": webhook}
+        await self._session.exec(
+            upsert.upsert(self._session, PollConflictRow, values, keys=("name",))
+        )
+
+    async def poll_conflict(self) -> PollConflict | None:
+        row = await self._get(PollConflictRow, _POLL)
+        return None if row is None else PollConflict(row.at, row.webhook)
