@@ -66,6 +66,10 @@ NOT_YOUR_CHAT = "（{name}不在“{chat}”里，按不了那里的按钮。）
 MESSAGE_GONE = "（那条消息已经被删掉了，按钮按不了。）"
 NO_ANSWER = "（机器人没有回应这次点击。）"
 STEP_FAILED = "（这一步出错了：{error}。可以接着输入。）"
+QUIET_NOW = (
+    "（现在是 {when}，在夜间免打扰时段（{start}-{end}）里：给居民的通知（如办结结果、评价邀请）"
+    "要到 {end} 才发出。想马上看到，输入 /wait 加时长，或用 --at 从白天开始。）"
+)
 NOW_IS = "（现在是 {when}）"
 WAITED = "（过了 {span}，现在是 {when}）"
 BAD_WAIT = "（请写要等多久，例如 /wait 30m、/wait 2h、/wait 3d。）"
@@ -135,6 +139,7 @@ class _Session:
         self.standin = standin
         self.clock = clock
         self.timezone = settings.timezone
+        self.quiet_hours = settings.quiet_hours
         self.write = write
         self.names = {
             unit.chat_id: GROUP_NAME.format(name=unit.name)
@@ -164,6 +169,11 @@ class _Session:
 
     async def loop(self, bot: RunningBot, lines: AsyncIterator[str]) -> None:
         self.write(WELCOME.format(name=RESIDENT_NAME))
+        now = self.clock()
+        if self.quiet_hours.release(now, self.timezone) != now:
+            start, end = self.quiet_hours.start, self.quiet_hours.end
+            self.write(QUIET_NOW.format(when=self._now(), start=f"{start:%H:%M}",
+                                        end=f"{end:%H:%M}"))  # fmt: skip
         async for raw in lines:
             line = raw.strip()
             if line in _QUIT:

@@ -41,7 +41,8 @@ SCRIPT = """\
 def test_shell_walks_the_loop(tmp_path: Path) -> None:
     """Resident reports, 张三 claims and resolves, the resident rates: all shown in the terminal."""
     done = subprocess.run(
-        [str(GRIDDESK), "shell", "--config", str(EXAMPLE)],
+        # by day: at night the notices to the resident wait for the end of quiet hours
+        [str(GRIDDESK), "shell", "--config", str(EXAMPLE), "--at", "2026-12-07 10:00"],
         input=SCRIPT,
         capture_output=True,
         text=True,
@@ -84,7 +85,12 @@ async def _lines(script: Sequence[str]) -> AsyncIterator[str]:
         yield line
 
 
-async def shell(script: Sequence[str], cache_dir: Path, start: datetime | None = None) -> list[str]:
+BY_DAY = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+"""When the shell's clock starts unless a test says otherwise: at night (quiet hours) the bot
+says so first and holds the resident's notices, whatever time the tests run at."""
+
+
+async def shell(script: Sequence[str], cache_dir: Path, start: datetime = BY_DAY) -> list[str]:
     """Run the shell on the example config through ``script``; every line it wrote, in order."""
     settings = replace(load_settings(EXAMPLE), classifier=ClassifierSettings(cache_dir=cache_dir))
     written: list[str] = []
@@ -154,6 +160,7 @@ async def test_time_starts_where_asked_and_moves_with_wait(cache_dir: Path) -> N
         "/wait 2x",
     ]
     lines = await shell(script, cache_dir, night)
+    assert lines[1].startswith("（现在是 2026-12-06 23:30，在夜间免打扰时段（22:00-07:00）里")
     assert "夜间已收到您反映的问题，明天 09:00前有人联系您。" in lines
     before_wait = lines[: lines.index("（现在是 2026-12-06 23:30）")]
     assert not any("已由张三接单" in line for line in before_wait)
