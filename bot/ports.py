@@ -7,7 +7,7 @@ processed — is committed together or not at all (DESIGN.md §7). The desk neve
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -228,6 +228,12 @@ class InboxTransaction(Protocol):
         instance handled it): the caller's transaction must then not commit, and the raise
         sees to that. An update id never stored has nothing to mark: nothing happens.
         """
+        ...
+
+    async def mark_updates_done(self, update_ids: Sequence[int]) -> None:
+        """Mark processed those of ``update_ids`` nobody marked yet: updates whose handling
+        wrote nothing (ignored, dropped, answered by a toast), so there is no transaction of
+        their own to mark them in."""
         ...
 
     async def record_poll_conflict(self, at: datetime, *, webhook: bool) -> None:
@@ -451,10 +457,20 @@ class Sender(Protocol):
     Raises the :mod:`bot.errors` delivery errors; never a channel's own exception types.
     """
 
-    async def send(self, message: Outgoing, edit_message_id: int | None) -> int:
+    async def send(
+        self,
+        message: Outgoing,
+        edit_message_id: int | None,
+        *,
+        before_request: Callable[[], Awaitable[None]] | None = None,
+    ) -> int:
         """Send ``message`` (or edit message ``edit_message_id`` in its chat); return the
         platform message id. An edit that changes nothing counts as delivered; an edit of a
         message that is gone posts ``message`` anew and returns the new message's id. A
         deletion (``message.delete_message_id``) returns that id, also when the message was
-        gone already or is too old to delete."""
+        gone already or is too old to delete.
+
+        ``before_request`` is awaited when the request is about to be written, after any wait
+        for the channel's rate limits: from then on the message may reach the chat even if no
+        answer comes back, and not before."""
         ...

@@ -8,7 +8,9 @@ URL can be written in the configuration for either.
 SQLite needs per-connection settings for the guarantees the store relies on:
 
 - WAL, so readers are not blocked by the one writer;
-- ``busy_timeout``, so a second writer waits for the lock instead of failing at once;
+- a wait for the lock, so a second writer waits its turn instead of failing at once (up to
+  :data:`BUSY_TIMEOUT_MS`, asleep on the event loop: see :mod:`storage.sqlite_driver`, which
+  runs SQLite on the loop's thread rather than aiosqlite's worker thread);
 - ``foreign_keys``, which SQLite leaves off unless asked on every connection;
 - ``BEGIN IMMEDIATE``: a transaction takes the write lock when it starts. With the default
   deferred BEGIN, two transactions that both read and then write cannot both upgrade, and
@@ -22,19 +24,25 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import ConnectionPoolEntry
 
-from storage import schema
+from storage import schema, sqlite_driver
 from storage.sql_store import SqlStore, utc_now
 
 BUSY_TIMEOUT_MS = 10_000
 """How long a SQLite writer waits for the lock before giving up."""
+
+_SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA foreign_keys=ON",
+    # deleted and overwritten content is zeroed, so an erased resident's words do not linger
+    # in free pages of the file (see SqlStore.reclaim for the WAL)
+    "PRAGMA secure_delete=ON",
+)
 
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
@@ -67,10 +75,16 @@ def create_engine(url: str) -> AsyncEngine:
     parsed = async_url(url)
     # hide_parameters: a failing statement's error names its values — a resident's complaint,
     # phone number and all — and errors are logged; the SQL alone is enough to debug.
-    engine = create_async_engine(parsed, hide_parameters=True)
-    if parsed.get_backend_name() == "sqlite":
-        event.listen(engine.sync_engine, "connect", _configure_sqlite)
-        event.listen(engine.sync_engine, "begin", _begin_immediate)
+    if parsed.get_backend_name() != "sqlite":
+        return create_async_engine(parsed, hide_parameters=True)
+    path = parsed.database or ":memory:"
+    engine = create_async_engine(
+        parsed,
+        hide_parameters=True,
+        # read at each connect, so a test can shorten the wait (tests/db_trouble_support.py)
+        async_creator=lambda: sqlite_driver.connect(path, BUSY_TIMEOUT_MS, _SQLITE_PRAGMAS),
+    )
+    event.listen(engine.sync_engine, "begin", _begin_immediate)
     return engine
 
 
@@ -93,21 +107,6 @@ async def open_store(
         yield SqlStore(engine, clock)
     finally:
         await engine.dispose()
-
-
-def _configure_sqlite(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
-    # The driver's own transaction handling is switched off; _begin_immediate takes over.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        # deleted and overwritten content is zeroed, so an erased resident's words do not
-        # linger in free pages of the file (see SqlStore.reclaim for the WAL)
-        cursor.execute("PRAGMA secure_delete=ON")
-    finally:
-        cursor.close()
 
 
 def _begin_immediate(connection: Connection) -> None:

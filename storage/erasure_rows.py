@@ -80,6 +80,7 @@ class ErasureQueries(Queues):
         )
         await self._session.exec(delete(AwaitedNoteRow).where(col(AwaitedNoteRow.task_id).in_(ids)))
         await self._anonymous_resident()
+        self._tasks_written()
         await self._session.exec(
             update(TaskRow)
             .where(col(TaskRow.id).in_(ids))

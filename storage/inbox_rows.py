@@ -164,6 +164,15 @@ class InboxQueries(Queues):
         if stored is not None:
             raise AlreadyProcessed(update_id)
 
+    async def mark_updates_done(self, update_ids: Sequence[int]) -> None:
+        if update_ids:
+            await self._session.exec(
+                update(InboxRow)
+                .where(col(InboxRow.update_id).in_(update_ids), col(InboxRow.processed).is_(False))
+                .values(processed=True, raw="")
+                .execution_options(synchronize_session=False)
+            )
+
     async def record_poll_conflict(self, at: datetime, *, webhook: bool) -> None:
         values = {"name": _POLL, "at": at, "webhook": webhook}
         await self._session.exec(

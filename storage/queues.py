@@ -17,7 +17,7 @@ from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from bot.domain import Button, Outgoing
+from bot.domain import Button, Outgoing, Task
 from bot.ports import OutboxItem
 from storage import bulk, upsert
 from storage.tables import CardRow, LeaseRow, OutboxRow
@@ -47,6 +47,14 @@ class Queues:
     def __init__(self, session: AsyncSession, clock: Callable[[], datetime]) -> None:
         self._session = session
         self._clock = clock
+        self._residents_tasks: dict[int, tuple[int, list[Task]]] = {}
+        """Each resident's newest tasks read in this transaction, and how many were asked
+        for: :meth:`~storage.sql_store.SqlTransaction.tasks_of_resident` serves them again
+        until a task is written (:meth:`_tasks_written`)."""
+
+    def _tasks_written(self) -> None:
+        """Called by every write to the tasks table: what was read of it may be stale."""
+        self._residents_tasks.clear()
 
     async def _rows(self, statement: SelectOfScalar[Row]) -> ScalarResult[Row]:
         """Run a SELECT of rows, refreshing any the session already holds.

@@ -266,6 +266,7 @@ class SqlTransaction(
             .returning(col(DayCounterRow.last))
         )
         n = (await self._session.exec(counter)).scalar_one()
+        self._tasks_written()
         row = task_rows.task_row(new, f"{day}-{n:04d}")
         self._session.add(row)
         await self._session.flush()
@@ -292,6 +293,7 @@ class SqlTransaction(
         if only_if_claimer is not None:
             statement = statement.where(col(TaskRow.claimer_id) == only_if_claimer)
         statement = statement.values(task_rows.changed_columns(change)).returning(TaskRow)
+        self._tasks_written()
         result = await self._session.exec(
             statement.execution_options(populate_existing=True, synchronize_session=False)
         )
@@ -322,6 +324,7 @@ class SqlTransaction(
             for task_id, stage, at in moves
         ]
         connection = await self._session.connection()
+        self._tasks_written()
         await bulk.update_rows(connection, _table(TaskRow), "id", rows)
 
     async def add_events(self, events: Sequence[TaskEvent]) -> None:
@@ -344,13 +347,22 @@ class SqlTransaction(
         return [task_rows.event(row) for row in rows]
 
     async def tasks_of_resident(self, resident_id: int, limit: int) -> Sequence[Task]:
-        """The resident's tasks, newest first."""
-        return await self._many(
+        """The resident's tasks, newest first.
+
+        Read once per transaction until a task is written: a resident's message asks up to
+        four times (filing's merge window, feedback, asides), and each query costs more than
+        the rows it returns."""
+        known = self._residents_tasks.get(resident_id)
+        if known is not None and (limit <= known[0] or len(known[1]) < known[0]):
+            return known[1][:limit]  # asked for as many or more, or there are no more
+        tasks = await self._many(
             select(TaskRow)
             .where(TaskRow.resident_id == resident_id)
             .order_by(col(TaskRow.id).desc())
             .limit(limit)
         )
+        self._residents_tasks[resident_id] = (limit, tasks)
+        return tasks
 
     async def tasks_held_by(
         self, holder: UnitRef, statuses: frozenset[TaskStatus], limit: int

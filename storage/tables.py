@@ -239,6 +239,9 @@ class OutboxRow(SQLModel, table=True):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_status_id", "status", "id"),
+        # the dispatcher's read ranks each chat's pending messages in order: read from this
+        # index, without sorting every pending message (thousands after a burst) at each read
+        Index("ix_outbox_status_chat_id", "status", "chat_id", "id"),
         Index("ux_outbox_dedupe_key", "dedupe_key", unique=True),
     )
 

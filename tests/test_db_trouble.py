@@ -289,35 +289,41 @@ async def test_resident_message_survives_a_locked_sqlite_end_to_end(
 
 
 class LockAtIntake:
-    """SQLite's write lock, taken by a second connection the moment the inbox begins intake's
-    transaction, and given back as the inbox begins the redo.
+    """SQLite's write lock, taken by a second connection the moment the inbox begins the desk's
+    transaction for a resident's text, and given back as the inbox begins the redo.
 
     The seam is the bot's own engine: its pool's ``checkout`` event (a transaction takes its
-    connection there, before its ``BEGIN IMMEDIATE``) and the statements it runs. A resident's
-    text is handled in two transactions — the desk's check for an awaited result note, then
-    intake — so the one the inbox begins right after the note check is intake's; the update was
-    stored and read before that, so none of the inbox's own transactions meets the lock.
+    connection there, before its ``BEGIN IMMEDIATE``) and the statements it runs. After the
+    inbox stores the polled update it claims it in a transaction of its own, then hands it to
+    the desk, which handles the whole text in one transaction (the check for an awaited result
+    note, then intake): so the second checkout after the store is the desk's, and none of the
+    inbox's own transactions meets the lock.
     """
 
     def __init__(self, url: str) -> None:
         self.other = sqlite3.connect(
             url.removeprefix("sqlite:///"), isolation_level=None, check_same_thread=False
         )
-        self.state = "waiting for the note check"
+        self.state = "waiting for the store"
         self.note_checks = 0
 
     def statement(self, _connection: object, _cursor: object, sql: str, *_: object) -> None:
-        """after_cursor_execute: arm once the first note check has run."""
-        if _in_inbox() and "FROM awaited_notes" in sql:
-            self.note_checks += 1
-            if self.state == "waiting for the note check":
-                self.state = "armed"
-
-    def checkout(self, *_: object) -> None:
-        """checkout: lock as intake's transaction starts, unlock as the next one (the redo's)."""
+        """after_cursor_execute: arm once the update is stored; count the note checks."""
         if not _in_inbox():
             return
-        if self.state == "armed":
+        if "FROM awaited_notes" in sql:
+            self.note_checks += 1
+        if self.state == "waiting for the store" and sql.startswith("INSERT INTO inbox"):
+            self.state = "stored"
+
+    def checkout(self, *_: object) -> None:
+        """checkout: let the claim pass, lock as the desk's transaction starts, unlock as the
+        next one (the redo's) starts."""
+        if not _in_inbox():
+            return
+        if self.state == "stored":
+            self.state = "claiming"
+        elif self.state == "claiming":
             # in a thread: an outbox transaction holding the lock this instant must finish
             await_only(asyncio.to_thread(self.other.execute, "BEGIN IMMEDIATE"))
             self.state = "locked"
@@ -357,7 +363,8 @@ async def test_locked_sqlite_meets_intake_itself_end_to_end(
             event.remove(bot_engine, "checkout", lock.checkout)
             event.remove(bot_engine, "after_cursor_execute", lock.statement)
             lock.close()
-        assert (lock.state, lock.note_checks) == ("released", 2)
+        # the first try met the lock as it began, before its note check: one check, the redo's
+        assert (lock.state, lock.note_checks) == ("released", 1)
         retries = [r.getMessage() for r in caplog.records if r.name == "bot.retry"]
         assert len(retries) == 1
         assert retries[0].startswith("update ")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import timedelta
@@ -201,7 +201,15 @@ class _Refusing:
     def __init__(self, errors: list[Exception]) -> None:
         self.errors = errors
 
-    async def send(self, message: Outgoing, edit_message_id: int | None) -> int:
+    async def send(
+        self,
+        message: Outgoing,
+        edit_message_id: int | None,
+        *,
+        before_request: Callable[[], Awaitable[None]] | None = None,
+    ) -> int:
+        if before_request is not None:  # the request is written at once
+            await before_request()
         if self.errors:
             raise self.errors.pop(0)
         return 7

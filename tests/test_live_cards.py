@@ -7,7 +7,7 @@ dispatcher run on a real database; the channel is a recording fake of the ``Send
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 import pytest
@@ -37,7 +37,15 @@ class RecordingChannel:
     def __init__(self) -> None:
         self.sent: list[tuple[Outgoing, int | None]] = []
 
-    async def send(self, message: Outgoing, edit_message_id: int | None) -> int:
+    async def send(
+        self,
+        message: Outgoing,
+        edit_message_id: int | None,
+        *,
+        before_request: Callable[[], Awaitable[None]] | None = None,
+    ) -> int:
+        if before_request is not None:  # the request is written at once
+            await before_request()
         self.sent.append((message, edit_message_id))
         return edit_message_id if edit_message_id is not None else 700 + len(self.sent)
 

@@ -16,18 +16,22 @@ from datetime import timedelta
 import pytest
 from telegram import Bot
 
+from bot import texts
 from bot.domain import Outgoing
 from bot.errors import StoreBusy
 from bot.ports import Store, Transaction
 from bot.sending.outbox import OutboxDispatcher
-from handlers.telegram.sender import TelegramSender
+from handlers.telegram.sender import AnnouncingRequest, TelegramSender
 from standins.telegram import BotApiStandIn
 from storage.engine import open_store
 from tests.clock import FakeClock, nine_am
 from tests.harness import PRESENTER
 from tests.outbox_support import running, wall_clock
+from tests.store_support import ALICE, DAY, new_task
 
 pytestmark = pytest.mark.asyncio
+
+GROUP = -1001
 
 
 async def test_two_dispatchers_send_each_message_once(database_url: str) -> None:
@@ -88,12 +92,20 @@ class Channel:
         self.name = name
         self.recorder = recorder
         self.stuck: set[int] = set()
+        self.stuck_written: set[int] = set()
+        """Chats whose send is written and then waits for an answer until cancelled."""
         self.entered = asyncio.Event()
         """Set when a send to a ``stuck`` chat has begun."""
         self.cut: list[tuple[str, float]] = []
         self.step: Callable[[], Awaitable[None]] | None = None
 
-    async def send(self, message: Outgoing, edit_message_id: int | None) -> int:
+    async def send(
+        self,
+        message: Outgoing,
+        edit_message_id: int | None,
+        *,
+        before_request: Callable[[], Awaitable[None]] | None = None,
+    ) -> int:
         if message.chat_id in self.stuck:
             self.entered.set()
             try:
@@ -102,6 +114,11 @@ class Channel:
                 self.cut.append((message.text, time.monotonic()))
                 self.recorder.changed.set()
                 raise
+        if before_request is not None:  # past the rate limiter: the request is written
+            await before_request()
+        if message.chat_id in self.stuck_written:
+            self.entered.set()
+            await asyncio.get_running_loop().create_future()  # no answer, until cancelled
         if self.step is not None:
             await self.step()
         self.recorder.sent.append((self.name, message.text, time.monotonic()))
@@ -145,6 +162,58 @@ async def test_the_others_send_within_5_s_of_the_holders_death(database_url: str
         took = max(taken_over) - died
         assert took < 5.0, f"the last one went out {took:.2f} s after the death"
         assert sorted(recorder.texts()) == sorted(["到达", *wanted])  # each once
+
+
+@pytest.mark.parametrize("written", [False, True], ids=["in-the-rate-limiter", "written"])
+async def test_a_card_says_it_is_posted_again_only_if_a_request_was_written(
+    database_url: str, written: bool
+) -> None:
+    """The holder dies while a card waits: in the rate limiter, its request not written (the
+    other instance posts it plainly: no copy can be in the group), or for Telegram's answer to
+    a written request (the group may hold it: the repost says it stands in for that copy)."""
+    recorder = Recorder()
+    async with open_store(database_url) as one, open_store(database_url) as two:
+        async with one.transaction() as tx:
+            await tx.save_resident(ALICE)
+            task = await tx.add_task(new_task(), DAY)
+        first = OutboxDispatcher(one, recorder.channel("first"), wall_clock, PRESENTER)
+        first_channel = first.sender
+        assert isinstance(first_channel, Channel)
+        (first_channel.stuck_written if written else first_channel.stuck).add(GROUP)
+        async with running(first) as holder:
+            async with one.transaction() as tx:
+                await tx.enqueue(Outgoing(GROUP, "📋工单 卡片", card_of=task.id))
+            first.wake()
+            await asyncio.wait_for(first_channel.entered.wait(), 5)
+            holder.cancel()
+            await asyncio.gather(holder, return_exceptions=True)
+        second = OutboxDispatcher(two, recorder.channel("second"), wall_clock, PRESENTER)
+        async with running(second):
+            await recorder.until(lambda: bool(recorder.sent), 10)
+        [(by, text, _)] = recorder.sent
+        assert by == "second"
+        assert text.startswith(texts.CARD_REPOSTED) is written
+
+
+async def test_the_telegram_sender_announces_a_request_as_it_is_written() -> None:
+    """``before_request`` runs once per send, before Telegram has the request; plain sends and
+    the bot's other calls (answers to presses) do not touch it."""
+    async with BotApiStandIn(token="1:HOOK") as standin:
+        standin.add_group(GROUP, "兴安南路1网格")
+        request = AnnouncingRequest(read_timeout=5)
+        async with Bot("1:HOOK", base_url=standin.base_url, request=request) as bot:
+            seen: list[int] = []
+
+            async def before_request() -> None:
+                seen.append(len(standin.calls))
+
+            sender = TelegramSender(bot)
+            before = len(standin.calls)  # getMe, on the way in
+            await sender.send(Outgoing(GROUP, "卡片"), None, before_request=before_request)
+            await sender.send(Outgoing(GROUP, "通知"), None)
+            await bot.send_message(GROUP, "别的调用")
+        assert seen == [before]  # the stand-in had not seen the request yet
+        assert [c.method for c in standin.calls[before:]] == ["sendMessage"] * 3
 
 
 class SlowSends:

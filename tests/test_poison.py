@@ -102,7 +102,7 @@ async def test_a_poisoned_message_is_skipped_and_its_sender_told_once(
     w: World, monkeypatch: pytest.MonkeyPatch, all_logs: pytest.LogCaptureFixture
 ) -> None:
     """One kind message to the sender, nothing to anyone else, the next message handled."""
-    fault = inject(monkeypatch, Intake, "message", lambda args: MARKER in args[1])
+    fault = inject(monkeypatch, Intake, "message", lambda args: MARKER in args[2])
     resident = w.resident()
 
     update_id = w.standin.send_text(resident, POISON)
@@ -181,7 +181,7 @@ async def test_a_poisoned_update_is_answered_once_across_restarts(
 ) -> None:
     """Stopped after a first failure, the update is retried on restart, skipped and answered;
     later restarts neither handle nor answer it again."""
-    fault = inject(monkeypatch, Intake, "message", lambda args: MARKER in args[1])
+    fault = inject(monkeypatch, Intake, "message", lambda args: MARKER in args[2])
     async with BotApiStandIn(token=TOKEN) as standin:
         settings = example_settings(database_url, cache_dir, standin.base_url)
         people = populate(standin, settings.require_org())

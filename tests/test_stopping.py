@@ -11,6 +11,7 @@ import asyncio
 import gc
 import logging
 import warnings
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -105,7 +106,15 @@ class HeldChannel:
         self.release = asyncio.Event()
         self.sent: list[str] = []
 
-    async def send(self, message: Outgoing, edit_message_id: int | None) -> int:
+    async def send(
+        self,
+        message: Outgoing,
+        edit_message_id: int | None,
+        *,
+        before_request: Callable[[], Awaitable[None]] | None = None,
+    ) -> int:
+        if before_request is not None:  # the request is written at once
+            await before_request()
         self.entered.set()
         await self.release.wait()
         self.sent.append(message.text)

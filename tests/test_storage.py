@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from bot.domain import (
@@ -17,6 +18,7 @@ from bot.domain import (
     NewTask,
     Outgoing,
     Rating,
+    Stage,
     Task,
     TaskEvent,
     TaskStatus,
@@ -561,3 +563,46 @@ async def test_reads_after_writes_in_one_transaction_are_fresh(store: SqlStore) 
         assert await tx.awaited_note(WORKER) == task.id
         await tx.clear_awaited_note(WORKER)
         assert await tx.awaited_note(WORKER) is None
+
+
+@pytest.mark.asyncio
+async def test_a_residents_tasks_are_read_once_per_transaction_until_one_is_written(
+    store: SqlStore,
+) -> None:
+    """Intake asks for a resident's newest tasks up to four times per message: one query
+    serves them, and every write to a task makes the next ask read again."""
+    selects: list[str] = []
+
+    def count(_c: object, _cur: object, sql: str, *_: object) -> None:
+        if sql.startswith("SELECT tasks."):
+            selects.append(sql)
+
+    engine = store._engine.sync_engine  # the test reaches in to count statements
+    event.listen(engine, "after_cursor_execute", count)
+    try:
+        async with store.transaction() as tx:
+            await tx.save_resident(ALICE)
+            assert await tx.tasks_of_resident(ALICE.user_id, 5) == []
+            assert await tx.tasks_of_resident(ALICE.user_id, 1) == []
+            assert await tx.tasks_of_resident(ALICE.user_id, 20) == []  # there are no more
+            assert len(selects) == 1
+            first = await tx.add_task(new_task(), DAY)
+            assert [t.id for t in await tx.tasks_of_resident(ALICE.user_id, 5)] == [first.id]
+            second = await tx.add_task(new_task("还是堵"), DAY)
+            recent = await tx.tasks_of_resident(ALICE.user_id, 1)
+            assert [t.id for t in recent] == [second.id]
+            assert [t.id for t in await tx.tasks_of_resident(ALICE.user_id, 5)] == [
+                second.id,
+                first.id,
+            ]
+            await tx.change_task(first.id, claim())
+            mine = await tx.tasks_of_resident(ALICE.user_id, 5)
+            assert [t.status for t in mine] == [TaskStatus.OPEN, TaskStatus.CLAIMED]
+            await tx.move_schedules([(first.id, Stage.RESOLVE_DUE, NOW + timedelta(days=1))])
+            moved = (await tx.tasks_of_resident(ALICE.user_id, 5))[1]
+            assert (moved.stage, moved.next_followup_at) == (
+                Stage.RESOLVE_DUE,
+                NOW + timedelta(days=1),
+            )
+    finally:
+        event.remove(engine, "after_cursor_execute", count)

@@ -113,11 +113,12 @@ class Desk:
         if not await self.admit(actor, sent_at, update_id):
             return
         text = text.translate(_CONTROLS)
-        if await self.resolution.note(actor, text, photo, update_id):
-            return
-        if await self.workers_own.message(actor, text, photo, update_id):
-            return
-        await self.intake.message(actor, text, photo, update_id)
+        async with self.context.store.transaction() as tx:  # one per message, whoever takes it
+            if await self.resolution.note(tx, actor, text, photo, update_id):
+                return
+            if await self.workers_own.message(tx, actor, text, photo, update_id):
+                return
+            await self.intake.message(tx, actor, text, photo, update_id)
 
     def serves(self, actor: Actor) -> bool:
         """Whether the bot works where ``actor`` is: their private chat, or a unit's group."""

@@ -185,29 +185,28 @@ class Intake:
         await self._decide(tx, resident, draft)
 
     async def message(
-        self, actor: Actor, text: str, photo: str | None, update_id: int | None
+        self, tx: Transaction, actor: Actor, text: str, photo: str | None, update_id: int | None
     ) -> None:
         """A resident's free text (or photo with caption): a new report, or more of the one
-        the bot is asking about."""
+        the bot is asking about. Runs in the desk's transaction for the message."""
         text = text.strip()
-        async with self.ctx.store.transaction() as tx:
-            resident = await self._resident(tx, actor)
-            draft = await tx.draft(resident.user_id)
-            if draft is not None and self._expired(draft):
-                await expire(tx, resident.chat_id, draft, self.ctx.timezone)
-                draft = None
-            if draft is not None and draft.reason is DraftReason.FAQ:
-                # the FAQ answered it: what comes next is a new message, not more of the question
-                await tx.delete_draft(resident.user_id)
-                draft = None
-            if await self._replied(tx, resident, draft, text, photo):
-                await mark_processed(tx, update_id)
-                return
-            if draft is None:
-                await self._new_report(tx, resident, text, photo)
-            else:
-                await self._more(tx, resident, draft, text, photo)
+        resident = await self._resident(tx, actor)
+        draft = await tx.draft(resident.user_id)
+        if draft is not None and self._expired(draft):
+            await expire(tx, resident.chat_id, draft, self.ctx.timezone)
+            draft = None
+        if draft is not None and draft.reason is DraftReason.FAQ:
+            # the FAQ answered it: what comes next is a new message, not more of the question
+            await tx.delete_draft(resident.user_id)
+            draft = None
+        if await self._replied(tx, resident, draft, text, photo):
             await mark_processed(tx, update_id)
+            return
+        if draft is None:
+            await self._new_report(tx, resident, text, photo)
+        else:
+            await self._more(tx, resident, draft, text, photo)
+        await mark_processed(tx, update_id)
 
     async def _replied(
         self, tx: Transaction, resident: Resident, draft: Draft | None, text: str, photo: str | None

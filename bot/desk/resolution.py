@@ -61,33 +61,35 @@ class Resolution:
             await mark_processed(tx, update_id)
         return Answer(texts.ANSWER_ASK_RESULT, alert=True)
 
-    async def note(self, actor: Actor, text: str, photo: str | None, update_id: int | None) -> bool:
-        """The claimer's private message after 办结; False when no note is awaited from them.
+    async def note(
+        self, tx: Transaction, actor: Actor, text: str, photo: str | None, update_id: int | None
+    ) -> bool:
+        """The claimer's private message after 办结; False when no note is awaited from them
+        (then nothing was written). Runs in the desk's transaction for the message.
 
         A message while a preview waits replaces the note (the worker thought better of it).
         """
-        async with self.ctx.store.transaction() as tx:
-            held = await tx.result_note(actor.user_id)
-            if held is None:
-                return False
-            task = await tx.task(held.task_id)
-            words, photo = text.strip(), photo or held.photo
-            reply: Outgoing
-            if task is not None and not self.ctx.org.may_act(actor.user_id, task.holder):
-                await tx.clear_awaited_note(actor.user_id)
-                reply = Outgoing(actor.chat_id, texts.RESULT_NOT_STAFF.format(number=task.number))
-            elif task is None or not _held_by(task, actor):
-                await tx.clear_awaited_note(actor.user_id)
-                reply = Outgoing(actor.chat_id, self._void(task, actor))
-            elif not words or is_thin(words):
-                await tx.save_result_note(actor.user_id, ResultNote(task.id, None, photo))
-                reply = Outgoing(actor.chat_id, _ask_again(task, words, photo))
-            else:
-                written = ResultNote(task.id, words, photo)
-                await tx.save_result_note(actor.user_id, written)
-                reply = _preview(actor.chat_id, task, written)
-            await tx.enqueue(reply)
-            await mark_processed(tx, update_id)
+        held = await tx.result_note(actor.user_id)
+        if held is None:
+            return False
+        task = await tx.task(held.task_id)
+        words, photo = text.strip(), photo or held.photo
+        reply: Outgoing
+        if task is not None and not self.ctx.org.may_act(actor.user_id, task.holder):
+            await tx.clear_awaited_note(actor.user_id)
+            reply = Outgoing(actor.chat_id, texts.RESULT_NOT_STAFF.format(number=task.number))
+        elif task is None or not _held_by(task, actor):
+            await tx.clear_awaited_note(actor.user_id)
+            reply = Outgoing(actor.chat_id, self._void(task, actor))
+        elif not words or is_thin(words):
+            await tx.save_result_note(actor.user_id, ResultNote(task.id, None, photo))
+            reply = Outgoing(actor.chat_id, _ask_again(task, words, photo))
+        else:
+            written = ResultNote(task.id, words, photo)
+            await tx.save_result_note(actor.user_id, written)
+            reply = _preview(actor.chat_id, task, written)
+        await tx.enqueue(reply)
+        await mark_processed(tx, update_id)
         return True
 
     async def confirm(

@@ -27,6 +27,7 @@ from bot.desk.actions import Action, Verb
 from bot.desk.context import Actor, Answer, Context, mark_processed
 from bot.desk.intake import Intake
 from bot.domain import Button, Draft, DraftReason, EventKind, Outgoing, Task, TaskEvent, TaskStatus
+from bot.ports import Transaction
 from nlp.normalize import normalize
 from nlp.privacy import mask_pii
 from nlp.taxonomy import Category
@@ -58,33 +59,32 @@ class WorkersOwn:
         """Unsorted words older than this are replaced by new ones, not joined to them."""
 
     async def message(
-        self, actor: Actor, text: str, photo: str | None, update_id: int | None
+        self, tx: Transaction, actor: Actor, text: str, photo: str | None, update_id: int | None
     ) -> bool:
         """Keep a worker's words and ask what they are; False when this is not a configured
         person's, or intake should answer it (nothing to keep, or mid-way through a report of
-        their own)."""
+        their own). Runs in the desk's transaction for the message."""
         if actor.user_id not in self.ctx.org.people:
             return False
         text = text.strip()
-        async with self.ctx.store.transaction() as tx:
-            draft = await tx.draft(actor.user_id)
-            if draft is not None and draft.reason is not DraftReason.WORKER_CHOICE:
-                return False  # their own report is waiting for an answer: intake's
-            tasks = await tx.tasks_claimed_by(actor.user_id, LISTED)
-            if draft is not None and draft.created_at <= self.ctx.clock() - self.draft_expiry:
-                await tx.delete_draft(actor.user_id)  # never sorted: not joined to new words
-                draft = None
-            if draft is None:
-                if not text and not photo:
-                    return False
-                if not photo and not tasks and self._chat(text):
-                    return False
-                draft = Draft(actor.user_id, "", (), DraftReason.WORKER_CHOICE, self.ctx.clock())
-            kept = draft.joined(text, photo)
-            await tx.save_draft(kept)
-            if text or not draft.photos:  # a further photo of an album is kept without a word
-                await tx.enqueue(_question(actor.chat_id, kept, tasks))
-            await mark_processed(tx, update_id)
+        draft = await tx.draft(actor.user_id)
+        if draft is not None and draft.reason is not DraftReason.WORKER_CHOICE:
+            return False  # their own report is waiting for an answer: intake's
+        tasks = await tx.tasks_claimed_by(actor.user_id, LISTED)
+        if draft is not None and draft.created_at <= self.ctx.clock() - self.draft_expiry:
+            await tx.delete_draft(actor.user_id)  # never sorted: not joined to new words
+            draft = None
+        if draft is None:
+            if not text and not photo:
+                return False
+            if not photo and not tasks and self._chat(text):
+                return False
+            draft = Draft(actor.user_id, "", (), DraftReason.WORKER_CHOICE, self.ctx.clock())
+        kept = draft.joined(text, photo)
+        await tx.save_draft(kept)
+        if text or not draft.photos:  # a further photo of an album is kept without a word
+            await tx.enqueue(_question(actor.chat_id, kept, tasks))
+        await mark_processed(tx, update_id)
         return True
 
     async def own(self, actor: Actor, update_id: int | None) -> Answer:

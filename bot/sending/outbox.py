@@ -59,11 +59,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import partial
 
 from bot import texts
 from bot.desk.cards import Presenter
@@ -87,6 +89,8 @@ _MAX_BACKOFF = timedelta(minutes=5)
 """The longest wait between two tries after network or server errors: a message that must
 arrive goes out at most this long after the trouble ends."""
 _LEASE = "outbox"
+_READ_SHARE = 4
+"""A read waits this many times the last read's length after it (see _timed_read)."""
 _WRITERS = 4
 """Lanes in a transaction at once. The database takes one writer at a time anyway (SQLite) or
 needs few (PostgreSQL: a record is a couple of milliseconds); what more lanes would add is
@@ -124,7 +128,7 @@ class OutboxDispatcher:
         presenter: Presenter,
         *,
         max_attempts: int = 5,
-        batch: int = 200,
+        batch: int = 32,
         per_chat: int = 10,
         idle_seconds: float = 1.0,
         chat_moves: ChatMoves | None = None,
@@ -160,6 +164,8 @@ class OutboxDispatcher:
         the lane let go of it (sent, retried, dropped), kept until a read begun later has seen
         the outcome committed."""
         self._reads = 0
+        self._next_read_at = 0.0
+        """``time.monotonic()`` before which :meth:`run` does not read again."""
         self._crowded = False
         """A read found chats it could not start a lane for (``batch`` lanes running)."""
         self._winding_down = False
@@ -177,8 +183,10 @@ class OutboxDispatcher:
     async def run(self) -> None:
         """Send until the bot stops (:attr:`stop`); then return with nothing half-recorded.
 
-        Reads at every wake and every idle tick (more often while lanes send, to renew the
-        lease); lanes send on their own. A failure (the database busy, a bug) stops the lanes
+        Reads at every wake and every idle tick, but not while every lane is busy nor more
+        than a fifth of the time (:meth:`_timed_read`); renews the lease as it falls due
+        (at least every :data:`~bot.sending.lease.RENEW_EVERY` while it holds it); lanes send
+        on their own. A failure (the database busy, a bug) stops the lanes
         after the send each has in hand and is raised.
         """
         try:
@@ -188,7 +196,16 @@ class OutboxDispatcher:
                 self._wake.clear()
                 self._drains_started += 1
                 drain = self._drains_started
-                read = await self._read()
+                too_soon = self._next_read_at - time.monotonic()
+                if len(self._lanes) >= self.batch or too_soon > 0:
+                    # every lane is busy (a read could hand nothing out; a lane that ends
+                    # wakes the loop), or a read now would take more than its share of the
+                    # time (see _timed_read): renew the lease if due, read later
+                    self._crowded |= len(self._lanes) >= self.batch
+                    await self._keep_lease()
+                    await self.stop.doze(self._wake, min(self._tick(), max(too_soon, 0)))
+                    continue
+                read = await self._timed_read()
                 if read.again:
                     continue
                 if not read.handed and not self._lanes:
@@ -224,6 +241,24 @@ class OutboxDispatcher:
         async with self._drained:
             await self._drained.wait_for(lambda: self._last_idle_drain > started)
 
+    async def _timed_read(self) -> _Read:
+        """:meth:`_read`, noting when the next read may start so reads take at most a fifth
+        of the time.
+
+        A read ranks every pending message, so its cost grows with the backlog: after a burst
+        of a thousand messages, receipts held to Telegram's 30 a second and cards to a group's
+        20 a minute, one read took 6 ms, and reading at every wake (each message the desk
+        handles wakes the outbox) took a third of the bot's time from intake. Waiting
+        :data:`_READ_SHARE` times the last read's length before the next one (:meth:`run`)
+        keeps the reads to a fifth of the time whatever the backlog; after a short read the
+        wait is a millisecond or two. The lease is renewed meanwhile as it falls due.
+        """
+        started = time.monotonic()
+        read = await self._read()
+        ended = time.monotonic()
+        self._next_read_at = ended + _READ_SHARE * (ended - started)
+        return read
+
     async def drain(self) -> int:
         """Send every message that is due now and wait until each was tried; return how many
         were attempted (none when another instance holds the lease).
@@ -232,7 +267,11 @@ class OutboxDispatcher:
         sends take their time."""
         attempted = self._attempted
         try:
-            await self._read()
+            while True:  # a read hands out at most ``batch`` chats' messages: read again
+                read = await self._read()
+                await self._finish_lanes()
+                if not (read.handed or read.again):
+                    break
         finally:
             await self._finish_lanes()
         self._raise_failure()
@@ -348,11 +387,16 @@ class OutboxDispatcher:
         while self._lanes:
             tasks = [lane.task for lane in self._lanes.values() if lane.task is not None]
             await asyncio.wait(tasks, timeout=self._tick())
-            if self._lanes and self.lease.holding and self.lease.due():
+            if self._lanes:
                 with contextlib.suppress(StoreBusy):  # the fence covers a lease not renewed
-                    async with self.store.transaction() as tx:
-                        ticket = await self.lease.hold(tx)
-                    self.lease.settle(ticket)
+                    await self._keep_lease()
+
+    async def _keep_lease(self) -> None:
+        """Renew the lease if it is due, for the sends the lanes have in hand."""
+        if self.lease.holding and self.lease.due():
+            async with self.store.transaction() as tx:
+                ticket = await self.lease.hold(tx)
+            self.lease.settle(ticket)
 
     @contextlib.asynccontextmanager
     async def _recording(self) -> AsyncIterator[Transaction]:
@@ -376,11 +420,14 @@ class OutboxDispatcher:
             return True
         message, edit_id = prepared
         posting = message.card_of is not None and edit_id is None
-        if posting:
-            message = await self._before_posting(item, message)
+        mark_posting = None
+        if posting and item.maybe_posted:
+            message = replace(message, text=texts.CARD_REPOSTED + message.text)
+        elif posting:
+            mark_posting = partial(self._mark_posting, item)
         try:
             async with self.lease.fence():
-                message_id = await self.sender.send(message, edit_id)
+                message_id = await self.sender.send(message, edit_id, before_request=mark_posting)
         except ChatMoved as exc:
             if self.chat_moves.current(exc.new_chat_id) == message.chat_id:  # back and forth?
                 return await self._give_up(item, message.chat_id, exc)
@@ -433,20 +480,19 @@ class OutboxDispatcher:
             queued = True
         return queued
 
-    async def _before_posting(self, item: OutboxItem, message: Outgoing) -> Outgoing:
-        """A new card: note that it is being posted — or, when an earlier attempt may have
-        reached the chat, say on the card that it stands in for a possible earlier copy.
+    async def _mark_posting(self, item: OutboxItem) -> None:
+        """A new card's request is about to be written: note that it may reach the chat.
 
         Telegram has no idempotency key: a crash, or a reply lost on the way back, between
         posting a card and recording its message id leaves us unable to tell whether the chat
-        has it. A card must never be lost, so it is posted again, saying so; pressing the old
-        copy's buttons takes that copy down (:meth:`bot.desk.desk.Desk.take_down_old_copy`).
+        has it. A card must never be lost, so it is posted again, saying on the card that it
+        stands in for a possible earlier copy; pressing the old copy's buttons takes that copy
+        down (:meth:`bot.desk.desk.Desk.take_down_old_copy`). The note is written when the
+        request is, not before: a card that waited for the group's rate limit when the
+        instance died never reached the chat, and goes out again without the note.
         """
-        if item.maybe_posted:
-            return replace(message, text=texts.CARD_REPOSTED + message.text)
         async with self._recording() as tx:
             await tx.outbox_posting(item.id, self.clock())
-        return message
 
     async def _prepare(self, item: OutboxItem) -> tuple[Outgoing, int | None] | None:
         """The message as it goes out now, and the card message it edits (None: a new one).

@@ -196,9 +196,17 @@ class MeteredSender:
         self._sender = sender
         self._metrics = metrics
 
-    async def send(self, message: Outgoing, edit_message_id: int | None) -> int:
+    async def send(
+        self,
+        message: Outgoing,
+        edit_message_id: int | None,
+        *,
+        before_request: Callable[[], Awaitable[None]] | None = None,
+    ) -> int:
         try:
-            message_id = await self._sender.send(message, edit_message_id)
+            message_id = await self._sender.send(
+                message, edit_message_id, before_request=before_request
+            )
         except RetryLater:
             self._metrics.retried("retry_after")
             raise

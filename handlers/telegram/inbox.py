@@ -43,7 +43,6 @@ and the loop returns; a long poll or a backoff is cut short, since it holds noth
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import uuid
@@ -124,6 +123,8 @@ class Inbox:
         self._elsewhere: set[int] = set()
         """Update ids another instance turned out to have processed (:class:`AlreadyProcessed`)."""
         self._failures: dict[int, int] = {}
+        self._done: list[int] = []
+        """Updates handled since the last :meth:`_mark_done`."""
         self._last_processed = 0
         self._processed = asyncio.Condition()
         self._woken = asyncio.Event()
@@ -240,16 +241,29 @@ class Inbox:
             rows = await self._claim(claimed_at)
             if not rows:
                 return True
-            for update_id, raw in rows:
-                self.stop.check()
-                if not await self._process(update_id, raw):
-                    return False
-                if self.clock() >= claimed_at + CLAIM_TIME / 2:
-                    break  # claim again, renewing what is left before it can run out
+            try:
+                for update_id, raw in rows:
+                    self.stop.check()
+                    if not await self._process(update_id, raw):
+                        await self._mark_done()
+                        return False
+                    if self.clock() >= claimed_at + CLAIM_TIME / 2:
+                        break  # claim again, renewing what is left before it can run out
+            except BaseException:
+                await self._mark_done()
+                raise
 
     async def _claim(self, now: datetime) -> Sequence[tuple[int, str]]:
-        async with self.store.transaction() as tx:
-            return await tx.claim_updates(self.instance, now + CLAIM_TIME, now, _BATCH)
+        """Claim what is next, marking what was handled since the last claim on the way (see
+        :meth:`_mark_done`): no transaction of its own for that."""
+        done, self._done = self._done, []
+        try:
+            async with self.store.transaction() as tx:
+                await tx.mark_updates_done(done)
+                return await tx.claim_updates(self.instance, now + CLAIM_TIME, now, _BATCH)
+        except BaseException:
+            self._done = done + self._done  # not marked: try again with the next claim
+            raise
 
     async def _process(self, update_id: int, raw: str) -> bool:
         update = Update.de_json(json.loads(raw), self.application.bot)
@@ -276,16 +290,42 @@ class Inbox:
             if self.metrics is not None:
                 self.metrics.update_poisoned()
         else:
-            await self._retrying(lambda: self._mark_processed(update_id), f"update {update_id}")
+            self._done.append(update_id)  # marked by :meth:`_mark_done` if the desk did not
             if self.metrics is not None:
                 self.metrics.update_processed()
         self._failures.pop(update_id, None)
         self._forget(update_id)
-        self.after_update()
+        self.after_update()  # what the desk wrote may be due: the outbox reads now
+        await self._processed_up_to(update_id)
+        return True
+
+    async def _mark_done(self) -> None:
+        """Mark the updates handled since the last claim, when no claim follows (a failed
+        update, the bot stopping).
+
+        The desk marks an update in the transaction that acted on it, so this marks only those
+        that wrote nothing (ignored, dropped, answered by a toast), with one statement, usually
+        in the next claim's transaction (:meth:`_claim`): a message costs the desk's one
+        transaction and nothing more. Until then such an update is still claimed by this
+        instance; should it die first, the update is handled again elsewhere, which is safe,
+        since handling it wrote nothing.
+        """
+        done, self._done = self._done, []
+        if not done:
+            return
+        await self._retrying(lambda: self._marking(done), "inbox")
+
+    async def _marking(self, done: Sequence[int]) -> None:
+        async with self.store.transaction() as tx:
+            await tx.mark_updates_done(done)
+
+    async def _processed_up_to(self, update_id: int) -> None:
+        """Tell :meth:`processed`'s waiters that ``update_id`` was handled (an update whose
+        handling wrote nothing is marked in the database a little later, by
+        :meth:`_mark_done`)."""
         async with self._processed:
             self._last_processed = max(self._last_processed, update_id)
             self._processed.notify_all()
-        return True
 
     def _forget(self, update_id: int) -> None:
         """Clear what the error handler recorded about ``update_id`` (before a new try)."""
@@ -330,13 +370,6 @@ class Inbox:
         except AlreadyProcessed:
             return False
         return True
-
-    async def _mark_processed(self, update_id: int) -> None:
-        """Mark an update its handlers left unmarked (ignored, refused, answered by a toast)."""
-        # Marked already: by the desk with its work (the usual case), or by another instance.
-        with contextlib.suppress(AlreadyProcessed):
-            async with self.store.transaction() as tx:
-                await tx.mark_update_processed(update_id)
 
     async def processed(self, update_id: int) -> None:
         """Return once this instance processed the update ``update_id`` or a later one.

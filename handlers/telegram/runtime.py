@@ -51,7 +51,7 @@ from handlers.telegram.inbox import Inbox, sender_chat
 from handlers.telegram.polling import ALLOWED_UPDATES
 from handlers.telegram.reports import report_handlers
 from handlers.telegram.resident import resident_handlers
-from handlers.telegram.sender import TelegramSender
+from handlers.telegram.sender import AnnouncingRequest, TelegramSender
 from handlers.telegram.webhook import TelegramWebhook, chat_lane
 
 log = logging.getLogger(__name__)
@@ -99,7 +99,8 @@ class TelegramRuntime:
             .base_url(base_url)
             .updater(None)
             .get_updates_read_timeout(settings.poll_timeout + 10)
-            .read_timeout(settings.send_timeout)
+            # the outbox's sends tell it when their request is written (see the sender)
+            .request(AnnouncingRequest(read_timeout=settings.send_timeout))
         )
         if rate_limited:  # Telegram's limits; a local stand-in (shell, tests) has none
             # max_retries=0: the outbox schedules its own retries instead of blocking a chat.

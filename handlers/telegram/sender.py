@@ -18,6 +18,11 @@ stays visible, and returns the new message id for the dispatcher to remember. A 
 (:attr:`~bot.domain.Outgoing.delete_message_id`) of a message already gone, or one Telegram no
 longer lets the bot delete (over 48 hours old), counts as done, with an INFO line.
 
+A send's ``before_request`` hook runs when the HTTP request is about to be written, after PTB's
+rate limiter let it through (a group's message can wait there for seconds): the bot's requests
+go through :class:`AnnouncingRequest`, which calls the hook the sender left in a context
+variable for the task that sends.
+
 PTB strips Telegram's "Bad Request: " prefix and capitalises the rest, so descriptions are
 matched without regard to case.
 """
@@ -25,6 +30,9 @@ matched without regard to case.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, User
 from telegram.error import (
@@ -37,6 +45,7 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
+from telegram.request import HTTPXRequest
 
 from bot.domain import Outgoing
 from bot.errors import (
@@ -70,6 +79,22 @@ _CHAT_UNREACHABLE = (
 )
 """400 descriptions that are about the chat (gone, or closed to the bot), not the message."""
 
+_BEFORE_REQUEST: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar(
+    "griddesk_before_request", default=None
+)
+"""The hook of the send the current task is making (see :class:`AnnouncingRequest`)."""
+
+
+class AnnouncingRequest(HTTPXRequest):
+    """PTB's HTTP transport, calling the current send's ``before_request`` hook (once) just
+    before its request is written — the moment from which the message may reach the chat."""
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        if (hook := _BEFORE_REQUEST.get()) is not None:
+            _BEFORE_REQUEST.set(None)  # a retry of the same send has nothing new to say
+            await hook()
+        return await super().do_request(*args, **kwargs)
+
 
 class TelegramSender:
     """Sends through one PTB :class:`~telegram.Bot` (with its rate limiter)."""
@@ -77,7 +102,20 @@ class TelegramSender:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
-    async def send(self, message: Outgoing, edit_message_id: int | None) -> int:
+    async def send(
+        self,
+        message: Outgoing,
+        edit_message_id: int | None,
+        *,
+        before_request: Callable[[], Awaitable[None]] | None = None,
+    ) -> int:
+        announced = _BEFORE_REQUEST.set(before_request)
+        try:
+            return await self._send(message, edit_message_id)
+        finally:
+            _BEFORE_REQUEST.reset(announced)
+
+    async def _send(self, message: Outgoing, edit_message_id: int | None) -> int:
         try:
             try:
                 return await self._call(message, edit_message_id)
