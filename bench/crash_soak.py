@@ -1,37 +1,45 @@
-"""Crash and restart: SIGKILL the bot at random moments while residents write and workers claim.
+"""Crash and restart: SIGKILL bots at random moments while residents write and workers claim.
 
     python bench/crash_soak.py --kills 200 [--seed N] [--engine sqlite|postgresql]
+                               [--instances 3] [--webhook]
 
-Issue 5, point 2. The Bot API stand-in runs in this process; the bot runs as a child process,
-``griddesk run`` (the production entry point), on one database that outlives every crash. A
-seeded ``random.Random(seed)`` plans the run: for each bot, whether it dies during start-up or
-once it polls, which residents then write which complaints at which intervals, and how long
-after the last of them it is killed with SIGKILL (never a polite stop: no ``finally`` runs,
-transactions are cut, the outbox lease is not released). Workers press 认领 on the task
-cards as they appear, sometimes two of them at once (a double claim). After the last kill the
-bot is restarted once more and left to settle: the driver polls the stand-in and the database
-until every update is confirmed and processed, every card was pressed as planned and the outbox
-is empty, then stops the bot with SIGTERM and checks what happened:
+Issue 5, point 2, and issue 13, point 7. The Bot API stand-in runs in this process; the bots
+run as child processes, ``griddesk run`` (the production entry point), on one database that
+outlives every crash: one bot, or with ``--instances`` two or three at once, as a city runs them
+(DESIGN.md §9). With ``--webhook`` Telegram POSTs each update through a round-robin load
+balancer (:class:`standins.balancer.RoundRobin`) to whichever instance is up; otherwise the
+instances take turns to long-poll (one at a time, by a lease in the database). A seeded
+``random.Random(seed)`` plans the run: for each life, which instance dies, whether it dies during
+start-up or once it runs, which residents then write which complaints at which intervals, and how
+long after the last of them it is killed with SIGKILL (never a polite stop: no ``finally`` runs,
+transactions are cut, leases are not released); the killed instance is started again at once.
+Workers press 认领 on the task cards as they appear, sometimes two of them at once (a double
+claim). After the last kill every instance is left to settle: the driver polls the stand-in and
+the database until every update is confirmed and processed, every card was pressed as planned
+and the outbox is empty, then stops the bots with SIGTERM and checks what happened:
 
-- every resident message the stand-in accepted became exactly one task (resident and text);
-- no task card was posted twice to a group (``sendMessage``/``sendPhoto`` calls carrying the
-  card of one task number to one chat; edits do not count). A card sent again after a kill is
-  classified: Telegram has no idempotency key, so a kill between Telegram accepting a card and
-  the outbox recording it sends the card again on restart (at-least-once delivery, see
-  :mod:`bot.sending.outbox`); such a re-send is listed as "re-sent after a kill" and must open with
-  the note that it stands in for an earlier copy (the earlier post stays in the group until
-  someone presses it, which takes it down). A re-send without the note, or two posts by one
-  bot, are bugs;
+- every resident message the stand-in accepted is in exactly one task (resident and text): a
+  task of its own, or its sender's open task that it repeats (the desk merges repeats);
+- no task card was posted twice to a group silently (``sendMessage``/``sendPhoto`` calls
+  carrying the card of one task number to one chat; edits do not count). Telegram has no
+  idempotency key, so a kill between Telegram accepting a card and the outbox recording it sends
+  the card again later (at-least-once delivery, see :mod:`bot.sending.outbox`): such a re-send is
+  listed as "re-sent after a kill" and must open with the note that it stands in for an earlier
+  copy (the earlier post stays in the group until someone presses it, which takes it down). A
+  re-send without the note, or a second post with no kill since the first (the outbox lease is
+  fenced: a live sender's row is never sent by another), are bugs. A first post carrying the
+  note is counted: its sender died after the request was written, before Telegram read it;
 - every outbox row was sent (none pending, none given up) and every stored update processed;
 - a pressed task has exactly one claim, by one of the workers who pressed it;
-- the bots' logs hold no ERROR line, and the last bot stops cleanly.
+- the bots' logs hold no ERROR line, and every last bot stops cleanly.
 
-After a kill the next bot sends nothing for up to 15 s: the dead bot's outbox lease must run
-out first (:mod:`bot.sending.outbox`). Messages are paced below Telegram's 20 a minute per
-group, which ``griddesk run`` respects, so that the backlog stays bounded.
+When the instance that sends dies, another takes the outbox lease within about 4 s; when the
+one that polls dies, another polls within the poll lease's 10 s (``handlers.telegram.polling``).
+Messages are paced below Telegram's 20 a minute per group, which ``griddesk run`` respects, so
+that the backlog stays bounded.
 
 The repeatable test is tests/test_crash_restart.py; this module is its driver. Only 127.0.0.1
-is contacted (the stand-in, and PostgreSQL with ``--engine postgresql``).
+is contacted (the stand-in, the balancer, and PostgreSQL with ``--engine postgresql``).
 """
 
 from __future__ import annotations
@@ -53,7 +61,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,6 +78,7 @@ from bot.config.org import Org  # noqa: E402
 from bot.config.settings import ClassifierSettings, load_settings  # noqa: E402
 from bot.domain import UnitKind  # noqa: E402
 from bot.language import Language, build_language  # noqa: E402
+from standins.balancer import RoundRobin, free_port  # noqa: E402
 from standins.telegram import BotApiStandIn, BotMessage, Call  # noqa: E402
 from storage.engine import async_url  # noqa: E402
 
@@ -77,12 +86,15 @@ EXAMPLE = ROOT / "config.example.toml"
 DEV_SET = ROOT / "tests" / "data" / "dev.csv"
 GRIDDESK = Path(sys.executable).parent / "griddesk"
 TOKEN = "777000:CRASH-SOAK"
+WEBHOOK_SECRET = "crash-soak_webhook-secret"
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 
 _CARD = re.compile(
     rf"^(?:{re.escape(texts.CARD_REPOSTED)})?(?:📋|🔴【紧急】)(?:工单|咨询) (\d{{8}}-\d{{4}})｜"
 )
 """A task card as posted: its number; a card posted again after a kill starts with a note."""
+_REPEAT = "\n" + texts.ADDED_LINE.format(text="")
+"""What joins a repeat's words to its task's text (:meth:`bot.desk.filing.Filing.add_to`)."""
 _NAMES = (
     "王阿姨",
     "李大爷",
@@ -136,7 +148,11 @@ class Workload:
     race: float = 0.35
     """The chance that a second member presses 认领 too, at the same moment."""
     settle: float = 120.0
-    """Seconds the last bot gets to finish (a killed sender's outbox lease lasts 15 s)."""
+    """Seconds the bots get to finish after the last kill."""
+    instances: int = 1
+    """How many bots run at once on the database; one of them is killed in each life."""
+    webhook: bool = False
+    """Updates arrive by webhook through a load balancer, instead of long polling."""
 
 
 @dataclass
@@ -145,20 +161,28 @@ class Figures:
 
     engine: str
     seed: int
+    instances: int = 1
+    mode: str = "polling"
     kills: int = 0
     killed_starting: int = 0
-    """Kills that hit a bot before its first getUpdates (during start-up)."""
+    """Kills that hit a bot before it said it was running (during start-up)."""
     messages: int = 0
     tasks: int = 0
+    merged: int = 0
+    """Messages added to their sender's open task as a repeat of it (the desk's merge window:
+    a resident who sends the same complaint twice gets one task with both)."""
     lost: list[str] = field(default_factory=list)
     duplicate_tasks: list[str] = field(default_factory=list)
     cards_posted: int = 0
     resent_cards: list[str] = field(default_factory=list)
-    """A card posted again by a later bot after a kill: the at-least-once window."""
+    """A card posted again after a kill: the at-least-once window."""
     unmarked_resends: list[str] = field(default_factory=list)
     """A card posted again without the note that it stands in for an earlier copy: a bug."""
     duplicate_cards: list[str] = field(default_factory=list)
-    """A card posted twice by one bot: a bug."""
+    """A card posted again with no kill since its last post: a bug."""
+    noted_first_posts: list[str] = field(default_factory=list)
+    """A card's first post carrying the note: its sender was killed after writing the request
+    and before Telegram read it (or Telegram never got it); allowed, and counted."""
     still_doubled: list[str] = field(default_factory=list)
     """A re-sent card whose old copy is still in the group at the end (nobody pressed it, so
     the bot had no cue to take it down)."""
@@ -172,14 +196,17 @@ class Figures:
     log_errors: list[str] = field(default_factory=list)
     settled: bool = False
     settle_seconds: float = 0.0
-    final_exit: int | None = None
+    final_exits: list[int | None] = field(default_factory=list)
+    """The exit code of each bot still running at the end, stopped with SIGTERM."""
+    balanced: list[int] = field(default_factory=list)
+    """Webhook mode: how many requests the balancer's each backend (instance) answered."""
     elapsed: float = 0.0
 
     def problems(self) -> list[str]:
         """Every broken invariant, one line each; empty when the run lost and doubled nothing."""
         found = [f"lost: {x}" for x in self.lost]
         found += [f"duplicate task: {x}" for x in self.duplicate_tasks]
-        found += [f"card posted twice by one bot: {x}" for x in self.duplicate_cards]
+        found += [f"card posted again with no kill between: {x}" for x in self.duplicate_cards]
         found += [f"card posted again without saying so: {x}" for x in self.unmarked_resends]
         found += [f"no card: {x}" for x in self.tasks_without_card]
         found += [f"claim: {x}" for x in self.claim_problems]
@@ -190,34 +217,40 @@ class Figures:
             found.append(f"{self.unprocessed_updates} stored updates never processed")
         if not self.settled:
             found.append("the last bot did not settle in time")
-        if self.final_exit != 0:
-            found.append(f"the last bot exited with {self.final_exit} on SIGTERM")
+        if not self.final_exits or any(code != 0 for code in self.final_exits):
+            found.append(f"the last bots exited with {self.final_exits} on SIGTERM")
         return found
 
     def report(self) -> str:
         lines = [
-            f"engine {self.engine}, seed {self.seed}",
+            f"engine {self.engine}, seed {self.seed}, "
+            f"{self.instances} instance{'s' if self.instances > 1 else ''}, {self.mode}",
             f"faults injected (SIGKILL): {self.kills}, "
             f"{self.killed_starting} of them during start-up",
             f"crashes survived: {0 if self.problems() else self.kills}/{self.kills} "
             "(restarted on the same database each time; none if anything broke)",
-            f"messages accepted: {self.messages}, tasks created: {self.tasks}",
+            f"messages accepted: {self.messages}, tasks created: {self.tasks}, "
+            f"messages merged into their sender's task as a repeat: {self.merged}",
             f"messages lost: {len(self.lost)}, duplicate tasks: {len(self.duplicate_tasks)}",
             f"cards posted: {self.cards_posted}, duplicate cards: "
             f"{len(self.duplicate_cards) + len(self.resent_cards)} "
             f"({len(self.resent_cards)} re-sent after a kill, "
             f"{len(self.resent_cards) - len(self.unmarked_resends)} of them saying so, "
-            f"{len(self.duplicate_cards)} by one bot), "
-            f"still shown twice at the end: {len(self.still_doubled)}",
+            f"{len(self.duplicate_cards)} with no kill between), "
+            f"still shown twice at the end: {len(self.still_doubled)}, "
+            f"first posts with the note: {len(self.noted_first_posts)}",
             f"claims: {self.pressed_tasks} tasks pressed ({self.presses} presses, "
             f"{self.double_presses} double claims), problems: {len(self.claim_problems)}",
             f"outbox: {dict(sorted(self.outbox.items()))}, "
             f"unprocessed updates: {self.unprocessed_updates}",
             f"settled: {self.settled}, {self.settle_seconds:.1f} s after the last message; "
-            f"last exit code {self.final_exit}",
+            f"last exit codes {self.final_exits}",
             f"elapsed: {self.elapsed:.1f} s",
         ]
+        if self.balanced:
+            lines.insert(-1, f"webhook requests answered by each instance: {self.balanced}")
         lines += [f"  re-sent card: {x}" for x in self.resent_cards]
+        lines += [f"  first post with the note: {x}" for x in self.noted_first_posts]
         lines += [f"  PROBLEM {x}" for x in self.problems()]
         return "\n".join(lines)
 
@@ -251,7 +284,7 @@ async def soak(
     *,
     cache_home: Path | None = None,
 ) -> Figures:
-    """Run ``workload`` against a bot on the empty database ``url``; files go in ``workdir``.
+    """Run ``workload`` against bots on the empty database ``url``; files go in ``workdir``.
 
     The bots' ``XDG_CACHE_HOME`` (jieba's dictionary cache) is ``cache_home``, by default a
     folder in ``workdir``.
@@ -261,44 +294,64 @@ async def soak(
     org = settings.require_org()
     pool = complaints(org, language)
     rng = random.Random(workload.seed)
-    figures = Figures("postgresql" if url.startswith("postgresql") else "sqlite", workload.seed)
+    figures = Figures(
+        "postgresql" if url.startswith("postgresql") else "sqlite",
+        workload.seed,
+        instances=workload.instances,
+        mode="webhook" if workload.webhook else "polling",
+    )
     async with BotApiStandIn(token=TOKEN) as standin, _reader(url) as db:
         driver = _Driver(
             standin, org, workload, workdir, db, cache_home=cache_home or workdir / "cache"
         )
-        residents = [
-            standin.add_user(10_001 + i, _NAMES[i % len(_NAMES)]) for i in range(workload.residents)
-        ]
-        sent: Counter[tuple[int, str]] = Counter()
-        for life in range(workload.kills + 1):
-            during_start_up = rng.random() < workload.starting
-            plan = [
-                (rng.uniform(*workload.gap), rng.choice(residents), rng.choice(pool))
-                for _ in range(rng.randint(*workload.messages))
+        async with driver.balancer or nullcontext():
+            residents = [
+                standin.add_user(10_001 + i, _NAMES[i % len(_NAMES)])
+                for i in range(workload.residents)
             ]
-            tail = rng.uniform(*workload.tail)
-            await driver.start()
-            if not during_start_up:
-                await driver.until_polling()
-            for gap, resident, message in plan:
-                await asyncio.sleep(gap)  # pacing the residents, not synchronisation
-                standin.send_text(resident, message)
-                sent[resident.id, message] += 1
-                driver.claim_new_cards()
-            if life < workload.kills:
-                await asyncio.sleep(tail)  # the random moment of the kill
-                await driver.kill()
-        stream_ended = time.monotonic()
-        figures.settled = await driver.settle()
-        figures.settle_seconds = time.monotonic() - stream_ended
-        figures.final_exit = await driver.stop()
-        await driver.check(figures, sent)
+            sent: Counter[tuple[int, str]] = Counter()
+            for slot in range(workload.instances):
+                await driver.start(slot)
+            for life in range(workload.kills + 1):
+                during_start_up = rng.random() < workload.starting
+                plan = [
+                    (rng.uniform(*workload.gap), rng.choice(residents), rng.choice(pool))
+                    for _ in range(rng.randint(*workload.messages))
+                ]
+                tail = rng.uniform(*workload.tail)
+                victim = rng.randrange(workload.instances) if workload.instances > 1 else 0
+                if not during_start_up:
+                    await driver.until_working(victim)
+                for gap, resident, message in plan:
+                    await asyncio.sleep(gap)  # pacing the residents, not synchronisation
+                    standin.send_text(resident, message)
+                    sent[resident.id, message] += 1
+                    driver.claim_new_cards()
+                if life < workload.kills:
+                    await asyncio.sleep(tail)  # the random moment of the kill
+                    await driver.kill(victim)
+                    await driver.start(victim)
+            stream_ended = time.monotonic()
+            figures.settled = await driver.settle()
+            figures.settle_seconds = time.monotonic() - stream_ended
+            figures.final_exits = await driver.stop()
+            await driver.check(figures, sent)
+            if driver.balancer is not None:
+                figures.balanced = list(driver.balancer.forwarded.values())
     figures.elapsed = time.monotonic() - started
     return figures
 
 
+_RUNNING = b"griddesk is running"
+"""What ``griddesk run`` logs once it has started (:func:`bot.app.serve`)."""
+
+
 class _Driver:
-    """The bot processes, the workers' presses and the final checks of one run."""
+    """The bot processes, the workers' presses and the final checks of one run.
+
+    Instances are numbered slots; each slot runs one bot at a time, on its own config (in
+    webhook mode its own HTTP port behind :attr:`balancer`), and writes one log per life.
+    """
 
     def __init__(
         self,
@@ -319,71 +372,98 @@ class _Driver:
         for kind in UnitKind:
             for unit in org.units(kind):
                 standin.add_group(unit.chat_id, unit.name)
-        self.config = workdir / "griddesk.toml"
-        self.config.write_text(
-            EXAMPLE.read_text("utf-8")
-            .replace('base_url = ""', f'base_url = "{standin.base_url}"')
-            .replace("poll_timeout = 30", "poll_timeout = 5")
-            .replace('url = "sqlite:///griddesk.db"', f'url = "{db.url}"'),
-            "utf-8",
+        slots = range(workload.instances)
+        ports = [free_port() for _ in slots] if workload.webhook else []
+        self.balancer = (
+            RoundRobin([f"http://127.0.0.1:{port}" for port in ports]) if ports else None
         )
-        self.process: asyncio.subprocess.Process | None = None
-        self.starts: list[int] = []
-        """The call-log length when each bot was started: calls after it are that bot's.
-
-        A request a killed bot had already written may be read after the kill; it is still
-        counted as its own, because the next bot is started only once the killed one is reaped
-        and needs seconds to make its first call."""
+        self.configs = [self._config(slot, ports[slot] if ports else None) for slot in slots]
+        self.processes: list[asyncio.subprocess.Process | None] = [None for _ in slots]
+        self.logs: list[Path | None] = [None for _ in slots]
+        self.lives = [0 for _ in slots]
+        self.kill_marks: list[int] = []
+        """The call-log length at each SIGKILL: calls from that index on came after it."""
         self.kills = 0
+        self.killed_starting = 0
         self.seen_calls = 0
         self.seen: set[tuple[int, int]] = set()
         self.pressed: dict[str, set[int]] = defaultdict(set)
         self.presses = 0
         self.double_presses = 0
 
-    async def start(self) -> None:
-        self.starts.append(len(self.standin.calls))
+    def _config(self, slot: int, port: int | None) -> Path:
+        """Slot ``slot``'s config: the example on the soak's database and stand-in; in webhook
+        mode serving on ``port`` and telling Telegram to call the balancer."""
+        text = (
+            EXAMPLE.read_text("utf-8")
+            .replace('base_url = ""', f'base_url = "{self.standin.base_url}"')
+            .replace("poll_timeout = 30", "poll_timeout = 5")
+            .replace('url = "sqlite:///griddesk.db"', f'url = "{self.db.url}"')
+        )
+        if port is not None and self.balancer is not None:
+            text = (
+                text.replace('mode = "polling"', 'mode = "webhook"')
+                .replace('webhook_url = ""', f'webhook_url = "{self.balancer.url}/telegram"')
+                .replace('listen = ""', f'listen = "127.0.0.1:{port}"')
+            )
+        config = self.workdir / f"griddesk-{slot}.toml"
+        config.write_text(text, "utf-8")
+        return config
+
+    async def start(self, slot: int) -> None:
+        self.lives[slot] += 1
         env = {**os.environ, "GRIDDESK_TELEGRAM_TOKEN": TOKEN, "PTB_TIMEDELTA": "true"}
         env["XDG_CACHE_HOME"] = str(self.cache_home)
-        log = self.workdir / f"bot-{len(self.starts):04d}.log"
+        env["GRIDDESK_WEBHOOK_SECRET"] = WEBHOOK_SECRET
+        log = self.workdir / f"bot-{slot}-{self.lives[slot]:04d}.log"
+        self.logs[slot] = log
         with log.open("wb") as stderr:
-            self.process = await asyncio.create_subprocess_exec(
-                str(GRIDDESK), "run", "--config", str(self.config), env=env,
+            self.processes[slot] = await asyncio.create_subprocess_exec(
+                str(GRIDDESK), "run", "--config", str(self.configs[slot]), env=env,
                 stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
             )  # fmt: skip
 
-    async def until_polling(self, timeout: float = 60.0) -> None:
-        """Until the bot started last asks for updates (the stand-in's call log says so)."""
+    def _running(self, slot: int) -> bool:
+        log = self.logs[slot]
+        return log is not None and _RUNNING in log.read_bytes()
+
+    def _updates_flow(self) -> bool:
+        """Someone receives updates since the last kill: in polling mode a getUpdates call
+        after it (the poll lease of a killed poller must run out first); by webhook, always."""
+        if self.workload.webhook:
+            return True
+        since = self.kill_marks[-1] if self.kill_marks else 0
+        return any(c.method == "getUpdates" for c in self.standin.calls[since:])
+
+    async def until_working(self, slot: int, timeout: float = 60.0) -> None:
+        """Until the bot in ``slot`` runs and updates reach the instances again."""
         try:
             async with asyncio.timeout(timeout):
-                while not any(
-                    c.method == "getUpdates" for c in self.standin.calls[self.starts[-1] :]
-                ):
+                while not (self._running(slot) and self._updates_flow()):
                     self.claim_new_cards()
                     await asyncio.sleep(0.05)
         except TimeoutError:
-            log = self.workdir / f"bot-{len(self.starts):04d}.log"
-            tail = log.read_text("utf-8", "replace")[-2000:]
-            message = f"bot {len(self.starts)} never polled in {timeout} s:\n{tail}"
+            log = self.logs[slot]
+            tail = log.read_text("utf-8", "replace")[-2000:] if log else ""
+            message = f"bot {slot} never got to work in {timeout} s:\n{tail}"
             raise RuntimeError(message) from None
 
-    async def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        await self.process.wait()
+    async def kill(self, slot: int) -> None:
+        process = self.processes[slot]
+        assert process is not None
+        self.killed_starting += not self._running(slot)
+        self.kill_marks.append(len(self.standin.calls))
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+        self.processes[slot] = None
         self.kills += 1
 
-    async def stop(self) -> int | None:
-        """SIGTERM the last bot; its exit code (None if it did not stop within 30 s)."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            async with asyncio.timeout(30):
-                return await self.process.wait()
-        except TimeoutError:
-            self.process.kill()
-            await self.process.wait()
-            return None
+    async def stop(self) -> list[int | None]:
+        """SIGTERM every bot; their exit codes (None for one not stopped within 30 s)."""
+        running = [p for p in self.processes if p is not None]
+        for process in running:
+            process.send_signal(signal.SIGTERM)
+        return list(await asyncio.gather(*(_stopped(p) for p in running)))
 
     def claim_new_cards(self) -> bool:
         """Workers press 认领 on cards that appeared since the last look; True if any did."""
@@ -438,25 +518,36 @@ class _Driver:
     def _card_posts(
         self, figures: Figures, calls: Sequence[Call]
     ) -> dict[tuple[str, int], list[int]]:
-        """Which bot posted each card (task number, chat); re-sends and doubles into ``figures``."""
+        """Where in the call log each card (task number, chat) was posted; re-sends, doubles
+        and first posts carrying the note into ``figures``."""
         posts: dict[tuple[str, int], list[int]] = defaultdict(list)
         unmarked: set[tuple[str, int]] = set()
+        doubled: set[tuple[str, int]] = set()
+        marks = self.kill_marks
         for i, call in enumerate(calls):
-            if call.method in {"sendMessage", "sendPhoto"} and (
-                number := _card_number(call.params)
-            ):
-                bot = bisect.bisect_right(self.starts, i) - 1
-                key = number, int(str(call.params["chat_id"]))
-                body = str(call.params.get("text") or call.params.get("caption"))
-                if posts[key] and not body.startswith(texts.CARD_REPOSTED):
-                    unmarked.add(key)
-                posts[key].append(bot)
-        figures.cards_posted = sum(len(bots) for bots in posts.values())
-        for (number, chat), bots in sorted(posts.items()):
-            if len(bots) > 1:
-                where = f"{number} in {chat}, posted by bots {bots}"
-                same = len(set(bots)) < len(bots)
-                (figures.duplicate_cards if same else figures.resent_cards).append(where)
+            if call.method not in {"sendMessage", "sendPhoto"}:
+                continue
+            if not (number := _card_number(call.params)):
+                continue
+            key = number, int(str(call.params["chat_id"]))
+            noted = str(call.params.get("text") or call.params.get("caption")).startswith(
+                texts.CARD_REPOSTED
+            )
+            if posts[key] and not noted:
+                unmarked.add(key)
+            if posts[key] and not _between(marks, posts[key][-1], i):
+                doubled.add(key)
+            if not posts[key] and noted:
+                figures.noted_first_posts.append(f"{number} in {key[1]}, at call {i}")
+            posts[key].append(i)
+        figures.cards_posted = sum(len(at) for at in posts.values())
+        for (number, chat), at in sorted(posts.items()):
+            if len(at) > 1:
+                where = f"{number} in {chat}, posted at calls {at}"
+                found = (
+                    figures.duplicate_cards if (number, chat) in doubled else figures.resent_cards
+                )
+                found.append(where)
                 if (number, chat) in unmarked:
                     figures.unmarked_resends.append(where)
                 shown = [f[1] for m in self.standin.chat(chat) if (f := _CARD.match(m.content))]
@@ -466,14 +557,14 @@ class _Driver:
 
     async def check(self, figures: Figures, sent: Counter[tuple[int, str]]) -> None:
         """Fill ``figures`` from the stand-in's call log, the database and the logs."""
-        figures.kills = self.kills
+        figures.kills, figures.killed_starting = self.kills, self.killed_starting
         calls = self.standin.calls
-        polled = {bisect.bisect_right(self.starts, i) - 1 for i, call in enumerate(calls)
-                  if call.method == "getUpdates"}  # fmt: skip
-        figures.killed_starting = sum(1 for i in range(self.kills) if i not in polled)
         tasks = await self.db.tasks()
         figures.messages, figures.tasks = sum(sent.values()), len(tasks)
-        made = Counter((resident, body) for _, resident, body, _ in tasks)
+        made = Counter(
+            (resident, words) for _, resident, body, _ in tasks for words in body.split(_REPEAT)
+        )
+        figures.merged = sum(body.count(_REPEAT) for _, _, body, _ in tasks)
         for key in sent.keys() | made.keys():
             if made[key] < sent[key]:
                 figures.lost.append(f"{sent[key] - made[key]}× resident {key[0]}: {key[1]}")
@@ -498,6 +589,22 @@ class _Driver:
             for line in log.read_text("utf-8", "replace").splitlines():
                 if " ERROR " in line or line.startswith("Traceback"):
                     figures.log_errors.append(f"{log.name}: {line[:300]}")
+
+
+def _between(marks: Sequence[int], first: int, then: int) -> bool:
+    """Whether a kill (its call-log mark) fell after call ``first`` and by call ``then``."""
+    return bisect.bisect_right(marks, first) < bisect.bisect_right(marks, then)
+
+
+async def _stopped(process: asyncio.subprocess.Process) -> int | None:
+    """Wait up to 30 s for a SIGTERMed bot; its exit code, or None (then it is killed)."""
+    try:
+        async with asyncio.timeout(30):
+            return await process.wait()
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        return None
 
 
 def _card_number(params: Mapping[str, object]) -> str | None:
@@ -592,6 +699,12 @@ async def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--residents", type=int, default=40)
+    parser.add_argument(
+        "--instances", type=int, choices=(1, 2, 3), default=1, help="bots at once on the database"
+    )
+    parser.add_argument(
+        "--webhook", action="store_true", help="updates by webhook, through a load balancer"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the logs and the SQLite file")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -601,7 +714,7 @@ async def main(argv: Sequence[str] | None = None) -> int:
     # slower than Telegram's 20 messages a minute per group, so the backlog stays bounded
     workload = Workload(
         kills=args.kills, seed=args.seed, residents=args.residents, messages=(0, 4),
-        gap=(0.3, 2.0), settle=300.0,
+        gap=(0.3, 2.0), settle=300.0, instances=args.instances, webhook=args.webhook,
     )  # fmt: skip
     workdir = Path(tempfile.mkdtemp(prefix="griddesk-soak-"))
     language = build_language(ClassifierSettings(cache_dir=workdir / "cache" / "griddesk"))

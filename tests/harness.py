@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -34,6 +33,7 @@ from bot.config.settings import (
 from bot.desk.cards import Presenter
 from bot.domain import UnitKind
 from bot.language import Language, build_language
+from standins.balancer import free_port
 from standins.telegram import BotApiStandIn, BotMessage, CallbackAnswer, User
 from tests.clock import FakeClock, nine_am
 
@@ -168,16 +168,6 @@ def example_settings(database_url: str, cache_dir: Path, base_url: str) -> Setti
         # after the worlds' 09:00 start, so start-up does not catch up on today's digests
         digests=DigestSettings(morning=time(9, 30), weekly_time=time(9, 30)),
     )
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on now, for a server whose address must be known before it
-    starts (a webhook URL names it). Another process could take it before the server does; the
-    kernel picks ports for ``bind(0)`` from a wide range, so in tests that race is accepted."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def webhook_mode(settings: Settings) -> Settings:
