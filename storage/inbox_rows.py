@@ -37,7 +37,7 @@ from sqlmodel import Field, SQLModel, col, select
 
 from bot.errors import AlreadyProcessed
 from bot.ports import PollConflict
-from storage import upsert
+from storage import prepared, upsert
 from storage.queues import Queues
 from storage.tables import InboxRow, UtcDateTime
 
@@ -150,18 +150,10 @@ class InboxQueries(Queues):
         was never stored (handed to the handlers directly, as adapter tests do) has nothing to
         mark and nobody to race.
         """
-        result = await self._session.exec(
-            update(InboxRow)
-            .where(col(InboxRow.update_id) == update_id, col(InboxRow.processed).is_(False))
-            .values(processed=True, raw="")
-            .returning(col(InboxRow.update_id))
-        )
-        if result.first() is not None:
+        params = {"update": update_id}
+        if (await self._run(prepared.MARK_PROCESSED, params)).first() is not None:
             return
-        stored = await self._session.scalar(
-            select(InboxRow.update_id).where(col(InboxRow.update_id) == update_id)
-        )
-        if stored is not None:
+        if (await self._run(prepared.IS_STORED, params)).first() is not None:
             raise AlreadyProcessed(update_id)
 
     async def mark_updates_done(self, update_ids: Sequence[int]) -> None:

@@ -8,18 +8,19 @@ The inbox, its counterpart for updates in, is :mod:`storage.inbox_rows`.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, ScalarResult, case, func, literal, update
+from sqlalchemy import ColumnElement, Executable, ScalarResult, case, func, literal, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.domain import Button, Outgoing, Task
 from bot.ports import OutboxItem
-from storage import bulk, upsert
+from storage import bulk, prepared, upsert
 from storage.tables import CardRow, LeaseRow, OutboxRow
 
 PENDING, SENT, FAILED, HELD = "pending", "sent", "failed", "held"
@@ -47,6 +48,10 @@ class Queues:
     def __init__(self, session: AsyncSession, clock: Callable[[], datetime]) -> None:
         self._session = session
         self._clock = clock
+        self._connection: AsyncConnection | None = None
+        self._dialect = session.get_bind().dialect.name
+        self._without_draft: set[int] = set()
+        """Residents whose draft this transaction read and found absent (and did not save)."""
         self._residents_tasks: dict[int, tuple[int, list[Task]]] = {}
         """Each resident's newest tasks read in this transaction, and how many were asked
         for: :meth:`~storage.sql_store.SqlTransaction.tasks_of_resident` serves them again
@@ -66,6 +71,16 @@ class Queues:
         """
         return await self._session.exec(statement.execution_options(populate_existing=True))
 
+    async def _run(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Any:
+        """Run a prepared Core statement (:mod:`storage.prepared`) on the transaction's
+        connection; its :class:`~sqlalchemy.engine.CursorResult`.
+
+        Past the ORM session: nothing is ever left pending in it (rows are inserted at once,
+        or added and flushed in one step), so no write can be overtaken."""
+        if self._connection is None:
+            self._connection = await self._session.connection()
+        return await self._connection.execute(statement, params)
+
     async def _get(self, model: type[Row], key: object) -> Row | None:
         """The row with primary key ``key``, read from the database (see :meth:`_rows`)."""
         return await self._session.get(model, key, populate_existing=True)
@@ -74,8 +89,7 @@ class Queues:
 
     async def enqueue(self, message: Outgoing) -> None:
         """Queue ``message``, due at once whatever the reader's clock says."""
-        self._session.add(OutboxRow(**self._outbox_values(message)))
-        # no flush: written with the next statement or the commit, in the order added
+        await self._run(prepared.INSERT_OUTBOX, self._outbox_values(message))
 
     async def enqueue_many(self, messages: Sequence[Outgoing]) -> None:
         """Queue ``messages`` in order with one multi-row INSERT."""
@@ -129,13 +143,8 @@ class Queues:
 
     async def renew_lease(self, name: str, holder: str, until: datetime) -> bool:
         """Extend the lease only while ``holder`` is named on it: one UPDATE decides."""
-        result = await self._session.exec(
-            update(LeaseRow)
-            .where(col(LeaseRow.name) == name, col(LeaseRow.holder) == holder)
-            .values(until=until)
-            .returning(col(LeaseRow.name))
-        )
-        return result.first() is not None
+        params = {"lease": name, "owner": holder, "end": until}
+        return (await self._run(prepared.RENEW_LEASE, params)).first() is not None
 
     async def release_lease(self, name: str, holder: str) -> None:
         await self._session.exec(
@@ -189,21 +198,23 @@ class Queues:
 
     async def outbox_sent(self, item_id: int, message_id: int | None) -> None:
         """Mark sent; for a card (``card_of``), remember ``message_id`` for later edits."""
-        result = await self._session.exec(
-            update(OutboxRow)
-            .where(col(OutboxRow.id) == item_id)
-            .values(status=SENT, message_id=message_id, sent_at=self._clock())
-            .returning(col(OutboxRow.card_of), col(OutboxRow.chat_id))
-        )
-        sent = result.one_or_none()
+        sent = (
+            await self._run(
+                prepared.OUTBOX_SENT,
+                {
+                    "item_id": item_id,
+                    "new_status": SENT,
+                    "platform_id": message_id,
+                    "at": self._clock(),
+                },
+            )
+        ).one_or_none()
         if sent is not None and sent.card_of is not None and message_id is not None:
             await self.remember_card(sent.card_of, sent.chat_id, message_id)
 
     async def outbox_posting(self, item_id: int, since: datetime | None) -> None:
         """Note that a card is being posted (``since``), or that it surely was not (None)."""
-        await self._session.exec(
-            update(OutboxRow).where(col(OutboxRow.id) == item_id).values(posting_since=since)
-        )
+        await self._run(prepared.OUTBOX_POSTING, {"item_id": item_id, "since": since})
 
     async def outbox_retry(
         self, item_id: int, error: str, at: datetime, *, counted: bool = True
@@ -263,9 +274,8 @@ class Queues:
     async def remember_card(self, task_id: int, chat_id: int, message_id: int) -> None:
         """Record (or replace) which platform message is the task's card in that chat."""
         values = {"task_id": task_id, "chat_id": chat_id, "message_id": message_id}
-        await self._session.exec(
-            upsert.upsert(self._session, CardRow, values, keys=("task_id", "chat_id"))
-        )
+        keys = ("task_id", "chat_id")
+        await self._run(prepared.upsert(self._dialect, prepared.CARDS, tuple(values), keys), values)
 
 
 def _buttons_json(rows: tuple[tuple[Button, ...], ...]) -> str:

@@ -16,7 +16,7 @@ import json
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, and_, delete, or_, update
 from sqlalchemy.exc import DBAPIError
@@ -40,7 +40,7 @@ from bot.domain import (
 from bot.errors import StoreBusy
 from bot.ports import TaskChange
 from nlp.places import Place
-from storage import bulk, task_rows, upsert
+from storage import bulk, prepared, task_rows, upsert
 from storage.broadcast_rows import BroadcastQueries
 from storage.delivery_rows import DeliveryQueries
 from storage.erasure_rows import ErasureQueries
@@ -49,10 +49,8 @@ from storage.inbox_rows import InboxQueries
 from storage.report_rows import ReportQueries
 from storage.tables import (
     AwaitedNoteRow,
-    DayCounterRow,
     DraftRow,
     PlaceRow,
-    ResidentRow,
     TaskEventRow,
     TaskRow,
     utc_writer,
@@ -159,10 +157,8 @@ class SqlTransaction(
     # residents and their pending messages
 
     async def resident(self, user_id: int) -> Resident | None:
-        row = await self._get(ResidentRow, user_id)
-        if row is None:
-            return None
-        return Resident(row.user_id, row.chat_id, row.name, row.username, row.grid_id, row.place)
+        row = (await self._run(prepared.RESIDENT, {"user_id": user_id})).first()
+        return None if row is None else Resident(*row)
 
     async def save_resident(self, resident: Resident) -> None:
         values = {
@@ -174,18 +170,19 @@ class SqlTransaction(
             "place": resident.place,
             "seen_at": self._clock(),
         }
-        await self._session.exec(
-            upsert.upsert(self._session, ResidentRow, values, keys=("user_id",))
-        )
+        statement = prepared.upsert(self._dialect, prepared.RESIDENTS, tuple(values), ("user_id",))
+        await self._run(statement, values)
 
     async def draft(self, resident_id: int) -> Draft | None:
-        row = await self._get(DraftRow, resident_id)
+        row = (await self._run(prepared.DRAFT, {"resident_id": resident_id})).first()
         if row is None:
+            self._without_draft.add(resident_id)
             return None
         return _draft(row)
 
     async def save_draft(self, draft: Draft) -> None:
         """Keep ``draft``, replacing the resident's earlier one (one question at a time)."""
+        self._without_draft.discard(draft.resident_id)
         values = {
             "resident_id": draft.resident_id,
             "text": draft.text,
@@ -202,7 +199,10 @@ class SqlTransaction(
         )
 
     async def delete_draft(self, resident_id: int) -> None:
-        await self._session.exec(delete(DraftRow).where(col(DraftRow.resident_id) == resident_id))
+        """Drop the resident's draft; no statement when this transaction found none (a
+        resident's messages are handled one at a time, so none appeared meanwhile)."""
+        if resident_id not in self._without_draft:
+            await self._run(prepared.DELETE_DRAFT, {"resident": resident_id})
 
     async def due_drafts(
         self, remind_before: datetime, expire_before: datetime, limit: int
@@ -225,16 +225,16 @@ class SqlTransaction(
     # workers waiting to write a result note
 
     async def awaited_note(self, worker_id: int) -> int | None:
-        row = await self._get(AwaitedNoteRow, worker_id)
-        return None if row is None else row.task_id
+        note = await self.result_note(worker_id)
+        return None if note is None else note.task_id
 
     async def await_note(self, worker_id: int, task_id: int) -> None:
         """Remember that the worker's next message is the result note for ``task_id``."""
         await self.save_result_note(worker_id, ResultNote(task_id))
 
     async def result_note(self, worker_id: int) -> ResultNote | None:
-        row = await self._get(AwaitedNoteRow, worker_id)
-        return None if row is None else ResultNote(row.task_id, row.result, row.result_photo)
+        row = (await self._run(prepared.NOTE, {"worker_id": worker_id})).first()
+        return None if row is None else ResultNote(*row)
 
     async def save_result_note(self, worker_id: int, note: ResultNote) -> None:
         """Replace whatever the worker had awaited or written with ``note``."""
@@ -257,20 +257,11 @@ class SqlTransaction(
 
     async def add_task(self, new: NewTask, day: str) -> Task:
         """Insert the task with the next number of ``day`` (``YYYYMMDD``, local)."""
-        counter = (
-            upsert.insert(self._session, DayCounterRow)
-            .values(day=day, last=1)
-            .on_conflict_do_update(
-                index_elements=["day"], set_={"last": col(DayCounterRow.last) + 1}
-            )
-            .returning(col(DayCounterRow.last))
-        )
-        n = (await self._session.exec(counter)).scalar_one()
+        n = (await self._run(prepared.day_counter(self._dialect), {"today": day})).scalar_one()
         self._tasks_written()
-        row = task_rows.task_row(new, f"{day}-{n:04d}")
-        self._session.add(row)
-        await self._session.flush()
-        return task_rows.task(row)
+        values = task_rows.new_task_values(new, f"{day}-{n:04d}")
+        task_id = (await self._run(prepared.INSERT_TASK, values)).scalar_one()
+        return task_rows.task_of((task_id, *(values[name] for name in task_rows.COLUMNS[1:])))
 
     async def task(self, task_id: int) -> Task | None:
         return await self._one(select(TaskRow).where(TaskRow.id == task_id))
@@ -334,8 +325,7 @@ class SqlTransaction(
         await bulk.insert_rows(connection, _table(TaskEventRow), rows)
 
     async def add_event(self, event: TaskEvent) -> None:
-        # no flush: pending rows go out together at the next statement or the commit
-        self._session.add(task_rows.event_row(event))
+        await self._run(prepared.INSERT_EVENT, task_rows.event_values(event))
 
     async def events(self, task_id: int) -> Sequence[TaskEvent]:
         """The task's audit trail in the order it was written."""
@@ -355,12 +345,9 @@ class SqlTransaction(
         known = self._residents_tasks.get(resident_id)
         if known is not None and (limit <= known[0] or len(known[1]) < known[0]):
             return known[1][:limit]  # asked for as many or more, or there are no more
-        tasks = await self._many(
-            select(TaskRow)
-            .where(TaskRow.resident_id == resident_id)
-            .order_by(col(TaskRow.id).desc())
-            .limit(limit)
-        )
+        params = {"resident_id": resident_id, "limit": limit}
+        rows = await self._run(prepared.TASKS_OF_RESIDENT, params)
+        tasks = [task_rows.task_of(row) for row in rows]
         self._residents_tasks[resident_id] = (limit, tasks)
         return tasks
 
@@ -402,7 +389,8 @@ class SqlTransaction(
         return [task_rows.task(row) for row in await self._rows(statement)]
 
 
-def _draft(row: DraftRow) -> Draft:
+def _draft(row: Any) -> Draft:
+    """A draft from its row: a model, or a plain row of the drafts table."""
     return Draft(
         row.resident_id,
         row.text,

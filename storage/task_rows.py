@@ -30,36 +30,40 @@ from nlp.taxonomy import Category
 from storage.tables import TaskEventRow, TaskRow, read_utc
 
 
-def task_row(new: NewTask, number: str) -> TaskRow:
-    """The row of a new task, open and unclaimed."""
-    return TaskRow(
-        number=number,
-        resident_id=new.resident_id,
-        text=new.text,
-        photo=new.photo,
-        photos=json_words(new.photos),
-        category=new.category.value,
-        urgent=new.urgent,
-        confidence=new.confidence,
-        matched=json_words(new.matched),
-        grid_id=new.grid_id,
-        place=new.place,
-        building=new.building,
-        unit=new.unit,
-        holder=str(new.holder),
-        status=TaskStatus.OPEN.value,
-        created_at=new.created_at,
-        claim_due_at=new.claim_due_at,
-        resolve_due_at=new.resolve_due_at,
-        stage=new.stage.value,
-        next_followup_at=new.next_followup_at,
-        kind=new.kind.value,
-    )
-
-
-def event_row(event: TaskEvent) -> TaskEventRow:
-    """The row of an audit event."""
-    return TaskEventRow(**event_values(event))
+def new_task_values(new: NewTask, number: str) -> dict[str, Any]:
+    """The columns of a new task, open and unclaimed: every one of :data:`COLUMNS` but ``id``
+    (so the task can be built from them once the INSERT returns its id)."""
+    return {
+        "number": number,
+        "resident_id": new.resident_id,
+        "text": new.text,
+        "photo": new.photo,
+        "photos": json_words(new.photos),
+        "category": new.category.value,
+        "urgent": new.urgent,
+        "confidence": new.confidence,
+        "matched": json_words(new.matched),
+        "grid_id": new.grid_id,
+        "place": new.place,
+        "building": new.building,
+        "unit": new.unit,
+        "holder": str(new.holder),
+        "level": 0,
+        "status": TaskStatus.OPEN.value,
+        "claimer_id": None,
+        "claimed_at": None,
+        "created_at": new.created_at,
+        "claim_due_at": new.claim_due_at,
+        "resolve_due_at": new.resolve_due_at,
+        "result": None,
+        "result_photo": None,
+        "rating": None,
+        "reopen_count": 0,
+        "merged_into": None,
+        "stage": new.stage.value,
+        "next_followup_at": new.next_followup_at,
+        "kind": new.kind.value,
+    }
 
 
 def event_values(event: TaskEvent) -> dict[str, Any]:

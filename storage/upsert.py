@@ -18,12 +18,16 @@ Insert = sqlite.Insert | postgresql.Insert
 
 def insert(session: AsyncSession, table: Any) -> Insert:
     """An INSERT into ``table`` that supports ``on_conflict_do_*`` on the session's database."""
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
+    return dialect_insert(session.get_bind().dialect.name, table)
+
+
+def dialect_insert(dialect: str, table: Any) -> Insert:
+    """An INSERT into ``table`` that supports ``on_conflict_do_*`` on database ``dialect``."""
+    if dialect == "postgresql":
         return postgresql.insert(table)
-    if bind.dialect.name == "sqlite":
+    if dialect == "sqlite":
         return sqlite.insert(table)
-    raise NotImplementedError(f"no upsert for database {bind.dialect.name!r}")
+    raise NotImplementedError(f"no upsert for database {dialect!r}")
 
 
 def upsert(

@@ -319,8 +319,8 @@ async def test_two_racing_marks_let_exactly_one_commit(database_url: str) -> Non
         async def second() -> None:
             await marked.wait()
             async with two.transaction() as tx:
+                go_on.set()  # the first commits while this one waits for it (SQLite: to write)
                 await tx.enqueue(Outgoing(1001, "二号实例"))
-                go_on.set()  # the first commits while this one waits for it
                 await tx.mark_update_processed(7)
 
         results = await asyncio.wait_for(

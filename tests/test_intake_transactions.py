@@ -83,4 +83,6 @@ async def test_a_resident_text_is_one_transaction(database_url: str, cache_dir: 
         assert any(sql.startswith("SELECT awaited_notes") for sql in statements)
         assert any(sql.startswith("INSERT INTO tasks") for sql in statements)
         assert any(sql.startswith("UPDATE inbox SET raw") for sql in statements)
+        # the resident had no draft, as the transaction read: nothing to delete
+        assert not any(sql.startswith("DELETE FROM drafts") for sql in statements)
     assert watched.marks_alone() == []

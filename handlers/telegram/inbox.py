@@ -215,12 +215,12 @@ class Inbox:
         """:func:`~bot.retry.retrying`, with its backoff cut short when the bot stops."""
         return await retrying(work, what, sleep=self.stop.sleep)
 
-    async def _store(self, updates: Sequence[Update]) -> bool:
+    async def _store(self, updates: Sequence[dict[str, Any]]) -> bool:
         rows, lanes = [], {}
         for update in updates:
-            data = update.to_dict()
-            rows.append((update.update_id, json.dumps(data, ensure_ascii=False)))
-            lanes[update.update_id] = chat_lane(data)
+            update_id = int(update["update_id"])
+            rows.append((update_id, json.dumps(update, ensure_ascii=False)))
+            lanes[update_id] = chat_lane(update)
         async with self.store.transaction() as tx:
             await tx.store_updates(rows, lanes)
         return True

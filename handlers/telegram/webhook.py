@@ -20,7 +20,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 from aiohttp import web
 
@@ -137,9 +137,13 @@ def _update(body: bytes) -> dict[str, Any] | None:
         update = json.loads(body)
     except ValueError:  # not JSON, or not UTF-8
         return None
-    if not isinstance(update, dict):
-        return None
-    update_id = update.get("update_id")
-    if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
-        return None
-    return update
+    return update if is_update(update) else None
+
+
+def is_update(value: object) -> TypeGuard[dict[str, Any]]:
+    """Whether ``value`` is an update as Telegram sends one: a JSON object with a whole,
+    non-negative ``update_id``."""
+    if not isinstance(value, dict):
+        return False
+    update_id = value.get("update_id")
+    return isinstance(update_id, int) and not isinstance(update_id, bool) and update_id >= 0
