@@ -33,7 +33,7 @@ from handlers.http.health import Health
 from handlers.http.metrics import Metrics
 from handlers.http.server import HttpServer
 from handlers.telegram.runtime import TelegramRuntime
-from storage.engine import open_store
+from storage.engine import open_store, transactions_at_once
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +157,7 @@ async def _running_bot(
             post_init=post_init,
             webhook_secret=webhook_secret,
             metrics=metrics,
+            chats_at_once=transactions_at_once(settings.database_url),
         )
         # the server first: Telegram is told to call it only once it listens (see its module)
         async with _http_server(settings, telegram, store, clock, metrics) as http, telegram:

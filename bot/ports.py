@@ -7,7 +7,7 @@ processed — is committed together or not at all (DESIGN.md §7). The desk neve
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -324,14 +324,20 @@ class Transaction(BroadcastTransaction, ResultNotes, InboxTransaction, HealthQue
         ...
 
     async def pending_outbox(
-        self, limit: int, *, due_at: datetime | None = None, per_chat: int | None = None
+        self,
+        limit: int,
+        *,
+        due_at: datetime | None = None,
+        per_chat: int | None = None,
+        skip_chats: Collection[int] = (),
     ) -> Sequence[OutboxItem]:
         """Unsent messages, each chat's in the order they were written.
 
         With ``due_at``, only what may be sent then: a chat whose oldest unsent message waits
         for a retry contributes nothing (its later messages must not overtake it). With
         ``per_chat``, at most that many of each chat's first messages, and every chat's first
-        before any chat's second, so one chat's backlog cannot fill the batch.
+        before any chat's second, so one chat's backlog cannot fill the batch. Nothing of
+        ``skip_chats`` (the reader has all it could take of them in hand already).
         """
         ...
 

@@ -33,13 +33,17 @@ class ChatMoveRow(SQLModel, table=True):
     moved_at: datetime = Field(sa_type=UtcDateTime)
 
 
+_MOVES = ChatMoveRow.__table__  # type: ignore[attr-defined]  # set by SQLModel
+_CHAT_MOVES = select(_MOVES.c.old_id, _MOVES.c.new_id)
+"""Read at every outbox read that finds work: prepared once (:mod:`storage.prepared`)."""
+
+
 class DeliveryQueries(Queues):
     """The chat-move and outbox-health methods of :class:`bot.ports.Transaction`."""
 
     async def chat_moves(self) -> Mapping[int, int]:
         """Every stored move, old id → new id (a handful of rows: read whole)."""
-        rows = await self._session.exec(select(ChatMoveRow.old_id, ChatMoveRow.new_id))
-        return dict(rows.all())
+        return dict((await self._run(_CHAT_MOVES)).all())
 
     async def record_chat_move(self, old_id: int, new_id: int) -> None:
         """Store (or correct) that chat ``old_id`` is now ``new_id``."""

@@ -88,6 +88,14 @@ def create_engine(url: str) -> AsyncEngine:
     return engine
 
 
+def transactions_at_once(url: str) -> int:
+    """How many transactions of one instance are worth running at the same time on ``url``'s
+    database: SQLite takes one writer at a time; a PostgreSQL transaction spends most of its
+    time waiting for the server's answers, during which others can run (four: below the
+    connection pool's five, which the outbox and the leases share)."""
+    return 1 if async_url(url).get_backend_name() == "sqlite" else 4
+
+
 @asynccontextmanager
 async def open_store(
     url: str, *, clock: Callable[[], datetime] = utc_now

@@ -31,8 +31,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import exists, func, or_, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, update
 from sqlmodel import Field, SQLModel, col, select
 
 from bot.errors import AlreadyProcessed
@@ -78,8 +77,7 @@ class InboxQueries(Queues):
             }
             for uid, raw in updates
         ]
-        statement = upsert.insert(self._session, InboxRow).values(rows)
-        await self._session.exec(statement.on_conflict_do_nothing(index_elements=["update_id"]))
+        await self._run(prepared.store_updates(self._dialect), rows)
 
     async def claim_updates(
         self, holder: str, until: datetime, now: datetime, limit: int
@@ -90,33 +88,10 @@ class InboxQueries(Queues):
         past ``now`` (or the claim is ``holder``'s own) and no earlier unprocessed update of
         its lane is held by another.
         """
-        if self._session.get_bind().dialect.name == "postgresql":
-            await self._session.exec(select(func.pg_advisory_xact_lock(CLAIM_LOCK)))
-        row, earlier = aliased(InboxRow, name="candidate"), aliased(InboxRow, name="earlier")
-        held_before = exists().where(
-            col(earlier.processed).is_(False),
-            col(earlier.lane) == col(row.lane),
-            col(earlier.update_id) < col(row.update_id),
-            col(earlier.claimed_until) > now,
-            col(earlier.claimed_by) != holder,
-        )
-        free = or_(
-            col(row.claimed_until).is_(None),
-            col(row.claimed_until) <= now,
-            col(row.claimed_by) == holder,
-        )
-        picked = (
-            select(row.update_id)
-            .where(col(row.processed).is_(False), free, ~held_before)
-            .order_by(col(row.update_id))
-            .limit(limit)
-        )
-        result = await self._session.exec(
-            update(InboxRow)
-            .where(col(InboxRow.update_id).in_(picked.scalar_subquery()))
-            .values(claimed_by=holder, claimed_until=until)
-            .returning(col(InboxRow.update_id), col(InboxRow.raw))
-        )
+        if self._dialect == "postgresql":
+            await self._run(prepared.CLAIM_LOCK, {"lock_key": CLAIM_LOCK})
+        params = {"holder": holder, "now": now, "claim_end": until, "limit": limit}
+        result = await self._run(prepared.CLAIM, params)
         return sorted((update_id, raw) for update_id, raw in result.all())
 
     async def release_updates(self, holder: str) -> None:
@@ -158,12 +133,7 @@ class InboxQueries(Queues):
 
     async def mark_updates_done(self, update_ids: Sequence[int]) -> None:
         if update_ids:
-            await self._session.exec(
-                update(InboxRow)
-                .where(col(InboxRow.update_id).in_(update_ids), col(InboxRow.processed).is_(False))
-                .values(processed=True, raw="")
-                .execution_options(synchronize_session=False)
-            )
+            await self._run(prepared.MARK_DONE, {"updates": list(update_ids)})
 
     async def record_poll_conflict(self, at: datetime, *, webhook: bool) -> None:
         values = {"name": _POLL, "at": at, "webhook": webhook}

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, case, delete, exists, func, insert, or_, select, update
 
 from storage import task_rows
 from storage import upsert as dialects
@@ -109,6 +109,81 @@ MARK_PROCESSED = (
     .returning(INBOX.c.update_id)
 )
 IS_STORED = select(INBOX.c.update_id).where(INBOX.c.update_id == bindparam("update"))
+MARK_DONE = (
+    update(INBOX)
+    .where(
+        INBOX.c.update_id.in_(bindparam("updates", expanding=True)), INBOX.c.processed.is_(False)
+    )
+    .values(processed=True, raw="")
+)
+
+
+def _claim() -> Any:
+    """Claim the first ``limit`` updates ``holder`` may handle at ``now``, until ``claim_end``
+    (:meth:`storage.inbox_rows.InboxQueries.claim_updates` says which)."""
+    candidate, earlier = INBOX.alias("candidate"), INBOX.alias("earlier")
+    held_before = exists().where(
+        earlier.c.processed.is_(False),
+        earlier.c.lane == candidate.c.lane,
+        earlier.c.update_id < candidate.c.update_id,
+        earlier.c.claimed_until > bindparam("now"),
+        earlier.c.claimed_by != bindparam("holder"),
+    )
+    free = or_(
+        candidate.c.claimed_until.is_(None),
+        candidate.c.claimed_until <= bindparam("now"),
+        candidate.c.claimed_by == bindparam("holder"),
+    )
+    picked = (
+        select(candidate.c.update_id)
+        .where(candidate.c.processed.is_(False), free, ~held_before)
+        .order_by(candidate.c.update_id)
+        .limit(bindparam("limit"))
+    )
+    return (
+        update(INBOX)
+        .where(INBOX.c.update_id.in_(picked.scalar_subquery()))
+        .values(claimed_by=bindparam("holder"), claimed_until=bindparam("claim_end"))
+        .returning(INBOX.c.update_id, INBOX.c.raw)
+    )
+
+
+CLAIM = _claim()
+CLAIM_LOCK = select(func.pg_advisory_xact_lock(bindparam("lock_key")))
+"""PostgreSQL: one instance claims at a time (:mod:`storage.inbox_rows`)."""
+
+
+def _pending() -> Any:
+    """The dispatcher's read (:meth:`storage.queues.Queues.pending_outbox` with ``due_at`` and
+    ``per_chat``): parameters ``pending`` (the status), ``due_at``, ``per_chat``, ``limit``
+    and ``skip_chats``."""
+    chat, order = OUTBOX.c.chat_id, OUTBOX.c.id
+    waits = case((OUTBOX.c.next_attempt_at > bindparam("due_at"), 1), else_=0)
+    ranked = (
+        select(
+            OUTBOX.c.id.label("id"),
+            func.row_number().over(partition_by=chat, order_by=order).label("place"),
+            func.sum(waits).over(partition_by=chat, order_by=order).label("waiting"),
+        )
+        .where(
+            OUTBOX.c.status == bindparam("pending"),
+            chat.not_in(bindparam("skip_chats", expanding=True)),
+        )
+        .subquery()
+    )
+    return (
+        select(OUTBOX)
+        .join(ranked, ranked.c.id == OUTBOX.c.id)
+        .where(ranked.c.waiting == 0, ranked.c.place <= bindparam("per_chat"))
+        .order_by(ranked.c.place, OUTBOX.c.id)
+        .limit(bindparam("limit"))
+    )
+
+
+DUE_OUTBOX = _pending()
+CHATS_WITH_STATUS = (
+    select(OUTBOX.c.chat_id).where(OUTBOX.c.status == bindparam("status_of")).distinct()
+)
 
 
 @functools.cache
@@ -118,6 +193,14 @@ def upsert(dialect: str, table: Table, columns: tuple[str, ...], keys: tuple[str
     statement = dialects.dialect_insert(dialect, table)
     replaced = {name: statement.excluded[name] for name in columns if name not in keys}
     return statement.on_conflict_do_update(index_elements=list(keys), set_=replaced)
+
+
+@functools.cache
+def store_updates(dialect: str) -> Any:
+    """Insert updates (one parameter set each), ignoring an update id already stored."""
+    return dialects.dialect_insert(dialect, INBOX).on_conflict_do_nothing(
+        index_elements=["update_id"]
+    )
 
 
 @functools.cache

@@ -8,11 +8,11 @@ The inbox, its counterpart for updates in, is :mod:`storage.inbox_rows`.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Executable, ScalarResult, case, func, literal, update
+from sqlalchemy import Executable, ScalarResult, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -31,6 +31,10 @@ to be handed back, once, when that chat works again (:meth:`Queues.take_unreacha
 GIVEN_UP = (FAILED, UNREACHABLE)
 """The statuses operators count as given up (``griddesk doctor``)."""
 
+_NEVER = datetime(9999, 12, 31, tzinfo=UTC)
+_ALL = 2**31 - 1
+"""``pending_outbox`` without ``due_at`` or ``per_chat``: a time no retry waits past, and more
+messages than a chat ever has."""
 DUE_AT_ONCE = datetime(1970, 1, 1, tzinfo=UTC)
 """``next_attempt_at`` of a message never tried: earlier than any clock, real or fake.
 
@@ -71,9 +75,13 @@ class Queues:
         """
         return await self._session.exec(statement.execution_options(populate_existing=True))
 
-    async def _run(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Any:
+    async def _run(
+        self,
+        statement: Executable,
+        params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+    ) -> Any:
         """Run a prepared Core statement (:mod:`storage.prepared`) on the transaction's
-        connection; its :class:`~sqlalchemy.engine.CursorResult`.
+        connection, once per parameter set given; its :class:`~sqlalchemy.engine.CursorResult`.
 
         Past the ORM session: nothing is ever left pending in it (rows are inserted at once,
         or added and flushed in one step), so no write can be overtaken."""
@@ -154,7 +162,12 @@ class Queues:
         )
 
     async def pending_outbox(
-        self, limit: int, *, due_at: datetime | None = None, per_chat: int | None = None
+        self,
+        limit: int,
+        *,
+        due_at: datetime | None = None,
+        per_chat: int | None = None,
+        skip_chats: Collection[int] = (),
     ) -> Sequence[OutboxItem]:
         """Unsent messages, each chat's oldest first (see the port for ``due_at``/``per_chat``).
 
@@ -162,39 +175,29 @@ class Queues:
         query ranks each chat's pending messages (``row_number``) and counts how many up to
         each one wait for a retry (a running ``sum``): a row goes out only when it is among
         its chat's first ``per_chat`` and nothing before it in its chat waits; rows come
-        ordered by rank, so every chat's head before any chat's second message.
+        ordered by rank, so every chat's head before any chat's second message. The ranking
+        costs as many rows as are pending: ``skip_chats`` leaves a backlog the reader holds
+        already (a group's cards waiting for its 20 a minute) out of it.
         """
         if due_at is None and per_chat is None:
             rows = await self._rows(
                 select(OutboxRow)
-                .where(OutboxRow.status == PENDING)
+                .where(
+                    col(OutboxRow.status) == PENDING,
+                    col(OutboxRow.chat_id).not_in(list(skip_chats)),
+                )
                 .order_by(col(OutboxRow.id))
                 .limit(limit)
             )
             return [_outbox_item(row) for row in rows]
-        chat, order = col(OutboxRow.chat_id), col(OutboxRow.id)
-        waits: ColumnElement[int] = literal(0)
-        if due_at is not None:
-            waits = case((col(OutboxRow.next_attempt_at) > due_at, 1), else_=0)
-        ranked = (
-            select(
-                col(OutboxRow.id).label("id"),
-                func.row_number().over(partition_by=chat, order_by=order).label("place"),
-                func.sum(waits).over(partition_by=chat, order_by=order).label("waiting"),
-            )
-            .where(OutboxRow.status == PENDING)
-            .subquery()
-        )
-        statement = (
-            select(OutboxRow)
-            .join(ranked, ranked.c.id == col(OutboxRow.id))
-            .where(ranked.c.waiting == 0)
-            .order_by(ranked.c.place, col(OutboxRow.id))
-            .limit(limit)
-        )
-        if per_chat is not None:
-            statement = statement.where(ranked.c.place <= per_chat)
-        return [_outbox_item(row) for row in await self._rows(statement)]
+        params = {
+            "pending": PENDING,
+            "due_at": _NEVER if due_at is None else due_at,  # nothing waits past it
+            "per_chat": _ALL if per_chat is None else per_chat,
+            "limit": limit,
+            "skip_chats": list(skip_chats),
+        }
+        return [_outbox_item(row) for row in await self._run(prepared.DUE_OUTBOX, params)]
 
     async def outbox_sent(self, item_id: int, message_id: int | None) -> None:
         """Mark sent; for a card (``card_of``), remember ``message_id`` for later edits."""
@@ -245,10 +248,8 @@ class Queues:
 
     async def unreachable_card_chats(self) -> Sequence[int]:
         """The chats with unreachable cards: a handful, found through the status index."""
-        rows = await self._session.exec(
-            select(OutboxRow.chat_id).where(OutboxRow.status == UNREACHABLE).distinct()
-        )
-        return list(rows.all())
+        rows = await self._run(prepared.CHATS_WITH_STATUS, {"status_of": UNREACHABLE})
+        return [chat_id for (chat_id,) in rows]
 
     async def take_unreachable_cards(self, chat_ids: Sequence[int]) -> Sequence[int]:
         """The tasks of the unreachable cards to ``chat_ids``, each once, in task order.
@@ -294,7 +295,8 @@ def _buttons(text: str) -> tuple[tuple[Button, ...], ...]:
     return tuple(tuple(Button(label, action) for label, action in row) for row in json.loads(text))
 
 
-def _outbox_item(row: OutboxRow) -> OutboxItem:
+def _outbox_item(row: Any) -> OutboxItem:
+    """An outbox row (a model, or a plain row of the table) as the dispatcher's item."""
     assert row.id is not None  # a row read back always has its key
     message = Outgoing(
         chat_id=row.chat_id,

@@ -33,6 +33,13 @@ async def test_fair_batch_takes_due_heads_round_robin_in_order(store: SqlStore) 
         assert [item.message.text for item in later] == ["a1", "b1", "c1", "a2", "b2"]
         assert len(await tx.pending_outbox(2, due_at=NOW, per_chat=2)) == 2
         assert len(await tx.pending_outbox(10)) == 6  # no options: every pending message
+        # a chat the reader holds all it can of is left out; the others rank as before
+        skipping = await tx.pending_outbox(10, due_at=NOW, per_chat=2, skip_chats=[A])
+        assert [item.message.text for item in skipping] == ["c1"]
+        assert [item.message.text for item in await tx.pending_outbox(10, skip_chats=[A, C])] == [
+            "b1",
+            "b2",
+        ]
 
 
 async def test_chat_moves_are_stored_and_corrected(store: SqlStore) -> None:

@@ -18,7 +18,8 @@ Several instances may share one database (DESIGN.md §9); each update is handled
 
 Order: one chat's updates are handled in the order they arrived, by whichever instances; the
 claims see to it (:mod:`storage.inbox_rows` says how, and when it could slip). Different chats
-have no order between them. Only one instance polls Telegram at a time; the others look at the
+have no order between them: on PostgreSQL an instance handles several chats' updates at once
+(:meth:`Inbox._handle_claimed`). Only one instance polls Telegram at a time; the others look at the
 database every :data:`IDLE_TICK` for updates nobody holds.
 
 In webhook mode nothing polls: the webhook stores each update (:mod:`handlers.telegram.webhook`)
@@ -94,7 +95,10 @@ class Inbox:
         stop: StopSignal | None = None,
         clock: Callable[[], datetime] = utc_now,
         metrics: UpdateMeter | None = None,
+        chats_at_once: int = 1,
     ) -> None:
+        """``chats_at_once``: how many chats' updates are handled at the same time, each chat's
+        in order (:meth:`_handle_claimed`)."""
         self.application = application
         self.store = store
         self.after_update = after_update
@@ -114,6 +118,7 @@ class Inbox:
         """Polls Telegram while this instance holds the poll lease (not in webhook mode)."""
         self.metrics = metrics
         """Told of every update processed or given up as poison (``/metrics``)."""
+        self.chats_at_once = max(1, chats_at_once)
         self._failed: set[int] = set()
         """Update ids whose handler raised (:meth:`record_failure`)."""
         self._busy: dict[int, StoreBusy] = {}
@@ -126,6 +131,8 @@ class Inbox:
         self._done: list[int] = []
         """Updates handled since the last :meth:`_mark_done`."""
         self._last_processed = 0
+        self._in_hand: set[int] = set()
+        """The claimed updates not yet handled: :meth:`processed` waits for those before."""
         self._processed = asyncio.Condition()
         self._woken = asyncio.Event()
 
@@ -239,19 +246,51 @@ class Inbox:
             self.stop.check()
             claimed_at = self.clock()
             rows = await self._claim(claimed_at)
+            self._in_hand = {update_id for update_id, _ in rows}
             if not rows:
                 return True
             try:
-                for update_id, raw in rows:
-                    self.stop.check()
-                    if not await self._process(update_id, raw):
-                        await self._mark_done()
-                        return False
-                    if self.clock() >= claimed_at + CLAIM_TIME / 2:
-                        break  # claim again, renewing what is left before it can run out
+                if not await self._handle_claimed(rows, claimed_at + CLAIM_TIME / 2):
+                    await self._mark_done()
+                    return False
             except BaseException:
                 await self._mark_done()
                 raise
+
+    async def _handle_claimed(self, rows: Sequence[tuple[int, str]], renew_at: datetime) -> bool:
+        """Handle claimed updates, each chat's in order; False when one failed (the rest of its
+        chat waits behind it). At ``renew_at`` each chat stops after the update in hand, to be
+        claimed again (renewing the claim) before the claim can run out.
+
+        With ``chats_at_once`` above one, the chats are shared out among that many sequences
+        run at the same time: on PostgreSQL a transaction spends most of its time waiting for
+        the server, and another chat's can run meanwhile. (On SQLite one write lock serialises
+        them anyway, so there it is one.) A stop lets every sequence finish its update in hand.
+        """
+
+        async def in_order(sequence: Sequence[tuple[int, str]]) -> bool:
+            for update_id, raw in sequence:
+                self.stop.check()
+                if not await self._process(update_id, raw):
+                    return False
+                if self.clock() >= renew_at:
+                    break
+            return True
+
+        if self.chats_at_once == 1:
+            return await in_order(rows)
+        parts = _share_out(rows, self.chats_at_once)
+        outcomes = await asyncio.gather(
+            *(
+                asyncio.create_task(in_order(part), name=f"griddesk-inbox-{n}")
+                for n, part in enumerate(parts, 1)
+            ),
+            return_exceptions=True,
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return all(outcomes)
 
     async def _claim(self, now: datetime) -> Sequence[tuple[int, str]]:
         """Claim what is next, marking what was handled since the last claim on the way (see
@@ -324,6 +363,7 @@ class Inbox:
         handling wrote nothing is marked in the database a little later, by
         :meth:`_mark_done`)."""
         async with self._processed:
+            self._in_hand.discard(update_id)
             self._last_processed = max(self._last_processed, update_id)
             self._processed.notify_all()
 
@@ -374,11 +414,39 @@ class Inbox:
     async def processed(self, update_id: int) -> None:
         """Return once this instance processed the update ``update_id`` or a later one.
 
-        Alone on its database an instance processes every update, in order, so that is every
-        update up to ``update_id``. The shell and the tests wait on this instead of sleeping.
+        Alone on its database an instance processes every update, so that is every update up
+        to ``update_id``: none of those it holds is still waiting (several chats' updates may
+        be handled at once). The shell and the tests wait on this instead of sleeping.
         """
+
+        def reached() -> bool:
+            return self._last_processed >= update_id and all(
+                held > update_id for held in self._in_hand
+            )
+
         async with self._processed:
-            await self._processed.wait_for(lambda: self._last_processed >= update_id)
+            await self._processed.wait_for(reached)
+
+
+def _share_out(rows: Sequence[tuple[int, str]], parts: int) -> list[list[tuple[int, str]]]:
+    """``rows`` in at most ``parts`` sequences, each chat's (lane's) updates in one of them in
+    their order; chats are dealt out in turn as they first appear."""
+    part_of: dict[int, int] = {}
+    shared: list[list[tuple[int, str]]] = [[] for _ in range(parts)]
+    for row in rows:
+        lane = _lane(row[1])
+        shared[part_of.setdefault(lane, len(part_of) % parts)].append(row)
+    return [part for part in shared if part]
+
+
+def _lane(raw: str) -> int:
+    """The lane of a stored update; 0 for one that does not parse (handled, and failed, in
+    the lane of updates without a chat)."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return 0
+    return chat_lane(data) if isinstance(data, dict) else 0
 
 
 def sender_chat(update: Update, serves_group: Callable[[int], bool]) -> int | None:

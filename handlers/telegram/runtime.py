@@ -84,11 +84,13 @@ class TelegramRuntime:
         post_init: Callable[[], Awaitable[object]] | None = None,
         webhook_secret: str | None = None,
         metrics: Metrics | None = None,
+        chats_at_once: int = 1,
     ) -> None:
         """``post_init`` runs once the Bot API has accepted the token, before anything starts:
         the place for start-up work that may queue messages (PTB's own ``post_init`` runs only
         under ``run_polling``, which griddesk does not use). ``webhook_secret``: required in
-        webhook mode. ``metrics`` counts updates and sends (:mod:`handlers.http.metrics`)."""
+        webhook mode. ``metrics`` counts updates and sends (:mod:`handlers.http.metrics`).
+        ``chats_at_once``: how many chats' updates the inbox handles at the same time."""
         base_url = settings.base_url or "https://api.telegram.org/bot"
         parts = urlsplit(base_url)
         # for start-up errors: scheme, host and port only (PTB appends the token to the path)
@@ -140,6 +142,7 @@ class TelegramRuntime:
             stop=self._stop,
             clock=clock,
             metrics=metrics,
+            chats_at_once=chats_at_once,
         )
         self._settings = settings
         self._started = time.monotonic()
