@@ -197,13 +197,15 @@ class OutboxDispatcher:
                 self._drains_started += 1
                 drain = self._drains_started
                 too_soon = self._next_read_at - time.monotonic()
-                if len(self._lanes) >= self.batch or too_soon > 0:
+                crowded = len(self._lanes) >= self.batch
+                if crowded or too_soon > 0:
                     # every lane is busy (a read could hand nothing out; a lane that ends
                     # wakes the loop), or a read now would take more than its share of the
                     # time (see _timed_read): renew the lease if due, read later
-                    self._crowded |= len(self._lanes) >= self.batch
+                    self._crowded |= crowded
                     await self._keep_lease()
-                    await self.stop.doze(self._wake, min(self._tick(), max(too_soon, 0)))
+                    wait = self._tick() if crowded else min(self._tick(), too_soon)
+                    await self.stop.doze(self._wake, wait)
                     continue
                 read = await self._timed_read()
                 if read.again:
