@@ -1,7 +1,7 @@
 """Crash and restart: SIGKILL bots at random moments while residents write and workers claim.
 
     python bench/crash_soak.py --kills 200 [--seed N] [--engine sqlite|postgresql]
-                               [--instances 3] [--webhook]
+                               [--instances 3] [--webhook] [--burst]
 
 Issue 5, point 2, and issue 13, point 7. The Bot API stand-in runs in this process; the bots
 run as child processes, ``griddesk run`` (the production entry point), on one database that
@@ -62,7 +62,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -705,6 +705,12 @@ async def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--webhook", action="store_true", help="updates by webhook, through a load balancer"
     )
+    parser.add_argument(
+        "--burst",
+        action="store_true",
+        help="residents write in bursts (6-10 messages 0-30 ms apart per life), so that the "
+        "instances race for waiting updates",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the logs and the SQLite file")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -716,6 +722,8 @@ async def main(argv: Sequence[str] | None = None) -> int:
         kills=args.kills, seed=args.seed, residents=args.residents, messages=(0, 4),
         gap=(0.3, 2.0), settle=300.0, instances=args.instances, webhook=args.webhook,
     )  # fmt: skip
+    if args.burst:
+        workload = replace(workload, messages=(6, 10), gap=(0.0, 0.03))
     workdir = Path(tempfile.mkdtemp(prefix="griddesk-soak-"))
     language = build_language(ClassifierSettings(cache_dir=workdir / "cache" / "griddesk"))
     async with database(args.engine, workdir) as url:
