@@ -26,8 +26,8 @@ In webhook mode nothing polls: the webhook stores each update (:mod:`handlers.te
 and wakes the inbox (:meth:`Inbox.wake`), whose :meth:`Inbox.run_stored` handles what is
 stored — when woken, and on a short idle tick for what another instance's webhook stored.
 
-An update whose handler fails is retried (the rest of this instance's claim waits behind it,
-to keep order); after ``max_failures`` tries it is logged as poison and skipped, so one bad
+An update whose handler fails is retried (the rest of its chat's updates wait behind it, to
+keep order); after ``max_failures`` tries it is logged as poison and skipped, so one bad
 update cannot stop the bot. Its sender is not left wondering: the skip writes one kind message
 to the chat the error handler named (:meth:`Inbox.record_failure`) into the outbox, in the
 same transaction that marks the update processed, so it is said once even across a restart; a
