@@ -27,8 +27,9 @@ and wakes the inbox (:meth:`Inbox.wake`), whose :meth:`Inbox.run_stored` handles
 stored — when woken, and on a short idle tick for what another instance's webhook stored.
 
 An update whose handler fails is retried (the rest of its chat's updates wait behind it, to
-keep order; with one chat at a time, on SQLite, the rest of the claim too); after ``max_failures`` tries it is logged as poison and skipped, so one bad
-update cannot stop the bot. Its sender is not left wondering: the skip writes one kind message
+keep order; with one chat at a time, on SQLite, the rest of the claim too); after
+``max_failures`` tries it is logged as poison and skipped, so one bad update cannot stop the
+bot. Its sender is not left wondering: the skip writes one kind message
 to the chat the error handler named (:meth:`Inbox.record_failure`) into the outbox, in the
 same transaction that marks the update processed, so it is said once even across a restart; a
 button press gets a toast instead. A handler that failed because the database was busy
