@@ -38,11 +38,11 @@ SCRIPT = "审计厅小区3号楼2单元又停水了\n/quit\n"
 
 def _our_packages() -> list[str]:
     """The top-level packages of the source tree: every folder with an ``__init__.py`` but
-    ``tests`` and ``bench`` (``scripts/`` has none)."""
+    ``tests``, ``bench`` and ``scripts`` (tools for maintainers, not installed)."""
     return sorted(
         path.parent.name
         for path in ROOT.glob("*/__init__.py")
-        if path.parent.name not in {"tests", "bench"}
+        if path.parent.name not in {"tests", "bench", "scripts"}
     )
 
 

@@ -1,0 +1,111 @@
+"""The classifier on real citizen messages (issue 15): the figures of the issue's table.
+
+    python bench/real_messages.py --mirrors /work/.mirror [--part held_out|tune|all]
+
+Rebuilds the labelled records' texts from local copies of their repositories
+(scripts/real_messages.py; nothing of them is committed), checks each against the hash in
+``tests/data/real/labels.csv``, classifies it with the built-in rules and prints, for the part
+asked (the held-out part by default: scored, never tuned on) and for each source:
+
+- accuracy on grid matters (records whose label is not ``other``);
+- macro-F1 over the categories;
+- recall of ``other`` (not a grid matter);
+- accuracy on grid matters for title-length texts (a record's title alone, where the source
+  has one: what a resident would type in a chat);
+- urgent: false alarms, and real ones caught.
+
+Without the copies it says which repositories to fetch and stops. CI keeps the floors on our
+own sets (tests/test_dev_set.py); these figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.config.settings import ClassifierSettings  # noqa: E402 - after the path set-up above
+from bot.language import Language, build_language  # noqa: E402
+from nlp.evaluation import evaluate  # noqa: E402
+from nlp.taxonomy import Category  # noqa: E402
+from scripts.real_messages import LABELS, Message, extract  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Scored:
+    source: str
+    label: Category
+    urgent: bool
+    predicted: Category
+    predicted_urgent: bool
+    title_predicted: Category | None
+    """The title alone, classified; None when the record has no title."""
+
+
+def _score(language: Language, message: Message, label: str, urgent: bool) -> Scored:
+    whole = f"{message.title}\n{message.text}".strip()
+    result = language.classify(whole)
+    title = language.classify(message.title).category if message.title else None
+    return Scored(message.key.split(":")[0], Category(label), urgent, result.category,
+                  result.urgent, title)  # fmt: skip
+
+
+def _figures(rows: Sequence[Scored]) -> list[tuple[str, str]]:
+    grid = [r for r in rows if r.label is not Category.OTHER]
+    other = [r for r in rows if r.label is Category.OTHER]
+    titled = [r for r in grid if r.title_predicted is not None]
+    report = evaluate((r.label, r.predicted) for r in rows)
+    real = [r for r in rows if r.urgent]
+    false = sum(1 for r in rows if r.predicted_urgent and not r.urgent)
+    caught = sum(1 for r in real if r.predicted_urgent)
+
+    def share(hits: int, total: int) -> str:
+        return f"{hits / total:.3f} ({hits}/{total})" if total else "-"
+
+    return [
+        ("records", str(len(rows))),
+        ("accuracy on grid matters", share(sum(r.predicted is r.label for r in grid), len(grid))),
+        ("macro-F1 over the categories", f"{report.macro_f1:.3f}"),
+        ("recall of other", share(sum(r.predicted is Category.OTHER for r in other), len(other))),
+        ("accuracy on grid matters, titles alone",
+         share(sum(r.title_predicted is r.label for r in titled), len(titled))),
+        ("urgent: false alarms / real ones caught", f"{false} false, {caught} of {len(real)}"),
+    ]  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    parser.add_argument("--mirrors", type=Path, required=True)
+    parser.add_argument("--part", choices=("held_out", "tune", "all"), default="held_out")
+    args = parser.parse_args(argv)
+    with LABELS.open(encoding="utf-8", newline="") as file:
+        labels = [row for row in csv.DictReader(file)
+                  if args.part == "all" or row["part"] == args.part]  # fmt: skip
+    records = {message.key: message for message in extract(args.mirrors)}
+    language = build_language(ClassifierSettings())
+    scored: list[Scored] = []
+    changed = 0
+    for row in labels:
+        message = records.get(row["key"])
+        if message is None or message.sha1 != row["sha1"]:
+            changed += 1
+            continue
+        scored.append(_score(language, message, row["label"], row["urgent"] == "1"))
+    print(f"part: {args.part}; {len(scored)} records scored, {changed} missing or changed")
+    sources = sorted({r.source for r in scored})
+    columns = [("all", scored)] + [(s, [r for r in scored if r.source == s]) for s in sources]
+    table = [_figures(rows) for _, rows in columns]
+    print(f"{'':42}" + "".join(f"{name:>18}" for name, _ in columns))
+    for i, (what, _) in enumerate(table[0]):
+        print(f"{what:42}" + "".join(f"{figures[i][1]:>18}" for figures in table))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

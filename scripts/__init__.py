@@ -1,0 +1,1 @@
+"""Operator and maintainer scripts (not part of the installed package)."""

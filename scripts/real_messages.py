@@ -1,0 +1,273 @@
+"""Real citizen messages for judging the classifier (issue 15), rebuilt from public repositories.
+
+    python scripts/real_messages.py extract --mirrors DIR --out messages.jsonl
+    python scripts/real_messages.py sample --messages messages.jsonl --out DIR
+    python scripts/real_messages.py merge --batches DIR --labels DIR/labels-batch-*.csv
+
+``extract`` rebuilds every record; ``sample`` picks the records to label and deals them into
+batches, one per annotator, each double-labelled record in a second batch too; ``merge`` joins
+the annotators' files into :data:`LABELS` and prints their agreement.
+
+The texts carry no licence, so none is committed: ``tests/data/real/labels.csv`` holds each
+message's key, the SHA-1 of its text and the labels people gave it, and this script rebuilds the
+texts from local copies of the repositories, at the commits named below. A text whose SHA-1 no
+longer matches is reported, never silently relabelled.
+
+``DIR`` holds the copies, either as the workplace's ``fetch`` leaves them
+(``owner+name/repo``, a bare git directory) or as checkouts (``owner/name``).
+
+Sources (a record is one citizen's message; its key is ``source:row``):
+
+- ``msga``: cmTCEC/MSGABench, "Government affairs Q&A service scenario.xlsx", sheet 情感分类:
+  11,529 messages to a city's government (留言), with a coarse domain (问题领域).
+- ``fz``: timeofmei/work, ``data/诉求数据汇总.xlsx``, sheet 汇总: 1,464 Fuzhou 12345 records,
+  each a chat-length title (标题) and the full complaint (投诉件内容).
+- ``dg``: zihuilee/spider_sunOnline, ``dongguan.json``: 60 questions to Dongguan's 阳光热线
+  (title and content).
+
+Not used, and not to be added: the TipDM 2020 智慧政务 competition data and the Shangluo mayor's
+mailbox, kept aside for independent evaluation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import json
+import random
+import re
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+SOURCES = {
+    "msga": ("cmTCEC/MSGABench", "ce504a23217b96fa0344080645221398d96fdf7e",
+             "Government affairs Q&A service scenario.xlsx"),
+    "fz": ("timeofmei/work", "8fbab3f2371ef3200bf9668deb06927156dee089",
+           "data/诉求数据汇总.xlsx"),
+    "dg": ("zihuilee/spider_sunOnline", "9e1d02badd621350c8d8832193cee782d7fd6bb4",
+           "dongguan.json"),
+}  # fmt: skip
+"""Source name → (repository, commit, file)."""
+
+SAMPLE = {"msga": 1000, "fz": 500, "dg": 60}
+"""How many records of each source are labelled (a seeded sample; all of ``dg``)."""
+DOUBLE = 200
+"""How many of the sampled records get a second, independent label (annotator agreement)."""
+LABELS = Path(__file__).resolve().parent.parent / "tests" / "data" / "real" / "labels.csv"
+"""Key, text hash, part, and the labels: what is committed."""
+HELD_OUT = 0.4
+"""The share of records kept aside: scored, never looked at while tuning (by key hash)."""
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One record: ``text`` is what is classified; ``title``, when the source has one, is the
+    chat-length summary a resident might have typed (scored on its own too)."""
+
+    key: str
+    text: str
+    title: str = ""
+    domain: str = ""
+
+    @property
+    def sha1(self) -> str:
+        return hashlib.sha1(f"{self.title}\n{self.text}".encode()).hexdigest()
+
+    @property
+    def held_out(self) -> bool:
+        """Whether the record is in the held-out part (decided by its key alone)."""
+        digest = hashlib.sha1(self.key.encode()).digest()
+        return digest[0] / 256 < HELD_OUT
+
+
+def _clean(value: object) -> str:
+    return _SPACE.sub(" ", str(value or "")).strip()
+
+
+def _file(mirrors: Path, source: str) -> bytes:
+    """The source's file at its commit, from a bare mirror or a checkout under ``mirrors``."""
+    repo, commit, path = SOURCES[source]
+    bare = mirrors / repo.replace("/", "+") / "repo"
+    if bare.is_dir():
+        command = ["git", "--git-dir", str(bare), "show", f"{commit}:{path}"]
+        return subprocess.run(command, check=True, capture_output=True).stdout
+    checkout = mirrors / repo
+    if checkout.is_dir():
+        command = ["git", "-C", str(checkout), "show", f"{commit}:{path}"]
+        return subprocess.run(command, check=True, capture_output=True).stdout
+    raise SystemExit(f"no copy of {repo} under {mirrors} (fetch github:{repo} first)")
+
+
+def _sheet(data: bytes, name: str) -> list[tuple[object, ...]]:
+    import openpyxl  # noqa: PLC0415 - a dev extra, needed only here
+
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    return [tuple(row) for row in book[name].iter_rows(values_only=True)]
+
+
+def extract(mirrors: Path) -> Iterator[Message]:
+    """Every record of every source, in the sources' own order."""
+    rows = _sheet(_file(mirrors, "msga"), "情感分类")
+    header = list(rows[0])
+    text, domain = header.index("留言"), header.index("问题领域")
+    for n, row in enumerate(rows[1:], 2):
+        if _clean(row[text]):
+            yield Message(f"msga:{n}", _clean(row[text]), domain=_clean(row[domain]))
+    rows = _sheet(_file(mirrors, "fz"), "汇总")
+    header = list(rows[0])
+    title, body = header.index("标题"), header.index("投诉件内容")
+    for n, row in enumerate(rows[1:], 2):
+        if _clean(row[body]) or _clean(row[title]):
+            yield Message(f"fz:{n}", _clean(row[body]), title=_clean(row[title]))
+    for n, item in enumerate(json.loads(_file(mirrors, "dg")), 1):
+        heading = re.sub(r"^提问：|编号:.*$", "", _clean(item.get("title"))).strip()
+        yield Message(f"dg:{n}", _clean(item.get("content")), title=heading)
+
+
+def sample(messages: Sequence[Message], seed: int = 15) -> list[Message]:
+    """The records to label: a seeded sample of each source (:data:`SAMPLE`)."""
+    rng = random.Random(seed)
+    chosen: list[Message] = []
+    for source, count in SAMPLE.items():
+        pool = [m for m in messages if m.key.startswith(f"{source}:")]
+        chosen += pool if count >= len(pool) else rng.sample(pool, count)
+    return chosen
+
+
+def read(path: Path) -> list[Message]:
+    with path.open(encoding="utf-8") as lines:
+        return [Message(**{k: v for k, v in json.loads(line).items() if k in _FIELDS})
+                for line in lines]  # fmt: skip
+
+
+_FIELDS = {"key", "text", "title", "domain"}
+
+
+def write(messages: Sequence[Message], path: Path) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for message in messages:
+            record = asdict(message) | {"sha1": message.sha1, "held_out": message.held_out}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+@dataclass(frozen=True)
+class Label:
+    """One annotator's judgement of one record."""
+
+    category: str
+    urgent: bool
+
+
+def read_labels(path: Path) -> dict[str, Label]:
+    """An annotator's ``key,label,urgent,note`` file."""
+    with path.open(encoding="utf-8", newline="") as rows:
+        return {
+            row["key"]: Label(row["label"].strip(), row["urgent"].strip() == "1")
+            for row in csv.DictReader(rows)
+        }
+
+
+def agreement(pairs: Sequence[tuple[Label, Label]]) -> tuple[float, float, float]:
+    """(share of equal categories, Cohen's kappa on the categories, share of equal urgent
+    flags) over pairs of independent labels of the same records."""
+    if not pairs:
+        return 0.0, 0.0, 0.0
+    n = len(pairs)
+    observed = sum(a.category == b.category for a, b in pairs) / n
+    first = Counter(a.category for a, _ in pairs)
+    second = Counter(b.category for _, b in pairs)
+    expected = sum(first[c] * second[c] for c in first) / (n * n)
+    kappa = (observed - expected) / (1 - expected) if expected < 1 else 1.0
+    urgent = sum(a.urgent == b.urgent for a, b in pairs) / n
+    return observed, kappa, urgent
+
+
+def merge(batches: Path, label_files: Sequence[Path], out: Path) -> list[tuple[Label, Label]]:
+    """Join the annotators' files (``labels-batch-N.csv`` for ``batch-N.jsonl``) into ``out``:
+    each record's first label is its own batch's, the second (when double-labelled) the other
+    batch's. Returns the double-labelled pairs."""
+    given: dict[str, list[Label]] = {}
+    records: dict[str, Message] = {}
+    for labels in sorted(label_files):
+        batch = batches / labels.name.replace("labels-", "").replace(".csv", ".jsonl")
+        judged = read_labels(labels)
+        for message in read(batch):
+            records.setdefault(message.key, message)
+            if message.key in judged:
+                given.setdefault(message.key, []).append(judged[message.key])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pairs: list[tuple[Label, Label]] = []
+    with out.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file, lineterminator="\n")
+        writer.writerow(["key", "sha1", "part", "label", "urgent", "second_label", "second_urgent"])
+        for key in sorted(given, key=_order):
+            first, *more = given[key]
+            second = more[0] if more else None
+            message = records[key]
+            writer.writerow([
+                key, message.sha1, "held_out" if message.held_out else "tune",
+                first.category, int(first.urgent),
+                second.category if second else "", "" if second is None else int(second.urgent),
+            ])  # fmt: skip
+            if second is not None:
+                pairs.append((first, second))
+    return pairs
+
+
+def _order(key: str) -> tuple[str, int]:
+    source, row = key.split(":")
+    return source, int(row)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    commands = parser.add_subparsers(dest="command", required=True)
+    extracting = commands.add_parser("extract", help="every record, as JSON lines")
+    extracting.add_argument("--mirrors", type=Path, required=True)
+    extracting.add_argument("--out", type=Path, required=True)
+    sampling = commands.add_parser("sample", help="the records to label, in batches")
+    sampling.add_argument("--messages", type=Path, required=True)
+    sampling.add_argument("--out", type=Path, required=True, help="a folder for the batches")
+    sampling.add_argument("--batches", type=int, default=8)
+    merging = commands.add_parser("merge", help="the annotators' files into labels.csv")
+    merging.add_argument("--batches", type=Path, required=True, help="the sampled batches")
+    merging.add_argument("--labels", type=Path, nargs="+", required=True)
+    merging.add_argument("--out", type=Path, default=LABELS)
+    args = parser.parse_args(argv)
+    if args.command == "merge":
+        pairs = merge(args.batches, args.labels, args.out)
+        same, kappa, urgent = agreement(pairs)
+        print(
+            f"{args.out}: {len(pairs)} records labelled twice; the same category "
+            f"{same:.3f} (Cohen's kappa {kappa:.3f}), the same urgent flag {urgent:.3f}"
+        )
+        return 0
+    if args.command == "extract":
+        messages = list(extract(args.mirrors))
+        write(messages, args.out)
+        print(f"{len(messages)} records written to {args.out}")
+        return 0
+    chosen = sample(read(args.messages))
+    rng = random.Random(1500)
+    again = rng.sample(chosen, DOUBLE)
+    args.out.mkdir(parents=True, exist_ok=True)
+    count = args.batches
+    batches = [chosen[batch::count] for batch in range(count)]
+    place = {message.key: i for i, message in enumerate(chosen)}
+    for message in again:  # a second label, from the next batch's annotator
+        batches[(place[message.key] % count + 1) % count].append(message)
+    for batch, messages in enumerate(batches, 1):
+        write(messages, args.out / f"batch-{batch}.jsonl")
+    print(f"{len(chosen)} records in {args.batches} batches, {DOUBLE} of them twice")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
