@@ -36,8 +36,9 @@ Public surface of :class:`BotApiStandIn`:
   :data:`FAULTS`), ``gateway_error_next()`` (nginx's HTML 502 page), ``drop_next()`` (the
   connection closes unanswered), ``reset_next()`` (the connection is reset) — PTB reports these
   three as ``NetworkError`` — ``stall_next()`` (no answer until the stand-in stops: the
-  client's read timeout, ``TimedOut``), and ``lose_reply_next()`` (the call is served, then the
-  connection closes before the answer: the message is in the chat, the bot never hears so).
+  client's read timeout, ``TimedOut``), ``lose_reply_next()`` (the call is served, then the
+  connection closes before the answer: the message is in the chat, the bot never hears so), and
+  ``answer_next()`` (a well-formed answer with a malformed ``result``).
 
 The bot's mistakes are answered over HTTP as Telegram answers them; a test's mistakes (acting
 as a stranger in a group, pressing a button that is not there, writing an empty text) raise
@@ -262,10 +263,12 @@ class _ApiError(Exception):
 class _Fault(NamedTuple):
     """An injected fault: answer ``error``, or do ``kind`` to the connection instead."""
 
-    kind: Literal["error", "gateway", "drop", "reset", "stall", "lose_reply"]
+    kind: Literal["error", "gateway", "drop", "reset", "stall", "lose_reply", "answer"]
     error: _ApiError | None = None
     chat_id: int | None = None
     """Only calls to this chat; None: any call of the method."""
+    result: object = None
+    """``answer``: the ``result`` to answer with, whatever the call asked."""
 
 
 def _bad(description: str) -> _ApiError:
@@ -776,6 +779,12 @@ class BotApiStandIn:
         """Answer with the HTML 502 page Telegram's nginx sends when the API behind it is down."""
         self._queue_faults(method, _Fault("gateway", chat_id=chat_id), times)
 
+    def answer_next(self, method: str, result: object, *, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with ``{"ok": true, "result": result}``
+        instead of serving them: a malformed answer, as a broken proxy or a changed API might
+        give."""
+        self._queue_faults(method, _Fault("answer", result=result), times)
+
     def drop_next(self, method: str, *, times: int = 1, chat_id: int | None = None) -> None:
         """Close the connection of the next ``times`` calls of ``method`` without answering."""
         self._queue_faults(method, _Fault("drop", chat_id=chat_id), times)
@@ -816,6 +825,8 @@ class BotApiStandIn:
             return fault.error.response()
         if fault.kind == "gateway":
             return web.Response(status=502, text=_GATEWAY_PAGE, content_type="text/html")
+        if fault.kind == "answer":
+            return web.json_response({"ok": True, "result": fault.result})
         if fault.kind == "stall":
             while not self._closing:
                 await self._changed.wait()

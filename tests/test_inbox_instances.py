@@ -381,3 +381,20 @@ async def test_an_interrupted_start_closes_the_bot_api_clients(
                 await runtime.__aenter__()
         with pytest.raises(NetworkError, match="not initialized"):  # PTB wraps RuntimeError
             await runtime.application.bot.get_me()
+
+
+async def test_a_poll_answered_with_entries_that_are_not_updates_is_survived(
+    database_url: str, cache_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """getUpdates answers things that are not updates (no update_id, not an object): they are
+    skipped with a warning, and the bot goes on polling and handling real messages."""
+    async with world(database_url, cache_dir) as w:
+        with caplog.at_level(logging.WARNING, logger="handlers.telegram.polling"):
+            w.standin.answer_next("getUpdates", [{"message": {"text": "无编号"}}, "垃圾", 7])
+            first = await w.say(w.resident(73_001, "王阿姨"), "审计厅小区3号楼停水了")
+            assert any("工单号" in m.content for m in first)
+            async with asyncio.timeout(STEP_TIMEOUT):
+                while not any("not updates" in r.getMessage() for r in caplog.records):
+                    await asyncio.sleep(0.05)  # the poll after that message took the junk
+            later = await w.say(w.resident(73_002, "李大爷"), "审计厅小区5号楼路灯坏了")
+            assert any("工单号" in m.content for m in later)
