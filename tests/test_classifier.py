@@ -69,6 +69,10 @@ def test_category(language: Language, text: str, category: C) -> None:
         ("楼道着火了冒烟了", "着火"),
         ("路边电线掉地上了还冒火花", "电线+掉"),
         ("小区门口路面塌陷了一个大坑", "塌陷"),
+        # issue 15's misses: a typo, a variant spelling, dialect
+        ("厨房一股子煤汽味儿", "煤汽+味儿"),
+        ("天然气泄露了", "天然气+泄露"),
+        ("水管子爆了，楼下都给淹了，赶紧来人", "水管子+爆了"),
     ],
 )
 def test_urgent(language: Language, text: str, trigger: str) -> None:
@@ -91,6 +95,14 @@ def test_urgent(language: Language, text: str, trigger: str) -> None:
 def test_not_urgent(language: Language, text: str) -> None:
     """Hazards, notices and ordinary faults are not urgent."""
     assert not language.classify(text).urgent
+
+
+def test_a_misspelt_gas_smell_is_gas_and_a_grumble_is_no_welfare_request(
+    language: Language,
+) -> None:
+    """Issue 15: 煤汽 (a common typo) is gas; "有人管没人管" asks for no 民政帮办."""
+    assert language.classify("厨房一股子煤汽味儿").category is C.GAS
+    assert language.classify("门口那个事儿到底有人管没人管啊").category is not C.SOCIAL_SERVICES
 
 
 def test_matched_words_explain_the_choice(language: Language) -> None:
