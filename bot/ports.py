@@ -202,9 +202,9 @@ class InboxTransaction(Protocol):
 
     async def claim_updates(
         self, holder: str, until: datetime, now: datetime, limit: int
-    ) -> Sequence[tuple[int, str]]:
+    ) -> Sequence[tuple[int, str, int]]:
         """Claim for ``holder`` until ``until`` the first ``limit`` unprocessed updates it may
-        handle, lowest id first, and return them (update_id, raw JSON).
+        handle, lowest id first, and return them (update_id, raw JSON, lane).
 
         An update claimed by another holder whose claim runs past ``now`` is not handed out,
         nor is any later update of its lane, so a lane's updates are handled in order even by

@@ -89,7 +89,7 @@ class BroadcastQueries(Queues):
             .order_by(col(BroadcastRow.next_run_at), col(BroadcastRow.id))
             .limit(limit)
         )
-        if self._session.get_bind().dialect.name == "postgresql":
+        if self._dialect == "postgresql":
             statement = statement.with_for_update(skip_locked=True)
         return [_broadcast(row) for row in await self._rows(statement)]
 

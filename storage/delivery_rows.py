@@ -16,9 +16,8 @@ from sqlalchemy import BigInteger, func
 from sqlmodel import Field, SQLModel, col, select
 
 from bot.ports import OutboxHealth
-from storage import upsert
 from storage.queues import GIVEN_UP, PENDING, Queues
-from storage.tables import OutboxRow, UtcDateTime
+from storage.tables import OutboxRow, UtcDateTime, table_of
 
 
 class ChatMoveRow(SQLModel, table=True):
@@ -33,7 +32,7 @@ class ChatMoveRow(SQLModel, table=True):
     moved_at: datetime = Field(sa_type=UtcDateTime)
 
 
-_MOVES = ChatMoveRow.__table__  # type: ignore[attr-defined]  # set by SQLModel
+_MOVES = table_of(ChatMoveRow)
 _CHAT_MOVES = select(_MOVES.c.old_id, _MOVES.c.new_id)
 """Read at every outbox read that finds work: prepared once (:mod:`storage.prepared`)."""
 
@@ -48,9 +47,7 @@ class DeliveryQueries(Queues):
     async def record_chat_move(self, old_id: int, new_id: int) -> None:
         """Store (or correct) that chat ``old_id`` is now ``new_id``."""
         values = {"old_id": old_id, "new_id": new_id, "moved_at": self._clock()}
-        await self._session.exec(
-            upsert.upsert(self._session, ChatMoveRow, values, keys=("old_id",))
-        )
+        await self._upsert(ChatMoveRow, values, keys=("old_id",))
 
     async def outbox_health(self, since: datetime, now: datetime) -> OutboxHealth:
         """Pending messages (due, or waiting for a retry at ``now``), and the messages written

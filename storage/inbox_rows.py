@@ -36,7 +36,7 @@ from sqlmodel import Field, SQLModel, col, select
 
 from bot.errors import AlreadyProcessed
 from bot.ports import PollConflict
-from storage import prepared, upsert
+from storage import prepared
 from storage.queues import Queues
 from storage.tables import InboxRow, UtcDateTime
 
@@ -81,7 +81,7 @@ class InboxQueries(Queues):
 
     async def claim_updates(
         self, holder: str, until: datetime, now: datetime, limit: int
-    ) -> Sequence[tuple[int, str]]:
+    ) -> Sequence[tuple[int, str, int]]:
         """Claim and return the first ``limit`` updates ``holder`` may handle (see the port).
 
         One UPDATE picks and claims them. An update is free when nobody's claim on it runs
@@ -92,7 +92,7 @@ class InboxQueries(Queues):
             await self._run(prepared.CLAIM_LOCK, {"lock_key": CLAIM_LOCK})
         params = {"holder": holder, "now": now, "claim_end": until, "limit": limit}
         result = await self._run(prepared.CLAIM, params)
-        return sorted((update_id, raw) for update_id, raw in result.all())
+        return sorted((update_id, raw, lane) for update_id, raw, lane in result.all())
 
     async def release_updates(self, holder: str) -> None:
         """End ``holder``'s claims on what it did not process, for the others to take now."""
@@ -137,9 +137,7 @@ class InboxQueries(Queues):
 
     async def record_poll_conflict(self, at: datetime, *, webhook: bool) -> None:
         values = {"name": _POLL, "at": at, "webhook": webhook}
-        await self._session.exec(
-            upsert.upsert(self._session, PollConflictRow, values, keys=("name",))
-        )
+        await self._upsert(PollConflictRow, values, keys=("name",))
 
     async def poll_conflict(self) -> PollConflict | None:
         row = await self._get(PollConflictRow, _POLL)

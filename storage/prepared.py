@@ -12,7 +12,7 @@ compiles each once per engine and caches it. Rows come back as plain rows, mappe
 values by the caller, never as model instances.
 
 ``INSERT … ON CONFLICT`` is spelled per dialect (:mod:`storage.upsert`), so those are built
-once per dialect and set of columns (:func:`upsert`, :func:`day_counter`).
+once per dialect (:func:`store_updates`, :func:`day_counter`, :func:`storage.upsert.replacing`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import Table, bindparam, case, delete, exists, func, insert, or_, select, update
+from sqlalchemy import bindparam, case, delete, exists, func, insert, or_, select, update
 
 from storage import task_rows
 from storage import upsert as dialects
@@ -35,24 +35,19 @@ from storage.tables import (
     ResidentRow,
     TaskEventRow,
     TaskRow,
+    table_of,
 )
 
-
-def _table(model: Any) -> Table:
-    table: Table = model.__table__  # set by SQLModel
-    return table
-
-
-RESIDENTS = _table(ResidentRow)
-DRAFTS = _table(DraftRow)
-NOTES = _table(AwaitedNoteRow)
-TASKS = _table(TaskRow)
-EVENTS = _table(TaskEventRow)
-OUTBOX = _table(OutboxRow)
-INBOX = _table(InboxRow)
-LEASES = _table(LeaseRow)
-COUNTERS = _table(DayCounterRow)
-CARDS = _table(CardRow)
+RESIDENTS = table_of(ResidentRow)
+DRAFTS = table_of(DraftRow)
+NOTES = table_of(AwaitedNoteRow)
+TASKS = table_of(TaskRow)
+EVENTS = table_of(TaskEventRow)
+OUTBOX = table_of(OutboxRow)
+INBOX = table_of(InboxRow)
+LEASES = table_of(LeaseRow)
+COUNTERS = table_of(DayCounterRow)
+CARDS = table_of(CardRow)
 
 TASK_COLUMNS = tuple(TASKS.c[name] for name in task_rows.COLUMNS)
 """The tasks table's columns in the order :func:`storage.task_rows.task_of` maps them."""
@@ -144,7 +139,7 @@ def _claim() -> Any:
         update(INBOX)
         .where(INBOX.c.update_id.in_(picked.scalar_subquery()))
         .values(claimed_by=bindparam("holder"), claimed_until=bindparam("claim_end"))
-        .returning(INBOX.c.update_id, INBOX.c.raw)
+        .returning(INBOX.c.update_id, INBOX.c.raw, INBOX.c.lane)
     )
 
 
@@ -184,15 +179,6 @@ DUE_OUTBOX = _pending()
 CHATS_WITH_STATUS = (
     select(OUTBOX.c.chat_id).where(OUTBOX.c.status == bindparam("status_of")).distinct()
 )
-
-
-@functools.cache
-def upsert(dialect: str, table: Table, columns: tuple[str, ...], keys: tuple[str, ...]) -> Any:
-    """``INSERT`` of ``columns`` (given as parameters of those names) that overwrites the
-    other columns of the row with the same ``keys``."""
-    statement = dialects.dialect_insert(dialect, table)
-    replaced = {name: statement.excluded[name] for name in columns if name not in keys}
-    return statement.on_conflict_do_update(index_elements=list(keys), set_=replaced)
 
 
 @functools.cache

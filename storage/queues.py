@@ -21,7 +21,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from bot.domain import Button, Outgoing, Task
 from bot.ports import OutboxItem
 from storage import bulk, prepared, upsert
-from storage.tables import CardRow, LeaseRow, OutboxRow
+from storage.tables import CardRow, LeaseRow, OutboxRow, table_of
 
 PENDING, SENT, FAILED, HELD = "pending", "sent", "failed", "held"
 """Outbox row statuses."""
@@ -89,6 +89,14 @@ class Queues:
             self._connection = await self._session.connection()
         return await self._connection.execute(statement, params)
 
+    async def _upsert(
+        self, model: type[SQLModel], values: Mapping[str, Any], keys: tuple[str, ...]
+    ) -> None:
+        """Insert ``values``, or overwrite the row with the same ``keys`` with them: one
+        statement, so two writers cannot both insert (:mod:`storage.upsert`)."""
+        statement = upsert.replacing(self._dialect, table_of(model), tuple(values), keys)
+        await self._run(statement, values)
+
     async def _get(self, model: type[Row], key: object) -> Row | None:
         """The row with primary key ``key``, read from the database (see :meth:`_rows`)."""
         return await self._session.get(model, key, populate_existing=True)
@@ -103,7 +111,7 @@ class Queues:
         """Queue ``messages`` in order with one multi-row INSERT."""
         values = [self._outbox_values(message) for message in messages]
         connection = await self._session.connection()
-        await bulk.insert_rows(connection, OutboxRow.__table__, values)  # type: ignore[attr-defined]  # set by SQLModel
+        await bulk.insert_rows(connection, table_of(OutboxRow), values)
 
     def _outbox_values(self, message: Outgoing) -> dict[str, Any]:
         return {
@@ -275,8 +283,7 @@ class Queues:
     async def remember_card(self, task_id: int, chat_id: int, message_id: int) -> None:
         """Record (or replace) which platform message is the task's card in that chat."""
         values = {"task_id": task_id, "chat_id": chat_id, "message_id": message_id}
-        keys = ("task_id", "chat_id")
-        await self._run(prepared.upsert(self._dialect, prepared.CARDS, tuple(values), keys), values)
+        await self._upsert(CardRow, values, keys=("task_id", "chat_id"))
 
 
 def _buttons_json(rows: tuple[tuple[Button, ...], ...]) -> str:

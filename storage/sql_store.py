@@ -18,10 +18,10 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, and_, delete, or_, update
+from sqlalchemy import and_, delete, or_, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import SQLModel, col, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -40,7 +40,7 @@ from bot.domain import (
 from bot.errors import StoreBusy
 from bot.ports import TaskChange
 from nlp.places import Place
-from storage import bulk, prepared, task_rows, upsert
+from storage import bulk, prepared, task_rows
 from storage.broadcast_rows import BroadcastQueries
 from storage.delivery_rows import DeliveryQueries
 from storage.erasure_rows import ErasureQueries
@@ -51,19 +51,16 @@ from storage.tables import (
     AwaitedNoteRow,
     DraftRow,
     PlaceRow,
+    ResidentRow,
     TaskEventRow,
     TaskRow,
+    table_of,
     utc_writer,
 )
 from storage.trouble import describe, nothing_committed
 
 if TYPE_CHECKING:
     from bot.ports import Store, Transaction
-
-
-def _table(model: type[SQLModel]) -> Table:
-    """The Core table of a model, for statements that need no model instances."""
-    return model.__table__  # type: ignore[attr-defined, no-any-return]  # set by SQLModel
 
 
 def utc_now() -> datetime:
@@ -147,7 +144,7 @@ class SqlTransaction(
                 "grid_id": place.grid_id,
                 "aliases": task_rows.json_words(place.aliases),
             }
-            await self._session.exec(upsert.upsert(self._session, PlaceRow, values, keys=("name",)))
+            await self._upsert(PlaceRow, values, keys=("name",))
 
     async def places(self) -> list[Place]:
         """The places as last synchronised, by name (not a port method: for tests and tools)."""
@@ -170,8 +167,7 @@ class SqlTransaction(
             "place": resident.place,
             "seen_at": self._clock(),
         }
-        statement = prepared.upsert(self._dialect, prepared.RESIDENTS, tuple(values), ("user_id",))
-        await self._run(statement, values)
+        await self._upsert(ResidentRow, values, keys=("user_id",))
 
     async def draft(self, resident_id: int) -> Draft | None:
         row = (await self._run(prepared.DRAFT, {"resident_id": resident_id})).first()
@@ -194,9 +190,7 @@ class SqlTransaction(
             "asked_at": draft.asked_at,
             "reminded": draft.reminded,
         }
-        await self._session.exec(
-            upsert.upsert(self._session, DraftRow, values, keys=("resident_id",))
-        )
+        await self._upsert(DraftRow, values, keys=("resident_id",))
 
     async def delete_draft(self, resident_id: int) -> None:
         """Drop the resident's draft; no statement when this transaction found none (a
@@ -244,9 +238,7 @@ class SqlTransaction(
             "result": note.result,
             "result_photo": note.photo,
         }
-        await self._session.exec(
-            upsert.upsert(self._session, AwaitedNoteRow, values, keys=("worker_id",))
-        )
+        await self._upsert(AwaitedNoteRow, values, keys=("worker_id",))
 
     async def clear_awaited_note(self, worker_id: int) -> None:
         await self._session.exec(
@@ -316,13 +308,13 @@ class SqlTransaction(
         ]
         connection = await self._session.connection()
         self._tasks_written()
-        await bulk.update_rows(connection, _table(TaskRow), "id", rows)
+        await bulk.update_rows(connection, table_of(TaskRow), "id", rows)
 
     async def add_events(self, events: Sequence[TaskEvent]) -> None:
         """Append ``events`` in order with one multi-row INSERT."""
         rows = [task_rows.event_values(event) for event in events]
         connection = await self._session.connection()
-        await bulk.insert_rows(connection, _table(TaskEventRow), rows)
+        await bulk.insert_rows(connection, table_of(TaskEventRow), rows)
 
     async def add_event(self, event: TaskEvent) -> None:
         await self._run(prepared.INSERT_EVENT, task_rows.event_values(event))

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Index, Integer, Text, false
+from sqlalchemy import BigInteger, DateTime, Dialect, Index, Integer, Table, Text, false
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -73,6 +73,11 @@ def utc_writer(dialect: Dialect) -> Callable[[datetime | None], object]:
         )  # fmt: skip
 
     return write
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a model, for statements that need no model instances."""
+    return model.__table__  # type: ignore[attr-defined, no-any-return]  # set by SQLModel
 
 
 def read_utc(value: object) -> datetime | None:

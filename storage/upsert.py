@@ -3,13 +3,17 @@
 Replacing a row (a draft, a card's message id, a day's counter) must be one statement: a read
 followed by an insert or an update lets two concurrent writers both insert, and one of them
 fails on the key. SQLite (≥ 3.24) and PostgreSQL share the ``ON CONFLICT`` syntax, but
-SQLAlchemy keeps one construct per dialect; this picks the right one for a session.
+SQLAlchemy keeps one construct per dialect; this picks the right one. A whole-row
+replacement is :func:`replacing`, built once and run with the values as parameters
+(:meth:`storage.queues.Queues._upsert`).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -30,10 +34,12 @@ def dialect_insert(dialect: str, table: Any) -> Insert:
     raise NotImplementedError(f"no upsert for database {dialect!r}")
 
 
-def upsert(
-    session: AsyncSession, table: Any, values: dict[str, Any], keys: tuple[str, ...]
+@functools.cache
+def replacing(
+    dialect: str, table: Table, columns: tuple[str, ...], keys: tuple[str, ...]
 ) -> Insert:
-    """Insert ``values``, or overwrite the row with the same ``keys`` with them."""
-    update = {name: value for name, value in values.items() if name not in keys}
-    statement = insert(session, table).values(values)
-    return statement.on_conflict_do_update(index_elements=list(keys), set_=update)
+    """An INSERT of ``columns`` (passed as parameters of those names) that overwrites the other
+    columns of the row with the same ``keys``: built once per dialect, table and columns."""
+    statement = dialect_insert(dialect, table)
+    replaced = {name: statement.excluded[name] for name in columns if name not in keys}
+    return statement.on_conflict_do_update(index_elements=list(keys), set_=replaced)

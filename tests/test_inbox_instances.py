@@ -343,7 +343,7 @@ async def test_claims_share_chats_out_and_keep_each_chat_in_order(database_url: 
     async def claim(holder: str, limit: int = 10) -> list[int]:
         async with store.transaction() as tx:
             claimed = await tx.claim_updates(holder, until, clock(), limit)
-        return [update_id for update_id, _ in claimed]
+        return [update_id for update_id, _, _ in claimed]
 
     async with open_store(database_url, clock=clock) as store:
         async with store.transaction() as tx:

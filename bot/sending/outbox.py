@@ -252,10 +252,10 @@ class OutboxDispatcher:
         Telegram's 30 a second and cards to a group's 20 a minute, one read took 6 ms (a fifth
         of that once the groups' full lanes were left out of it), and reading at every wake
         (each message the desk handles wakes the outbox) took a third of the bot's time from
-        intake. Waiting
-        :data:`_READ_SHARE` times the last read's length before the next one (:meth:`run`)
-        keeps the reads to a fifth of the time whatever the backlog; after a short read the
-        wait is a millisecond or two. The lease is renewed meanwhile as it falls due.
+        intake. Waiting :data:`_READ_SHARE` times the last read's length before the next one
+        (:meth:`run`) keeps the reads to a fifth of the time whatever the backlog; after a
+        short read the wait is a millisecond or two. The lease is renewed meanwhile as it
+        falls due.
         """
         started = time.monotonic()
         read = await self._read()

@@ -247,7 +247,7 @@ class Inbox:
             self.stop.check()
             claimed_at = self.clock()
             rows = await self._claim(claimed_at)
-            self._in_hand = {update_id for update_id, _ in rows}
+            self._in_hand = {update_id for update_id, _, _ in rows}
             if not rows:
                 return True
             try:
@@ -258,7 +258,9 @@ class Inbox:
                 await self._mark_done()
                 raise
 
-    async def _handle_claimed(self, rows: Sequence[tuple[int, str]], renew_at: datetime) -> bool:
+    async def _handle_claimed(
+        self, rows: Sequence[tuple[int, str, int]], renew_at: datetime
+    ) -> bool:
         """Handle claimed updates, each chat's in order; False when one failed (the rest of its
         chat waits behind it). At ``renew_at`` each chat stops after the update in hand, to be
         claimed again (renewing the claim) before the claim can run out.
@@ -269,8 +271,8 @@ class Inbox:
         them anyway, so there it is one.) A stop lets every sequence finish its update in hand.
         """
 
-        async def in_order(sequence: Sequence[tuple[int, str]]) -> bool:
-            for update_id, raw in sequence:
+        async def in_order(sequence: Sequence[tuple[int, str, int]]) -> bool:
+            for update_id, raw, _ in sequence:
                 self.stop.check()
                 if not await self._process(update_id, raw):
                     return False
@@ -293,7 +295,7 @@ class Inbox:
                 raise outcome
         return all(outcomes)
 
-    async def _claim(self, now: datetime) -> Sequence[tuple[int, str]]:
+    async def _claim(self, now: datetime) -> Sequence[tuple[int, str, int]]:
         """Claim what is next, marking what was handled since the last claim on the way (see
         :meth:`_mark_done`): no transaction of its own for that."""
         done, self._done = self._done, []
@@ -429,25 +431,17 @@ class Inbox:
             await self._processed.wait_for(reached)
 
 
-def _share_out(rows: Sequence[tuple[int, str]], parts: int) -> list[list[tuple[int, str]]]:
+def _share_out(
+    rows: Sequence[tuple[int, str, int]], parts: int
+) -> list[list[tuple[int, str, int]]]:
     """``rows`` in at most ``parts`` sequences, each chat's (lane's) updates in one of them in
     their order; chats are dealt out in turn as they first appear."""
     part_of: dict[int, int] = {}
-    shared: list[list[tuple[int, str]]] = [[] for _ in range(parts)]
+    shared: list[list[tuple[int, str, int]]] = [[] for _ in range(parts)]
     for row in rows:
-        lane = _lane(row[1])
+        lane = row[2]
         shared[part_of.setdefault(lane, len(part_of) % parts)].append(row)
     return [part for part in shared if part]
-
-
-def _lane(raw: str) -> int:
-    """The lane of a stored update; 0 for one that does not parse (handled, and failed, in
-    the lane of updates without a chat)."""
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        return 0
-    return chat_lane(data) if isinstance(data, dict) else 0
 
 
 def sender_chat(update: Update, serves_group: Callable[[int], bool]) -> int | None:
