@@ -74,6 +74,7 @@ from sqlalchemy.exc import DBAPIError  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine  # noqa: E402
 
 from bot import texts  # noqa: E402
+from bot.channels import telegram, telegram_id  # noqa: E402
 from bot.config.org import Org  # noqa: E402
 from bot.config.settings import ClassifierSettings, load_settings  # noqa: E402
 from bot.domain import UnitKind  # noqa: E402
@@ -367,11 +368,13 @@ class _Driver:
             standin, org, workload, workdir, db,
         )  # fmt: skip
         self.cache_home = cache_home
-        people = {p.name: standin.add_user(p.user_id, p.name) for p in org.people.values()}
+        people = {
+            p.name: standin.add_user(telegram_id(p.user_id), p.name) for p in org.people.values()
+        }
         self.users = {user.id: user for user in people.values()}
         for kind in UnitKind:
             for unit in org.units(kind):
-                standin.add_group(unit.chat_id, unit.name)
+                standin.add_group(telegram_id(unit.chat_id), unit.name)
         slots = range(workload.instances)
         ports = [free_port() for _ in slots] if workload.webhook else []
         self.balancer = (
@@ -487,11 +490,11 @@ class _Driver:
         number = _CARD.match(first.text or first.caption or "")
         buttons = first.buttons
         data = next((d for row in buttons for label, d in row if label == texts.CLAIM), None)
-        unit = self.org.unit_by_chat(message.chat_id)
+        unit = self.org.unit_by_chat(telegram(message.chat_id))
         if number is None or data is None or unit is None:
             return False
         rng = random.Random(f"{self.workload.seed}:{number[1]}:{message.chat_id}")
-        members = [p.user_id for p in self.org.members(unit.ref)]
+        members = [telegram_id(p.user_id) for p in self.org.members(unit.ref)]
         if not members or rng.random() >= self.workload.press:
             return False
         count = 2 if len(members) > 1 and rng.random() < self.workload.race else 1
@@ -641,7 +644,7 @@ class _Reader:
     async def tasks(self) -> list[tuple[int, int, str, str]]:
         """(id, resident, text, number) of every task."""
         rows = await self._rows("SELECT id, resident_id, text, number FROM tasks")
-        return [(int(str(a)), int(str(b)), str(c), str(d)) for a, b, c, d in rows]
+        return [(int(str(a)), telegram_id(str(b)), str(c), str(d)) for a, b, c, d in rows]
 
     async def outbox(self) -> dict[str, int]:
         rows = await self._rows("SELECT status, count(*) FROM outbox GROUP BY status")
@@ -655,7 +658,7 @@ class _Reader:
         )
         found: dict[str, list[int]] = defaultdict(list)
         for number, actor in rows:
-            found[str(number)].append(int(str(actor)))
+            found[str(number)].append(telegram_id(str(actor)))
         return found
 
 

@@ -58,6 +58,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.channels import telegram  # noqa: E402
 from bot.config.org import Org  # noqa: E402
 from bot.config.settings import ClassifierSettings, Settings, load_settings  # noqa: E402
 from bot.desk.context import Context  # noqa: E402 - after the path set-up above
@@ -141,12 +142,12 @@ class Generator:
         self.categories = list(ISSUES)
         self.cum_weights = list(accumulate(weight for _, _, weight in ISSUES.values()))
         self.day_counters: dict[str, int] = {}
-        self._members: dict[UnitRef, list[int]] = {}
+        self._members: dict[UnitRef, list[str]] = {}
         self.residents = [self._resident(i) for i in range(min(workload.residents, workload.tasks))]
 
     def _resident(self, i: int) -> Row:
         grid = self.rng.choice(self.org.grids())
-        user_id = 5_000_000_000 + i * 7_919  # beyond 32 bits, like real Telegram ids
+        user_id = telegram(5_000_000_000 + i * 7_919)  # beyond 32 bits, like real Telegram ids
         return {
             "user_id": user_id,
             "chat_id": user_id,
@@ -309,7 +310,7 @@ class Generator:
             "next_followup_at": created + claim,
         }
 
-    def _member(self, row: Row) -> int:
+    def _member(self, row: Row) -> str:
         """Someone who may act for the holder (its grid's workers when the unit has nobody)."""
         holder = UnitRef.parse(row["holder"])
         if holder not in self._members:

@@ -86,6 +86,7 @@ from telegram.ext import (  # noqa: E402
     filters,
 )
 
+from bot.channels import telegram_id  # noqa: E402
 from bot.config.org import Org  # noqa: E402
 from bot.config.settings import ClassifierSettings, load_settings  # noqa: E402
 from bot.domain import UnitKind  # noqa: E402
@@ -353,9 +354,9 @@ class GriddeskTasks:
         )
         for task_id, resident in tasks:
             if self._tasks.add(int(task_id)):
-                self._task_of.setdefault(int(resident), int(task_id))
-                self._resident_of[int(task_id)] = int(resident)
-                touched.add(int(resident))
+                self._task_of.setdefault(telegram_id(resident), int(task_id))
+                self._resident_of[int(task_id)] = telegram_id(resident)
+                touched.add(telegram_id(resident))
         outbox = await reader.rows(
             f"SELECT id, chat_id, card_of FROM outbox WHERE id > {self._outbox.floor()}"
         )
@@ -365,9 +366,9 @@ class GriddeskTasks:
             if card_of is not None:
                 self._carded.add(int(card_of))
                 touched.add(self._resident_of.get(int(card_of), 0))
-            elif chat > 0:
-                self._receipted.add(int(chat))
-                touched.add(int(chat))
+            elif telegram_id(chat) > 0:
+                self._receipted.add(telegram_id(chat))
+                touched.add(telegram_id(chat))
         fresh = [r for r in touched if r not in self._done and self._committed(r)]
         self._done.update(fresh)
         return fresh
@@ -612,10 +613,10 @@ class Bench:
             argv = [sys.executable, str(Path(__file__).resolve()), "--serve-anchor"]
             return [*argv, standin.base_url, url], env, AnchorRows()
         for person in self.org.people.values():
-            standin.add_user(person.user_id, person.name)
+            standin.add_user(telegram_id(person.user_id), person.name)
         for kind in UnitKind:
             for unit in self.org.units(kind):
-                standin.add_group(unit.chat_id, unit.name)
+                standin.add_group(telegram_id(unit.chat_id), unit.name)
         config = self.workdir / f"{label}.toml"
         config.write_text(_griddesk_config(standin.base_url, url), "utf-8")
         env["GRIDDESK_TELEGRAM_TOKEN"] = TOKEN

@@ -33,9 +33,9 @@ class TaskStatus(StrEnum):
     MERGED = "merged"  # a duplicate of another task
 
 
-FORGOTTEN = 0
-"""The resident id of a task whose resident's data was erased (asked, or past retention):
-Telegram user ids start at 1 (storage/erasure_rows.py)."""
+FORGOTTEN = "forgotten"
+"""The resident id of a task whose resident's data was erased (asked, or past retention): not
+a channel address (no colon), so nobody's id (storage/erasure_rows.py)."""
 
 ACTIVE = frozenset({TaskStatus.OPEN, TaskStatus.CLAIMED})
 """Statuses in which the task is still somebody's job."""
@@ -146,8 +146,9 @@ class Rating(StrEnum):
 class Resident:
     """A resident who writes to the bot in a private chat."""
 
-    user_id: int
-    chat_id: int
+    user_id: str
+    """``channel:id`` (:mod:`bot.channels`), as every person's and chat's id below."""
+    chat_id: str
     name: str
     username: str | None = None
     grid_id: str | None = None
@@ -160,7 +161,7 @@ class Resident:
 class NewTask:
     """What intake decided about a message, before the task has an id and a number."""
 
-    resident_id: int
+    resident_id: str
     text: str
     photo: str | None
     """The photo the card is posted with: the first sent with the report. It never changes:
@@ -198,7 +199,7 @@ class Task(NewTask):
     level: int
     """How many times it went up (上报 or reopened)."""
     status: TaskStatus
-    claimer_id: int | None
+    claimer_id: str | None
     claimed_at: datetime | None
     result: str | None = None
     result_photo: str | None = None
@@ -241,7 +242,7 @@ class TaskEvent:
 
     task_id: int
     kind: EventKind
-    actor_id: int | None
+    actor_id: str | None
     """Telegram user id of who did it; None for the system."""
     at: datetime
     note: str = ""
@@ -268,12 +269,12 @@ class Draft:
     """A resident's report kept while the bot asks one question, so nothing is lost: every
     message written meanwhile joins it, words and photos in the order sent."""
 
-    resident_id: int
+    resident_id: str
     text: str
     photos: tuple[str, ...]
     reason: DraftReason
     created_at: datetime
-    alert_chat: int | None = None
+    alert_chat: str | None = None
     """Where an urgent report was already alerted while its place was still unknown."""
     asked_at: datetime | None = None
     """When the bot last asked its question; the reminder and the expiry count from here."""
@@ -322,13 +323,13 @@ class Outgoing:
     tick short and shows the task's latest state rather than the tick's.
     """
 
-    chat_id: int
+    chat_id: str
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     photo: str | None = None
     card_of: int | None = None
     edit_card_of: int | None = None
-    mentions: tuple[tuple[int, str], ...] = ()
+    mentions: tuple[tuple[str, str], ...] = ()
     """(user id, name) of people to notify by mention; each name occurs in ``text``."""
     live: bool = False
     hold_until: datetime | None = None
@@ -370,7 +371,7 @@ class Broadcast:
     next_run_at: datetime | None
     """When the next run goes out: the occurrence, or the end of quiet hours for residents."""
     status: BroadcastStatus
-    created_by: int | None
+    created_by: str | None
     source: str
     """``chat``, or ``config:<name>`` for one defined in the config file."""
     places: tuple[str, ...] = ()

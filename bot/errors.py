@@ -58,7 +58,7 @@ class ChatUnreachable(Undeliverable):
 class ChatMoved(Undeliverable):
     """The group was upgraded to a supergroup and has a new chat id."""
 
-    def __init__(self, new_chat_id: int) -> None:
+    def __init__(self, new_chat_id: str) -> None:
         super().__init__(f"chat moved to {new_chat_id}")
         self.new_chat_id = new_chat_id
 

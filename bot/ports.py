@@ -103,7 +103,7 @@ class TaskChange:
     status: TaskStatus | None = None
     holder: UnitRef | None = None
     level: int | None = None
-    claimer_id: int | None = None
+    claimer_id: str | None = None
     claimed_at: datetime | None = None
     clear_claimer: bool = False
     clear_result: bool = False
@@ -145,7 +145,7 @@ class BroadcastTransaction(Protocol):
 
     async def resident_chats(
         self, grid_ids: Sequence[str], places: Sequence[str] = ()
-    ) -> Sequence[int]:
+    ) -> Sequence[str]:
         """Private chat ids of the residents bound to these grids or to these 小区."""
         ...
 
@@ -157,17 +157,17 @@ class BroadcastTransaction(Protocol):
 class ResultNotes(Protocol):
     """A worker's 办结 in progress, one per worker (part of every :class:`Transaction`)."""
 
-    async def awaited_note(self, worker_id: int) -> int | None:
+    async def awaited_note(self, worker_id: str) -> int | None:
         """The task whose result note the worker was asked for, written or not."""
         ...
 
-    async def await_note(self, worker_id: int, task_id: int) -> None:
+    async def await_note(self, worker_id: str, task_id: int) -> None:
         """Ask for a fresh note on ``task_id``: whatever was written before is dropped."""
         ...
 
-    async def result_note(self, worker_id: int) -> ResultNote | None: ...
-    async def save_result_note(self, worker_id: int, note: ResultNote) -> None: ...
-    async def clear_awaited_note(self, worker_id: int) -> None: ...
+    async def result_note(self, worker_id: str) -> ResultNote | None: ...
+    async def save_result_note(self, worker_id: str, note: ResultNote) -> None: ...
+    async def clear_awaited_note(self, worker_id: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -190,19 +190,19 @@ class InboxTransaction(Protocol):
     """
 
     async def store_updates(
-        self, updates: Sequence[tuple[int, str]], lanes: Mapping[int, int] | None = None
+        self, updates: Sequence[tuple[int, str]], lanes: Mapping[int, str] | None = None
     ) -> None:
         """Insert (update_id, raw JSON) pairs; an update id already stored is ignored.
 
         ``lanes``: the lane of each update id (for Telegram, its chat): updates of one lane are
         handed out in id order, one instance at a time (:meth:`claim_updates`). An update
-        without one shares lane 0 with every other such update.
+        without one shares the empty lane ("") with every other such update.
         """
         ...
 
     async def claim_updates(
         self, holder: str, until: datetime, now: datetime, limit: int
-    ) -> Sequence[tuple[int, str, int]]:
+    ) -> Sequence[tuple[int, str, str]]:
         """Claim for ``holder`` until ``until`` the first ``limit`` unprocessed updates it may
         handle, lowest id first, and return them (update_id, raw JSON, lane).
 
@@ -254,11 +254,11 @@ class Transaction(BroadcastTransaction, ResultNotes, InboxTransaction, HealthQue
         ...
 
     # residents and their pending messages
-    async def resident(self, user_id: int) -> Resident | None: ...
+    async def resident(self, user_id: str) -> Resident | None: ...
     async def save_resident(self, resident: Resident) -> None: ...
-    async def draft(self, resident_id: int) -> Draft | None: ...
+    async def draft(self, resident_id: str) -> Draft | None: ...
     async def save_draft(self, draft: Draft) -> None: ...
-    async def delete_draft(self, resident_id: int) -> None: ...
+    async def delete_draft(self, resident_id: str) -> None: ...
     async def due_drafts(
         self, remind_before: datetime, expire_before: datetime, limit: int
     ) -> Sequence[Draft]:
@@ -280,7 +280,7 @@ class Transaction(BroadcastTransaction, ResultNotes, InboxTransaction, HealthQue
         change: TaskChange,
         *,
         only_if: frozenset[TaskStatus] | None = None,
-        only_if_claimer: int | None = None,
+        only_if_claimer: str | None = None,
     ) -> Task | None:
         """Apply ``change`` atomically when the task is in one of ``only_if`` (and claimed by
         ``only_if_claimer`` when given); return the changed task, or None when the condition
@@ -304,11 +304,11 @@ class Transaction(BroadcastTransaction, ResultNotes, InboxTransaction, HealthQue
         ...
 
     async def events(self, task_id: int) -> Sequence[TaskEvent]: ...
-    async def tasks_of_resident(self, resident_id: int, limit: int) -> Sequence[Task]: ...
+    async def tasks_of_resident(self, resident_id: str, limit: int) -> Sequence[Task]: ...
     async def tasks_held_by(
         self, holder: UnitRef, statuses: frozenset[TaskStatus], limit: int
     ) -> Sequence[Task]: ...
-    async def tasks_claimed_by(self, worker_id: int, limit: int) -> Sequence[Task]: ...
+    async def tasks_claimed_by(self, worker_id: str, limit: int) -> Sequence[Task]: ...
     async def tasks_merged_into(self, number: str) -> Sequence[Task]:
         """The tasks merged into task ``number`` (status ``merged``), oldest first."""
         ...
@@ -329,7 +329,7 @@ class Transaction(BroadcastTransaction, ResultNotes, InboxTransaction, HealthQue
         *,
         due_at: datetime | None = None,
         per_chat: int | None = None,
-        skip_chats: Collection[int] = (),
+        skip_chats: Collection[str] = (),
     ) -> Sequence[OutboxItem]:
         """Unsent messages, each chat's in the order they were written.
 
@@ -366,11 +366,11 @@ class Transaction(BroadcastTransaction, ResultNotes, InboxTransaction, HealthQue
         given up, and handed back once by :meth:`take_unreachable_cards`."""
         ...
 
-    async def unreachable_card_chats(self) -> Sequence[int]:
+    async def unreachable_card_chats(self) -> Sequence[str]:
         """The chats (as written) that have cards given up as unreachable, not yet taken."""
         ...
 
-    async def take_unreachable_cards(self, chat_ids: Sequence[int]) -> Sequence[int]:
+    async def take_unreachable_cards(self, chat_ids: Sequence[str]) -> Sequence[int]:
         """The tasks whose cards to these chats were given up as unreachable, each once: their
         rows become ordinary failures, so a second call returns nothing for them."""
         ...
@@ -389,18 +389,18 @@ class Transaction(BroadcastTransaction, ResultNotes, InboxTransaction, HealthQue
         """Give the lease up at once if ``holder`` has it (a clean shutdown)."""
         ...
 
-    async def chat_moves(self) -> Mapping[int, int]:
+    async def chat_moves(self) -> Mapping[str, str]:
         """Chats that live under a new id now (a group became a supergroup): old → new."""
         ...
 
-    async def record_chat_move(self, old_id: int, new_id: int) -> None: ...
+    async def record_chat_move(self, old_id: str, new_id: str) -> None: ...
     async def outbox_health(self, since: datetime, now: datetime) -> OutboxHealth:
         """Pending and retrying counts at ``now``; messages written since ``since`` and given
         up, by reason."""
         ...
 
-    async def card_message_id(self, task_id: int, chat_id: int) -> int | None: ...
-    async def remember_card(self, task_id: int, chat_id: int, message_id: int) -> None:
+    async def card_message_id(self, task_id: int, chat_id: str) -> int | None: ...
+    async def remember_card(self, task_id: int, chat_id: str, message_id: int) -> None:
         """Record (or replace) which platform message is the task's card in that chat."""
         ...
 
@@ -430,7 +430,7 @@ class Transaction(BroadcastTransaction, ResultNotes, InboxTransaction, HealthQue
         """Strip the tasks of words, photos, notes and owner; their figures stay."""
         ...
 
-    async def forget_resident(self, user_id: int) -> Sequence[str]:
+    async def forget_resident(self, user_id: str) -> Sequence[str]:
         """Erase a resident and every message naming their tasks; their task numbers."""
         ...
 
@@ -438,7 +438,7 @@ class Transaction(BroadcastTransaction, ResultNotes, InboxTransaction, HealthQue
         """Delete residents unchanged since ``cutoff`` with no task or draft left; how many."""
         ...
 
-    async def residents_mentioning(self, fragment: str) -> Sequence[int]:
+    async def residents_mentioning(self, fragment: str) -> Sequence[str]:
         """Residents whose task holds ``fragment`` (a phone number) or is numbered so."""
         ...
 

@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.app import RunningBot, running_bot
+from bot.channels import telegram_id
 from bot.config.settings import Settings, TelegramSettings
 from bot.domain import UnitKind
 from standins.telegram import BotApiStandIn, BotMessage, User
@@ -141,8 +142,9 @@ class _Session:
         self.timezone = settings.timezone
         self.quiet_hours = settings.quiet_hours
         self.write = write
+        # the shell plays everyone on the Telegram stand-in, so the org's ids are Telegram's
         self.names = {
-            unit.chat_id: GROUP_NAME.format(name=unit.name)
+            telegram_id(unit.chat_id): GROUP_NAME.format(name=unit.name)
             for kind in UnitKind
             for unit in org.units(kind)
         }
@@ -152,9 +154,10 @@ class _Session:
         self.groups: dict[int, tuple[int, ...]] = {}
         """The group chats each person is in: those of their units (the street's if none)."""
         for person in org.people.values():
-            self.people[person.name] = standin.add_user(person.user_id, person.name)
-            chats = tuple(org.unit(ref).chat_id for ref in person.units)
-            self.groups[person.user_id] = chats or (org.street.chat_id,)
+            user_id = telegram_id(person.user_id)
+            self.people[person.name] = standin.add_user(user_id, person.name)
+            chats = tuple(telegram_id(org.unit(ref).chat_id) for ref in person.units)
+            self.groups[user_id] = chats or (telegram_id(org.street.chat_id),)
         for user in self.people.values():
             self.names[user.id] = PRIVATE_NAME.format(name=user.first_name)
         self.me = self.people[RESIDENT_NAME]

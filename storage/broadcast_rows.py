@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Index, Text, or_
+from sqlalchemy import ColumnElement, Index, Text, or_
 from sqlmodel import Field, SQLModel, col, select
 
 from bot.domain import Audience, Broadcast, BroadcastStatus, Outgoing
@@ -39,7 +39,7 @@ class BroadcastRow(SQLModel, table=True):
     occurrence_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     next_run_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     status: str
-    created_by: int | None = Field(default=None, sa_type=BigInteger)
+    created_by: str | None = Field(default=None, sa_type=Text)
     source: str
     places: str = Field(default="[]", sa_type=Text, sa_column_kwargs={"server_default": "[]"})
     """JSON list of 小区 names whose residents are meant, beyond whole grids."""
@@ -95,7 +95,7 @@ class BroadcastQueries(Queues):
 
     async def resident_chats(
         self, grid_ids: Sequence[str], places: Sequence[str] = ()
-    ) -> Sequence[int]:
+    ) -> Sequence[str]:
         bound: ColumnElement[bool] = col(ResidentRow.grid_id).in_(list(grid_ids))
         if places:
             bound = or_(bound, col(ResidentRow.place).in_(list(places)))

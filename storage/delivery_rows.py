@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import BigInteger, func
+from sqlalchemy import Text, func
 from sqlmodel import Field, SQLModel, col, select
 
 from bot.ports import OutboxHealth
@@ -25,10 +25,8 @@ class ChatMoveRow(SQLModel, table=True):
 
     __tablename__ = "chat_moves"
 
-    old_id: int = Field(
-        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
-    )
-    new_id: int = Field(sa_type=BigInteger)
+    old_id: str = Field(sa_type=Text, primary_key=True)
+    new_id: str = Field(sa_type=Text)
     moved_at: datetime = Field(sa_type=UtcDateTime)
 
 
@@ -40,11 +38,11 @@ _CHAT_MOVES = select(_MOVES.c.old_id, _MOVES.c.new_id)
 class DeliveryQueries(Queues):
     """The chat-move and outbox-health methods of :class:`bot.ports.Transaction`."""
 
-    async def chat_moves(self) -> Mapping[int, int]:
+    async def chat_moves(self) -> Mapping[str, str]:
         """Every stored move, old id → new id (a handful of rows: read whole)."""
         return dict((await self._run(_CHAT_MOVES)).all())
 
-    async def record_chat_move(self, old_id: int, new_id: int) -> None:
+    async def record_chat_move(self, old_id: str, new_id: str) -> None:
         """Store (or correct) that chat ``old_id`` is now ``new_id``."""
         values = {"old_id": old_id, "new_id": new_id, "moved_at": self._clock()}
         await self._upsert(ChatMoveRow, values, keys=("old_id",))

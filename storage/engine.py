@@ -70,19 +70,27 @@ def async_url(url: str) -> URL:
     return parsed.set(drivername=driver) if driver else parsed
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """An async engine for ``url``, with SQLite's per-connection settings installed."""
+def create_engine(url: str, *, foreign_keys: bool = True) -> AsyncEngine:
+    """An async engine for ``url``, with SQLite's per-connection settings installed.
+
+    ``foreign_keys=False`` leaves SQLite's references unenforced: only for the schema upgrade
+    (:mod:`storage.schema`), which checks them itself."""
     parsed = async_url(url)
     # hide_parameters: a failing statement's error names its values — a resident's complaint,
     # phone number and all — and errors are logged; the SQL alone is enough to debug.
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(parsed, hide_parameters=True)
     path = parsed.database or ":memory:"
+    pragmas = (
+        _SQLITE_PRAGMAS
+        if foreign_keys
+        else tuple(pragma for pragma in _SQLITE_PRAGMAS if "foreign_keys" not in pragma)
+    )
     engine = create_async_engine(
         parsed,
         hide_parameters=True,
         # read at each connect, so a test can shorten the wait (tests/db_trouble_support.py)
-        async_creator=lambda: sqlite_driver.connect(path, BUSY_TIMEOUT_MS, _SQLITE_PRAGMAS),
+        async_creator=lambda: sqlite_driver.connect(path, BUSY_TIMEOUT_MS, pragmas),
     )
     event.listen(engine.sync_engine, "begin", _begin_immediate)
     return engine
@@ -108,11 +116,22 @@ async def open_store(
 
     ``clock`` is the store's (see :class:`~storage.sql_store.SqlStore`).
     """
+    await migrate(url)
     engine = create_engine(url)
     try:
-        async with engine.begin() as connection:
-            await connection.run_sync(schema.upgrade)
         yield SqlStore(engine, clock)
+    finally:
+        await engine.dispose()
+
+
+async def migrate(url: str) -> list[str]:
+    """Bring the database at ``url`` up to this build's tables (:func:`storage.schema.upgrade`)
+    and return the revisions applied, on an engine of its own (SQLite: without foreign keys
+    enforced, as the upgrade needs)."""
+    engine = create_engine(url, foreign_keys=False)
+    try:
+        async with engine.begin() as connection:
+            return await connection.run_sync(schema.upgrade)
     finally:
         await engine.dispose()
 

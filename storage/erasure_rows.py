@@ -30,7 +30,7 @@ from storage.tables import (
 )
 
 ANONYMOUS = FORGOTTEN
-"""The resident id forgotten tasks pass to (Telegram user ids start at 1)."""
+"""The resident id forgotten tasks pass to (no channel's id: see :data:`bot.domain.FORGOTTEN`)."""
 _FINISHED = (TaskStatus.CLOSED, TaskStatus.CANCELLED, TaskStatus.MERGED)
 _NUMBERED_NOTES = (EventKind.MERGED, EventKind.MERGED_IN, EventKind.UNMERGED, EventKind.REMINDED)
 """Trail notes that hold task numbers or whom the bot reminded, never a resident's words."""
@@ -95,7 +95,7 @@ class ErasureQueries(Queues):
             )
         )
 
-    async def forget_resident(self, user_id: int) -> Sequence[str]:
+    async def forget_resident(self, user_id: str) -> Sequence[str]:
         """Erase the resident ``user_id``: their tasks forgotten, drafts, record and every
         message to their chat or naming one of their tasks gone. Their task numbers, for the
         caller to tell the groups; call it before queuing what is to be said afterwards."""
@@ -139,7 +139,7 @@ class ErasureQueries(Queues):
         )
         return int(result.rowcount or 0)
 
-    async def residents_mentioning(self, fragment: str) -> Sequence[int]:
+    async def residents_mentioning(self, fragment: str) -> Sequence[str]:
         """Residents (not yet forgotten) one of whose tasks holds ``fragment`` (a phone number
         given on a call) or has it as its number."""
         statement = (

@@ -60,10 +60,10 @@ class InboxQueries(Queues):
     """The inbox methods of :class:`bot.ports.Transaction` (:class:`bot.ports.InboxTransaction`)."""
 
     async def store_updates(
-        self, updates: Sequence[tuple[int, str]], lanes: Mapping[int, int] | None = None
+        self, updates: Sequence[tuple[int, str]], lanes: Mapping[int, str] | None = None
     ) -> None:
-        """Insert (update_id, raw JSON) pairs, each in its lane (0 when not given); an update
-        id already stored is ignored."""
+        """Insert (update_id, raw JSON) pairs, each in its lane (the empty lane when not
+        given); an update id already stored is ignored."""
         if not updates:
             return
         now, lanes = self._clock(), lanes or {}
@@ -73,7 +73,7 @@ class InboxQueries(Queues):
                 "raw": raw,
                 "processed": False,
                 "received_at": now,
-                "lane": lanes.get(uid, 0),
+                "lane": lanes.get(uid, ""),
             }
             for uid, raw in updates
         ]
@@ -81,7 +81,7 @@ class InboxQueries(Queues):
 
     async def claim_updates(
         self, holder: str, until: datetime, now: datetime, limit: int
-    ) -> Sequence[tuple[int, str, int]]:
+    ) -> Sequence[tuple[int, str, str]]:
         """Claim and return the first ``limit`` updates ``holder`` may handle (see the port).
 
         One UPDATE picks and claims them. An update is free when nobody's claim on it runs

@@ -54,9 +54,9 @@ class Queues:
         self._clock = clock
         self._connection: AsyncConnection | None = None
         self._dialect = session.get_bind().dialect.name
-        self._without_draft: set[int] = set()
+        self._without_draft: set[str] = set()
         """Residents whose draft this transaction read and found absent (and did not save)."""
-        self._residents_tasks: dict[int, tuple[int, list[Task]]] = {}
+        self._residents_tasks: dict[str, tuple[int, list[Task]]] = {}
         """Each resident's newest tasks read in this transaction, and how many were asked
         for: :meth:`~storage.sql_store.SqlTransaction.tasks_of_resident` serves them again
         until a task is written (:meth:`_tasks_written`)."""
@@ -175,7 +175,7 @@ class Queues:
         *,
         due_at: datetime | None = None,
         per_chat: int | None = None,
-        skip_chats: Collection[int] = (),
+        skip_chats: Collection[str] = (),
     ) -> Sequence[OutboxItem]:
         """Unsent messages, each chat's oldest first (see the port for ``due_at``/``per_chat``).
 
@@ -254,12 +254,12 @@ class Queues:
             .values(status=UNREACHABLE, attempts=col(OutboxRow.attempts) + 1, last_error=error)
         )
 
-    async def unreachable_card_chats(self) -> Sequence[int]:
+    async def unreachable_card_chats(self) -> Sequence[str]:
         """The chats with unreachable cards: a handful, found through the status index."""
         rows = await self._run(prepared.CHATS_WITH_STATUS, {"status_of": UNREACHABLE})
         return [chat_id for (chat_id,) in rows]
 
-    async def take_unreachable_cards(self, chat_ids: Sequence[int]) -> Sequence[int]:
+    async def take_unreachable_cards(self, chat_ids: Sequence[str]) -> Sequence[int]:
         """The tasks of the unreachable cards to ``chat_ids``, each once, in task order.
 
         One UPDATE both finds and settles them (they become ``failed``), so a card is handed
@@ -274,13 +274,13 @@ class Queues:
         tasks = {card if card is not None else edit for card, edit in result.all()}
         return sorted(task for task in tasks if task is not None)
 
-    async def card_message_id(self, task_id: int, chat_id: int) -> int | None:
+    async def card_message_id(self, task_id: int, chat_id: str) -> int | None:
         """The platform message id of the task's card in ``chat_id``, once it was sent."""
         return await self._session.scalar(
             select(CardRow.message_id).where(CardRow.task_id == task_id, CardRow.chat_id == chat_id)
         )
 
-    async def remember_card(self, task_id: int, chat_id: int, message_id: int) -> None:
+    async def remember_card(self, task_id: int, chat_id: str, message_id: int) -> None:
         """Record (or replace) which platform message is the task's card in that chat."""
         values = {"task_id": task_id, "chat_id": chat_id, "message_id": message_id}
         await self._upsert(CardRow, values, keys=("task_id", "chat_id"))
@@ -292,7 +292,7 @@ def _buttons_json(rows: tuple[tuple[Button, ...], ...]) -> str:
     return json.dumps([[[b.text, b.action] for b in row] for row in rows], ensure_ascii=False)
 
 
-def _mentions_json(mentions: tuple[tuple[int, str], ...]) -> str:
+def _mentions_json(mentions: tuple[tuple[str, str], ...]) -> str:
     if not mentions:
         return "[]"
     return json.dumps([list(m) for m in mentions], ensure_ascii=False)
@@ -310,7 +310,7 @@ def _outbox_item(row: Any) -> OutboxItem:
         text=row.text,
         buttons=_buttons(row.buttons),
         photo=row.photo,
-        mentions=tuple((int(user), str(name)) for user, name in json.loads(row.mentions)),
+        mentions=tuple((str(user), str(name)) for user, name in json.loads(row.mentions)),
         card_of=row.card_of,
         edit_card_of=row.edit_card_of,
         live=row.live,

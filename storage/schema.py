@@ -1,33 +1,32 @@
-"""Bringing a database up to this build's tables: create what is missing, add what is new.
+"""Bringing a database up to this build's tables: Alembic's revisions in ``storage/migrations``.
 
-griddesk changes its tables only by adding — a table, a column that is nullable or has a
-server default, an index — so a database written by an earlier build is brought up to date in
-place when the store opens, and keeps every row:
+Every start-up (and ``griddesk migrate``) applies the revisions the database lacks, in one
+transaction: an empty database gets them all, a database of release 0.1 (which had no
+``alembic_version``) gets revision ``0001``'s check of its tables and everything after, a
+current one nothing. A revision that fails rolls the whole upgrade back, so a database is
+never left half-migrated; the error is the database's own.
 
-- missing tables are created, with their indexes (``create_all``);
-- missing columns are added (``ALTER TABLE … ADD COLUMN``), old rows taking the default;
-- missing indexes of existing tables are created.
+Several instances may start at once on one database. On PostgreSQL two transactions that both
+find a table missing both create it, and the second fails when the first commits; so the
+upgrade first takes a transaction-level advisory lock (:data:`SCHEMA_LOCK`), and the starters
+take turns, each later one finding the work done. On SQLite, ``BEGIN IMMEDIATE``
+(:mod:`storage.engine`) gives the upgrade's transaction the write lock before it looks.
 
-A change that is not additive (a renamed or retyped column, a dropped one) would need a real
-migration tool; none has been needed yet, and a new NOT NULL column without a server default
-fails here with the database's own error rather than half-applied.
-
-Several instances may start at once on one empty database. On PostgreSQL two transactions that
-both find a table missing both create it, and the second fails on ``pg_type_typname_nsp_index``
-when the first commits; so the upgrade first takes a transaction-level advisory lock
-(:data:`SCHEMA_LOCK`), and the starters take turns, each later one finding the work done. On
-SQLite, ``BEGIN IMMEDIATE`` (:mod:`storage.engine`) already gives the upgrade's transaction the
-write lock before it looks.
+SQLite recreates a table to change a column (Alembic's batch mode), which it refuses for a table
+others refer to while foreign keys are enforced; so the upgrade runs on a connection without
+them, and checks every reference (``PRAGMA foreign_key_check``) before it commits.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
-from sqlalchemy import Connection, inspect, text
-from sqlalchemy.schema import CreateColumn, CreateIndex
-
-from storage.tables import METADATA
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, text
 
 log = logging.getLogger(__name__)
 
@@ -35,33 +34,49 @@ SCHEMA_LOCK = int.from_bytes(b"griddesk", "big")
 """The PostgreSQL advisory lock key (a bigint) held while the tables are brought up to date.
 Advisory locks are per database, so instances on other databases never wait for it."""
 
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class BrokenReferences(RuntimeError):
+    """An upgrade would leave rows that refer to rows that do not exist (rolled back)."""
+
+
+def revisions() -> ScriptDirectory:
+    """The revisions this build knows."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config)
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The revision the database is at; None for an empty database or one of release 0.1."""
+    return MigrationContext.configure(connection).get_current_revision()
+
 
 def upgrade(connection: Connection) -> list[str]:
-    """Create or add what the database lacks; return what was added (``table.column``, index
-    names), empty when it was up to date. Runs inside the caller's transaction, which on
-    PostgreSQL holds :data:`SCHEMA_LOCK` from here until it ends."""
-    postgresql = connection.dialect.name == "postgresql"
-    if postgresql:
+    """Apply the revisions the database lacks, oldest first, and return their ids (empty when
+    it was up to date). Runs inside the caller's transaction, which on PostgreSQL holds
+    :data:`SCHEMA_LOCK` from here until it ends; on SQLite the connection must not enforce
+    foreign keys (see the module's docstring), and the references are checked at the end."""
+    if connection.dialect.name == "postgresql":
         # Released at commit or rollback: a starter that dies mid-upgrade frees it too.
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
-    METADATA.create_all(connection)
-    inspector = inspect(connection)
-    # Redundant under the lock, but an older build without it may be starting alongside
-    # (SQLite has no IF NOT EXISTS here, nor needs it).
-    if_new = "IF NOT EXISTS " if postgresql else ""
-    added: list[str] = []
-    for table in METADATA.sorted_tables:
-        columns = {column["name"] for column in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name not in columns:
-                spec = CreateColumn(column).compile(dialect=connection.dialect)
-                connection.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {if_new}{spec}")
-                added.append(f"{table.name}.{column.name}")
-        indexes = {index["name"] for index in inspector.get_indexes(table.name)}
-        for index in table.indexes:
-            if index.name not in indexes:
-                connection.execute(CreateIndex(index, if_not_exists=True))
-                added.append(str(index.name))
-    if added:
-        log.info("database brought up to date: added %s", ", ".join(added))
-    return added
+    script = revisions()
+    before = current_revision(connection)
+    head = script.get_current_head()
+    if before == head:
+        return []
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+    applied = [
+        revision.revision
+        for revision in reversed(list(script.iterate_revisions(head, before or "base")))
+    ]
+    if connection.dialect.name == "sqlite":
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            raise BrokenReferences(f"{len(broken)} rows would refer to missing rows: {broken[:5]}")
+    log.info("database upgraded: applied revision(s) %s", ", ".join(applied))
+    return applied

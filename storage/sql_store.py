@@ -153,7 +153,7 @@ class SqlTransaction(
 
     # residents and their pending messages
 
-    async def resident(self, user_id: int) -> Resident | None:
+    async def resident(self, user_id: str) -> Resident | None:
         row = (await self._run(prepared.RESIDENT, {"user_id": user_id})).first()
         return None if row is None else Resident(*row)
 
@@ -169,7 +169,7 @@ class SqlTransaction(
         }
         await self._upsert(ResidentRow, values, keys=("user_id",))
 
-    async def draft(self, resident_id: int) -> Draft | None:
+    async def draft(self, resident_id: str) -> Draft | None:
         row = (await self._run(prepared.DRAFT, {"resident_id": resident_id})).first()
         if row is None:
             self._without_draft.add(resident_id)
@@ -192,7 +192,7 @@ class SqlTransaction(
         }
         await self._upsert(DraftRow, values, keys=("resident_id",))
 
-    async def delete_draft(self, resident_id: int) -> None:
+    async def delete_draft(self, resident_id: str) -> None:
         """Drop the resident's draft; no statement when this transaction found none (a
         resident's messages are handled one at a time, so none appeared meanwhile)."""
         if resident_id not in self._without_draft:
@@ -218,19 +218,19 @@ class SqlTransaction(
 
     # workers waiting to write a result note
 
-    async def awaited_note(self, worker_id: int) -> int | None:
+    async def awaited_note(self, worker_id: str) -> int | None:
         note = await self.result_note(worker_id)
         return None if note is None else note.task_id
 
-    async def await_note(self, worker_id: int, task_id: int) -> None:
+    async def await_note(self, worker_id: str, task_id: int) -> None:
         """Remember that the worker's next message is the result note for ``task_id``."""
         await self.save_result_note(worker_id, ResultNote(task_id))
 
-    async def result_note(self, worker_id: int) -> ResultNote | None:
+    async def result_note(self, worker_id: str) -> ResultNote | None:
         row = (await self._run(prepared.NOTE, {"worker_id": worker_id})).first()
         return None if row is None else ResultNote(*row)
 
-    async def save_result_note(self, worker_id: int, note: ResultNote) -> None:
+    async def save_result_note(self, worker_id: str, note: ResultNote) -> None:
         """Replace whatever the worker had awaited or written with ``note``."""
         values = {
             "worker_id": worker_id,
@@ -240,7 +240,7 @@ class SqlTransaction(
         }
         await self._upsert(AwaitedNoteRow, values, keys=("worker_id",))
 
-    async def clear_awaited_note(self, worker_id: int) -> None:
+    async def clear_awaited_note(self, worker_id: str) -> None:
         await self._session.exec(
             delete(AwaitedNoteRow).where(col(AwaitedNoteRow.worker_id) == worker_id)
         )
@@ -267,7 +267,7 @@ class SqlTransaction(
         change: TaskChange,
         *,
         only_if: frozenset[TaskStatus] | None = None,
-        only_if_claimer: int | None = None,
+        only_if_claimer: str | None = None,
     ) -> Task | None:
         """Apply ``change`` in one conditional UPDATE; None when the condition did not hold."""
         statement = update(TaskRow).where(col(TaskRow.id) == task_id)
@@ -328,7 +328,7 @@ class SqlTransaction(
         )
         return [task_rows.event(row) for row in rows]
 
-    async def tasks_of_resident(self, resident_id: int, limit: int) -> Sequence[Task]:
+    async def tasks_of_resident(self, resident_id: str, limit: int) -> Sequence[Task]:
         """The resident's tasks, newest first.
 
         Read once per transaction until a task is written: a resident's message asks up to
@@ -356,7 +356,7 @@ class SqlTransaction(
             .limit(limit)
         )
 
-    async def tasks_claimed_by(self, worker_id: int, limit: int) -> Sequence[Task]:
+    async def tasks_claimed_by(self, worker_id: str, limit: int) -> Sequence[Task]:
         """The tasks the worker holds a claim on now (status ``claimed``), oldest first."""
         return await self._many(
             select(TaskRow)

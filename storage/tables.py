@@ -6,8 +6,10 @@ without leaking it. Every timestamp column is :class:`UtcDateTime`: SQLite has n
 type and PostgreSQL returns the session's zone, and the desk compares deadlines with an aware
 ``now`` — so both are normalised to aware UTC here, once.
 
-Telegram ids (users, chats, messages, updates) exceed 32 bits, hence ``BigInteger``; surrogate
-keys use :data:`ID` so that SQLite still treats them as its auto-incrementing rowid.
+People and chats are text, ``channel:id`` (:mod:`bot.channels`): WeChat's and WeCom's ids are
+strings. Telegram's message and update ids exceed 32 bits, hence ``BigInteger``; surrogate keys
+use :data:`ID` so that SQLite still treats them as its auto-incrementing rowid. The tables change
+only through a revision in ``storage/migrations`` (:mod:`storage.schema`).
 """
 
 from __future__ import annotations
@@ -94,14 +96,12 @@ def read_utc(value: object) -> datetime | None:
 
 
 class ResidentRow(SQLModel, table=True):
-    """A resident, keyed by Telegram user id."""
+    """A resident, keyed by their channel's id (``wechat:o6_b…``, ``telegram:1001``)."""
 
     __tablename__ = "residents"
 
-    user_id: int = Field(
-        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
-    )
-    chat_id: int = Field(sa_type=BigInteger)
+    user_id: str = Field(sa_type=Text, primary_key=True)
+    chat_id: str = Field(sa_type=Text)
     name: str
     username: str | None = None
     grid_id: str | None = None
@@ -142,7 +142,7 @@ class TaskRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, sa_type=ID, primary_key=True)
     number: str = Field(unique=True)
-    resident_id: int = Field(sa_type=BigInteger, foreign_key="residents.user_id")
+    resident_id: str = Field(sa_type=Text, foreign_key="residents.user_id")
     text: str = Field(sa_type=Text)
     photo: str | None = None
     """The photo the card was posted with; all of them are in ``photos``."""
@@ -162,7 +162,7 @@ class TaskRow(SQLModel, table=True):
     """``UnitRef`` as text, ``grid:xingan-1``."""
     level: int = 0
     status: str
-    claimer_id: int | None = Field(default=None, sa_type=BigInteger)
+    claimer_id: str | None = Field(default=None, sa_type=Text)
     claimed_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     created_at: datetime = Field(sa_type=UtcDateTime)
     claim_due_at: datetime = Field(sa_type=UtcDateTime)
@@ -188,7 +188,7 @@ class TaskEventRow(SQLModel, table=True):
     id: int | None = Field(default=None, sa_type=ID, primary_key=True)
     task_id: int = Field(sa_type=ID, foreign_key="tasks.id", index=True)
     kind: str
-    actor_id: int | None = Field(default=None, sa_type=BigInteger)
+    actor_id: str | None = Field(default=None, sa_type=Text)
     at: datetime = Field(sa_type=UtcDateTime)
     note: str = Field(sa_type=Text, default="")
     holder: str | None = None
@@ -205,9 +205,7 @@ class DraftRow(SQLModel, table=True):
 
     __tablename__ = "drafts"
 
-    resident_id: int = Field(
-        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
-    )
+    resident_id: str = Field(sa_type=Text, primary_key=True)
     text: str = Field(sa_type=Text)
     photo: str | None = None
     """Unused since ``photos``; read from rows written before it."""
@@ -215,7 +213,7 @@ class DraftRow(SQLModel, table=True):
     """JSON list of the photos, in the order sent."""
     reason: str
     created_at: datetime = Field(sa_type=UtcDateTime)
-    alert_chat: int | None = Field(default=None, sa_type=BigInteger)
+    alert_chat: str | None = Field(default=None, sa_type=Text)
     """Where an urgent report was alerted while its place was unknown."""
     asked_at: datetime | None = Field(default=None, sa_type=UtcDateTime, index=True)
     """When the bot last asked; NULL in rows written before it existed (never reminded)."""
@@ -228,9 +226,7 @@ class AwaitedNoteRow(SQLModel, table=True):
 
     __tablename__ = "awaited_notes"
 
-    worker_id: int = Field(
-        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
-    )
+    worker_id: str = Field(sa_type=Text, primary_key=True)
     task_id: int = Field(sa_type=ID, foreign_key="tasks.id")
     result: str | None = Field(default=None, sa_type=Text)
     """The note written, waiting for 确认; NULL while the note is still awaited."""
@@ -251,13 +247,13 @@ class OutboxRow(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, sa_type=ID, primary_key=True)
-    chat_id: int = Field(sa_type=BigInteger)
+    chat_id: str = Field(sa_type=Text)
     text: str = Field(sa_type=Text)
     buttons: str = Field(sa_type=Text, default="[]")
     """JSON rows of ``[text, action]`` pairs."""
     photo: str | None = None
     mentions: str = Field(sa_type=Text, default="[]")
-    """JSON list of ``[user_id, name]`` pairs to mention."""
+    """JSON list of ``[user_id, name]`` pairs to mention (``["telegram:2001", "张三"]``)."""
     card_of: int | None = Field(default=None, sa_type=BigInteger)
     edit_card_of: int | None = Field(default=None, sa_type=BigInteger)
     live: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
@@ -294,9 +290,7 @@ class CardRow(SQLModel, table=True):
         foreign_key="tasks.id",
         sa_column_kwargs={"autoincrement": False},
     )
-    chat_id: int = Field(
-        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
-    )
+    chat_id: str = Field(sa_type=Text, primary_key=True)
     message_id: int = Field(sa_type=BigInteger)
 
 
@@ -319,7 +313,8 @@ class InboxRow(SQLModel, table=True):
     raw: str = Field(sa_type=Text)
     processed: bool = False
     received_at: datetime = Field(sa_type=UtcDateTime)
-    lane: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})
+    lane: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
+    """The chat's id (``telegram:-100…``); empty for an update that belongs to no chat."""
     claimed_by: str | None = None
     claimed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
@@ -344,5 +339,5 @@ class DayCounterRow(SQLModel, table=True):
 
 
 METADATA = SQLModel.metadata
-"""Every table above. SQLModel keeps it process-wide (its one piece of global state); only this
-module adds to it, and :func:`storage.engine.open_store` creates what is missing."""
+"""Every table above. SQLModel keeps it process-wide (its one piece of global state); the
+``*_rows`` modules of :mod:`storage` add to it; ``storage/migrations`` shapes the database."""

@@ -32,29 +32,29 @@ EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
 NINE_IN_HOHHOT = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
 
 # The example org's group chats (config.example.toml).
-STREET_CHAT = -1001000000001  # 大学西路街道
-COMMUNITY_CHAT = -1001000000010  # 兴安南路社区
-GRID1_CHAT = -1001000000011  # 兴安南路第一网格: 电影制片厂小区, 审计厅小区
-GRID2_CHAT = -1001000000012  # 兴安南路第二网格: 华建小区, 林业厅小区, 乌兰牧骑小区
-SIQIANMI_CHAT = -1001000000020  # 四千米社区
-SIQIANMI_GRID_CHAT = -1001000000021  # 四千米第一网格: 乳品厂小区, 储运小区
-WATER_CHAT = -1001000000101  # 首府供水公司
-HEAT_CHAT = -1001000000102  # 热力公司
+STREET_CHAT = "telegram:-1001000000001"  # 大学西路街道
+COMMUNITY_CHAT = "telegram:-1001000000010"  # 兴安南路社区
+GRID1_CHAT = "telegram:-1001000000011"  # 兴安南路第一网格: 电影制片厂小区, 审计厅小区
+GRID2_CHAT = "telegram:-1001000000012"  # 兴安南路第二网格: 华建小区, 林业厅小区, 乌兰牧骑小区
+SIQIANMI_CHAT = "telegram:-1001000000020"  # 四千米社区
+SIQIANMI_GRID_CHAT = "telegram:-1001000000021"  # 四千米第一网格: 乳品厂小区, 储运小区
+WATER_CHAT = "telegram:-1001000000101"  # 首府供水公司
+HEAT_CHAT = "telegram:-1001000000102"  # 热力公司
 GRID1 = "兴安南路第一网格"
 COMMUNITY = "兴安南路社区"
 
 # People: residents write privately; staff press buttons in a group chat.
-RESIDENT = Actor(1001, 1001, "王阿姨", "wangayi")
-NEIGHBOUR = Actor(1002, 1002, "李大爷")
-ZHANG = Actor(2001, GRID1_CHAT, "张三")  # grid worker, 兴安南路第一网格
-LI = Actor(2002, GRID1_CHAT, "李四")  # grid worker, 兴安南路第一网格
-WANG = Actor(2003, GRID1_CHAT, "王芳")  # grid worker of 兴安南路第二网格
-ZHAO = Actor(2004, SIQIANMI_GRID_CHAT, "赵玉琴")  # the only worker of 四千米第一网格
-LIU = Actor(3001, COMMUNITY_CHAT, "刘书记")  # community staff, 兴安南路社区
-CHEN = Actor(3002, SIQIANMI_CHAT, "陈主任")  # community staff, 四千米社区
-ZHOU = Actor(4001, WATER_CHAT, "供水公司老周")  # department liaison, water
-ADMIN = Actor(9001, STREET_CHAT, "街道值班员")
-STRANGER = Actor(5555, GRID1_CHAT, "路人甲")
+RESIDENT = Actor("telegram:1001", "telegram:1001", "王阿姨", "wangayi")
+NEIGHBOUR = Actor("telegram:1002", "telegram:1002", "李大爷")
+ZHANG = Actor("telegram:2001", GRID1_CHAT, "张三")  # grid worker, 兴安南路第一网格
+LI = Actor("telegram:2002", GRID1_CHAT, "李四")  # grid worker, 兴安南路第一网格
+WANG = Actor("telegram:2003", GRID1_CHAT, "王芳")  # grid worker of 兴安南路第二网格
+ZHAO = Actor("telegram:2004", SIQIANMI_GRID_CHAT, "赵玉琴")  # the only worker of 四千米第一网格
+LIU = Actor("telegram:3001", COMMUNITY_CHAT, "刘书记")  # community staff, 兴安南路社区
+CHEN = Actor("telegram:3002", SIQIANMI_CHAT, "陈主任")  # community staff, 四千米社区
+ZHOU = Actor("telegram:4001", WATER_CHAT, "供水公司老周")  # department liaison, water
+ADMIN = Actor("telegram:9001", STREET_CHAT, "街道值班员")
+STRANGER = Actor("telegram:5555", GRID1_CHAT, "路人甲")
 
 WATER_TEXT = "审计厅小区3号楼2单元502室又停水了，电话13804711234"
 PHONE = "13804711234"  # in WATER_TEXT, with 502室
@@ -98,7 +98,7 @@ async def said(store: SqlStore) -> list[Outgoing]:
     return [item.message for item in items]
 
 
-def to(messages: list[Outgoing], chat_id: int) -> list[Outgoing]:
+def to(messages: list[Outgoing], chat_id: str) -> list[Outgoing]:
     return [m for m in messages if m.chat_id == chat_id]
 
 
@@ -159,7 +159,7 @@ def private(actor: Actor) -> Actor:
     return replace(actor, chat_id=actor.user_id)
 
 
-def pressed_in(actor: Actor, chat_id: int) -> Actor:
+def pressed_in(actor: Actor, chat_id: str) -> Actor:
     return replace(actor, chat_id=chat_id)
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.app import RunningBot, running_bot
+from bot.channels import telegram_id
 from bot.config.org import Org
 from bot.config.settings import (
     ClassifierSettings,
@@ -59,11 +60,11 @@ class World:
         return self.standin.add_user(user_id, name)
 
     def group(self, grid_or_unit_id: str) -> int:
-        """The chat id of a unit by its id."""
+        """The Telegram chat id of a unit by its id."""
         for kind in UnitKind:
             for unit in self.org.units(kind):
                 if unit.ref.id == grid_or_unit_id:
-                    return unit.chat_id
+                    return telegram_id(unit.chat_id)
         raise KeyError(grid_or_unit_id)
 
     async def say(self, user: User, text: str, chat_id: int | None = None) -> list[BotMessage]:
@@ -181,10 +182,10 @@ def webhook_mode(settings: Settings) -> Settings:
 
 def populate(standin: BotApiStandIn, org: Org) -> dict[str, User]:
     """Every configured person as a user, every unit's group chat; people by name."""
-    people = {p.name: standin.add_user(p.user_id, p.name) for p in org.people.values()}
+    people = {p.name: standin.add_user(telegram_id(p.user_id), p.name) for p in org.people.values()}
     for kind in UnitKind:
         for unit in org.units(kind):
-            standin.add_group(unit.chat_id, unit.name)
+            standin.add_group(telegram_id(unit.chat_id), unit.name)
     return people
 
 

@@ -15,7 +15,9 @@ from nlp.taxonomy import Category
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 DAY = "20261122"
 GRID = UnitRef(UnitKind.GRID, "xingan-1")
-ALICE = Resident(user_id=5_000_000_001, chat_id=5_000_000_001, name="张阿姨", grid_id="xingan-1")
+ALICE = Resident(
+    user_id="telegram:5000000001", chat_id="telegram:5000000001", name="张阿姨", grid_id="xingan-1"
+)
 
 
 def new_task(text: str = "3号楼下水堵了", **changes: object) -> NewTask:

@@ -20,6 +20,7 @@ import pytest_asyncio
 from telegram import Update
 
 from bot import texts
+from bot.channels import telegram
 from bot.config.settings import Settings, TelegramSettings, load_settings
 from bot.desk.context import Context
 from bot.desk.desk import Desk
@@ -37,6 +38,7 @@ pytestmark = pytest.mark.asyncio
 
 BOT_USERNAME = "griddesk_bot"
 DATE = 1795309200  # 2026-11-22 09:00 in Hohhot
+# Telegram's own ids, as in its JSON; the desk knows them as addresses (telegram(...)).
 GRID1_CHAT = -1001000000011
 UNKNOWN_GROUP = -1009999999999
 
@@ -160,7 +162,8 @@ async def said(store: SqlStore) -> list[Outgoing]:
 
 
 async def texts_to(store: SqlStore, chat_id: int) -> list[str]:
-    return [m.text for m in await said(store) if m.chat_id == chat_id]
+    """The texts written since the last call to the chat whose Telegram id is ``chat_id``."""
+    return [m.text for m in await said(store) if m.chat_id == telegram(chat_id)]
 
 
 async def report(runtime: TelegramRuntime, store: SqlStore, update_id: int = 1) -> None:
@@ -177,7 +180,7 @@ async def test_start_greets_with_community_buttons(
     """/start in private: the welcome with one button per community."""
     await feed(runtime, message(1, RESIDENT, text="/start"))
     [welcome] = await said(store)
-    assert (welcome.chat_id, welcome.text) == (1001, texts.WELCOME)
+    assert (welcome.chat_id, welcome.text) == ("telegram:1001", texts.WELCOME)
     assert [b.action for row in welcome.buttons for b in row] == [
         "pc:0:xingannanlu",
         "pc:0:siqianmi",
@@ -246,13 +249,13 @@ async def test_private_text_becomes_a_task(runtime: TelegramRuntime, store: SqlS
     """A private text: a receipt to the resident and a card in the grid's group."""
     await feed(runtime, message(1, RESIDENT, text=WATER_TEXT))
     messages = await said(store)
-    assert [m.chat_id for m in messages] == [1001, GRID1_CHAT]
+    assert [m.chat_id for m in messages] == ["telegram:1001", telegram(GRID1_CHAT)]
     assert "工单号：20261122-0001" in messages[0].text
     assert messages[1].card_of is not None
     async with store.transaction() as tx:
-        resident = await tx.resident(1001)
+        resident = await tx.resident("telegram:1001")
     assert resident is not None
-    assert (resident.chat_id, resident.name) == (1001, "王阿姨")
+    assert (resident.chat_id, resident.name) == ("telegram:1001", "王阿姨")
 
 
 async def test_photo_with_caption_keeps_the_largest_size(
@@ -265,7 +268,7 @@ async def test_photo_with_caption_keeps_the_largest_size(
         task = await tx.task_by_number("20261122-0001")
     assert task is not None
     assert (task.text, task.photo) == (WATER_TEXT, "AgACAgUAAxk-x")
-    [card] = [m for m in await said(store) if m.chat_id == GRID1_CHAT]
+    [card] = [m for m in await said(store) if m.chat_id == telegram(GRID1_CHAT)]
     assert card.photo == "AgACAgUAAxk-x"
 
 
@@ -276,7 +279,7 @@ async def test_photo_without_caption_asks_what_it_shows(
     await feed(runtime, message(1, RESIDENT, photo=photo_sizes("AgACAgUAAxk")))
     assert await texts_to(store, 1001) == [texts.ASK_TEXT]
     async with store.transaction() as tx:
-        draft = await tx.draft(1001)
+        draft = await tx.draft("telegram:1001")
     assert draft is not None
     assert draft.photos == ("AgACAgUAAxk-x",)
 
@@ -307,8 +310,8 @@ async def test_message_without_text_or_photo_gets_the_no_content_hint(
     await feed(runtime, message(1, RESIDENT, **content))
     assert await texts_to(store, 1001) == [texts.EMPTY_MESSAGE]
     async with store.transaction() as tx:
-        assert await tx.tasks_of_resident(1001, 5) == []
-        assert await tx.draft(1001) is None
+        assert await tx.tasks_of_resident("telegram:1001", 5) == []
+        assert await tx.draft("telegram:1001") is None
 
 
 async def test_edited_message_is_ignored(runtime: TelegramRuntime, store: SqlStore) -> None:
@@ -325,7 +328,7 @@ async def test_message_from_a_bot_is_ignored(runtime: TelegramRuntime, store: Sq
     await feed(runtime, message(2, OTHER_BOT, group_chat(GRID1_CHAT), text="/tasks"))
     assert await said(store) == []
     async with store.transaction() as tx:
-        assert await tx.resident(OTHER_BOT["id"]) is None
+        assert await tx.resident(telegram(OTHER_BOT["id"])) is None
 
 
 async def test_unknown_private_command_is_answered_or_logged(
@@ -348,7 +351,7 @@ async def test_group_text_that_is_not_a_command_is_ignored(
     await feed(runtime, message(1, ZHANG, group_chat(GRID1_CHAT), text=WATER_TEXT))
     assert await said(store) == []
     async with store.transaction() as tx:
-        assert await tx.tasks_of_resident(ZHANG["id"], 5) == []
+        assert await tx.tasks_of_resident(telegram(ZHANG["id"]), 5) == []
 
 
 async def test_tasks_in_known_and_unknown_groups(runtime: TelegramRuntime, store: SqlStore) -> None:
@@ -414,7 +417,7 @@ async def test_press_answers_reach_telegram(
     async with store.transaction() as tx:
         task = await tx.task_by_number("20261122-0001")
     assert task is not None
-    assert (task.status, task.claimer_id) == (TaskStatus.CLAIMED, ZHANG["id"])
+    assert (task.status, task.claimer_id) == (TaskStatus.CLAIMED, telegram(ZHANG["id"]))
 
     forged = await press(runtime, standin, zhang, "zz:1:x")
     assert (forged.text, forged.show_alert) == (texts.ANSWER_EXPIRED, False)

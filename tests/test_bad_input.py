@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import texts
+from bot.channels import telegram
 from bot.config.settings import Settings, load_settings
 from bot.desk.context import Actor, Context
 from bot.desk.desk import Desk
@@ -66,7 +67,7 @@ async def whole_tasks(w: World) -> list[int]:
     ids = []
     async with store.transaction() as tx:
         for user_id in (1001, 1002):
-            for task in await tx.tasks_of_resident(user_id, 100):
+            for task in await tx.tasks_of_resident(telegram(user_id), 100):
                 events = [e.kind for e in await tx.events(task.id)]
                 assert events[:1] == [EventKind.CREATED], (task.number, events)
                 ids.append(task.id)
@@ -114,7 +115,7 @@ async def test_nothing_to_file_gets_a_hint_and_no_task(
     assert [m for m in replies if m.chat_id != resident.id] == []
     assert await whole_tasks(w) == []
     async with w.bot.store.transaction() as tx:
-        assert await tx.draft(resident.id) is None
+        assert await tx.draft(telegram(resident.id)) is None
 
 
 @pytest.mark.parametrize(
@@ -216,7 +217,7 @@ async def test_cancel_with_garbage_arguments(w: World, clean_log: pytest.LogCapt
     async with w.bot.store.transaction() as tx:
         task = await tx.task_by_number("20261122-0001")
     assert task is not None
-    assert (task.resident_id, task.status) == (1002, TaskStatus.OPEN)
+    assert (task.resident_id, task.status) == ("telegram:1002", TaskStatus.OPEN)
 
 
 # --- button presses -----------------------------------------------------------------------------
@@ -251,7 +252,7 @@ async def test_forged_truncated_replayed_and_foreign_presses(
         events = [e.kind for e in await tx.events(1)]
     assert first is not None
     assert second is not None
-    assert (first.status, first.claimer_id) == (TaskStatus.CLAIMED, zhang.id)
+    assert (first.status, first.claimer_id) == (TaskStatus.CLAIMED, telegram(zhang.id))
     assert second.status is TaskStatus.OPEN
     assert events == [EventKind.CREATED, EventKind.CLAIMED]
 
@@ -289,7 +290,7 @@ ANY_TEXT = st.text(
     ),
     max_size=5000,
 )
-RESIDENT = Actor(1001, 1001, "王阿姨")
+RESIDENT = Actor("telegram:1001", "telegram:1001", "王阿姨")
 
 
 @settings(
@@ -309,8 +310,10 @@ async def test_intake_answers_any_unicode(
         desk = Desk(Context(store, org, language, settings_.deadlines, settings_.timezone, clock))
         await desk.private_message(RESIDENT, text, None, 1)
         async with store.transaction() as tx:
-            to_resident = [m for m in await tx.pending_outbox(100) if m.message.chat_id == 1001]
-            tasks = await tx.tasks_of_resident(1001, 5)
+            to_resident = [
+                m for m in await tx.pending_outbox(100) if m.message.chat_id == RESIDENT.chat_id
+            ]
+            tasks = await tx.tasks_of_resident(RESIDENT.user_id, 5)
             for task in tasks:
                 assert [e.kind for e in await tx.events(task.id)] == [EventKind.CREATED]
         assert len(to_resident) == 1

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from bench.intake import AnchorRows, Bench, GriddeskTasks, Phase, complaints
+from bot.channels import telegram
 from bot.config.settings import Settings
 from bot.language import Language
 
@@ -34,11 +35,11 @@ class _Tables:
 async def test_a_griddesk_message_counts_once_its_task_receipt_and_card_are_in() -> None:
     """Whatever order the three rows are seen in, the message is reported once, at the last."""
     db, observer = _Tables(), GriddeskTasks()
-    db.tables["outbox"].append((1, 7, None))  # the receipt to resident 7
+    db.tables["outbox"].append((1, telegram(7), None))  # the receipt to resident 7
     assert list(await observer.poll(db)) == []
-    db.tables["outbox"].append((2, -1001000000011, 5))  # the card of task 5, not yet seen
+    db.tables["outbox"].append((2, telegram(-1001000000011), 5))  # the card of task 5, not yet seen
     assert list(await observer.poll(db)) == []
-    db.tables["tasks"].append((5, 7))
+    db.tables["tasks"].append((5, telegram(7)))
     assert list(await observer.poll(db)) == [7]
     assert list(await observer.poll(db)) == []
 

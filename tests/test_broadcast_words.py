@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import texts
+from bot.channels import telegram
 from bot.config.settings import Settings
 from bot.desk.desk import Desk
 from bot.domain import Audience, BroadcastStatus, Outgoing, Resident
@@ -183,7 +184,9 @@ async def bind_residents(store: SqlStore) -> None:
              ("xingan-1", "电影制片厂小区"), ("xingan-2", "华建小区")]  # fmt: skip
     async with store.transaction() as tx:
         for n, (grid, place) in enumerate(homes, start=1):
-            await tx.save_resident(Resident(100 + n, 100 + n, f"居民{n}", None, grid, place))
+            await tx.save_resident(
+                Resident(telegram(100 + n), telegram(100 + n), f"居民{n}", None, grid, place)
+            )
 
 
 async def draft(desk: Desk, store: SqlStore, command: str) -> Outgoing:
@@ -214,7 +217,7 @@ async def test_a_xiaoqu_notice_reaches_only_that_xiaoqu(
     assert await desk.broadcasts.tick(clock()) == 0
     clock.now = local(23, 8)
     assert await desk.broadcasts.tick(clock()) == 2
-    assert sorted(m.chat_id for m in await said(store)) == [101, 102]
+    assert sorted(m.chat_id for m in await said(store)) == ["telegram:101", "telegram:102"]
 
 
 @pytest.mark.asyncio
@@ -234,7 +237,7 @@ async def test_now_at_night_offers_now_or_morning_and_now_goes_now(
     await said(store)
     assert await desk.broadcasts.tick(clock()) == 1
     [sent] = await said(store)
-    assert (sent.chat_id, sent.text) == (104, "📢 通知：今晚停电抢修，请注意安全")
+    assert (sent.chat_id, sent.text) == ("telegram:104", "📢 通知：今晚停电抢修，请注意安全")
 
 
 @pytest.mark.asyncio

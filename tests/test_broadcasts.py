@@ -16,6 +16,7 @@ import pytest
 import pytest_asyncio
 
 from bot import texts
+from bot.channels import telegram
 from bot.config.settings import Settings, load_settings
 from bot.desk.context import Actor, Context
 from bot.desk.desk import Desk
@@ -27,13 +28,14 @@ from storage.engine import create_engine, open_store
 from storage.sql_store import SqlStore
 from storage.tables import ResidentRow
 from tests.clock import FakeClock
+from tests.desk_support import GRID1_CHAT, GRID2_CHAT, SIQIANMI_GRID_CHAT
 from tests.harness import World
 
 pytestmark = pytest.mark.asyncio
 EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
-ADMIN = Actor(9001, 9001, "街道值班员")
-WORKER = Actor(2001, 2001, "张三")
-GRIDS = {"xingan-1": -1001000000011, "xingan-2": -1001000000012, "siqianmi-1": -1001000000021}
+ADMIN = Actor(telegram(9001), telegram(9001), "街道值班员")
+WORKER = Actor(telegram(2001), telegram(2001), "张三")
+GRIDS = {"xingan-1": GRID1_CHAT, "xingan-2": GRID2_CHAT, "siqianmi-1": SIQIANMI_GRID_CHAT}
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -79,15 +81,17 @@ async def confirmed(desk: Desk, store: SqlStore, command: str, button: str = "�
 async def bind_residents(store: SqlStore, grid_id: str, count: int, first: int = 100_000) -> None:
     async with store.transaction() as tx:
         for n in range(first, first + count):
-            await tx.save_resident(Resident(n, n, f"居民{n}", None, grid_id, "审计厅小区"))
+            await tx.save_resident(
+                Resident(telegram(n), telegram(n), f"居民{n}", None, grid_id, "审计厅小区")
+            )
 
 
 async def bind_many_residents(database_url: str, grid_id: str, count: int) -> None:
     """The rows :func:`bind_residents` writes, in one bulk insert: 10,000 upserts one at a time
     take most of a minute, and how residents get stored is not what the fan-out test is about."""
     rows = [
-        {"user_id": n, "chat_id": n, "name": f"居民{n}", "username": None, "grid_id": grid_id,
-         "place": "审计厅小区"}
+        {"user_id": telegram(n), "chat_id": telegram(n), "name": f"居民{n}", "username": None,
+         "grid_id": grid_id, "place": "审计厅小区"}
         for n in range(100_000, 100_000 + count)
     ]  # fmt: skip
     engine = create_engine(database_url)
@@ -163,7 +167,9 @@ async def test_quiet_hours_hold_residents_until_morning_not_groups(
     await said(store)
     clock.now = datetime(2026, 11, 22, 23, 0, tzinfo=UTC)  # 07:00 local
     assert await desk.broadcasts.tick(clock()) == 3
-    assert sorted(m.chat_id for m in await said(store)) == [100_000, 100_001, 100_002]
+    assert sorted(m.chat_id for m in await said(store)) == [
+        telegram(n) for n in (100_000, 100_001, 100_002)
+    ]
 
 
 async def test_weekly_notice_recurs_and_a_long_outage_sends_it_once(
@@ -189,8 +195,8 @@ async def test_ten_thousand_residents_each_get_it_once(
     """A run fans out to 10,000 residents in one go; a second instance or a rerun adds nobody."""
     await bind_many_residents(database_url, "xingan-1", 10_000)
     async with store.transaction() as tx:
-        assert await tx.resident(109_999) == Resident(
-            109_999, 109_999, "居民109999", None, "xingan-1", "审计厅小区"
+        assert await tx.resident(telegram(109_999)) == Resident(
+            telegram(109_999), telegram(109_999), "居民109999", None, "xingan-1", "审计厅小区"
         )
     notice = await confirmed(desk, store, "2026-11-22 10:00 | 居民:xingan-1 | 今天下午停电")
     clock.advance(timedelta(hours=1))

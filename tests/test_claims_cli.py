@@ -44,7 +44,7 @@ role = "grid_worker"
 units = ["xingan-1"]
 """
 WATER, LIGHT, NOISE = "20261122-0001", "20261122-0002", "20261122-0003"
-THIRD = Actor(1003, 1003, "赵大妈")
+THIRD = Actor("telegram:1003", "telegram:1003", "赵大妈")
 
 
 @pytest.fixture
@@ -81,9 +81,9 @@ def _left(config: Path) -> None:
 
 
 async def _claims(config: Path, *more: str) -> int:
-    """``griddesk claims`` for 张三 (the CLI runs its own event loop: called from a thread,
-    away from the test's)."""
-    args = ["claims", "--config", str(config), "--worker", str(ZHANG.user_id), *more]
+    """``griddesk claims`` for 张三, by the bare Telegram id an admin types (the CLI runs its
+    own event loop: called from a thread, away from the test's)."""
+    args = ["claims", "--config", str(config), "--worker", "2001", *more]
     return await asyncio.to_thread(main, args)
 
 
@@ -113,7 +113,7 @@ async def test_claims_lists_what_someone_who_left_holds(
 
     out = capsys.readouterr().out
     assert out.splitlines() == [
-        "user 2001 (not in the config) holds 2 claimed task(s):",
+        "user telegram:2001 (not in the config) holds 2 claimed task(s):",
         f"  {WATER}  water_supply (供水)  claimed 2026-11-22 09:20  due 2026-11-25 09:00",
         f"  {LIGHT}  street_lights (路灯照明)  claimed 2026-11-22 09:20  due 2026-11-25 09:00",
     ]
@@ -162,7 +162,10 @@ async def test_release_puts_each_claim_back_to_open_once(
 
     assert await _claims(config, "--release") == 0
 
-    assert capsys.readouterr().out == "user 2001 (not in the config) holds no claimed tasks.\n"
+    assert (
+        capsys.readouterr().out
+        == "user telegram:2001 (not in the config) holds no claimed tasks.\n"
+    )
     again, trail, said_again = await _database(config)
     assert (again, trail, said_again) == (tasks, events, [])
 
@@ -176,7 +179,7 @@ async def test_claims_of_someone_still_configured_name_them(
 
     assert await _claims(config) == 0
 
-    assert capsys.readouterr().out.startswith("张三 (2001) holds 2 claimed task(s):\n")
+    assert capsys.readouterr().out.startswith("张三 (telegram:2001) holds 2 claimed task(s):\n")
 
 
 async def test_claims_without_a_database_is_one_line(

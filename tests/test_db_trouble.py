@@ -47,7 +47,7 @@ async def _create_whole_task(store: SqlStore, attempts: list[int], midway: objec
             await midway(tx)
         await tx.add_event(TaskEvent(task.id, EventKind.CREATED, ALICE.user_id, NOW))
         await tx.enqueue(Outgoing(ALICE.chat_id, f"已受理，工单号：{task.number}"))
-        await tx.enqueue(Outgoing(-100, f"工单 {task.number}", card_of=task.id))
+        await tx.enqueue(Outgoing("telegram:-100", f"工单 {task.number}", card_of=task.id))
     return task.id
 
 
@@ -378,6 +378,6 @@ async def _assert_one_whole_task(w: World, url: str) -> None:
     assert "停水" in card.content
     assert await half_written(url) == {}
     async with w.bot.store.transaction() as tx:
-        tasks = await tx.tasks_of_resident(1001, 10)
+        tasks = await tx.tasks_of_resident("telegram:1001", 10)
         assert [t.number for t in tasks] == ["20261122-0001"]
         assert [e.kind for e in await tx.events(tasks[0].id)] == [EventKind.CREATED]

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.channels import telegram
 from bot.domain import Outgoing
 from bot.ports import OutboxHealth
 from storage.sql_store import SqlStore
@@ -13,7 +14,7 @@ from storage.sql_store import SqlStore
 pytestmark = pytest.mark.asyncio
 
 NOW = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
-A, B, C = -1001, -1002, 1003
+A, B, C = telegram(-1001), telegram(-1002), telegram(1003)
 
 
 async def test_fair_batch_takes_due_heads_round_robin_in_order(store: SqlStore) -> None:
@@ -43,14 +44,15 @@ async def test_fair_batch_takes_due_heads_round_robin_in_order(store: SqlStore) 
 
 
 async def test_chat_moves_are_stored_and_corrected(store: SqlStore) -> None:
-    """A move old → new is kept (Telegram's 64-bit supergroup ids fit) and can be corrected."""
+    """A move old → new is kept (addresses of Telegram's 64-bit supergroup ids fit) and can be
+    corrected."""
     async with store.transaction() as tx:
         assert await tx.chat_moves() == {}
-        await tx.record_chat_move(A, -1009876543210)
+        await tx.record_chat_move(A, telegram(-1009876543210))
     async with store.transaction() as tx:
-        await tx.record_chat_move(A, -1009876543211)
+        await tx.record_chat_move(A, telegram(-1009876543211))
     async with store.transaction() as tx:
-        assert await tx.chat_moves() == {A: -1009876543211}
+        assert await tx.chat_moves() == {A: telegram(-1009876543211)}
 
 
 async def test_outbox_health_counts_pending_retrying_and_failures_by_reason(

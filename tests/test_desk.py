@@ -258,7 +258,7 @@ async def test_unknown_place_answer_keeps_draft_and_asks_again(desk: Desk, store
     ids=["sanitation", "other"],
 )
 async def test_vague_message_asks_category_and_pick_creates_task(
-    desk: Desk, store: SqlStore, category: Category, chat: int
+    desk: Desk, store: SqlStore, category: Category, chat: str
 ) -> None:
     """An unsure classification offers a few kinds and 其他 (tests/test_category_choice.py);
     the pick creates the kept message's task."""
@@ -499,7 +499,7 @@ async def test_transfer_to_member_changes_claimer_and_tells_resident(
     [picker] = await said(store)
     assert (picker.chat_id, picker.edit_card_of) == (GRID1_CHAT, task.id)
     assert labels(picker) == ["李四", "取消"]
-    assert actions(picker) == [f"u:{task.id}:2002", f"x:{task.id}:"]
+    assert actions(picker) == [f"u:{task.id}:telegram:2002", f"x:{task.id}:"]
     assert (await task_of(store, task.id)).claimer_id == ZHANG.user_id
 
     assert await desk.press(ZHANG, actions(picker)[0], None) == Answer(
@@ -1098,7 +1098,7 @@ async def test_tasks_and_mine_list_the_units_and_the_workers_tasks(
 
     await desk.listings.open_tasks(pressed_in(ZHANG, GRID2_CHAT), None)
     assert [m.text for m in await said(store)] == [texts.NO_OPEN_TASKS]
-    await desk.listings.open_tasks(pressed_in(ZHANG, -100999), None)
+    await desk.listings.open_tasks(pressed_in(ZHANG, "telegram:-100999"), None)
     assert [m.text for m in await said(store)] == [texts.NOT_A_KNOWN_GROUP]
 
     await desk.listings.my_work(ZHANG, None)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import pytest_asyncio
 
+from bot.channels import telegram, telegram_id
 from bot.config.settings import DigestSettings, Settings, SettingsError, load_settings
 from bot.desk.actions import Action, Verb
 from bot.desk.context import Actor, Context
@@ -27,13 +28,20 @@ from bot.language import Language
 from storage.engine import open_store
 from storage.sql_store import SqlStore
 from tests.clock import FakeClock
+from tests.desk_support import (
+    COMMUNITY_CHAT,
+    GRID1_CHAT,
+    GRID2_CHAT,
+    SIQIANMI_CHAT,
+    SIQIANMI_GRID_CHAT,
+    ZHANG,
+)
 from tests.harness import EXAMPLE, World, world
 
 ZONE = ZoneInfo("Asia/Shanghai")
-RESIDENT = Actor(1001, 1001, "王阿姨")
-ZHANG = Actor(2001, -1001000000011, "张三")
-GRID_1, GRID_2, GRID_3 = -1001000000011, -1001000000012, -1001000000021
-XINGAN, SIQIANMI = -1001000000010, -1001000000020
+RESIDENT = Actor(telegram(1001), telegram(1001), "王阿姨")
+GRID_1, GRID_2, GRID_3 = GRID1_CHAT, GRID2_CHAT, SIQIANMI_GRID_CHAT
+XINGAN, SIQIANMI = COMMUNITY_CHAT, SIQIANMI_CHAT
 
 
 @pytest_asyncio.fixture
@@ -249,7 +257,7 @@ async def test_a_new_install_after_the_digest_hour_posts_no_digests(
     at_8 = DigestSettings(weekly_day=6)  # Sunday 08:00 too: both due an hour before the start
     async with world(database_url, cache_dir, change=lambda s: replace(s, digests=at_8)) as w:
         await w.bot.telegram.outbox.settled()
-        assert [m for g in w.org.grids() for m in w.chat(g.chat_id)] == []
+        assert [m for g in w.org.grids() for m in w.chat(telegram_id(g.chat_id))] == []
         assert await w.bot.digests.catch_up(w.clock()) == 0
         assert await w.bot.digests.morning(local(23, 8)) == 3
 

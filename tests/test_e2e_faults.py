@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from bot import texts
+from bot.channels import telegram
 from bot.cli.main import main
 from bot.config.settings import Settings
 from bot.domain import Outgoing, TaskStatus
@@ -117,7 +118,7 @@ async def test_server_errors_give_a_broadcast_copy_up_after_max_attempts(
     resident = w.resident()
     w.standin.fail_next("sendMessage", *FAULTS["internal"], chat_id=resident.id, times=5)
     async with w.bot.store.transaction() as tx:
-        await tx.enqueue_once([(Outgoing(resident.id, "明天上午停水"), "broadcast-copy")])
+        await tx.enqueue_once([(Outgoing(telegram(resident.id), "明天上午停水"), "broadcast-copy")])
     await _settle(w)
     for seconds in (1, 2, 4, 8):
         assert (await _health(w)).pending == 1
@@ -207,7 +208,7 @@ async def test_a_card_whose_message_is_gone_is_posted_anew(w: World) -> None:
     async with w.bot.store.transaction() as tx:
         task = await tx.task_by_number(NUMBER)
         assert task is not None
-        assert await tx.card_message_id(task.id, grid) == reposted.message_id
+        assert await tx.card_message_id(task.id, telegram(grid)) == reposted.message_id
     await w.resolve(zhang, reposted, "已联系供水公司，管道抢修完毕")
     cards = [m for m in w.chat(grid) if f"工单 {NUMBER}｜" in m.content]
     assert len(cards) == 2  # edited in place, not posted a third time
@@ -279,9 +280,10 @@ async def test_a_migrated_group_keeps_its_cards_across_a_restart(
             await w.press(w.people["张三"], card, "认领")
             assert "张三 于" in w.card(new, NUMBER).content
             async with w.bot.store.transaction() as tx:
-                assert await tx.chat_moves() == {old: new}
+                assert await tx.chat_moves() == {telegram(old): telegram(new)}
             assert any(
-                r.levelno == logging.WARNING and f"chat {old} moved to {new}" in r.getMessage()
+                r.levelno == logging.WARNING
+                and f"chat {telegram(old)} moved to {telegram(new)}" in r.getMessage()
                 for r in caplog.records
             )
         async with world(
@@ -304,7 +306,7 @@ async def test_a_group_announced_as_moved_is_served_under_its_new_id(w: World) -
     announced = max(u["update_id"] for u in w.standin.pending_updates)  # both service messages
     await w.bot.telegram.inbox.processed(announced)
     async with w.bot.store.transaction() as tx:
-        assert await tx.chat_moves() == {old: new}
+        assert await tx.chat_moves() == {telegram(old): telegram(new)}
     await w.say(w.resident(), COMPLAINT)
     assert f"工单 {NUMBER}｜" in w.card(new, NUMBER).content
     assert not [c for c in w.standin.calls if c.params.get("chat_id") == old]  # never tried
@@ -319,7 +321,7 @@ async def test_a_flooded_group_backlog_does_not_delay_a_resident(w: World) -> No
     wait is over they all go, in the order written."""
     resident, grid = w.resident(), w.group("xingan-1")
     async with w.bot.store.transaction() as tx:
-        await tx.enqueue_many([Outgoing(grid, f"通知 {i}") for i in range(500)])
+        await tx.enqueue_many([Outgoing(telegram(grid), f"通知 {i}") for i in range(500)])
     flood, text = FAULTS["flood"]
     w.standin.fail_next(
         "sendMessage", flood, text.format(retry_after=60), retry_after=60, chat_id=grid

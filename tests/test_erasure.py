@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot import texts
+from bot.channels import telegram
 from bot.cli.main import main
 from bot.domain import EventKind, TaskStatus
 from bot.followup.retention import Retention
@@ -72,8 +73,8 @@ async def test_forget_erases_everything_personal_and_keeps_the_figures(w: World)
     assert PHONE[-4:] not in water.content
     assert w.last(zhang.id).content == texts.NOTICE_ERASED_TO_WORKER.format(number="20261122-0001")
     async with w.bot.store.transaction() as tx:
-        assert await tx.resident(resident.id) is None
-        assert await tx.tasks_of_resident(resident.id, 10) == []
+        assert await tx.resident(telegram(resident.id)) is None
+        assert await tx.tasks_of_resident(telegram(resident.id), 10) == []
         first = await tx.task_by_number("20261122-0001")
         second = await tx.task_by_number("20261122-0002")
         assert first is not None
@@ -89,7 +90,7 @@ async def test_forget_erases_everything_personal_and_keeps_the_figures(w: World)
             trail = list(await tx.events(task.id))
             assert trail[-1].kind is EventKind.ERASED
             assert all(e.note in ("",) or e.kind is EventKind.REMINDED for e in trail)
-            assert all(e.actor_id != resident.id for e in trail)
+            assert all(e.actor_id != telegram(resident.id) for e in trail)
     assert _on_disk(w, PHONE, "王阿姨", "停水了", "灯泡换好了") == []
 
 
@@ -101,7 +102,7 @@ async def test_keeping_ones_data_changes_nothing(w: World) -> None:
     await w.press(resident, ask, texts.ERASE_KEEP)
     assert w.last(resident.id).content == texts.ERASE_KEPT
     async with w.bot.store.transaction() as tx:
-        [task] = await tx.tasks_of_resident(resident.id, 10)
+        [task] = await tx.tasks_of_resident(telegram(resident.id), 10)
     assert (task.status, task.text) == (TaskStatus.OPEN, REPORT)
 
 
@@ -134,13 +135,13 @@ async def test_retention_forgets_finished_tasks_and_keeps_figures(w: World) -> N
         gone = await tx.task_by_number("20261122-0002")
         assert gone is not None
         assert kept is not None
-        assert (kept.text, kept.resident_id) == (REPORT, resident.id)
+        assert (kept.text, kept.resident_id) == (REPORT, telegram(resident.id))
         assert (gone.text, gone.resident_id, gone.result) == ("", ANONYMOUS, "")
         for field in ("status", "rating", "category", "grid_id", "created_at", "claimed_at"):
             assert getattr(gone, field) == getattr(before, field), field
         assert gone.claimer_id == before.claimer_id
         assert [e.kind for e in await tx.events(gone.id)][-1] is EventKind.ERASED
-        assert await tx.resident(resident.id) is not None  # they still have an open task
+        assert await tx.resident(telegram(resident.id)) is not None  # they still have an open task
     async with w.bot.store._engine.connect() as connection:  # type: ignore[attr-defined]
         sent = (await connection.exec_driver_sql("SELECT count(*) FROM outbox")).scalar()
     assert sent == 0  # everything sent is older than the cutoff now
@@ -166,7 +167,7 @@ async def test_an_operator_erases_for_a_phone_in_request(w: World, tmp_path: Pat
     found = ["erase", "--config", str(config), "--phone", PHONE, "--yes"]
     assert await asyncio.to_thread(main, found) == 0
     async with w.bot.store.transaction() as tx:
-        assert await tx.resident(resident.id) is None
+        assert await tx.resident(telegram(resident.id)) is None
         task = await tx.task_by_number("20261122-0001")
         assert task is not None
         assert (task.status, task.text) == (TaskStatus.CANCELLED, "")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot import texts
+from bot.channels import telegram
 from bot.config.settings import LimitSettings, Settings, SettingsError, load_settings
 from bot.desk.actions import Action, Verb
 from bot.desk.context import Actor
@@ -65,16 +66,16 @@ async def test_one_resident_flooding_is_throttled_without_slowing_anyone(w: Worl
     assert _warnings(w, flooder.id) == 1
     assert len([m for m in w.chat(flooder.id) if "工单号：" in m.content]) == BURST
     async with w.bot.store.transaction() as tx:
-        assert len(await tx.tasks_of_resident(flooder.id, 500)) == BURST
-        assert await tx.draft(flooder.id) is None
-        assert len(await tx.tasks_of_resident(calm.id, 10)) == 1
+        assert len(await tx.tasks_of_resident(telegram(flooder.id), 500)) == BURST
+        assert await tx.draft(telegram(flooder.id)) is None
+        assert len(await tx.tasks_of_resident(telegram(calm.id), 10)) == 1
 
     # a minute later the bucket is full again, and a new flood is told once more
     w.clock.advance(timedelta(minutes=1))
     await _flood(w, flooder, [f"审计厅小区{i}号楼电梯坏了" for i in range(1, 16)])
     assert _warnings(w, flooder.id) == 2
     async with w.bot.store.transaction() as tx:
-        assert len(await tx.tasks_of_resident(flooder.id, 500)) == 2 * BURST
+        assert len(await tx.tasks_of_resident(telegram(flooder.id), 500)) == 2 * BURST
 
 
 @pytest.mark.asyncio
@@ -97,13 +98,13 @@ async def test_limits_from_the_config_reach_the_running_bot(
         await _flood(w, resident, [f"审计厅小区{i}号楼楼道灯坏了" for i in range(1, 9)])
         assert _warnings(w, resident.id) == 1
         async with w.bot.store.transaction() as tx:
-            assert len(await tx.tasks_of_resident(resident.id, 50)) == 3
+            assert len(await tx.tasks_of_resident(telegram(resident.id), 50)) == 3
 
         w.clock.advance(timedelta(seconds=30))  # 2 a minute: one message's worth is back
         await _flood(w, resident, [f"审计厅小区{i}号楼电梯坏了" for i in range(1, 4)])
         assert _warnings(w, resident.id) == 1  # told less than a minute ago
         async with w.bot.store.transaction() as tx:
-            assert len(await tx.tasks_of_resident(resident.id, 50)) == 4
+            assert len(await tx.tasks_of_resident(telegram(resident.id), 50)) == 4
 
 
 @pytest.mark.asyncio
@@ -118,7 +119,7 @@ async def test_limits_of_zero_switch_the_guard_off_in_the_running_bot(
         await _flood(w, resident, [f"审计厅小区{i}号楼楼道灯坏了" for i in range(1, 16)])
         assert _warnings(w, resident.id) == 0
         async with w.bot.store.transaction() as tx:
-            assert len(await tx.tasks_of_resident(resident.id, 50)) == 15
+            assert len(await tx.tasks_of_resident(telegram(resident.id), 50)) == 15
 
 
 @pytest.mark.asyncio
@@ -266,8 +267,8 @@ async def test_concurrent_claims_on_the_desk_give_one_claim(w: World) -> None:
     async with w.bot.store.transaction() as tx:
         task = await tx.task_by_number("20261122-0001")
     assert task is not None
-    group = w.group("xingan-1")
-    members = [Actor(2001, group, "张三"), Actor(2002, group, "李四")]
+    group = telegram(w.group("xingan-1"))
+    members = [Actor(telegram(2001), group, "张三"), Actor(telegram(2002), group, "李四")]
     data = Action(Verb.CLAIM, task.id).encode()
     answers = await asyncio.gather(
         *(w.bot.desk.press(members[i % 2], data, None) for i in range(20))
@@ -282,16 +283,18 @@ def test_throttle_refills_on_the_clock_and_warns_once_a_window() -> None:
     """Burst, then the rate; one WARN per minute of flooding, silence in between."""
     clock = nine_am()
     throttle = Throttle(per_minute=6, burst=2, clock=clock)
-    assert [throttle.check(1) for _ in range(4)] == [
+    assert [throttle.check(telegram(1)) for _ in range(4)] == [
         Verdict.ACCEPT, Verdict.ACCEPT, Verdict.WARN, Verdict.DROP,
     ]  # fmt: skip
-    assert throttle.check(2) is Verdict.ACCEPT  # somebody else is not affected
+    assert throttle.check(telegram(2)) is Verdict.ACCEPT  # somebody else is not affected
     clock.advance(timedelta(seconds=10))  # 6 a minute: one token back
-    assert throttle.check(1) is Verdict.ACCEPT
-    assert throttle.check(1) is Verdict.DROP  # warned less than a minute ago
+    assert throttle.check(telegram(1)) is Verdict.ACCEPT
+    assert throttle.check(telegram(1)) is Verdict.DROP  # warned less than a minute ago
     clock.advance(timedelta(minutes=1))
-    assert [throttle.check(1) for _ in range(3)] == [Verdict.ACCEPT, Verdict.ACCEPT, Verdict.WARN]
-    assert Throttle(0, 1, clock).check(1) is Verdict.ACCEPT  # 0 a minute: off
+    assert [throttle.check(telegram(1)) for _ in range(3)] == [
+        Verdict.ACCEPT, Verdict.ACCEPT, Verdict.WARN,
+    ]  # fmt: skip
+    assert Throttle(0, 1, clock).check(telegram(1)) is Verdict.ACCEPT  # 0 a minute: off
 
 
 def test_a_backlog_is_counted_by_when_it_was_sent() -> None:
@@ -301,8 +304,8 @@ def test_a_backlog_is_counted_by_when_it_was_sent() -> None:
     clock = nine_am()
     throttle = Throttle(per_minute=1, burst=2, clock=clock)
     written = [clock() - timedelta(minutes=10 * n) for n in range(5, 0, -1)]
-    assert [throttle.check(1, at) for at in written] == [Verdict.ACCEPT] * 5
-    assert [throttle.check(2, clock()) for _ in range(5)] == [
+    assert [throttle.check(telegram(1), at) for at in written] == [Verdict.ACCEPT] * 5
+    assert [throttle.check(telegram(2), clock()) for _ in range(5)] == [
         Verdict.ACCEPT, Verdict.ACCEPT, Verdict.WARN, Verdict.DROP, Verdict.DROP,
     ]  # fmt: skip
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import pytest_asyncio
 
+from bot.channels import telegram
 from bot.config.settings import Settings
 from bot.config.workhours import WorkingHours
 from bot.desk.actions import Action, Verb
@@ -28,14 +29,23 @@ from bot.ports import Transaction
 from storage.engine import open_store
 from storage.sql_store import SqlStore
 from tests.clock import FakeClock
+from tests.desk_support import (
+    COMMUNITY_CHAT,
+    GRID1_CHAT,
+    LI,
+    LIU,
+    STREET_CHAT,
+    WATER_CHAT,
+    ZHANG,
+    private,
+)
 from tests.harness import PRESENTER
 
 pytestmark = pytest.mark.asyncio
 EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
-RESIDENT = Actor(1001, 1001, "王阿姨")
-ZHANG = Actor(2001, -1001000000011, "张三")
-GRID, COMMUNITY, STREET = -1001000000011, -1001000000010, -1001000000001
-WATER = -1001000000101
+RESIDENT = Actor(telegram(1001), telegram(1001), "王阿姨")
+GRID, COMMUNITY, STREET = GRID1_CHAT, COMMUNITY_CHAT, STREET_CHAT
+WATER = WATER_CHAT
 
 
 @pytest_asyncio.fixture
@@ -94,7 +104,7 @@ async def resolved(engine: FollowUp, store: SqlStore) -> Task:
     desk = desk_of(engine)
     await desk.press(ZHANG, Action(Verb.CLAIM, task.id).encode(), None)
     await desk.press(ZHANG, Action(Verb.RESOLVE, task.id).encode(), None)
-    await desk.private_message(Actor(2001, 2001, "张三"), "已清运", None, None)
+    await desk.private_message(private(ZHANG), "已清运", None, None)
     await confirm_result(desk, store)
     return task
 
@@ -103,8 +113,8 @@ async def confirm_result(desk: Desk, store: SqlStore) -> None:
     """张三 presses 确认 on the preview of his result note (the latest message with buttons)."""
     async with store.transaction() as tx:
         items = await tx.pending_outbox(1000)
-    preview = next(i.message for i in reversed(items) if i.message.chat_id == 2001)
-    await desk.press(Actor(2001, 2001, "张三"), preview.buttons[0][0].action, None)
+    preview = next(i.message for i in reversed(items) if i.message.chat_id == ZHANG.user_id)
+    await desk.press(private(ZHANG), preview.buttons[0][0].action, None)
 
 
 async def current(store: SqlStore, task_id: int) -> Task:
@@ -132,7 +142,7 @@ async def test_unclaimed_is_reminded_then_climbs_the_chain(
     reminder = next(m for m in messages if m.chat_id == GRID and m.card_of is None
                     and m.edit_card_of is None)  # fmt: skip
     assert "已超过认领时限" in reminder.text
-    assert reminder.mentions == ((2001, "张三"), (2002, "李四"))
+    assert reminder.mentions == ((ZHANG.user_id, "张三"), (LI.user_id, "李四"))
     card = next(m for m in messages if m.edit_card_of == task.id)
     assert "⚠️ 超时未认领" in card.text
     clock.advance(timedelta(hours=1))
@@ -193,7 +203,7 @@ async def test_claimed_but_unresolved_reminds_the_claimer_then_escalates(
     messages = await said(store)
     assert any("您认领的工单" in m.text for m in messages if m.chat_id == ZHANG.user_id)
     group = next(m for m in messages if m.chat_id == GRID and m.mentions)
-    assert group.mentions == ((2001, "张三"),)
+    assert group.mentions == ((ZHANG.user_id, "张三"),)
     assert any("⚠️ 超时未办结" in m.text for m in messages if m.edit_card_of == task.id)
     clock.advance(timedelta(hours=1))
     assert await engine.tick(clock()) == 1
@@ -304,7 +314,8 @@ async def test_many_overdue_tasks_of_one_group_get_one_reminder(
     assert reminder.text.startswith("⚠️ 以下 35 件工单已超过认领时限")
     assert [t.number for t in tasks if t.number in reminder.text] == [t.number for t in tasks[:30]]
     assert "另有 5 件" in reminder.text
-    assert reminder.mentions == ((2001, "张三"), (2002, "李四"))  # each worker rung once
+    # each worker rung once
+    assert reminder.mentions == ((ZHANG.user_id, "张三"), (LI.user_id, "李四"))
     edited = [m.edit_card_of for m in messages if m.edit_card_of and "⚠️ 超时未认领" in m.text]
     assert edited == [t.id for t in tasks]
 
@@ -326,7 +337,7 @@ async def test_overdue_claims_of_one_worker_are_one_private_reminder(
     assert private.text.startswith("⚠️ 您认领的 3 件工单已超过办结时限")
     assert all(t.number in private.text for t in tasks)
     [group] = [m for m in messages if m.chat_id == GRID and "已超过办结时限" in m.text]
-    assert group.mentions == ((2001, "张三"),)
+    assert group.mentions == ((ZHANG.user_id, "张三"),)
     assert steps == 3
 
 
@@ -339,7 +350,7 @@ async def test_the_second_rating_ask_waits_for_morning(
     await desk.press(ZHANG, Action(Verb.CLAIM, task.id).encode(), None)
     clock.now = datetime(2026, 11, 22, 15, 0, tzinfo=UTC)  # 23:00 local
     await desk.press(ZHANG, Action(Verb.RESOLVE, task.id).encode(), None)
-    await desk.private_message(Actor(2001, 2001, "张三"), "已清运", None, None)
+    await desk.private_message(private(ZHANG), "已清运", None, None)
     await confirm_result(desk, store)
     await said(store)
     clock.now = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # a day later, 23:00 local
@@ -387,13 +398,12 @@ async def test_an_escalated_task_gets_fresh_deadlines_at_its_new_level(
         escalation = (await tx.events(task.id))[-1]
     assert (escalation.kind, escalation.due_at) == (EventKind.ESCALATED, moved.claim_due_at)
 
-    liu = Actor(3001, COMMUNITY, "刘书记")
-    await desk.press(liu, Action(Verb.CLAIM, task.id).encode(), None)
+    await desk.press(LIU, Action(Verb.CLAIM, task.id).encode(), None)
     await said(store)
     for _ in range(60):  # the next hour, minute by minute: nothing is due
         clock.advance(timedelta(minutes=1))
         assert await engine.tick(clock()) == 0
     claimed = await current(store, task.id)
-    assert (claimed.status, claimed.claimer_id) == (TaskStatus.CLAIMED, 3001)
+    assert (claimed.status, claimed.claimer_id) == (TaskStatus.CLAIMED, LIU.user_id)
     assert claimed.next_followup_at == escalated_at + timedelta(days=3)
     assert not [m for m in await said(store) if "超过办结时限" in m.text]

@@ -106,10 +106,10 @@ async def test_readyz_reports_the_backlogs(database_url: str) -> None:
         async with store.transaction() as tx:
             await tx.store_updates([(1, "{}"), (2, "{}"), (3, "{}")])
             await tx.mark_update_processed(1)
-            await tx.enqueue(Outgoing(1001, "第一条"))
+            await tx.enqueue(Outgoing("telegram:1001", "第一条"))
         clock.advance(timedelta(seconds=30))
         async with store.transaction() as tx:
-            await tx.enqueue(Outgoing(1002, "第二条"))
+            await tx.enqueue(Outgoing("telegram:1002", "第二条"))
         clock.advance(timedelta(seconds=60))
         async with _server(store, clock) as base:
             status, report = await _json(f"{base}/readyz")
@@ -222,15 +222,15 @@ async def test_sends_are_counted_by_outcome_and_reason() -> None:
     errors: list[Exception] = [
         RetryLater(3),
         TransientDeliveryError("timed out"),
-        ChatMoved(-100200),
+        ChatMoved("telegram:-100200"),
         ChatUnreachable("bot was blocked by the user"),
         Undeliverable("message is too long"),
     ]
     sender = MeteredSender(_Refusing(list(errors)), metrics)
     for error in errors:
         with pytest.raises(type(error)):
-            await sender.send(Outgoing(1001, "hi"), None)
-    assert await sender.send(Outgoing(1001, "hi"), None) == 7
+            await sender.send(Outgoing("telegram:1001", "hi"), None)
+    assert await sender.send(Outgoing("telegram:1001", "hi"), None) == 7
     value = metrics.registry.get_sample_value
     assert value("griddesk_outbox_sent_total") == 1
     for reason in ("retry_after", "transient", "chat_moved"):

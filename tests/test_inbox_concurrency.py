@@ -17,6 +17,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from bot.channels import telegram
 from standins.telegram import BotMessage
 from storage.engine import transactions_at_once
 from tests.harness import STEP_TIMEOUT, world
@@ -44,7 +45,7 @@ async def test_a_waiting_chat_holds_no_other_chat_back(database_url: str, cache_
             await lock.execute(
                 "INSERT INTO residents (user_id, chat_id, name, seen_at)"
                 " VALUES ($1, $1, 'x', now())",
-                waiting.id,
+                telegram(waiting.id),
             )
             w.standin.send_text(waiting, "审计厅小区3号楼停水了")
             second = w.standin.send_text(waiting, "审计厅小区5号楼路灯坏了")
@@ -57,7 +58,7 @@ async def test_a_waiting_chat_holds_no_other_chat_back(database_url: str, cache_
         await asyncio.wait_for(w.bot.telegram.inbox.processed(second), STEP_TIMEOUT)
         await asyncio.wait_for(w.bot.telegram.outbox.settled(), STEP_TIMEOUT)
         async with w.bot.store.transaction() as tx:
-            filed = await tx.tasks_of_resident(waiting.id, 5)  # newest first
+            filed = await tx.tasks_of_resident(telegram(waiting.id), 5)  # newest first
         assert [task.text for task in reversed(filed)] == [
             "审计厅小区3号楼停水了",
             "审计厅小区5号楼路灯坏了",

@@ -23,6 +23,7 @@ import pytest
 from telegram import Bot
 from telegram.error import NetworkError
 
+from bot.channels import telegram
 from bot.cli.main import main
 from bot.config.settings import Settings, TelegramSettings
 from bot.desk.context import Context
@@ -105,7 +106,7 @@ async def fleet(
 
 async def _tasks_of(database_url: str, users: Sequence[User]) -> list[int]:
     async with open_store(database_url) as store, store.transaction() as tx:
-        return [len(await tx.tasks_of_resident(user.id, 10)) for user in users]
+        return [len(await tx.tasks_of_resident(telegram(user.id), 10)) for user in users]
 
 
 def _receipts(standin: BotApiStandIn, user: User) -> int:
@@ -286,12 +287,12 @@ async def test_a_second_mark_rolls_its_transaction_back(database_url: str) -> No
         async with store.transaction() as tx:
             await tx.store_updates([(7, "{}")])
         async with store.transaction() as tx:
-            await tx.enqueue(Outgoing(1001, "第一次"))
+            await tx.enqueue(Outgoing("telegram:1001", "第一次"))
             await tx.mark_update_processed(7)
 
         async def again() -> None:
             async with store.transaction() as tx:
-                await tx.enqueue(Outgoing(1001, "第二次"))
+                await tx.enqueue(Outgoing("telegram:1001", "第二次"))
                 await tx.mark_update_processed(7)
 
         with pytest.raises(AlreadyProcessed):
@@ -311,7 +312,7 @@ async def test_two_racing_marks_let_exactly_one_commit(database_url: str) -> Non
 
         async def first() -> None:
             async with one.transaction() as tx:
-                await tx.enqueue(Outgoing(1001, "一号实例"))
+                await tx.enqueue(Outgoing("telegram:1001", "一号实例"))
                 await tx.mark_update_processed(7)
                 marked.set()
                 await go_on.wait()  # holds the row (PostgreSQL) or the write lock (SQLite)
@@ -320,7 +321,7 @@ async def test_two_racing_marks_let_exactly_one_commit(database_url: str) -> Non
             await marked.wait()
             async with two.transaction() as tx:
                 go_on.set()  # the first commits while this one waits for it (SQLite: to write)
-                await tx.enqueue(Outgoing(1001, "二号实例"))
+                await tx.enqueue(Outgoing("telegram:1001", "二号实例"))
                 await tx.mark_update_processed(7)
 
         results = await asyncio.wait_for(
@@ -337,7 +338,8 @@ async def test_claims_share_chats_out_and_keep_each_chat_in_order(database_url: 
     """Chat 1 has updates 1, 3, 5; chat 2 has 2, 4; chat 3 has 6. What one instance claimed
     holds the rest of its chat back from the other; expired or released claims are taken."""
     clock = nine_am()
-    lanes = {1: -1, 3: -1, 5: -1, 2: -2, 4: -2, 6: -3}
+    one, two, three = telegram(-1), telegram(-2), telegram(-3)
+    lanes = {1: one, 3: one, 5: one, 2: two, 4: two, 6: three}
     until = clock() + timedelta(seconds=30)
 
     async def claim(holder: str, limit: int = 10) -> list[int]:

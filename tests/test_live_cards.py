@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 import pytest_asyncio
 
+from bot.channels import telegram
 from bot.config.settings import Settings
 from bot.desk.actions import Action, Verb
 from bot.desk.context import Actor, Context
@@ -24,11 +25,11 @@ from bot.sending.outbox import OutboxDispatcher
 from storage.engine import open_store
 from storage.sql_store import SqlStore
 from tests.clock import FakeClock
+from tests.desk_support import COMMUNITY_CHAT, GRID1_CHAT, ZHANG
 
 pytestmark = pytest.mark.asyncio
-RESIDENT = Actor(1001, 1001, "王阿姨")
-ZHANG = Actor(2001, -1001000000011, "张三")
-GRID, COMMUNITY = -1001000000011, -1001000000010
+RESIDENT = Actor(telegram(1001), telegram(1001), "王阿姨")
+GRID, COMMUNITY = GRID1_CHAT, COMMUNITY_CHAT
 
 
 class RecordingChannel:

@@ -17,6 +17,7 @@ import pytest
 from telegram import Bot
 
 from bot import texts
+from bot.channels import telegram
 from bot.domain import Outgoing
 from bot.errors import StoreBusy
 from bot.ports import Store, Transaction
@@ -31,7 +32,7 @@ from tests.store_support import ALICE, DAY, new_task
 
 pytestmark = pytest.mark.asyncio
 
-GROUP = -1001
+GROUP = -1001  # a Telegram chat id, as the stand-in knows it; the desk says telegram(GROUP)
 
 
 async def test_two_dispatchers_send_each_message_once(database_url: str) -> None:
@@ -45,7 +46,7 @@ async def test_two_dispatchers_send_each_message_once(database_url: str) -> None
         residents = [standin.add_user(1000 + n, f"居民{n}") for n in range(40)]
         async with one.transaction() as tx:
             for user in residents:
-                await tx.enqueue(Outgoing(user.id, f"通知 {user.id}"))
+                await tx.enqueue(Outgoing(telegram(user.id), f"通知 {user.id}"))
         async with Bot("1:TWO", base_url=standin.base_url) as bot:
             sender = TelegramSender(bot)
             first = OutboxDispatcher(one, sender, clock, PRESENTER)
@@ -56,7 +57,7 @@ async def test_two_dispatchers_send_each_message_once(database_url: str) -> None
 
             # the holder dies without releasing: the other takes over once the lease is out
             async with one.transaction() as tx:
-                await tx.enqueue(Outgoing(residents[0].id, "后来的通知"))
+                await tx.enqueue(Outgoing(telegram(residents[0].id), "后来的通知"))
             idle = second if sent[0] else first
             assert await idle.drain() == 0
             clock.advance(timedelta(seconds=31))
@@ -91,8 +92,8 @@ class Channel:
     def __init__(self, name: str, recorder: Recorder) -> None:
         self.name = name
         self.recorder = recorder
-        self.stuck: set[int] = set()
-        self.stuck_written: set[int] = set()
+        self.stuck: set[str] = set()
+        self.stuck_written: set[str] = set()
         """Chats whose send is written and then waits for an answer until cancelled."""
         self.entered = asyncio.Event()
         """Set when a send to a ``stuck`` chat has begun."""
@@ -137,23 +138,25 @@ async def test_the_others_send_within_5_s_of_the_holders_death(database_url: str
         first = OutboxDispatcher(one, recorder.channel("first"), wall_clock, PRESENTER)
         first_channel = first.sender
         assert isinstance(first_channel, Channel)
-        first_channel.stuck.add(1002)
+        first_channel.stuck.add(telegram(1002))
         second = OutboxDispatcher(two, recorder.channel("second"), wall_clock, PRESENTER)
         async with running(first) as holder:
             async with one.transaction() as tx:
-                await tx.enqueue(Outgoing(1001, "到达"))
+                await tx.enqueue(Outgoing(telegram(1001), "到达"))
             first.wake()
             await asyncio.wait_for(first.settled(), 5)  # sent and recorded: it holds the lease
             async with running(second):
                 async with one.transaction() as tx:
-                    await tx.enqueue(Outgoing(1002, "卡住的"))
+                    await tx.enqueue(Outgoing(telegram(1002), "卡住的"))
                 first.wake()
                 await asyncio.wait_for(first_channel.entered.wait(), 5)
                 holder.cancel()
                 await asyncio.gather(holder, return_exceptions=True)
                 died = time.monotonic()
                 async with two.transaction() as tx:
-                    await tx.enqueue_many([Outgoing(1000 + n, f"之后 {n}") for n in range(3, 8)])
+                    await tx.enqueue_many(
+                        [Outgoing(telegram(1000 + n), f"之后 {n}") for n in range(3, 8)]
+                    )
                 second.wake()
                 wanted = {"卡住的", *(f"之后 {n}" for n in range(3, 8))}
                 await recorder.until(lambda: wanted <= set(recorder.texts()), 10)
@@ -179,10 +182,10 @@ async def test_a_card_says_it_is_posted_again_only_if_a_request_was_written(
         first = OutboxDispatcher(one, recorder.channel("first"), wall_clock, PRESENTER)
         first_channel = first.sender
         assert isinstance(first_channel, Channel)
-        (first_channel.stuck_written if written else first_channel.stuck).add(GROUP)
+        (first_channel.stuck_written if written else first_channel.stuck).add(telegram(GROUP))
         async with running(first) as holder:
             async with one.transaction() as tx:
-                await tx.enqueue(Outgoing(GROUP, "📋工单 卡片", card_of=task.id))
+                await tx.enqueue(Outgoing(telegram(GROUP), "📋工单 卡片", card_of=task.id))
             first.wake()
             await asyncio.wait_for(first_channel.entered.wait(), 5)
             holder.cancel()
@@ -209,8 +212,10 @@ async def test_the_telegram_sender_announces_a_request_as_it_is_written() -> Non
 
             sender = TelegramSender(bot)
             before = len(standin.calls)  # getMe, on the way in
-            await sender.send(Outgoing(GROUP, "卡片"), None, before_request=before_request)
-            await sender.send(Outgoing(GROUP, "通知"), None)
+            await sender.send(
+                Outgoing(telegram(GROUP), "卡片"), None, before_request=before_request
+            )
+            await sender.send(Outgoing(telegram(GROUP), "通知"), None)
             await bot.send_message(GROUP, "别的调用")
         assert seen == [before]  # the stand-in had not seen the request yet
         assert [c.method for c in standin.calls[before:]] == ["sendMessage"] * 3
@@ -244,7 +249,8 @@ async def test_a_send_that_outlasts_the_lease_is_not_sent_again(database_url: st
     ):
         async with one.transaction() as tx:
             await tx.enqueue_many(
-                [Outgoing(1001, f"第{n}条") for n in range(3)] + [Outgoing(1002, "另一人")]
+                [Outgoing(telegram(1001), f"第{n}条") for n in range(3)]
+                + [Outgoing(telegram(1002), "另一人")]
             )
         dispatchers = [
             OutboxDispatcher(store, recorder.channel(name), clock, PRESENTER, idle_seconds=0.005)
@@ -271,7 +277,7 @@ async def test_a_dispatcher_whose_lanes_are_all_busy_waits_instead_of_spinning(
     its loop with a zero-second wait instead, thousands of times a second: most of a core at a
     paced 50 messages/s. Counted over a second of rounds (``_drains_started``, private)."""
     recorder = Recorder()
-    chats = range(2001, 2041)
+    chats = [telegram(chat) for chat in range(2001, 2041)]
     async with open_store(database_url) as store:
         dispatcher = OutboxDispatcher(store, recorder.channel("one"), wall_clock, PRESENTER)
         channel = dispatcher.sender
@@ -320,10 +326,10 @@ async def test_a_holder_that_loses_the_database_cuts_its_waiting_send_first(
         first = OutboxDispatcher(one, recorder.channel("first"), wall_clock, PRESENTER)
         first_channel = first.sender
         assert isinstance(first_channel, Channel)
-        first_channel.stuck.add(1001)
+        first_channel.stuck.add(telegram(1001))
         second = OutboxDispatcher(two, recorder.channel("second"), wall_clock, PRESENTER)
         async with two.transaction() as tx:
-            await tx.enqueue(Outgoing(1001, "等待中的"))
+            await tx.enqueue(Outgoing(telegram(1001), "等待中的"))
         async with running(first) as holder:
             await asyncio.wait_for(first_channel.entered.wait(), 5)
             async with running(second):

@@ -20,6 +20,7 @@ from telegram import Bot
 from telegram.ext import AIORateLimiter, ExtBot
 
 from bot import texts
+from bot.channels import telegram
 from bot.config.settings import Settings
 from bot.domain import Outgoing
 from bot.sending.outbox import OutboxDispatcher
@@ -32,7 +33,7 @@ from tests.outbox_support import running, wall_clock
 pytestmark = pytest.mark.asyncio
 
 TOKEN = "1:LANES"
-GROUP = -100_500
+GROUP = -100_500  # Telegram's id, as the stand-in knows it; the desk's is telegram(GROUP)
 NUMBER = "20261122-0001"
 COMPLAINT = "审计厅小区3号楼停水了"
 
@@ -45,7 +46,7 @@ async def test_a_receipt_does_not_wait_behind_a_group_at_its_rate_limit(database
         resident = standin.add_user(1001, "王阿姨")
         standin.add_group(GROUP, "兴安南路1网格")
         async with store.transaction() as tx:
-            await tx.enqueue_many([Outgoing(GROUP, f"通知 {n}") for n in range(60)])
+            await tx.enqueue_many([Outgoing(telegram(GROUP), f"通知 {n}") for n in range(60)])
         limited = AIORateLimiter(max_retries=0)  # as griddesk run has it
         async with ExtBot(TOKEN, base_url=standin.base_url, rate_limiter=limited) as bot:
             outbox = OutboxDispatcher(store, TelegramSender(bot), wall_clock, PRESENTER)
@@ -53,7 +54,7 @@ async def test_a_receipt_does_not_wait_behind_a_group_at_its_rate_limit(database
                 # 20 at once, then one every 3 s: the group's lane is held back now
                 await standin.wait_for(lambda m: m.content == "通知 20", timeout=10)
                 async with store.transaction() as tx:
-                    await tx.enqueue(Outgoing(resident.id, "已收到您的反映"))
+                    await tx.enqueue(Outgoing(telegram(resident.id), "已收到您的反映"))
                 outbox.wake()
                 written = time.monotonic()
                 await standin.wait_for(lambda m: m.chat_id == resident.id, timeout=5)
@@ -75,14 +76,14 @@ async def test_a_deletion_goes_out_through_the_outbox(
             old = await bot.send_message(GROUP, "旧卡片")
             outbox = OutboxDispatcher(store, TelegramSender(bot), wall_clock, PRESENTER)
             async with store.transaction() as tx:
-                await tx.enqueue(Outgoing(GROUP, "", delete_message_id=old.message_id))
-                await tx.enqueue(Outgoing(GROUP, "", delete_message_id=old.message_id))
+                await tx.enqueue(Outgoing(telegram(GROUP), "", delete_message_id=old.message_id))
+                await tx.enqueue(Outgoing(telegram(GROUP), "", delete_message_id=old.message_id))
             with caplog.at_level(logging.INFO, logger="handlers.telegram.sender"):
                 assert await outbox.drain() == 2
         assert standin.chat(GROUP) == []
         assert [c.method for c in standin.calls].count("deleteMessage") == 2
         assert any(
-            f"message {old.message_id} in chat {GROUP} not deleted" in r.getMessage()
+            f"message {old.message_id} in chat {telegram(GROUP)} not deleted" in r.getMessage()
             and "not found" in r.getMessage()
             for r in caplog.records
         )

@@ -18,6 +18,7 @@ from datetime import timedelta
 import pytest
 
 from bot import texts
+from bot.channels import telegram
 from bot.domain import Outgoing
 from bot.ports import OutboxHealth
 from standins.telegram import FAULTS, BotApiStandIn
@@ -90,7 +91,7 @@ def _flood(standin: BotApiStandIn, chat_id: int, times: int, seconds: int = 2) -
 async def _send_to_many(w: World, chat_id: int, text: str) -> None:
     """Queue one copy of a broadcast (a fan-out message, keyed like a broadcast run's)."""
     async with w.bot.store.transaction() as tx:
-        await tx.enqueue_once([(Outgoing(chat_id, text), f"test:{chat_id}")])
+        await tx.enqueue_once([(Outgoing(telegram(chat_id), text), f"test:{chat_id}")])
     await _settle(w)
 
 

@@ -81,7 +81,7 @@ from tests.desk_support import (  # noqa: F401 - the fixtures are used by name
 
 pytestmark = pytest.mark.asyncio
 
-STRANGER = Actor(5555, 5555, "路人甲")
+STRANGER = Actor("telegram:5555", "telegram:5555", "路人甲")
 # Everyone in the place they act from (config.example.toml's people).
 WHO: dict[str, Actor] = {
     "resident": RESIDENT,  # reported the task, private chat
@@ -422,10 +422,10 @@ async def test_allowed_reopen_and_cancel_do_what_they_say(desk: Desk, store: Sql
     [(GRID1_CHAT, True), (COMMUNITY_CHAT, True), (STREET_CHAT, True), (WATER_CHAT, False)],
 )
 async def test_stats_scope_follows_the_chat(
-    desk: Desk, store: SqlStore, chat_id: int, scoped: bool
+    desk: Desk, store: SqlStore, chat_id: str, scoped: bool
 ) -> None:
     """/stats in a grid's, community's or street's group answers with figures; elsewhere, where."""
-    await desk.reports.stats(Actor(2001, chat_id, "张三"), None)
+    await desk.reports.stats(Actor(ZHANG.user_id, chat_id, "张三"), None)
     [first, *_] = await said(store)
     assert (first.text != WHERE) is scoped
 
@@ -464,7 +464,7 @@ async def test_who_may_hand_the_task_on(
     store: SqlStore,
     clock: FakeClock,
     who: str,
-    chat_id: int,
+    chat_id: str,
     step: str,
     refusal: Answer | None,
 ) -> None:
@@ -476,7 +476,7 @@ async def test_who_may_hand_the_task_on(
     offered = await desk.press(ZHANG, Action(Verb.TRANSFER, task.id).encode(), None)
     assert offered == Answer(texts.TRANSFER_PICK)
     [picker] = await said(store)
-    to_li = Action(Verb.TRANSFER_TO, task.id, str(LI.user_id)).encode()
+    to_li = Action(Verb.TRANSFER_TO, task.id, LI.user_id).encode()
     assert to_li in [b.action for row in picker.buttons for b in row]
     data = to_li if step == "to 李四" else Action(Verb.GIVE_BACK, task.id).encode()
     before = await _state(store, task.id)
@@ -543,7 +543,7 @@ RESIDENT_BUTTONS = (
 )
 @pytest.mark.parametrize("where", [GRID1_CHAT, COMMUNITY_CHAT])
 async def test_resident_buttons_are_refused_outside_their_private_chat(
-    desk: Desk, store: SqlStore, verb: Verb, arg: str, where: int
+    desk: Desk, store: SqlStore, verb: Verb, arg: str, where: str
 ) -> None:
     """Every button the bot gives a resident, pressed by that resident in a group (a forged
     press): an alert, and the task, trail, outbox, draft and the resident's record stay — the

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from bot import texts
+from bot.channels import telegram, telegram_id
 from bot.domain import BroadcastStatus, UnitKind
 from standins.telegram import BotMessage, CallbackAnswer, User
 from tests.desk_support import GRID1, LATER, NOTICE, NUMBER, PHONE, WATER_TEXT
@@ -23,7 +24,7 @@ ONLY_ADMINS = texts.BROADCAST_ONLY_ADMINS
 
 def _screens(w: World, *users: User) -> dict[tuple[int, int], str]:
     """Every bot message in every group and in these users' and the staff's private chats."""
-    chats = [unit.chat_id for kind in UnitKind for unit in w.org.units(kind)]
+    chats = [telegram_id(unit.chat_id) for kind in UnitKind for unit in w.org.units(kind)]
     chats += [person.id for person in (*w.people.values(), *users)]
     return {(m.chat_id, m.message_id): f"{m.content}|{m.buttons}" for c in chats for m in w.chat(c)}
 
@@ -37,7 +38,7 @@ async def _stored(w: World, *numbers: str) -> tuple[object, ...]:
             assert task is not None
             tasks.append((task, list(await tx.events(task.id))))
         notices = list(await tx.broadcasts(frozenset(BroadcastStatus)))
-        notes = [await tx.awaited_note(user.id) for user in w.people.values()]
+        notes = [await tx.awaited_note(telegram(user.id)) for user in w.people.values()]
     return tuple(tasks), notices, notes
 
 
@@ -113,7 +114,7 @@ async def test_through_telegram_a_resident_may_not_broadcast(w: World) -> None:
     confirm = _data(preview, texts.BROADCAST_CONFIRM)
     async with w.bot.store.transaction() as tx:
         [draft] = await tx.broadcasts(frozenset(BroadcastStatus))
-    groups = [unit.chat_id for kind in UnitKind for unit in w.org.units(kind)]
+    groups = [telegram_id(unit.chat_id) for kind in UnitKind for unit in w.org.units(kind)]
 
     assert [m.content for m in await w.say(resident, f"/broadcast {NOTICE}")] == [ONLY_ADMINS]
     assert [m.content for m in await w.say(resident, "/broadcasts")] == [ONLY_ADMINS]
@@ -159,7 +160,7 @@ async def test_through_telegram_resident_buttons_work_only_in_their_private_chat
     await w.say(resident, WATER_TEXT)
     card = w.card(grid, NUMBER)
     async with w.bot.store.transaction() as tx:
-        before = await tx.resident(resident.id)
+        before = await tx.resident(telegram(resident.id))
         task = await tx.task_by_number(NUMBER)
     assert before is not None
     assert task is not None
@@ -173,4 +174,4 @@ async def test_through_telegram_resident_buttons_work_only_in_their_private_chat
         answer = await _refused(w, resident, card, data, (NUMBER,))
         assert (answer.text, answer.show_alert) == (texts.ANSWER_PRIVATE_ONLY, True)
     async with w.bot.store.transaction() as tx:
-        assert await tx.resident(resident.id) == before
+        assert await tx.resident(telegram(resident.id)) == before

@@ -24,6 +24,7 @@ from telegram import Update
 from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot import texts
+from bot.channels import telegram, telegram_id
 from bot.desk.desk import Desk
 from bot.desk.intake import Intake
 from bot.desk.listings import Listings
@@ -86,7 +87,7 @@ def all_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
 def _everything(w: World, *extra: int) -> list[tuple[int, int, str]]:
     """Every bot message in every chat of the world (and ``extra`` chats), as it is now."""
     chats = [user.id for user in w.people.values()]
-    chats += [unit.chat_id for kind in UnitKind for unit in w.org.units(kind)]
+    chats += [telegram_id(unit.chat_id) for kind in UnitKind for unit in w.org.units(kind)]
     return [
         (m.chat_id, m.message_id, f"{m.content}|{m.buttons}")
         for chat in (*chats, *extra)
@@ -229,14 +230,14 @@ async def test_an_update_whose_last_try_did_its_work_gets_no_apology(database_ur
             tries += 1
             if tries == inbox.max_failures:
                 async with store.transaction() as tx:
-                    await tx.enqueue(Outgoing(resident.id, "已收到"))
+                    await tx.enqueue(Outgoing(telegram(resident.id), "已收到"))
                     await tx.mark_update_processed(update.update_id)
             raise RuntimeError(f"try {tries} broken")
 
         async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             assert isinstance(update, Update)
             assert context.error is not None
-            inbox.record_failure(update.update_id, context.error, resident.id)
+            inbox.record_failure(update.update_id, context.error, telegram(resident.id))
 
         application.add_handler(TypeHandler(Update, flaky))
         application.add_error_handler(on_error)

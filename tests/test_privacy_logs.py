@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy.exc import DBAPIError
 
 from bot import texts
+from bot.channels import telegram_id
 from bot.cli.main import _configure_logging
 from bot.domain import EventKind, TaskEvent, UnitKind
 from storage.sql_store import SqlStore
@@ -93,7 +94,7 @@ async def test_full_loop_keeps_personal_numbers_private(
     await w.say(zhang, "/stats", chat_id=w.group("xingan-1"))
     await w.say(w.people["刘书记"], "/stats", chat_id=w.group("xingannanlu"))
 
-    groups = [unit.chat_id for kind in UnitKind for unit in w.org.units(kind)]
+    groups = [telegram_id(unit.chat_id) for kind in UnitKind for unit in w.org.units(kind)]
     for chat_id in groups:
         for message in w.chat(chat_id):
             assert _leaks(message.content, secrets) == [], (chat_id, message.content)
@@ -157,7 +158,7 @@ async def test_urgent_alert_digests_and_figures_keep_personal_numbers_private(
     assert "【兴安南路第一网格】\n收到 1 件" in weekly
     stats = [w.last(chat).content for chat in (grid, community, street)]
     assert all(figures.startswith("📊 ") and "收到 1 件" in figures for figures in stats)
-    groups = [unit.chat_id for kind in UnitKind for unit in w.org.units(kind)]
+    groups = [telegram_id(unit.chat_id) for kind in UnitKind for unit in w.org.units(kind)]
     for chat_id in groups:
         for message in w.chat(chat_id):
             assert _leaks(message.content, URGENT_SECRETS) == [], (chat_id, message.content)

@@ -21,8 +21,8 @@ from storage.engine import open_store
 from tests.clock import FakeClock, nine_am
 from tests.harness import EXAMPLE, World
 
-RESIDENT = Actor(1001, 1001, "王阿姨")
-ZHANG = Actor(2001, -1001000000011, "张三")
+RESIDENT = Actor("telegram:1001", "telegram:1001", "王阿姨")
+ZHANG = Actor("telegram:2001", "telegram:-1001000000011", "张三")
 PRIVATE_DATA = ("13804711234", "138****1234", "王阿姨", "审计厅", "停水")
 
 

@@ -35,7 +35,7 @@ def test_example_parses_with_its_organisation() -> None:
     assert [g.ref.id for g in org.grids()] == ["xingan-1", "xingan-2", "siqianmi-1"]
     assert org.grid("xingan-1") is not None
     assert {p.name for p in org.members(UnitRef(UnitKind.GRID, "xingan-1"))} == {"张三", "李四"}
-    assert org.people[9001].role is Role.ADMIN
+    assert org.people["telegram:9001"].role is Role.ADMIN
     assert settings.deadlines.of(Category.GAS, urgent=True).claim == timedelta(minutes=10)
     assert settings.deadlines.of(Category.NOISE, urgent=False).resolve == timedelta(days=3)
     assert settings.database_url == f"sqlite:///{EXAMPLE.parent.resolve() / 'griddesk.db'}"
@@ -59,7 +59,7 @@ def test_example_documents_every_key() -> None:
 def test_check_config_prints_the_tree() -> None:
     """The report shows every unit with its chat and members, and the deadlines."""
     report = org_tree(load_settings(EXAMPLE))
-    assert "兴安南路第一网格  [grid xingan-1, chat -1001000000011]  — 张三, 李四" in report
+    assert "兴安南路第一网格  [grid xingan-1, chat telegram:-1001000000011]  — 张三, 李四" in report
     assert "· 电影制片厂小区 (电影厂小区, 电影厂家属院)" in report
     assert "首府供水公司" in report
     assert "drainage, water_supply" in report
@@ -96,7 +96,7 @@ def _replace(old: str, new: str) -> str:
     ("config", "message"),
     [
         (_replace('units = ["xingan-1"]', 'units = ["xingan-9"]'), "people[0].units[0]: unknown grid 'xingan-9'"),
-        (_replace("chat_id = -1001000000012", "chat_id = -1001000000011"), "chat_id -1001000000011 is used by both grid:xingan-1 and grid:xingan-2"),
+        (_replace("chat_id = -1001000000012", "chat_id = -1001000000011"), "chat_id telegram:-1001000000011 is used by both grid:xingan-1 and grid:xingan-2"),
         (_replace('claim = "1h"', 'claim = "1 hour"'), "deadlines.categories.heating.claim: '1 hour' is not a duration"),
         (_replace('claim = "2h"', 'claim = "5d"'), "deadlines.claim: longer than resolve"),
         (_replace("[deadlines.categories.gas]", "[deadlines.categories.gaz]"), "deadlines.categories.gaz: unknown category id"),
@@ -105,7 +105,7 @@ def _replace(old: str, new: str) -> str:
         (_replace('timezone = "Asia/Shanghai"', 'timezone = "Mars/Olympus"'), "timezone: unknown time zone 'Mars/Olympus'"),
         (_replace('categories = ["heating"]', 'categories = ["heat"]'), "departments[1].categories[0]: unknown category id 'heat'"),
         (_replace('categories = ["heating"]', 'categories = ["drainage"]'), "departments[1].categories[0]: drainage already belongs to department 'water'"),
-        (_replace("user_id = 2002", "user_id = 2001"), "people[1].user_id: 2001 is listed twice"),
+        (_replace("user_id = 2002", "user_id = 2001"), "people[1].user_id: telegram:2001 is listed twice"),
         (_replace('role = "admin"', 'role = "boss"'), "people[7].role: must be one of grid_worker"),
         (_replace('role = "admin"', 'role = "admin"\nunits = ["xingan-1"]'), "people[7].units[0]: admins belong to the whole street"),
         (_replace('id = "xingan-2"', 'id = "兴安二"'), "communities[0].grids[1].id: '兴安二' must be 1-24 letters"),
@@ -250,7 +250,7 @@ def test_every_mistake_is_reported_with_its_key_and_a_suggestion(tmp_path: Path)
     ("old", "new", "message"),
     [
         ('name = "兴安南路第二网格"\n', "", "communities[0].grids[1].name: missing"),
-        ("chat_id = -1001000000010", 'chat_id = "群"', "communities[0].chat_id: must be a whole number, got '群'"),
+        ("chat_id = -1001000000010", 'chat_id = "群"', "communities[0].chat_id: must start with its channel (telegram, wechat, wecom) and a colon, got '群'"),
         ('name = "首府供水公司"', "name = 1", "departments[0].name: must be a non-empty string, got 1"),
         ('role = "grid_worker"\nunits = ["xingan-1"]', 'role = "gridworker"\nunits = ["xingan-1"]', "people[0].role: must be one of grid_worker, community_staff, department_liaison, admin (did you mean 'grid_worker'?)"),
         ('role = "admin"', 'role = "boss"', "people[7].role: must be one of grid_worker"),

@@ -33,7 +33,7 @@ async def test_a_held_lock_is_waited_for_while_the_loop_runs_on(tmp_path: Path) 
 
         async def writing() -> None:
             async with store.transaction() as tx:
-                await tx.enqueue(Outgoing(1001, "通知"))
+                await tx.enqueue(Outgoing("telegram:1001", "通知"))
 
         ticker = asyncio.create_task(ticking())
         write = asyncio.create_task(writing())
@@ -59,7 +59,7 @@ async def test_a_lock_held_past_the_busy_timeout_is_reported_busy(
         try:
             with pytest.raises(StoreBusy, match="database is locked"):
                 async with store.transaction() as tx:
-                    await tx.enqueue(Outgoing(1001, "通知"))
+                    await tx.enqueue(Outgoing("telegram:1001", "通知"))
         finally:
             other.execute("ROLLBACK")
             other.close()

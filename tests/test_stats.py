@@ -47,7 +47,7 @@ def history(specs: list[Spec]) -> list[tuple[Task, list[TaskEvent]]]:
     built = []
     for task_id, spec in enumerate(specs, start=1):
         task = Task(
-            resident_id=1001,
+            resident_id="telegram:1001",
             text="3号楼停水",
             photo=None,
             category=Category.WATER_SUPPLY,
@@ -72,10 +72,12 @@ def history(specs: list[Spec]) -> list[tuple[Task, list[TaskEvent]]]:
             claimed_at=None,
         )
         created = TaskEvent(
-            task_id, EventKind.CREATED, 1001, at(spec.created), due_at=at(spec.claim_due)
+            task_id, EventKind.CREATED, "telegram:1001", at(spec.created), due_at=at(spec.claim_due)
         )
         events = [created]
-        events += [TaskEvent(task_id, kind, 2001, at(m), note) for kind, m, note in spec.events]
+        events += [
+            TaskEvent(task_id, kind, "telegram:2001", at(m), note) for kind, m, note in spec.events
+        ]
         events += [
             TaskEvent(task_id, kind, None, at(m), due_at=at(due)) for kind, m, due in spec.windows
         ]

@@ -18,6 +18,7 @@ import pytest
 from telegram import Update
 from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
 
+from bot.channels import telegram
 from bot.domain import Outgoing
 from bot.sending.outbox import OutboxDispatcher
 from bot.sending.stopping import Stopped, StopSignal
@@ -126,7 +127,9 @@ async def test_the_outbox_finishes_and_records_the_send_in_hand(database_url: st
     clock = nine_am()
     async with open_store(database_url, clock=clock) as store:
         async with store.transaction() as tx:
-            await tx.enqueue_many([Outgoing(1001, "第一条"), Outgoing(1001, "第二条")])
+            await tx.enqueue_many(
+                [Outgoing("telegram:1001", "第一条"), Outgoing("telegram:1001", "第二条")]
+            )
         channel, stop = HeldChannel(), StopSignal()
         outbox = OutboxDispatcher(store, channel, clock, PRESENTER, stop=stop)
         running = asyncio.create_task(outbox.run())
@@ -187,12 +190,12 @@ async def test_stopping_mid_stream_loses_nothing_and_logs_no_error(
             ]
             await asyncio.wait_for(w.bot.telegram.inbox.processed(ids[0]), 10)
         async with open_store(database_url) as store, store.transaction() as tx:
-            done = sum([len(await tx.tasks_of_resident(r.id, 10)) for r in residents])
+            done = sum([len(await tx.tasks_of_resident(telegram(r.id), 10)) for r in residents])
         assert 0 < done < len(complaints)  # it really stopped mid-stream
         assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
         async with world(database_url, cache_dir, standin=standin, people=people, clock=clock) as w:
             await w.say(residents[0], "/my")  # handled after every update before it
             async with w.bot.store.transaction() as tx:
-                mine = [await tx.tasks_of_resident(r.id, 10) for r in residents]
+                mine = [await tx.tasks_of_resident(telegram(r.id), 10) for r in residents]
         assert [len(tasks) for tasks in mine] == [1] * len(complaints)
         assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]

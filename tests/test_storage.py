@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError, StatementError
 
+from bot.channels import telegram
 from bot.domain import (
     Button,
     Draft,
@@ -37,7 +38,7 @@ __all__ = ["database_url", "store"]  # the fixtures, imported so that pytest fin
 
 BEIJING = timezone(timedelta(hours=8))
 COMMUNITY = UnitRef(UnitKind.COMMUNITY, "xingan")
-WORKER, OTHER_WORKER = 7_000_000_001, 7_000_000_002
+WORKER, OTHER_WORKER = telegram(7_000_000_001), telegram(7_000_000_002)
 OPEN_ONLY = frozenset({TaskStatus.OPEN})
 
 
@@ -48,7 +49,7 @@ async def add_tasks(store: SqlStore, *news: NewTask, day: str = DAY) -> list[Tas
         return [await tx.add_task(new, day) for new in news]
 
 
-def claim(worker: int = WORKER) -> TaskChange:
+def claim(worker: str = WORKER) -> TaskChange:
     return TaskChange(status=TaskStatus.CLAIMED, claimer_id=worker, claimed_at=NOW)
 
 
@@ -220,7 +221,9 @@ async def test_naive_datetimes_are_refused(store: SqlStore) -> None:
     """A time without a zone is ambiguous, so it is never stored."""
     with pytest.raises(StatementError, match="naive datetime"):
         async with store.transaction() as tx:
-            await tx.save_draft(Draft(1, "x", (), DraftReason.NEED_PLACE, datetime(2026, 1, 1)))
+            await tx.save_draft(
+                Draft(telegram(1), "x", (), DraftReason.NEED_PLACE, datetime(2026, 1, 1))
+            )
 
 
 @pytest.mark.asyncio
@@ -324,7 +327,7 @@ async def test_racing_claims_have_one_winner(store: SqlStore, database_url: str)
     (task,) = await add_tasks(store, new_task())
     both_read = asyncio.Barrier(2) if database_url.startswith("postgresql") else None
 
-    async def try_claim(worker: int) -> Task | None:
+    async def try_claim(worker: str) -> Task | None:
         async with store.transaction() as tx:
             if both_read is not None:
                 seen = await tx.task(task.id)
@@ -377,7 +380,7 @@ async def test_task_lists(store: SqlStore) -> None:
         active = [t.id for t in await tx.tasks_held_by(GRID, OPEN_ONLY | {TaskStatus.CLAIMED}, 2)]
         claimed = [t.id for t in await tx.tasks_claimed_by(WORKER, 10)]
         assert await tx.tasks_held_by(GRID, frozenset(), 10) == []
-        assert await tx.tasks_of_resident(ALICE.user_id + 1, 10) == []
+        assert await tx.tasks_of_resident(telegram(5_000_000_002), 10) == []
         assert [t.id for t in await tx.tasks_claimed_by(WORKER, 1)] == [b.id]
     assert mine == [tasks[-1].id + 1, d.id, c.id]
     assert open_ == [a.id]
@@ -391,7 +394,7 @@ async def test_a_card_being_posted_is_remembered_as_maybe_posted(store: SqlStore
     and can be taken back when the attempt surely failed."""
     (task,) = await add_tasks(store, new_task())
     async with store.transaction() as tx:
-        await tx.enqueue(Outgoing(-100_123_456_789, "卡片", card_of=task.id))
+        await tx.enqueue(Outgoing(telegram(-100_123_456_789), "卡片", card_of=task.id))
     async with store.transaction() as tx:
         (item,) = await tx.pending_outbox(10)
         assert not item.maybe_posted
@@ -410,7 +413,7 @@ async def test_outbox_round_trip(store: SqlStore) -> None:
     """Messages come back in order, due at once; sent and failed ones leave the queue."""
     (task,) = await add_tasks(store, new_task())
     card = Outgoing(
-        chat_id=-100_123_456_789,
+        chat_id=telegram(-100_123_456_789),
         text="【排水】3号楼下水堵了",
         buttons=(
             (Button("认领", f"claim:{task.id}"), Button("转交", "transfer:1")),
@@ -450,7 +453,7 @@ async def test_outbox_round_trip(store: SqlStore) -> None:
 async def test_card_sent_again_replaces_its_message_id(store: SqlStore) -> None:
     """A card posted anew in the same chat is the one later edits go to."""
     (task,) = await add_tasks(store, new_task())
-    card = Outgoing(chat_id=-100_1, text="卡片", card_of=task.id)
+    card = Outgoing(chat_id=telegram(-100_1), text="卡片", card_of=task.id)
     async with store.transaction() as tx:
         await tx.enqueue(card)
         await tx.enqueue(card)
@@ -465,12 +468,12 @@ async def test_remember_card(store: SqlStore) -> None:
     """A card recorded directly (an edit that had to be sent as a new card) is found, per chat."""
     (task,) = await add_tasks(store, new_task())
     async with store.transaction() as tx:
-        await tx.remember_card(task.id, -100_1, 20)
-        await tx.remember_card(task.id, -100_2, 30)
-        await tx.remember_card(task.id, -100_1, 21)
+        await tx.remember_card(task.id, telegram(-100_1), 20)
+        await tx.remember_card(task.id, telegram(-100_2), 30)
+        await tx.remember_card(task.id, telegram(-100_1), 21)
     async with store.transaction() as tx:
-        assert await tx.card_message_id(task.id, -100_1) == 21
-        assert await tx.card_message_id(task.id, -100_2) == 30
+        assert await tx.card_message_id(task.id, telegram(-100_1)) == 21
+        assert await tx.card_message_id(task.id, telegram(-100_2)) == 30
 
 
 @pytest.mark.asyncio

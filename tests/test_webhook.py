@@ -20,6 +20,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Conflict
 
 from bot.app import running_bot
+from bot.channels import telegram
 from bot.errors import StartupError, StoreBusy
 from bot.ports import Store, Transaction
 from handlers.http.health import Health, Heard
@@ -161,7 +162,7 @@ async def test_a_message_by_webhook_becomes_a_task_with_receipt_and_card(
         mine = await w.say(resident, "/my")  # handled after anything stored before it
         assert len(w.chat(resident.id)) == said + 1, [m.content for m in mine]
         async with w.bot.store.transaction() as tx:
-            assert len(await tx.tasks_of_resident(resident.id, 10)) == 1
+            assert len(await tx.tasks_of_resident(telegram(resident.id), 10)) == 1
         answer = await w.press(w.people["张三"], card, "认领")  # a press comes by webhook too
         assert "认领成功" in (answer.text or "")
         assert not [c for c in w.standin.calls if c.method == "getUpdates"]
@@ -298,12 +299,12 @@ async def test_webhook_mode_without_a_secret_does_not_start(
 
 def test_an_update_s_lane_is_its_chat() -> None:
     """Messages and edits by their chat, a press by the chat of its message (else the
-    presser's), anything else in lane 0."""
-    assert chat_lane(UPDATE) == 1001
+    presser's), as addresses; anything else in the empty lane."""
+    assert chat_lane(UPDATE) == "telegram:1001"
     group = {"message_id": 5, "chat": {"id": -100, "type": "group"}}
-    assert chat_lane({"update_id": 1, "edited_message": group}) == -100
+    assert chat_lane({"update_id": 1, "edited_message": group}) == "telegram:-100"
     press = {"id": "q", "from": {"id": 42}, "message": group, "data": "x"}
-    assert chat_lane({"update_id": 2, "callback_query": press}) == -100
+    assert chat_lane({"update_id": 2, "callback_query": press}) == "telegram:-100"
     inline = {"id": "q", "from": {"id": 42}, "inline_message_id": "i", "data": "x"}
-    assert chat_lane({"update_id": 3, "callback_query": inline}) == 42
-    assert chat_lane({"update_id": 4, "poll": {"id": "p"}}) == 0
+    assert chat_lane({"update_id": 3, "callback_query": inline}) == "telegram:42"
+    assert chat_lane({"update_id": 4, "poll": {"id": "p"}}) == ""

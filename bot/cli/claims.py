@@ -18,7 +18,7 @@ from bot.followup.plan import Plan
 from bot.ports import Store
 
 
-async def report(store: Store, settings: Settings, worker: int, *, release: bool) -> str:
+async def report(store: Store, settings: Settings, worker: str, *, release: bool) -> str:
     """The claims of ``worker``, and with ``release`` each put back to open in its group."""
     org = settings.require_org()
     zone = settings.timezone

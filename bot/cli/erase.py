@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import texts
+from bot.cli.arguments import address_argument
 from bot.config.settings import Settings, load_settings
 
 _HELP = "the config file (see config.example.toml)"
@@ -32,7 +33,12 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     erase.add_argument("--config", type=Path, required=True, help=_HELP)
     which = erase.add_mutually_exclusive_group(required=True)
-    which.add_argument("--user", type=int, metavar="ID", help="their Telegram user id")
+    which.add_argument(
+        "--user",
+        type=address_argument,
+        metavar="ID",
+        help="their id: a Telegram user id, or channel:id (wechat:o6_bm…)",
+    )
     which.add_argument("--phone", metavar="DIGITS", help="a phone number they gave in a report")
     which.add_argument("--task", metavar="NUMBER", help="one of their task numbers")
     erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -49,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _erase(
-    settings: Settings, user: int | None, fragment: str | None, *, confirmed: bool
+    settings: Settings, user: str | None, fragment: str | None, *, confirmed: bool
 ) -> int:
     from bot.desk.context import Context  # noqa: PLC0415 - SQL and jieba load only here
     from bot.desk.erasure import ALL_TASKS, Erasure  # noqa: PLC0415
@@ -60,7 +66,7 @@ async def _erase(
 
     async with open_store(settings.database_url) as store:
         async with store.transaction() as tx:
-            found: Sequence[int] = (
+            found: Sequence[str] = (
                 [user] if user is not None else await tx.residents_mentioning(fragment or "")
             )
             tasks = {r: len(await tx.tasks_of_resident(r, ALL_TASKS)) for r in found}

@@ -12,7 +12,8 @@ Subcommands:
 - ``doctor --config F`` — the outbox: messages pending, and those given up lately, by reason;
   and the last 409 Conflict Telegram answered a poll with (someone else takes the updates);
 - ``erase --config F (--user ID | --phone DIGITS | --task NUMBER)`` — delete a resident's data;
-- ``claims --config F --worker ID [--release]`` — someone's claimed tasks, released when they left.
+- ``claims --config F --worker ID [--release]`` — someone's claimed tasks, released when they left;
+- ``migrate --config F`` — bring the database up to this version's tables (start-up does too).
 
 ``griddesk COMMAND --help`` says what each does; ``griddesk --version`` names the version.
 Exit status: 0 on success, 2 when the command line, the config or the rules are wrong (every
@@ -41,6 +42,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.cli import doctor, erase
+from bot.cli.arguments import address_argument
 from bot.cli.org_tree import org_tree
 from bot.config.environment import blank_password
 from bot.config.settings import (
@@ -93,7 +95,7 @@ def _configure_logging() -> None:
     # jieba sets its own logger to DEBUG and prints dictionary-loading chatter to stderr;
     # httpx logs every request URL, and Telegram's URLs contain the bot token; at DEBUG, PTB
     # logs every API call's parameters and aiosqlite every query's, residents' phones included.
-    for noisy in ("jieba", "httpx", "httpcore", "telegram", "aiosqlite"):
+    for noisy in ("jieba", "httpx", "httpcore", "telegram", "aiosqlite", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -233,6 +235,17 @@ def _parser() -> argparse.ArgumentParser:
     health.set_defaults(run=_doctor)
     erase.add_parser(commands)
 
+    migrate = commands.add_parser(
+        "migrate",
+        help="bring the configured database up to this version's tables",
+        description="Apply the schema revisions the configured database lacks, in one "
+        "transaction (all or none), and name them. Every start-up does the same; run this "
+        "before starting several instances of a new version, or to try an upgrade on a copy "
+        "of the database first. A database of an older griddesk keeps every row.",
+    )
+    migrate.add_argument("--config", type=Path, required=True, help=_CONFIG_HELP)
+    migrate.set_defaults(run=_migrate)
+
     held = commands.add_parser(
         "claims",
         help="list, or release, the tasks someone has claimed (when they left)",
@@ -243,7 +256,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     held.add_argument("--config", type=Path, required=True, help=_CONFIG_HELP)
     held.add_argument(
-        "--worker", type=int, required=True, metavar="USER_ID", help="their Telegram user id"
+        "--worker",
+        type=address_argument,
+        required=True,
+        metavar="ID",
+        help="their id: a Telegram user id, or channel:id (wecom:zhangsan)",
     )
     held.add_argument("--release", action="store_true", help="put each claim back to open")
     held.set_defaults(run=_claims)
@@ -340,7 +357,7 @@ def _claims(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _claims_of(settings: Settings, worker: int, *, release: bool) -> str:
+async def _claims_of(settings: Settings, worker: str, *, release: bool) -> str:
     from bot.cli import claims  # noqa: PLC0415 - the desk loads only for this command
     from storage.engine import open_store  # noqa: PLC0415 - SQL loads only here
 
@@ -376,6 +393,23 @@ async def _opened(url: str) -> AsyncIterator[Store]:
         raise UsageError(
             f"database: cannot use {blank_password(url)}: {driver_reason(exc)}"
         ) from None
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    _require_database(settings.database_url)
+    from storage.engine import UNAVAILABLE, driver_reason, migrate  # noqa: PLC0415 - SQL here
+
+    where = blank_password(settings.database_url)
+    try:
+        applied = asyncio.run(migrate(settings.database_url))
+    except UNAVAILABLE as exc:
+        raise UsageError(f"database {where}: {driver_reason(exc)}") from None
+    if applied:
+        _print(f"{where}: applied revision(s) {', '.join(applied)}")
+    else:
+        _print(f"{where}: already up to date")
+    return 0
 
 
 def _require_database(url: str) -> None:

@@ -33,7 +33,7 @@ class Unit:
 
     ref: UnitRef
     name: str
-    chat_id: int
+    chat_id: str
     parent: UnitRef | None = None
     places: tuple[Place, ...] = ()
     categories: frozenset[Category] = frozenset()
@@ -43,7 +43,7 @@ class Unit:
 class Person:
     """A grid worker, community staff member, department liaison or admin."""
 
-    user_id: int
+    user_id: str
     name: str
     role: Role
     units: tuple[UnitRef, ...]
@@ -55,7 +55,7 @@ class Org:
     def __init__(self, units: Sequence[Unit], people: Sequence[Person]) -> None:
         self._units = {unit.ref: unit for unit in units}
         self._by_chat = {unit.chat_id: unit for unit in units}
-        self.people: Mapping[int, Person] = {person.user_id: person for person in people}
+        self.people: Mapping[str, Person] = {person.user_id: person for person in people}
         self._members = {unit.ref: self._find_members(unit.ref) for unit in units}
         streets = [unit for unit in units if unit.ref.kind is UnitKind.STREET]
         self.street = streets[0]
@@ -64,7 +64,7 @@ class Org:
     def unit(self, ref: UnitRef) -> Unit:
         return self._units[ref]
 
-    def unit_by_chat(self, chat_id: int) -> Unit | None:
+    def unit_by_chat(self, chat_id: str) -> Unit | None:
         return self._by_chat.get(chat_id)
 
     def units(self, kind: UnitKind) -> list[Unit]:
@@ -91,12 +91,12 @@ class Org:
             if ref in person.units or (person.role is Role.ADMIN and ref.kind is UnitKind.STREET)
         )
 
-    def may_act(self, user_id: int, ref: UnitRef) -> bool:
+    def may_act(self, user_id: str, ref: UnitRef) -> bool:
         """Whether the user may claim and work tasks held by ``ref`` (admins may everywhere)."""
         person = self.people.get(user_id)
         return person is not None and (person.role is Role.ADMIN or ref in person.units)
 
-    def oversees(self, user_id: int, ref: UnitRef) -> bool:
+    def oversees(self, user_id: str, ref: UnitRef) -> bool:
         """Whether the user may reassign a task held by ``ref`` that someone else claimed
         (DESIGN.md §8): the staff of the unit above it, as a community's over its grids, and
         admins everywhere. The unit's own members may not: only the claimer hands it on."""
@@ -125,6 +125,6 @@ class Org:
         grid = self.grid(grid_id) if grid_id else None
         return grid.parent if grid else None
 
-    def name(self, user_id: int) -> str:
+    def name(self, user_id: str) -> str:
         person = self.people.get(user_id)
         return person.name if person else str(user_id)

@@ -16,8 +16,8 @@ from bot.config.org import Org, Person, Role, Unit
 from bot.config.tomlcheck import (
     Mistake,
     Problems,
+    channel_address,
     did_you_mean,
-    integer,
     join,
     only_keys,
     string,
@@ -83,7 +83,7 @@ class _Units:
         self.owners: dict[Category, str] = {}
         """Which department (by id as written) owns a category."""
         self._keys: dict[UnitRef, str] = {}
-        self._chats: dict[int, str] = {}
+        self._chats: dict[str, str] = {}
 
     def declare(
         self,
@@ -100,7 +100,7 @@ class _Units:
             self.declared.add(UnitRef(kind, raw.strip()))
         read = self.problems.read
         unit_id, name = read(_unit_id, entry, key), read(string, entry, "name", key)
-        chat_id = read(integer, entry, "chat_id", key)
+        chat_id = read(channel_address, entry, "chat_id", key)
         ref = None if unit_id is None else UnitRef(kind, unit_id)
         if ref is not None and (first := self._keys.setdefault(ref, key)) != key:
             twice = f"{kind.value} id {ref.id!r} is used twice (first at {first})"
@@ -185,11 +185,11 @@ def _department(department: Mapping[str, Any], key: str, units: _Units) -> None:
 def _people(entries: Iterable[Mapping[str, Any]], units: _Units) -> list[Person]:
     problems = units.problems
     people = []
-    seen: set[int] = set()
+    seen: set[str] = set()
     for i, entry in enumerate(entries):
         key = join("people", i)
         only_keys(entry, key, {"user_id", "name", "role", "units"}, problems)
-        user_id = problems.read(integer, entry, "user_id", key)
+        user_id = problems.read(channel_address, entry, "user_id", key)
         if user_id is not None and user_id in seen:
             problems.add(join(key, "user_id"), f"{user_id} is listed twice")
         elif user_id is not None:

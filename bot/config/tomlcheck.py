@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
 
+from bot import channels
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -156,6 +158,32 @@ def integer(
         span = f"from {least} to {most}" if most is not None else f"{least} or more"
         raise Mistake(join(key, name), f"must be {span}{unit}, got {value}")
     return value
+
+
+def channel_address(data: Mapping[str, Any], name: str, key: str) -> str:
+    """A person's or chat's id on its channel, kept as ``channel:id`` (:mod:`bot.channels`).
+
+    A whole number is a Telegram id (configs written before other channels existed);
+    ``"wecom:zhangsan"`` or ``"wechat:o6_bmjrPTlm6_2sgVt7hMZOPfL2M"`` name another channel."""
+    if name not in data:
+        raise Mistake(join(key, name), "missing")
+    value = data[name]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return channels.telegram(value)
+    if not isinstance(value, str):
+        raise Mistake(
+            join(key, name), f'must be a Telegram id or a text like "wecom:id", got {value!r}'
+        )
+    try:
+        channel, external = channels.parse(value.strip())
+    except ValueError:
+        known = ", ".join(channel.value for channel in channels.Channel)
+        raise Mistake(
+            join(key, name), f"must start with its channel ({known}) and a colon, got {value!r}"
+        ) from None
+    if channel is channels.Channel.TELEGRAM and not re.fullmatch(r"-?\d+", external):
+        raise Mistake(join(key, name), f"a Telegram id is a whole number, got {value!r}")
+    return channels.address(channel, external)
 
 
 def strings(data: Mapping[str, Any], name: str, key: str) -> list[str]:

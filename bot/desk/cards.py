@@ -13,6 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot import texts
+from bot.channels import profile_link
 from bot.config.org import Org, Person
 from bot.desk.actions import Action, Verb
 from bot.domain import (
@@ -58,7 +59,7 @@ class Presenter:
         status_line: str,
         buttons: tuple[tuple[Button, ...], ...] = (),
         *,
-        chat_id: int | None = None,
+        chat_id: str | None = None,
         new: bool = False,
     ) -> Outgoing:
         """The card of ``task`` in ``chat_id`` (default: its holder's group), new or edited."""
@@ -150,13 +151,13 @@ class Presenter:
         return self.card(task, texts.TRANSFER_PICK, (*rows, cancel))
 
     def claimer_contact(
-        self, task: Task, resident: Resident | None, claimer_chat: int, *, giver: str = ""
+        self, task: Task, resident: Resident | None, claimer_chat: str, *, giver: str = ""
     ) -> tuple[Outgoing, ...]:
         """The unmasked details, privately, for the worker who claimed the task (or to whom
         ``giver`` transferred it); then every photo the card does not show."""
         name = resident.name if resident else ""
         username = f"（@{resident.username}）" if resident and resident.username else ""
-        link = f"tg://user?id={resident.user_id}" if resident else ""
+        link = profile_link(resident.user_id) if resident else ""
         opening = texts.TRANSFERRED_TO_YOU if giver else texts.CLAIMED_BY_YOU
         phone = phone_number(task.text)
         text = texts.CLAIMER_CONTACT.format(
@@ -199,7 +200,7 @@ class Presenter:
         cancel = _row(task, (texts.CANCEL_TRANSFER, Verb.TRANSFER_CANCEL))
         return self.card(task, texts.MERGE_PICK, (*rows, cancel))
 
-    def rating_request(self, task: Task, resident_chat: int) -> Outgoing:
+    def rating_request(self, task: Task, resident_chat: str) -> Outgoing:
         buttons = (
             tuple(
                 Button(texts.RATING_ZH[rating], Action(Verb.RATE, task.id, rating.value).encode())

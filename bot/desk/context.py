@@ -26,8 +26,8 @@ from bot.sending.chats import ChatMoves
 class Actor:
     """Who pressed or wrote, and in which chat."""
 
-    user_id: int
-    chat_id: int
+    user_id: str
+    chat_id: str
     name: str
     username: str | None = None
 
@@ -71,7 +71,7 @@ class Context:
     quiet_hours: QuietHours = field(default_factory=QuietHours)
     chats: ChatMoves = field(default_factory=ChatMoves)
 
-    def unit_by_chat(self, chat_id: int) -> Unit | None:
+    def unit_by_chat(self, chat_id: str) -> Unit | None:
         """The unit whose group ``chat_id`` is, under its configured id or the one it moved to."""
         return self.org.unit_by_chat(self.chats.configured(chat_id))
 

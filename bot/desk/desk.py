@@ -154,7 +154,7 @@ class Desk:
             return Verdict.ACCEPT
         return self.throttle.check(actor.user_id, sent_at, message=update_id)
 
-    async def chat_moved(self, old_id: int, new_id: int, update_id: int | None) -> None:
+    async def chat_moved(self, old_id: str, new_id: str, update_id: int | None) -> None:
         """Telegram says a group became a supergroup under ``new_id``: remember it, so the
         group's cards go there and its commands and presses count as the configured group's."""
         if self.context.org.unit_by_chat(self.context.chats.configured(old_id)) is None:

@@ -72,7 +72,7 @@ class Erasure:
         await self.ctx.store.reclaim()
         return Answer("")
 
-    async def erase(self, tx: Transaction, resident_id: int) -> Erased:
+    async def erase(self, tx: Transaction, resident_id: str) -> Erased:
         """Erase ``resident_id``'s data inside ``tx`` (module docstring); the desk's /forget and
         the operators' ``griddesk erase`` both come here."""
         tasks = await tx.tasks_of_resident(resident_id, ALL_TASKS)

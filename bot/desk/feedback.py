@@ -236,7 +236,7 @@ class Feedback:
         await tx.enqueue(self.ctx.presenter.live_card(moved, new=True))
         return moved
 
-    async def _asked_why(self, tx: Transaction, resident_id: int) -> Task | None:
+    async def _asked_why(self, tx: Transaction, resident_id: str) -> Task | None:
         """The task the resident reopened with 不满意 within ``ANSWER_WINDOW`` and has not yet
         said what is wrong with (before or after pressing)."""
         since = self.ctx.clock() - ANSWER_WINDOW

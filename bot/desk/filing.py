@@ -66,7 +66,7 @@ class Report:
     grid_id: str
     place: str
     address: Address
-    alert_chat: int | None = None
+    alert_chat: str | None = None
     """Where the urgent alert already went while the place was unknown (the street's group)."""
     placed_by_answer: bool = False
     """The place came from the resident's answer to "where?": the receipt offers to make it
@@ -224,7 +224,7 @@ class Filing:
         """Tell the community at once; and the chat that heard of it before the place was
         known, that it now has a place and a task."""
         unit = self.ctx.org.unit(holder).name
-        alerted: set[int] = set()
+        alerted: set[str] = set()
         if community is not None and holder != community:
             alert = texts.URGENT_ALERT.format(
                 number=task.number,

@@ -332,7 +332,7 @@ class Intake:
         question = texts.ASK_PLACE_URGENT.format(advice=advice)
         await self._keep(tx, resident, draft, question, self._communities(FOR_DRAFT))
 
-    def _duty_chat(self) -> int:
+    def _duty_chat(self) -> str:
         """Who hears of an urgent report whose place is unknown: the community, when there is
         only one; else the street, which oversees them all."""
         communities = self.ctx.org.units(UnitKind.COMMUNITY)
@@ -432,7 +432,7 @@ def question_buttons(
     return ()
 
 
-async def expire(tx: Transaction, chat_id: int, draft: Draft, timezone: ZoneInfo) -> None:
+async def expire(tx: Transaction, chat_id: str, draft: Draft, timezone: ZoneInfo) -> None:
     """Drop a report whose question went unanswered too long, telling the resident."""
     await tx.delete_draft(draft.resident_id)
     asked = (draft.asked_at or draft.created_at).astimezone(timezone)

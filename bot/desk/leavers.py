@@ -43,12 +43,12 @@ class Leavers:
         self.plan = plan
         self.clock = clock
 
-    async def claims(self, worker_id: int) -> Sequence[Task]:
+    async def claims(self, worker_id: str) -> Sequence[Task]:
         """The tasks ``worker_id`` holds a claim on now, oldest first."""
         async with self.store.transaction() as tx:
             return await tx.tasks_claimed_by(worker_id, _ALL)
 
-    async def release(self, worker_id: int) -> tuple[list[Task], list[Task]]:
+    async def release(self, worker_id: str) -> tuple[list[Task], list[Task]]:
         """Every claim of ``worker_id`` back to open, one transaction each: the tasks
         released, and those that changed between the listing and their release (left alone)."""
         released, moved_on = [], []

@@ -83,7 +83,7 @@ class ResidentNotices:
 
     def notice(
         self,
-        chat_id: int,
+        chat_id: str,
         text: str,
         *,
         urgent: bool,

@@ -222,7 +222,7 @@ def _ask_again(task: Task, words: str, photo: str | None) -> str:
     return texts.ASK_RESULT.format(number=task.number)
 
 
-def _preview(chat_id: int, task: Task, note: ResultNote) -> Outgoing:
+def _preview(chat_id: str, task: Task, note: ResultNote) -> Outgoing:
     """ "将告知居民：…" with the photo the resident will see, and 确认 / 修改 / 取消."""
     preview = (
         texts.RESULT_PREVIEW_ANSWER if task.kind is TaskKind.QUESTION else texts.RESULT_PREVIEW

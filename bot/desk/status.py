@@ -46,8 +46,8 @@ _BEING_HANDLED = ACTIVE | {TaskStatus.RESOLVED, TaskStatus.MERGED}
 class ResidentTasks(Protocol):
     """The narrow port: what answering "how is it going" reads and writes."""
 
-    async def draft(self, resident_id: int) -> Draft | None: ...
-    async def tasks_of_resident(self, resident_id: int, limit: int) -> Sequence[Task]: ...
+    async def draft(self, resident_id: str) -> Draft | None: ...
+    async def tasks_of_resident(self, resident_id: str, limit: int) -> Sequence[Task]: ...
     async def enqueue(self, message: Outgoing) -> None: ...
 
 
@@ -86,7 +86,7 @@ class Status:
         return True
 
     async def _overview(
-        self, tx: ResidentTasks, chat_id: int, resident_id: int, *, open_only: bool = True
+        self, tx: ResidentTasks, chat_id: str, resident_id: str, *, open_only: bool = True
     ) -> Outgoing:
         """The resident's reports, newest first: the one still waiting for an answer (with the
         buttons that answer it), then the tasks — only those being handled, or all recent."""

@@ -50,12 +50,12 @@ class Throttle:
         self.per_minute = per_minute
         self.burst = max(burst, 1)
         self._clock = clock
-        self._buckets: dict[int, _Bucket] = {}
+        self._buckets: dict[str, _Bucket] = {}
         self._verdicts: dict[int, Verdict] = {}
         """The latest messages' verdicts by update id, oldest first (see :meth:`check`)."""
 
     def check(
-        self, user_id: int, sent_at: datetime | None = None, *, message: int | None = None
+        self, user_id: str, sent_at: datetime | None = None, *, message: int | None = None
     ) -> Verdict:
         """Take one token for ``user_id``'s message sent at ``sent_at``, or say why not.
 
@@ -74,7 +74,7 @@ class Throttle:
                 del self._verdicts[next(iter(self._verdicts))]  # the oldest
         return verdict
 
-    def _check(self, user_id: int, sent_at: datetime | None) -> Verdict:
+    def _check(self, user_id: str, sent_at: datetime | None) -> Verdict:
         if self.per_minute <= 0:
             return Verdict.ACCEPT
         now = sent_at or self._clock()

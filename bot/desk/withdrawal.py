@@ -152,7 +152,7 @@ class Withdrawal:
             await mark_processed(tx, update_id)
         return Answer(texts.WITHDRAW_KEPT.format(number=task.number))
 
-    def _offer(self, task: Task, chat_id: int) -> Outgoing:
+    def _offer(self, task: Task, chat_id: str) -> Outgoing:
         number, category, words = task.number, task.category.zh, texts.shorten(task.text, 15)
         text = (
             texts.WITHDRAW_OFFER_CLAIMED.format(
@@ -222,7 +222,7 @@ class Withdrawal:
         self,
         tx: Transaction,
         task: Task,
-        actor_id: int | None,
+        actor_id: str | None,
         *,
         note: str,
         status_line: str | None,

@@ -85,7 +85,7 @@ class Work:
             task, refusal = await self.reassignable(tx, actor, task_id)
             if refusal or task is None:
                 return refusal or Answer(texts.ANSWER_EXPIRED)
-            target = int(to_user) if to_user.isdigit() else 0
+            target = to_user  # the person's id, as the picker wrote it; checked below
             if target == task.claimer_id or not self.ctx.org.may_act(target, task.holder):
                 return Answer(texts.ANSWER_EXPIRED, alert=True)
             now = self.ctx.clock()
@@ -172,7 +172,7 @@ class Work:
         self,
         tx: Transaction,
         task: Task,
-        actor_id: int | None,
+        actor_id: str | None,
         kind: EventKind,
         *,
         at: datetime | None = None,
@@ -216,7 +216,7 @@ class Work:
         return moved
 
     async def _after_claim(
-        self, tx: Transaction, task: Task, claimer_id: int, notice: str, *, giver: str = ""
+        self, tx: Transaction, task: Task, claimer_id: str, notice: str, *, giver: str = ""
     ) -> None:
         """Card edited in place, resident told, claimer given the unmasked contact (saying who
         transferred it to them, ``giver``, when it was not their own claim)."""

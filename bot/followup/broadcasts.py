@@ -298,7 +298,7 @@ class Broadcasts:
             return self.quiet.release(moment, self.ctx.timezone)
         return moment
 
-    async def _chats(self, tx: Transaction, broadcast: Broadcast) -> list[int]:
+    async def _chats(self, tx: Transaction, broadcast: Broadcast) -> list[str]:
         if broadcast.audience is Audience.GROUPS:
             grids = [self.ctx.org.grid(grid_id) for grid_id in broadcast.grid_ids]
             return [grid.chat_id for grid in grids if grid is not None]

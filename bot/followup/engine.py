@@ -53,9 +53,9 @@ _MAX_STEPS_PER_TASK = 12  # a guard: a full chain is at most about six steps
 class _Group:
     """A unit's group chat and whom a claim reminder there asks (names, and mentions)."""
 
-    chat_id: int
+    chat_id: str
     names: tuple[str, ...]
-    mentions: tuple[tuple[int, str], ...]
+    mentions: tuple[tuple[str, str], ...]
 
 
 class FollowUp:

@@ -24,24 +24,24 @@ class _Reminder:
     many: str  # the text for several: {count} {names} {lines}
     tasks: list[Task] = field(default_factory=list)
     names: dict[str, None] = field(default_factory=dict)  # who is asked, in order, once each
-    mentions: dict[int, str] = field(default_factory=dict)  # user id → name, in order
+    mentions: dict[str, str] = field(default_factory=dict)  # user id → name, in order
 
 
 class Reminders:
     """Collects reminders by (chat, text) and turns them into messages."""
 
     def __init__(self) -> None:
-        self._pending: dict[tuple[int, str], _Reminder] = {}
+        self._pending: dict[tuple[str, str], _Reminder] = {}
 
     def add(
         self,
-        chat_id: int,
+        chat_id: str,
         one: str,
         many: str,
         task: Task,
         *,
         names: tuple[str, ...] = (),
-        mentions: tuple[tuple[int, str], ...] = (),
+        mentions: tuple[tuple[str, str], ...] = (),
     ) -> None:
         """Remind ``chat_id`` of ``task`` with ``one`` (or ``many``, with others), asking
         ``names`` and mentioning ``mentions`` (user id, name) so their phones ring."""
@@ -57,7 +57,7 @@ class Reminders:
         return messages
 
 
-def _message(chat_id: int, reminder: _Reminder) -> Outgoing:
+def _message(chat_id: str, reminder: _Reminder) -> Outgoing:
     names = "、".join(reminder.names)
     mentions = tuple(reminder.mentions.items())
     tasks = reminder.tasks

@@ -157,7 +157,7 @@ class OutboxDispatcher:
         self._drains_started = 0
         self._last_idle_drain = 0
         self._drained = asyncio.Condition()
-        self._lanes: dict[int, _Lane] = {}
+        self._lanes: dict[str, _Lane] = {}
         """The lanes sending now, by the chat they send to."""
         self._in_hand: dict[int, int | None] = {}
         """Outbox ids given to a lane: None while there, then the number of reads begun when
@@ -172,7 +172,7 @@ class OutboxDispatcher:
         self._failure: BaseException | None = None
         self._attempted = 0
         self._writers = asyncio.Semaphore(_WRITERS)
-        self._unreachable: set[int] = set()
+        self._unreachable: set[str] = set()
         """Chats with cards given up as unreachable, read at each drain: a send elsewhere need
         not ask the database for cards to post again."""
 
@@ -316,7 +316,7 @@ class OutboxDispatcher:
 
     def _hand_out(self, pending: Sequence[OutboxItem], term: int) -> _Read:
         """Give each chat's new messages to its lane, in order; skip those a lane holds."""
-        by_chat: dict[int, list[OutboxItem]] = {}
+        by_chat: dict[str, list[OutboxItem]] = {}
         for item in sorted(pending, key=lambda item: item.id):
             by_chat.setdefault(self.chat_moves.current(item.message.chat_id), []).append(item)
         handed, again = 0, False
@@ -344,7 +344,7 @@ class OutboxDispatcher:
             handed += len(fresh)
         return _Read(handed, again)
 
-    async def _run_lane(self, chat_id: int, lane: _Lane) -> None:
+    async def _run_lane(self, chat_id: str, lane: _Lane) -> None:
         """Send one chat's messages in order until none is left, one must wait, the lease
         term they were read in ends, or the dispatcher stops."""
         try:
@@ -356,7 +356,7 @@ class OutboxDispatcher:
                 try:
                     go_on = await self._deliver(item)
                 except Fenced:
-                    log.info("outbox %d to chat %d: send cut off as the lease term ended; it "
+                    log.info("outbox %d to chat %s: send cut off as the lease term ended; it "
                              "stays pending", item.id, chat_id)  # fmt: skip
                     go_on = False
                 finally:
@@ -438,7 +438,7 @@ class OutboxDispatcher:
             if self.chat_moves.current(exc.new_chat_id) == message.chat_id:  # back and forth?
                 return await self._give_up(item, message.chat_id, exc)
             log.warning(
-                "chat %d moved to %d (a group became a supergroup): sending there from now on",
+                "chat %s moved to %s (a group became a supergroup): sending there from now on",
                 message.chat_id, exc.new_chat_id,
             )  # fmt: skip
             async with self._recording() as tx:
@@ -461,7 +461,7 @@ class OutboxDispatcher:
             self.wake()
         return True
 
-    async def _repost_unreachable_cards(self, tx: Transaction, chat_id: int) -> bool:
+    async def _repost_unreachable_cards(self, tx: Transaction, chat_id: str) -> bool:
         """``chat_id`` took a message: queue again, once, the cards it could not be reached for;
         whether any was.
 
@@ -480,7 +480,7 @@ class OutboxDispatcher:
             task = await tx.task(task_id)
             if task is None or task.status not in ACTIVE:
                 continue
-            log.info("chat %d takes messages again: posting the card of task %d there again",
+            log.info("chat %s takes messages again: posting the card of task %d there again",
                      chat_id, task_id)  # fmt: skip
             await tx.enqueue(Outgoing(chat_id, "", edit_card_of=task_id, live=True))
             queued = True
@@ -523,7 +523,7 @@ class OutboxDispatcher:
             message = replace(message, card_of=message.edit_card_of, edit_card_of=None)
         return message, edit_id
 
-    def _live_card(self, task: Task | None, chat_id: int) -> Outgoing | None:
+    def _live_card(self, task: Task | None, chat_id: str) -> Outgoing | None:
         """The live card of ``task`` for ``chat_id``; None if ``chat_id`` no longer holds it."""
         if task is None:
             return None
@@ -532,17 +532,17 @@ class OutboxDispatcher:
             return None
         return replace(card, chat_id=chat_id)
 
-    async def _give_up(self, item: OutboxItem, chat_id: int, exc: Undeliverable) -> bool:
+    async def _give_up(self, item: OutboxItem, chat_id: str, exc: Undeliverable) -> bool:
         """Give up for a permanent reason; a card lost to an unreachable chat waits to return."""
         is_card = item.message.card_of is not None or item.message.edit_card_of is not None
         if is_card and isinstance(exc, ChatUnreachable):
-            log.warning("outbox %d to chat %d given up: %s; the card is posted again once the "
+            log.warning("outbox %d to chat %s given up: %s; the card is posted again once the "
                         "chat takes messages", item.id, chat_id, exc)  # fmt: skip
             async with self._recording() as tx:
                 await tx.outbox_unreachable(item.id, str(exc))
             self._unreachable.add(item.message.chat_id)
             return True
-        log.warning("outbox %d to chat %d given up: %s", item.id, chat_id, exc)
+        log.warning("outbox %d to chat %s given up: %s", item.id, chat_id, exc)
         async with self._recording() as tx:
             await tx.outbox_failed(item.id, str(exc))
         return True
@@ -567,17 +567,17 @@ class OutboxDispatcher:
             failures, delay = item.attempts + 1, _backoff(item.attempts)
         counted = failures > item.attempts
         if counted and item.fan_out and failures >= self.max_attempts:
-            log.error("outbox %d to chat %d given up after %d attempts: %s",
+            log.error("outbox %d to chat %s given up after %d attempts: %s",
                       item.id, chat_id, failures, error)  # fmt: skip
             async with self._recording() as tx:
                 await tx.outbox_failed(item.id, error)
             return
         if counted and failures == self.max_attempts:
-            log.warning("outbox %d to chat %d still failing after %d attempts: %s; it is not "
+            log.warning("outbox %d to chat %s still failing after %d attempts: %s; it is not "
                         "given up, retrying at least every %s", item.id, chat_id, failures,
                         error, _MAX_BACKOFF)  # fmt: skip
         else:
-            log.info("outbox %d to chat %d: %s; retrying in %s", item.id, chat_id, error,
+            log.info("outbox %d to chat %s: %s; retrying in %s", item.id, chat_id, error,
                      delay)  # fmt: skip
         async with self._recording() as tx:
             await tx.outbox_retry(item.id, error, self.clock() + delay, counted=counted)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.channels import telegram
 from bot.desk.context import Actor
 
 
@@ -12,7 +13,7 @@ def actor_of(update: Update) -> Actor | None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or user.is_bot:
         return None
-    return Actor(user.id, chat.id, user.full_name, user.username)
+    return Actor(telegram(user.id), telegram(chat.id), user.full_name, user.username)
 
 
 def is_private(update: Update) -> bool:

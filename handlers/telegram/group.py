@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ContextTypes, MessageHandler, filters
 
+from bot.channels import telegram
 from bot.desk.desk import Desk
 from handlers.telegram.actor import actor_of
 
@@ -27,10 +28,11 @@ def group_handlers(desk: Desk) -> list[BaseHandler[Update, Context, None]]:
         message = update.effective_message
         if message is None:
             return
+        here = telegram(message.chat_id)
         if message.migrate_to_chat_id:
-            await desk.chat_moved(message.chat_id, message.migrate_to_chat_id, update.update_id)
+            await desk.chat_moved(here, telegram(message.migrate_to_chat_id), update.update_id)
         elif message.migrate_from_chat_id:
-            await desk.chat_moved(message.migrate_from_chat_id, message.chat_id, update.update_id)
+            await desk.chat_moved(telegram(message.migrate_from_chat_id), here, update.update_id)
 
     return [
         CommandHandler("tasks", tasks),

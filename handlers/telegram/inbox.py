@@ -59,6 +59,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot import texts
+from bot.channels import telegram
 from bot.desk.context import utc_now
 from bot.domain import Outgoing
 from bot.errors import AlreadyProcessed
@@ -124,7 +125,7 @@ class Inbox:
         """Update ids whose handler raised (:meth:`record_failure`)."""
         self._busy: dict[int, StoreBusy] = {}
         """Of those, the ones that raised :class:`StoreBusy`: handled again, never poison."""
-        self._tell: dict[int, int] = {}
+        self._tell: dict[int, str] = {}
         """Of those, the chat to tell should the update be given up. Absent: nobody."""
         self._elsewhere: set[int] = set()
         """Update ids another instance turned out to have processed (:class:`AlreadyProcessed`)."""
@@ -154,7 +155,7 @@ class Inbox:
         time the lease showed that one alive. None: neither since start."""
         return self.poller.polled_at
 
-    def record_failure(self, update_id: int, error: BaseException, tell: int | None) -> None:
+    def record_failure(self, update_id: int, error: BaseException, tell: str | None) -> None:
         """What the error handler learnt: handling ``update_id`` raised ``error``.
 
         PTB's ``process_update`` hands a handler's exception to the error handler instead of
@@ -259,7 +260,7 @@ class Inbox:
                 raise
 
     async def _handle_claimed(
-        self, rows: Sequence[tuple[int, str, int]], renew_at: datetime
+        self, rows: Sequence[tuple[int, str, str]], renew_at: datetime
     ) -> bool:
         """Handle claimed updates, each chat's in order; False when one failed (the rest of its
         chat waits behind it). At ``renew_at`` each chat stops after the update in hand, to be
@@ -271,7 +272,7 @@ class Inbox:
         them anyway, so there it is one.) A stop lets every sequence finish its update in hand.
         """
 
-        async def in_order(sequence: Sequence[tuple[int, str, int]]) -> bool:
+        async def in_order(sequence: Sequence[tuple[int, str, str]]) -> bool:
             for update_id, raw, _ in sequence:
                 self.stop.check()
                 if not await self._process(update_id, raw):
@@ -295,7 +296,7 @@ class Inbox:
                 raise outcome
         return all(outcomes)
 
-    async def _claim(self, now: datetime) -> Sequence[tuple[int, str, int]]:
+    async def _claim(self, now: datetime) -> Sequence[tuple[int, str, str]]:
         """Claim what is next, marking what was handled since the last claim on the way (see
         :meth:`_mark_done`): no transaction of its own for that."""
         done, self._done = self._done, []
@@ -398,7 +399,7 @@ class Inbox:
         except TelegramError as exc:  # too old by now, most likely: the press stays unanswered
             log.info("press %s (update %d) not answered: %s", query.id, update_id, exc)
 
-    async def _skip(self, update_id: int, chat_id: int | None) -> bool:
+    async def _skip(self, update_id: int, chat_id: str | None) -> bool:
         """Mark the update processed, writing the apology to ``chat_id`` if it is still due.
 
         If the update was marked already (the desk marked it with its work before its handler
@@ -432,19 +433,19 @@ class Inbox:
 
 
 def _share_out(
-    rows: Sequence[tuple[int, str, int]], parts: int
-) -> list[list[tuple[int, str, int]]]:
+    rows: Sequence[tuple[int, str, str]], parts: int
+) -> list[list[tuple[int, str, str]]]:
     """``rows`` in at most ``parts`` sequences, each chat's (lane's) updates in one of them in
     their order; chats are dealt out in turn as they first appear."""
-    part_of: dict[int, int] = {}
-    shared: list[list[tuple[int, str, int]]] = [[] for _ in range(parts)]
+    part_of: dict[str, int] = {}
+    shared: list[list[tuple[int, str, str]]] = [[] for _ in range(parts)]
     for row in rows:
         lane = row[2]
         shared[part_of.setdefault(lane, len(part_of) % parts)].append(row)
     return [part for part in shared if part]
 
 
-def sender_chat(update: Update, serves_group: Callable[[int], bool]) -> int | None:
+def sender_chat(update: Update, serves_group: Callable[[str], bool]) -> str | None:
     """The chat to tell that ``update`` was given up, or None to tell nobody there.
 
     The chat a person wrote in: their private chat, or a group the bot serves
@@ -454,7 +455,7 @@ def sender_chat(update: Update, serves_group: Callable[[int], bool]) -> int | No
     message, user = update.effective_message, update.effective_user
     if update.callback_query is not None or message is None or user is None or user.is_bot:
         return None
-    chat = message.chat
-    if chat.type == ChatType.PRIVATE or serves_group(chat.id):
-        return chat.id
+    chat = telegram(message.chat.id)
+    if message.chat.type == ChatType.PRIVATE or serves_group(chat):
+        return chat
     return None

@@ -47,6 +47,7 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
+from bot.channels import telegram, telegram_id
 from bot.domain import Outgoing
 from bot.errors import (
     ChatMoved,
@@ -128,12 +129,12 @@ class TelegramSender:
             seconds = retry if isinstance(retry, int | float) else retry.total_seconds()
             raise RetryLater(seconds) from exc
         except ChatMigrated as exc:
-            raise ChatMoved(exc.new_chat_id) from exc
+            raise ChatMoved(telegram(exc.new_chat_id)) from exc
         except BadRequest as exc:
             if edit_message_id is not None and _says(exc, "message is not modified"):
                 return edit_message_id
             if (gone := message.delete_message_id) is not None and _says(exc, *_DELETE_DONE):
-                log.info("message %d in chat %d not deleted: %s", gone, message.chat_id,
+                log.info("message %d in chat %s not deleted: %s", gone, message.chat_id,
                          exc.message)  # fmt: skip
                 return gone
             if _says(exc, *_CHAT_UNREACHABLE):
@@ -149,31 +150,33 @@ class TelegramSender:
             raise Undeliverable(exc.message) from exc  # Conflict, EndPointNotFound: our bug
 
     async def _call(self, message: Outgoing, edit_message_id: int | None) -> int:
+        # PTB takes a str chat_id as a @username: the address must become Telegram's number
+        chat_id = telegram_id(message.chat_id)
         if message.delete_message_id is not None:
-            await self.bot.delete_message(message.chat_id, message.delete_message_id)
+            await self.bot.delete_message(chat_id, message.delete_message_id)
             return message.delete_message_id
         markup = _markup(message)
         if edit_message_id is not None:
             if message.photo:
                 edited = await self.bot.edit_message_caption(
-                    message.chat_id, edit_message_id, caption=_cut(message.text, CAPTION_LIMIT),
+                    chat_id, edit_message_id, caption=_cut(message.text, CAPTION_LIMIT),
                     reply_markup=markup,
                 )  # fmt: skip
             else:
                 edited = await self.bot.edit_message_text(
-                    _cut(message.text, TEXT_LIMIT), message.chat_id, edit_message_id,
+                    _cut(message.text, TEXT_LIMIT), chat_id, edit_message_id,
                     reply_markup=markup,
                 )  # fmt: skip
             return edited.message_id if isinstance(edited, Message) else edit_message_id
         if message.photo:
             sent = await self.bot.send_photo(
-                message.chat_id, message.photo, caption=_cut(message.text, CAPTION_LIMIT),
+                chat_id, message.photo, caption=_cut(message.text, CAPTION_LIMIT),
                 reply_markup=markup,
             )  # fmt: skip
         else:
             text = _cut(message.text, TEXT_LIMIT)
             sent = await self.bot.send_message(
-                message.chat_id, text, reply_markup=markup, entities=_mentions(message, text)
+                chat_id, text, reply_markup=markup, entities=_mentions(message, text)
             )
         return sent.message_id
 
@@ -204,7 +207,7 @@ def _mentions(message: Outgoing, text: str) -> list[MessageEntity] | None:
             continue
         offset = len(text[:start].encode("utf-16-le")) // 2  # Telegram counts UTF-16 units
         length = len(name.encode("utf-16-le")) // 2
-        user = User(user_id, name, is_bot=False)
+        user = User(telegram_id(user_id), name, is_bot=False)
         entities.append(MessageEntity(MessageEntity.TEXT_MENTION, offset, length, user=user))
     return entities or None
 

@@ -24,6 +24,7 @@ from typing import Any, TypeGuard
 
 from aiohttp import web
 
+from bot.channels import telegram
 from bot.ports import Store
 from bot.retry import StoreBusy, retrying
 
@@ -48,7 +49,7 @@ class TelegramWebhook:
         path: str,
         *,
         wake: Callable[[], None],
-        lane: Callable[[dict[str, Any]], int],
+        lane: Callable[[dict[str, Any]], str],
     ) -> None:
         """``wake`` tells the inbox an update was stored; ``lane`` is an update's lane (its
         chat), read from its JSON (:meth:`~bot.ports.InboxTransaction.store_updates`)."""
@@ -112,18 +113,19 @@ async def _body(request: web.Request) -> bytes | None:
     return b"".join(chunks)
 
 
-def chat_lane(update: dict[str, Any]) -> int:
+def chat_lane(update: dict[str, Any]) -> str:
     """The lane of an update as Telegram sent it: its chat (a press: the chat of the message
-    pressed on, else the presser's private chat); 0 for a kind that has none."""
+    pressed on, else the presser's private chat), as an address; empty for a kind that has
+    none."""
     for kind in ("message", "edited_message"):
         chat = _object(_object(update, kind), "chat")
         if isinstance(chat.get("id"), int):
-            return int(chat["id"])
+            return telegram(chat["id"])
     query = _object(update, "callback_query")
     for holder in (_object(_object(query, "message"), "chat"), _object(query, "from")):
         if isinstance(holder.get("id"), int):
-            return int(holder["id"])
-    return 0
+            return telegram(holder["id"])
+    return ""
 
 
 def _object(data: dict[str, Any], name: str) -> dict[str, Any]:
