@@ -32,6 +32,7 @@ from telegram import Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
+from bot.channels import Channel
 from bot.config.serving import WEBHOOK, webhook_path
 from bot.config.settings import TOKEN_VARIABLE, TelegramSettings
 from bot.desk.desk import Desk
@@ -40,6 +41,7 @@ from bot.followup.digests import DailyJob
 from bot.ports import Sender, Store
 from bot.retry import StoreBusy, delay
 from bot.sending.outbox import OutboxDispatcher
+from bot.sending.router import ChannelRouter
 from bot.sending.stopping import Stopped, StopSignal
 from handlers.http.health import Heard
 from handlers.http.metrics import MeteredSender, Metrics
@@ -123,7 +125,7 @@ class TelegramRuntime:
         self.application.add_error_handler(self._on_error)
         self._serves_group = lambda chat_id: desk.context.unit_by_chat(chat_id) is not None
         self._stop = StopSignal()
-        sender: Sender = TelegramSender(self.application.bot)
+        sender: Sender = ChannelRouter({Channel.TELEGRAM: TelegramSender(self.application.bot)})
         if metrics is not None:
             sender = MeteredSender(sender, metrics)
         self.outbox = OutboxDispatcher(
