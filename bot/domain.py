@@ -132,6 +132,7 @@ class EventKind(StrEnum):
     CLOSED = "closed"
     FEEDBACK = "feedback"  # the resident's words about the result (note: the words)
     ERASED = "erased"  # the resident's personal data was erased (never a note: not what)
+    RECATEGORISED = "recategorised"  # 改类别 (note: "old→new" category ids)
 
 
 class Rating(StrEnum):
@@ -243,7 +244,7 @@ class TaskEvent:
     task_id: int
     kind: EventKind
     actor_id: str | None
-    """Telegram user id of who did it; None for the system."""
+    """Who did it (their channel address); None for the system."""
     at: datetime
     note: str = ""
     holder: UnitRef | None = None

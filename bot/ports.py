@@ -29,6 +29,7 @@ from bot.domain import (
     UnitRef,
 )
 from nlp.places import Place
+from nlp.taxonomy import Category
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,8 @@ class TaskChange:
     """Empty ``merged_into``: the task it was merged into was withdrawn; it goes on alone."""
     text: str | None = None
     photos: tuple[str, ...] | None = None
+    category: Category | None = None
+    """A worker's correction of the classifier (改类别, :mod:`bot.desk.recategorising`)."""
 
 
 class BroadcastTransaction(Protocol):

@@ -397,6 +397,9 @@ MERGE_PICK = "和哪个工单是同一件事？点它，本工单就合并过去
 MERGE_INTO = "→ {number}（{category}）{text}"
 NO_TASK_TO_MERGE = "本群没有其他在办的工单可以合并。"
 STATUS_MERGED = "已合并到工单 {number}"
+RECATEGORISE = "改类别"
+RECATEGORISE_PICK = "这个工单应该是哪一类？点正确的类别："
+RECATEGORISE_NOTE = "类别由{old}改为{new}（{worker}）"
 
 # --- answers to button presses (short alerts) -------------------------------------------------
 
@@ -421,6 +424,10 @@ ANSWER_OK = "好的。"
 ANSWER_NOT_YOURS = "这不是您的工单。"
 ANSWER_MERGED = "已合并到工单 {number}。"
 ANSWER_MERGE_PICK = "请在卡片上选择要合并到的工单。"
+ANSWER_RECATEGORISE_PICK = "请在卡片上选择正确的类别。"
+ANSWER_RECATEGORISED = "已改为“{category}”，谢谢，识别规则会据此改进。"
+ANSWER_SAME_CATEGORY = "类别没有变化。"
+ANSWER_RECATEGORISE_WHO = "认领人或社区工作人员才能改类别，请先认领。"
 ANSWER_NOT_HANDLED = "抱歉，刚才没能处理好，请过一会儿再点一次。"
 
 # --- group commands ---------------------------------------------------------------------------

@@ -99,6 +99,7 @@ def changed_columns(change: TaskChange) -> dict[str, Any]:
         "resolve_due_at": change.resolve_due_at,
         "merged_into": change.merged_into,
         "text": change.text,
+        "category": None if change.category is None else change.category.value,
     }
     values = {name: value for name, value in values.items() if value is not None}
     if change.clear_claimer:

@@ -404,7 +404,7 @@ async def test_press_answers_reach_telegram(
     await feed(runtime, message(1, RESIDENT, text=WATER_TEXT))
     assert await runtime.outbox.drain() == 2  # the receipt and the card reach the stand-in
     [card] = standin.chat(GRID1_CHAT)
-    [(label, data), _merge] = [button for row in card.buttons for button in row]
+    [(label, data), _merge, _recategorise] = [button for row in card.buttons for button in row]
     assert label == "认领"
     assert data is not None
 

@@ -149,7 +149,10 @@ async def test_release_puts_each_claim_back_to_open_once(
             texts.CLAIM_RELEASED_NOTE,
         )
         [card] = [m for m in written if m.edit_card_of == task.id]
-        assert (card.chat_id, labels(card)) == (GRID1_CHAT, [texts.CLAIM, texts.MERGE])
+        assert (card.chat_id, labels(card)) == (
+            GRID1_CHAT,
+            [texts.CLAIM, texts.MERGE, texts.RECATEGORISE],
+        )
         assert texts.STATUS_OPEN in card.text
     told = [
         Outgoing(GRID1_CHAT, texts.CLAIM_RELEASED.format(number=WATER, category="供水")),

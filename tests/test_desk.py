@@ -136,8 +136,8 @@ async def test_message_with_place_becomes_task_receipt_and_masked_card(
     assert "138****1234" in card.text
     assert "13804711234" not in card.text
     assert "502" not in card.text
-    assert labels(card) == ["认领", "合并"]
-    assert actions(card) == [f"c:{task.id}:", f"m:{task.id}:"]
+    assert labels(card) == ["认领", "合并", "改类别"]
+    assert actions(card) == [f"c:{task.id}:", f"m:{task.id}:", f"k:{task.id}:"]
     assert len(messages) == 2
 
     await desk.private_message(RESIDENT, "审计厅小区3号楼暖气不热", None, None)
@@ -468,7 +468,7 @@ async def test_claim_edits_card_tells_resident_and_gives_claimer_contact(
     [card] = to(messages, GRID1_CHAT)
     assert card.edit_card_of == task.id
     assert "张三 于 11月22日 09:05 认领，办理中" in card.text
-    assert labels(card) == ["办结", "转交", "上报", "退回", "合并"]
+    assert labels(card) == ["办结", "转交", "上报", "退回", "合并", "改类别"]
     [notice] = to(messages, RESIDENT.chat_id)
     assert notice.text == texts.NOTICE_CLAIMED.format(
         number=task.number, worker="张三", resolve_by="11月25日 09:00"
@@ -539,7 +539,7 @@ async def test_transfer_cancel_restores_the_card(desk: Desk, store: SqlStore) ->
         texts.ANSWER_OK
     )
     [card] = await said(store)
-    assert labels(card) == ["办结", "转交", "上报", "退回", "合并"]
+    assert labels(card) == ["办结", "转交", "上报", "退回", "合并", "改类别"]
     assert (await task_of(store, task.id)).claimer_id == ZHANG.user_id
 
 
@@ -564,7 +564,7 @@ async def test_give_back_reopens_for_a_new_claim(desk: Desk, store: SqlStore) ->
     assert (await kinds(store, task.id))[-1] is EventKind.RETURNED
     messages = await said(store)
     [card] = to(messages, GRID1_CHAT)
-    assert (card.edit_card_of, labels(card)) == (task.id, ["认领", "合并"])
+    assert (card.edit_card_of, labels(card)) == (task.id, ["认领", "合并", "改类别"])
     assert [m.text for m in to(messages, RESIDENT.chat_id)] == [
         texts.NOTICE_RETURNED.format(number=task.number, claim_by="今天 11:00")
     ]
@@ -682,7 +682,7 @@ async def test_unsatisfied_reopens_one_level_up_and_tells_everyone(
     messages = await said(store)
     [new_card] = to(messages, COMMUNITY_CHAT)
     assert new_card.card_of == task.id
-    assert labels(new_card) == ["认领", "合并"]
+    assert labels(new_card) == ["认领", "合并", "改类别"]
     assert f"上次办理结果：{task.result}" in new_card.text
     assert f"状态：{texts.STATUS_REOPENED}" in new_card.text
     old_card, alert = to(messages, GRID1_CHAT)
@@ -750,7 +750,7 @@ async def test_escalation_chain_up_to_the_street_then_refused(
         )
         messages = await said(store)
         [new_card] = to(messages, chat)
-        assert (new_card.card_of, labels(new_card)) == (task.id, ["认领", "合并"])
+        assert (new_card.card_of, labels(new_card)) == (task.id, ["认领", "合并", "改类别"])
         [away] = to(messages, old_chat)
         assert away.edit_card_of == task.id
         assert f"状态：{texts.STATUS_ESCALATED_AWAY.format(unit=unit)}" in away.text

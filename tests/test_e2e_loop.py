@@ -31,14 +31,21 @@ async def test_resident_report_is_claimed_resolved_and_rated(w: World) -> None:
     assert "138****1234" in card.content
     assert "13804711234" not in card.content
     assert "识别依据：停水" in card.content
-    assert [t for row in card.buttons for t, _ in row] == ["认领", "合并"]
+    assert [t for row in card.buttons for t, _ in row] == ["认领", "合并", "改类别"]
 
     answer = await w.press(zhang, card, "认领")
     assert "认领成功" in (answer.text or "")
     card = w.card(grid, "20261122-0001")
     assert "张三 于" in card.content
     assert "认领，办理中" in card.content
-    assert [t for row in card.buttons for t, _ in row] == ["办结", "转交", "上报", "退回", "合并"]
+    assert [t for row in card.buttons for t, _ in row] == [
+        "办结",
+        "转交",
+        "上报",
+        "退回",
+        "合并",
+        "改类别",
+    ]
     assert "已由张三接单" in w.last(resident.id).content
     contact = w.last(zhang.id).content
     assert "13804711234" in contact

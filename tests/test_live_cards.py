@@ -107,7 +107,7 @@ async def test_the_tick_writes_live_cards_without_text(
     [(sent, edited)] = [(m, e) for m, e in channel.take() if m.edit_card_of == task.id]
     assert edited is not None
     assert "⚠️ 超时未认领" in sent.text
-    assert [b.text for row in sent.buttons for b in row] == ["认领", "合并"]
+    assert [b.text for row in sent.buttons for b in row] == ["认领", "合并", "改类别"]
 
 
 async def test_a_live_card_shows_the_task_as_it_stands_when_sent(

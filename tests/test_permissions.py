@@ -302,7 +302,11 @@ async def _reopened(done: Done) -> None:
     assert (events[-1].actor_id, events[-1].holder) == (RESIDENT.user_id, COMMUNITY_REF)
     [card] = to(done.written, COMMUNITY_CHAT)
     assert card.card_of == task.id
-    assert [b.text for row in card.buttons for b in row] == [texts.CLAIM, texts.MERGE]
+    assert [b.text for row in card.buttons for b in row] == [
+        texts.CLAIM,
+        texts.MERGE,
+        texts.RECATEGORISE,
+    ]
     told = texts.REOPENED_ASK_WHY.format(number=NUMBER, unit="兴安南路社区")
     assert to(done.written, RESIDENT.chat_id) == [Outgoing(RESIDENT.chat_id, told)]
 

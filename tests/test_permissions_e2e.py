@@ -102,7 +102,11 @@ async def test_through_telegram_a_stranger_may_not_claim(w: World) -> None:
     for carrier in (card, hint):
         answer = await _refused(w, stranger, carrier, _data(card, texts.CLAIM), (NUMBER,), resident)
         assert (answer.text, answer.show_alert) == (refusal, True)
-    assert [t for row in w.card(grid, NUMBER).buttons for t, _ in row] == [texts.CLAIM, texts.MERGE]
+    assert [t for row in w.card(grid, NUMBER).buttons for t, _ in row] == [
+        texts.CLAIM,
+        texts.MERGE,
+        texts.RECATEGORISE,
+    ]
     assert all(PHONE not in m.content for m in w.chat(stranger.id))
 
 

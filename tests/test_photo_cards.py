@@ -37,7 +37,14 @@ async def test_a_photo_report_is_claimed_resolved_rated_and_closed(w: World) -> 
     await w.press(zhang, card, "认领")
     card = w.card(grid, NUMBER)
     assert "张三 于" in card.content
-    assert [t for row in card.buttons for t, _ in row] == ["办结", "转交", "上报", "退回", "合并"]
+    assert [t for row in card.buttons for t, _ in row] == [
+        "办结",
+        "转交",
+        "上报",
+        "退回",
+        "合并",
+        "改类别",
+    ]
 
     await w.resolve(zhang, card, "已联系供水公司，管道抢修完毕")
     card = w.card(grid, NUMBER)

@@ -200,7 +200,7 @@ async def test_community_staff_put_a_claimed_task_back_to_open(desk: Desk, store
     assert (last.kind, last.actor_id) == (EventKind.RETURNED, LIU.user_id)
     written = await said(store)
     [card] = to(written, GRID1_CHAT)
-    assert labels(card) == [texts.CLAIM, texts.MERGE]
+    assert labels(card) == [texts.CLAIM, texts.MERGE, texts.RECATEGORISE]
     told = texts.RETURNED_FROM_YOU.format(number=NUMBER, staff="刘书记")
     assert to(written, ZHANG.user_id) == [Outgoing(ZHANG.user_id, told)]
 

@@ -13,7 +13,8 @@ Subcommands:
   and the last 409 Conflict Telegram answered a poll with (someone else takes the updates);
 - ``erase --config F (--user ID | --phone DIGITS | --task NUMBER)`` — delete a resident's data;
 - ``claims --config F --worker ID [--release]`` — someone's claimed tasks, released when they left;
-- ``migrate --config F`` — bring the database up to this version's tables (start-up does too).
+- ``migrate --config F`` — bring the database up to this version's tables (start-up does too);
+- ``corrections --config F --since DAY`` — workers' 改类别 as a CSV that ``rules-check`` reads.
 
 ``griddesk COMMAND --help`` says what each does; ``griddesk --version`` names the version.
 Exit status: 0 on success, 2 when the command line, the config or the rules are wrong (every
@@ -218,6 +219,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     stats.set_defaults(run=_stats)
 
+    fixes = commands.add_parser(
+        "corrections",
+        help="the categories workers corrected (改类别), as a CSV rules-check reads",
+        description="Print, as CSV, the tasks reported from --since whose category a worker "
+        "or staff member corrected with 改类别: text (masked), label (the corrected "
+        "category), predicted (what the rules said), number. Feed it to rules-check to see "
+        "how a rules change does on them, or to rules-suggest for words to add.",
+    )
+    fixes.add_argument("--config", type=Path, required=True, help=_CONFIG_HELP)
+    fixes.add_argument(
+        "--since", required=True, metavar="YYYY-MM-DD", help="the first local day of reports"
+    )
+    fixes.set_defaults(run=_corrections)
+
     health = commands.add_parser(
         "doctor",
         help="outbox health: pending and failed messages",
@@ -328,6 +343,21 @@ def _stats(args: argparse.Namespace) -> int:
     history = asyncio.run(_history(settings.database_url, window, grid_ids))
     figures = compute(history, grid_ids, window, datetime.now(UTC))
     _print(stats_table(figures, {grid.ref.id: grid.name for grid in grids}, zone))
+    return 0
+
+
+def _corrections(args: argparse.Namespace) -> int:
+    from bot.desk.recategorising import corrections_of  # noqa: PLC0415 - the desk loads here
+
+    settings = load_settings(args.config)
+    grids = [grid.ref.id for grid in settings.require_org().grids()]
+    since = local_midnight(_local_day(args.since, "--since"), settings.timezone)
+    now = datetime.now(UTC)
+    history = asyncio.run(_history(settings.database_url, Window(since, now), grids))
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["text", "label", "predicted", "number"])
+    for fix in corrections_of(history):
+        writer.writerow([fix.text, fix.corrected.value, fix.predicted.value, fix.number])
     return 0
 
 

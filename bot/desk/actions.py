@@ -31,6 +31,8 @@ class Verb(StrEnum):
     MERGE = "m"  # show the unit's other tasks to merge this one into
     MERGE_INTO = "mi"  # arg: the id of the task to merge into
     PICK_CATEGORY = "pk"  # arg: category id
+    RECATEGORISE = "k"  # 改类别: show the categories on the card (bot.desk.recategorising)
+    RECATEGORISE_TO = "kt"  # arg: the category id picked
     BROADCAST_CONFIRM = "bc"  # task id: the broadcast's id
     BROADCAST_DISCARD = "bd"
     BROADCAST_STOP = "bs"

@@ -29,6 +29,7 @@ from bot.domain import (
     TaskStatus,
 )
 from nlp.privacy import mask_phone, mask_pii, phone_number
+from nlp.taxonomy import Category
 
 CAPTION_LIMIT = 1024
 """Characters a photo's caption holds (Telegram's limit, the tightest of our channels)."""
@@ -102,7 +103,14 @@ class Presenter:
                 status = texts.STATUS_REOPENED
             if task.stage is Stage.CLAIM_REMINDED:
                 status = f"{texts.OVERDUE_CLAIM}｜{status}"
-            claim = (_row(task, (texts.CLAIM, Verb.CLAIM), (texts.MERGE, Verb.MERGE)),)
+            claim = (
+                _row(
+                    task,
+                    (texts.CLAIM, Verb.CLAIM),
+                    (texts.MERGE, Verb.MERGE),
+                    (texts.RECATEGORISE, Verb.RECATEGORISE),
+                ),
+            )
             return self.card(task, status, claim, new=new)
         if task.status is TaskStatus.CLAIMED and task.claimer_id and task.claimed_at:
             status = texts.STATUS_CLAIMED.format(
@@ -113,7 +121,7 @@ class Presenter:
             buttons = (
                 _row(task, (texts.RESOLVE, Verb.RESOLVE), (texts.TRANSFER, Verb.TRANSFER)),
                 _row(task, (texts.ESCALATE, Verb.ESCALATE), (texts.GIVE_BACK, Verb.GIVE_BACK)),
-                _row(task, (texts.MERGE, Verb.MERGE)),
+                _row(task, (texts.MERGE, Verb.MERGE), (texts.RECATEGORISE, Verb.RECATEGORISE)),
             )
             return self.card(task, status, buttons, new=new)
         if task.status is TaskStatus.RESOLVED:
@@ -181,6 +189,17 @@ class Presenter:
                 for i, photo in enumerate(unseen, start=1)
             ),
         )
+
+    def category_picker(self, task: Task) -> Outgoing:
+        """The card with a button for each category but its own, three to a row (改类别)."""
+        kinds = [
+            Button(kind.zh, Action(Verb.RECATEGORISE_TO, task.id, kind.value).encode())
+            for kind in Category
+            if kind is not task.category
+        ]
+        rows = tuple(tuple(kinds[i : i + 3]) for i in range(0, len(kinds), 3))
+        cancel = _row(task, (texts.CANCEL_TRANSFER, Verb.TRANSFER_CANCEL))
+        return self.card(task, texts.RECATEGORISE_PICK, (*rows, cancel))
 
     def merge_picker(self, task: Task, candidates: Sequence[Task]) -> Outgoing:
         """The card with one button per task of the same group it can be merged into."""

@@ -23,6 +23,7 @@ from bot.desk.filing import Filing
 from bot.desk.intake import Intake
 from bot.desk.listings import Listings
 from bot.desk.merging import Merging
+from bot.desk.recategorising import Recategorising
 from bot.desk.resolution import Resolution
 from bot.desk.status import Status
 from bot.desk.throttle import Throttle, Verdict
@@ -93,6 +94,7 @@ class Desk:
         self.workers_own = WorkersOwn(context, self.intake, draft_expiry)
         self.resolution = Resolution(context, self.work)
         self.merging = Merging(context, self.work)
+        self.recategorising = Recategorising(context)
         self.broadcasts = Broadcasts(context)
         self.reports = Reports(context)
 
@@ -240,6 +242,10 @@ class Desk:
                 return await self.work.give_back(actor, task_id, update_id)
             case Verb.MERGE:
                 return await self.merging.offer(actor, task_id, update_id)
+            case Verb.RECATEGORISE:
+                return await self.recategorising.offer(actor, task_id, update_id)
+            case Verb.RECATEGORISE_TO:
+                return await self.recategorising.change(actor, task_id, arg, update_id)
             case Verb.MERGE_INTO:
                 return await self.merging.merge(actor, task_id, arg, update_id)
             case Verb.RATE:
