@@ -234,7 +234,7 @@ async def test_forged_truncated_replayed_and_foreign_presses(
     await w.say(resident, "华建小区5号楼电梯坏了")
     card = w.card(grid1, "20261122-0001")
     other = w.card(grid2, "20261122-0002")
-    [(_, claim), _merge] = [b for row in card.buttons for b in row]
+    [(_, claim), _merge, _recategorise] = [b for row in card.buttons for b in row]
     assert claim is not None
 
     for data in ["", "c", "c:", claim[:-1], "c:1:" + "x" * 60, "💥", "c:1:\x00", "zz:1:x"]:
