@@ -78,7 +78,7 @@ def classify(text: str, rules: Rules, tokenizer: Tokenizer) -> Classification:
     scoring = rules.scoring
     normal = normalize(text[: scoring.max_chars])
     tokens = list(segment(tokenizer, normal)) if normal else []
-    positions = _rule_word_positions(tokens, rules)
+    positions = rule_word_positions(tokens, rules)
     evidence, trigger = _evidence(positions, rules.index)
     if not evidence:
         return Classification(Category.OTHER, (), trigger is not None, trigger, 0.0, (), True)
@@ -112,7 +112,7 @@ def category_scores(text: str, rules: Rules, tokenizer: Tokenizer) -> dict[Categ
     (:mod:`nlp.problems`)."""
     normal = normalize(text[: rules.scoring.max_chars])
     tokens = list(segment(tokenizer, normal)) if normal else []
-    evidence, _ = _evidence(_rule_word_positions(tokens, rules), rules.index)
+    evidence, _ = _evidence(rule_word_positions(tokens, rules), rules.index)
     decay = rules.scoring.decay
     return {CATEGORIES[ordinal]: -_score(hits, decay)[0] for ordinal, hits in evidence.items()}
 
@@ -138,7 +138,10 @@ def _score(hits: list[Hit], decay: float) -> tuple[float, int]:
     return -score, min([position for position, _, weight in hits if weight == strongest])
 
 
-def _rule_word_positions(tokens: Sequence[str], rules: Rules) -> dict[str, list[int]]:
+def rule_word_positions(tokens: Sequence[str], rules: Rules) -> dict[str, list[int]]:
+    """Where each rule word occurs among ``tokens`` (a token may stand for a rule word it
+    contains, :mod:`nlp.compounds`): the evidence the classifier scores, and what
+    ``rules-suggest`` names as the words behind a wrong guess (:mod:`nlp.suggest`)."""
     words = rules.index.words
     compounds = rules.index.compounds
     positions: dict[str, list[int]] = {}
@@ -193,7 +196,7 @@ def _apply_patterns(
     ruled_out = False
     for number, seen in seen_parts.items():
         pattern = index.patterns[number]
-        found = _find(pattern.phrase, positions) if seen == pattern.all_parts else None
+        found = find_phrase(pattern.phrase, positions) if seen == pattern.all_parts else None
         if found is None:
             continue
         start, shown, parts = found
@@ -211,7 +214,7 @@ def _apply_patterns(
     return evidence, trigger
 
 
-def _find(
+def find_phrase(
     phrase: Phrase, positions: Mapping[str, list[int]]
 ) -> tuple[int, str, tuple[int, ...]] | None:
     """Where ``phrase`` first occurs (its first token's position), its rule words (``电梯+困``,

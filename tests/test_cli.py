@@ -215,6 +215,9 @@ def test_check_config_reports_every_mistake(
         ("stats", "按期答复率"),
         ("doctor", "outbox"),
         ("claims", "--release"),
+        ("migrate", "transaction"),
+        ("corrections", "改类别"),
+        ("rules-suggest", "precision"),
     ],
 )
 def test_every_subcommand_help_says_what_it_does(

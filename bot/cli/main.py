@@ -5,6 +5,8 @@ Subcommands:
 - ``classify [TEXT ...]`` — one JSON object per text (or per line of stdin when none are given);
 - ``rules-check FILE.csv`` — precision/recall/F1 of the rules on a ``text,label`` CSV;
 - ``rules-show`` — print the built-in rules file, the starting point for an operator's own;
+- ``rules-suggest FILE.csv`` — rule words a labelled CSV makes obvious, and the rule words behind
+  misclassifications;
 - ``check-config --config F`` — validate a config and print the organisation it describes;
 - ``run --config F`` — the production bot (long polling; token from the environment);
 - ``shell --config F`` — the real bot against a local Bot API stand-in, chatted in the terminal;
@@ -42,7 +44,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.cli import doctor, erase
+from bot.cli import doctor, erase, suggest
 from bot.cli.arguments import address_argument
 from bot.cli.org_tree import org_tree
 from bot.config.environment import blank_password
@@ -249,6 +251,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     health.set_defaults(run=_doctor)
     erase.add_parser(commands)
+    suggest.add_parser(commands)
 
     migrate = commands.add_parser(
         "migrate",
