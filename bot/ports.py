@@ -449,6 +449,20 @@ class Transaction(BroadcastTransaction, ResultNotes, InboxTransaction, HealthQue
         """Delete messages sent and updates processed before ``cutoff``; how many rows."""
         ...
 
+    # platform access tokens, shared by every instance (handlers/wechat/tokens.py)
+    async def platform_token(self, name: str) -> tuple[str, datetime] | None:
+        """The token stored under ``name`` (``wechat:<appid>``) and when it expires; None when
+        none is. Held until the transaction ends (PostgreSQL: a lock on ``name``; SQLite: the
+        write lock), so of several instances finding it stale one replaces it and the others
+        then read the new one."""
+        ...
+
+    async def save_platform_token(
+        self, name: str, token: str, expires_at: datetime, fetched_by: str
+    ) -> None:
+        """Store (or replace) the token under ``name``; ``fetched_by`` names the instance."""
+        ...
+
 
 class Store(Protocol):
     """Opens transactions."""

@@ -57,6 +57,7 @@ from storage.tables import (
     table_of,
     utc_writer,
 )
+from storage.token_rows import TokenQueries
 from storage.trouble import describe, nothing_committed
 
 if TYPE_CHECKING:
@@ -126,7 +127,13 @@ class SqlStore:
 
 
 class SqlTransaction(
-    BroadcastQueries, ReportQueries, DeliveryQueries, ErasureQueries, HealthRows, InboxQueries
+    BroadcastQueries,
+    ReportQueries,
+    DeliveryQueries,
+    ErasureQueries,
+    HealthRows,
+    InboxQueries,
+    TokenQueries,
 ):
     """Everything one unit of work reads and writes (:class:`bot.ports.Transaction`)."""
 
