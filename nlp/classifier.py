@@ -23,14 +23,13 @@ word present, and a window check for the few phrases whose parts all occur (see
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import accumulate
 from operator import itemgetter
 from typing import Any
 
 from nlp.normalize import normalize
-from nlp.rules import Phrase, Role, RuleIndex, Rules
+from nlp.rules import URGENCY, Pattern, Phrase, Role, RuleIndex, Rules
 from nlp.segmenter import Tokenizer, segment
 from nlp.taxonomy import CATEGORIES, Category
 
@@ -38,9 +37,10 @@ _OTHER = CATEGORIES.index(Category.OTHER)
 _FIRST_MENTION = itemgetter(1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Classification:
-    """What the classifier made of one message."""
+    """What the classifier made of one message (slotted: one is made per message, and without
+    an instance ``__dict__`` it is one object to allocate and collect, not two)."""
 
     category: Category
     also: tuple[Category, ...]
@@ -82,26 +82,38 @@ def classify(text: str, rules: Rules, tokenizer: Tokenizer) -> Classification:
     evidence, trigger = _evidence(positions, rules.index)
     if not evidence:
         return Classification(Category.OTHER, (), trigger is not None, trigger, 0.0, (), True)
+    if len(evidence) == 1:  # one category named, the commonest case: no rival to weigh
+        [(ordinal, hits)] = evidence.items()
+        category = CATEGORIES[ordinal]
+        confidence = _confidence(-_score(hits, scoring.decay)[0], 0.0, scoring.saturation)
+        return Classification(
+            category=category,
+            also=(),
+            urgent=trigger is not None,
+            urgent_trigger=trigger,
+            confidence=confidence,
+            matched=_explanation(hits, tokens),
+            ask=confidence < scoring.ask_below,
+            ranked=() if ordinal == _OTHER else (category,),
+        )
     # (-score, first mention, category ordinal): the strongest category first
-    ranked = sorted((*_score(hits, scoring.decay), ordinal) for ordinal, hits in evidence.items())
+    ranked = sorted([(*_score(hits, scoring.decay), ordinal) for ordinal, hits in evidence.items()])
     best = -ranked[0][0]
-    if len(ranked) == 1:
-        winner = ranked[0]
-    else:  # among the contenders, the one mentioned first (a tie goes to the stronger)
-        floor = -best * scoring.mention_ratio
-        winner = min((entry for entry in ranked if entry[0] <= floor), key=_FIRST_MENTION)
+    # among the contenders, the one mentioned first (a tie goes to the stronger)
+    floor = -best * scoring.mention_ratio
+    winner = min([entry for entry in ranked if entry[0] <= floor], key=_FIRST_MENTION)
     rivals = [entry for entry in ranked if entry is not winner]
     confidence = _confidence(-winner[0], -rivals[0][0] if rivals else 0.0, scoring.saturation)
     also_floor = -best * scoring.also_ratio
     return Classification(
         category=CATEGORIES[winner[2]],
-        also=tuple(CATEGORIES[r[2]] for r in rivals if r[0] <= also_floor and r[2] != _OTHER),
+        also=tuple([CATEGORIES[r[2]] for r in rivals if r[0] <= also_floor and r[2] != _OTHER]),
         urgent=trigger is not None,
         urgent_trigger=trigger,
         confidence=confidence,
         matched=_explanation(evidence[winner[2]], tokens),
         ask=confidence < scoring.ask_below,
-        ranked=tuple(CATEGORIES[e[2]] for e in (winner, *rivals) if e[2] != _OTHER),
+        ranked=tuple([CATEGORIES[e[2]] for e in (winner, *rivals) if e[2] != _OTHER]),
     )
 
 
@@ -146,10 +158,13 @@ def rule_word_positions(tokens: Sequence[str], rules: Rules) -> dict[str, list[i
     compounds = rules.index.compounds
     positions: dict[str, list[int]] = {}
     for i, token in enumerate(tokens):
-        word = token if token in words else None
-        if word is None and len(token) >= _MIN_COMPOUND:
-            word = compounds.rule_word(token)
-        if word is None:
+        if token in words:
+            word = token
+        elif len(token) < _MIN_COMPOUND:  # most tokens: short, and no rule word
+            continue
+        elif (inside := compounds.rule_word(token)) is not None:
+            word = inside
+        else:
             continue
         if word in positions:
             positions[word].append(i)
@@ -165,53 +180,55 @@ _MIN_COMPOUND = 3
 def _evidence(
     positions: Mapping[str, list[int]], index: RuleIndex
 ) -> tuple[dict[int, list[Hit]], str | None]:
-    """The hits of every category by ordinal (exclusions applied) and the urgent trigger."""
-    words = index.words
+    """The hits of every category by ordinal (exclusions applied) and the urgent trigger.
+
+    One-word patterns act straight from the word's :class:`nlp.rules.WordEffects`; only the
+    patterns of several parts whose every part is present go through :func:`find_phrase`.
+    """
+    effects = index.effects
     evidence: dict[int, list[Hit]] = {}
     seen_parts: dict[int, int] = {}
+    vetoed: list[int] = []  # category ordinals, URGENCY when urgency is ruled out
+    triggers: list[tuple[int, str]] = []  # (first position, what made it urgent)
     for word, places in positions.items():
-        keywords, parts = words[word]
-        hit = (places[0], (places[0],))
-        for ordinal, weight in keywords:
-            if ordinal in evidence:
-                evidence[ordinal].append((*hit, weight))
-            else:
-                evidence[ordinal] = [(*hit, weight)]
+        keywords, parts, urgent, vetoes = effects[word]
+        first = places[0]
+        if keywords:
+            at = (first,)
+            for ordinal, weight in keywords:
+                if ordinal in evidence:
+                    evidence[ordinal].append((first, at, weight))
+                else:
+                    evidence[ordinal] = [(first, at, weight)]
         for number, bit in parts:
             seen_parts[number] = seen_parts.get(number, 0) | bit
-    if not seen_parts:
-        return evidence, None
-    return _apply_patterns(evidence, seen_parts, positions, index)
-
-
-def _apply_patterns(
-    evidence: dict[int, list[Hit]],
-    seen_parts: Mapping[int, int],
-    positions: Mapping[str, list[int]],
-    index: RuleIndex,
-) -> tuple[dict[int, list[Hit]], str | None]:
-    """Add the phrases that match, drop excluded categories, and find the urgent trigger."""
-    excluded: set[int] = set()
-    triggers: list[tuple[int, str]] = []
-    ruled_out = False
-    for number, seen in seen_parts.items():
-        pattern = index.patterns[number]
-        found = find_phrase(pattern.phrase, positions) if seen == pattern.all_parts else None
-        if found is None:
-            continue
-        start, shown, parts = found
+        if urgent:
+            triggers.append((first, word))
+        vetoed.extend(vetoes)
+    for pattern, (start, shown, phrase_parts) in _matches(seen_parts, positions, index):
         if pattern.role is Role.SCORE:
-            evidence.setdefault(pattern.ordinal, []).append((start, parts, pattern.phrase.weight))
-        elif pattern.role is Role.EXCLUDE:
-            excluded.add(pattern.ordinal)
+            evidence.setdefault(pattern.ordinal, []).append(
+                (start, phrase_parts, pattern.phrase.weight)
+            )
         elif pattern.role is Role.URGENT:
             triggers.append((start, shown))
-        else:
-            ruled_out = True
-    for ordinal in excluded:
+        else:  # EXCLUDE its category, or NOT_URGENT (URGENCY)
+            vetoed.append(pattern.ordinal)
+    for ordinal in vetoed:
         evidence.pop(ordinal, None)
-    trigger = min(triggers)[1] if triggers and not ruled_out else None
+    trigger = min(triggers)[1] if triggers and URGENCY not in vetoed else None
     return evidence, trigger
+
+
+def _matches(
+    seen_parts: Mapping[int, int], positions: Mapping[str, list[int]], index: RuleIndex
+) -> Iterator[tuple[Pattern, tuple[int, str, tuple[int, ...]]]]:
+    """The patterns of several parts that occur, with where (:func:`find_phrase`): only those
+    whose every part was seen are searched."""
+    for number, seen in seen_parts.items():
+        pattern = index.patterns[number]
+        if seen == pattern.all_parts and (found := find_phrase(pattern.phrase, positions)):
+            yield pattern, found
 
 
 def find_phrase(
@@ -221,23 +238,35 @@ def find_phrase(
     the urgent trigger) and the position of each part in that first occurrence."""
     per_part: list[list[int]] = []
     shown: list[str] = []
+    once = True  # every part occurs at one position only: the usual case
     for part in phrase.parts:
-        present = [word for word in positions if word in part]
+        # the order of ``present`` does not matter (its positions are sorted, and no two words
+        # share a first position), so the shorter of the two is walked
+        if len(part) < len(positions):
+            present = [word for word in part if word in positions]
+        else:
+            present = [word for word in positions if word in part]
         if not present:
             return None
         if len(present) == 1:
-            per_part.append(positions[present[0]])
+            places = positions[present[0]]
             shown.append(present[0])
         else:
-            per_part.append(sorted(p for word in present for p in positions[word]))
+            places = sorted([p for word in present for p in positions[word]])
             shown.append(min(present, key=lambda word: positions[word][0]))
+        per_part.append(places)
+        once = once and len(places) == 1
     if len(per_part) == 1:
         return per_part[0][0], shown[0], (per_part[0][0],)
+    if once:  # the only span there is, no window search needed
+        parts = tuple([places[0] for places in per_part])
+        start = min(parts)
+        return (start, "+".join(shown), parts) if max(parts) - start <= phrase.window else None
     span = _first_window(per_part, phrase.window)
     if span is None:
         return None
     start, end = span
-    parts = tuple(next(p for p in places if start <= p <= end) for places in per_part)
+    parts = tuple([next(p for p in places if start <= p <= end) for places in per_part])
     return start, "+".join(shown), parts
 
 
@@ -283,35 +312,45 @@ def _explanation(hits: Sequence[Hit], tokens: Sequence[str]) -> tuple[str, ...]:
     has none (:func:`_word_around`). Entries inside another entry are dropped; at most
     :data:`_SHOWN` remain, the strongest, in the order they were written.
     """
-    starts = list(accumulate(map(len, tokens), initial=0))
+    if len(hits) == 1 and len(hits[0][1]) == 1:  # one keyword, the commonest case: one word
+        span = _word_around(tokens, hits[0][1][0])
+        return () if span is None else ("".join(tokens[span[0] : span[1] + 1]),)
     spans: dict[tuple[int, int], float] = {}  # (first token, last token) → strongest weight
     for _, parts, weight in hits:
-        low, high = min(parts), max(parts)
-        found: list[tuple[int, int] | None]
-        if (
-            low < high
-            and starts[high + 1] - starts[low] <= _STRETCH
-            and all(token.isalnum() for token in tokens[low : high + 1])
-        ):
-            found = [(low, high)]
-        else:
-            found = [_word_around(tokens, position) for position in parts]
-        for span in found:
-            if span is not None:
-                spans[span] = max(weight, spans.get(span, 0.0))
+        for span in _spans(tokens, parts):
+            if span is not None and weight > spans.get(span, 0.0):  # weights are positive
+                spans[span] = weight
     texts = {span: "".join(tokens[span[0] : span[1] + 1]) for span in spans}
-    kept = [
-        span
-        for span, text in texts.items()
-        if not any(
-            other != span
-            and text in texts[other]
-            and (len(texts[other]) > len(text) or other < span)
-            for other in texts
-        )
-    ]
+    if len(texts) < 2:
+        return tuple(texts.values())
+    kept = [span for span, text in texts.items() if not _shown_elsewhere(span, text, texts)]
     strongest = sorted(kept, key=lambda span: (-spans[span], span))[:_SHOWN]
-    return tuple(dict.fromkeys(texts[span] for span in sorted(strongest)))
+    return tuple(dict.fromkeys([texts[span] for span in sorted(strongest)]))
+
+
+def _spans(tokens: Sequence[str], parts: tuple[int, ...]) -> list[tuple[int, int] | None]:
+    """How one hit is shown: the stretch from its first part to its last, or each part alone."""
+    if len(parts) == 1:
+        return [_word_around(tokens, parts[0])]
+    low, high = min(parts), max(parts)
+    if low < high and _is_stretch(tokens[low : high + 1]):
+        return [(low, high)]
+    return [_word_around(tokens, position) for position in parts]
+
+
+def _is_stretch(tokens: Sequence[str]) -> bool:
+    """Whether a phrase's tokens, first part to last, read as one short stretch of one clause."""
+    return sum(map(len, tokens)) <= _STRETCH and all(token.isalnum() for token in tokens)
+
+
+def _shown_elsewhere(
+    span: tuple[int, int], text: str, texts: Mapping[tuple[int, int], str]
+) -> bool:
+    """Whether ``text`` is inside another entry: a longer one, or an equal one written before."""
+    for other, bigger in texts.items():
+        if other != span and text in bigger and (len(bigger) > len(text) or other < span):
+            return True
+    return False
 
 
 def _word_around(tokens: Sequence[str], position: int) -> tuple[int, int] | None:

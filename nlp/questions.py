@@ -18,9 +18,16 @@ from nlp.normalize import normalize
 from nlp.taxonomy import Category
 
 _QUESTION = re.compile(
-    r"怎么|怎样|如何|哪天|哪里|哪儿|在哪|几点|几号|什么时候|多少|能不能|可不可以|可以.*吗|能.*吗"
-    r"|是否|需要.*吗|要.*吗|请问|咨询|[?？]$"
+    r"怎么|怎样|如何|哪天|哪里|哪儿|在哪|几点|几号|什么时候|多少|能不能|可不可以"
+    r"|是否|请问|咨询|[?？]$"
 )
+"""Words that ask, as a plain alternation: ``re`` tries each at every position, so the search
+is linear in the text."""
+_ASKED_WITH_MA = ("可以", "能", "需要", "要")
+"""Words that ask when a 吗 follows them anywhere later (能派人来看看吗, 要交钱吗).
+
+Not written ``能.*吗`` in :data:`_QUESTION`: ``re`` would run ``.*`` to the end of the text
+from every 能 and back, quadratic in a long text full of 能 and without 吗."""
 _FAULT = re.compile(
     r"坏|不亮|不热|不凉|不通|不出|不转|不动|没水|没电|没气|停水|停电|停气|断水|断电|堵|漏|渗|"
     r"塌|裂|破|脏|臭|味|吵|噪|乱|占|困|冒烟|着火|起火|积水|故障|失灵|没人|不管|还不|一直|老是|"
@@ -34,7 +41,19 @@ def is_consultation(text: str, result: Classification) -> bool:
     if result.urgent:
         return False
     normal = normalize(text)
-    return bool(_QUESTION.search(normal)) and not _FAULT.search(normal)
+    return _is_question(normal) and not _FAULT.search(normal)
+
+
+def _is_question(normal: str) -> bool:
+    """Whether the normalised ``normal`` has a question's form, in time linear in its length.
+
+    One of :data:`_ASKED_WITH_MA` asks when it ends before the last 吗: what ``能.*吗`` matched,
+    since the normal form has no line breaks for ``.`` to stop at.
+    """
+    if _QUESTION.search(normal):
+        return True
+    last_ma = normal.rfind("吗")
+    return last_ma > 0 and any(normal.find(word, 0, last_ma) != -1 for word in _ASKED_WITH_MA)
 
 
 _ASKING_KINDS = frozenset({Category.OTHER, Category.SOCIAL_SERVICES})

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from nlp.compounds import CompoundMemo
 from nlp.normalize import normalize
@@ -91,6 +91,10 @@ class Scoring:
     default_window: int = 6
 
 
+URGENCY = -1
+"""What urgency patterns have for a category ordinal: a veto of it rules urgency out."""
+
+
 class Role(Enum):
     """What a matched pattern does."""
 
@@ -106,7 +110,8 @@ class Pattern:
 
     role: Role
     ordinal: int
-    """The category's ordinal in :data:`nlp.taxonomy.CATEGORIES`; -1 for urgency patterns."""
+    """The category's ordinal in :data:`nlp.taxonomy.CATEGORIES`; :data:`URGENCY` for urgency
+    patterns."""
     phrase: Phrase
     all_parts: int
     """Bit mask with one bit per part: the pattern can match once every bit is seen."""
@@ -114,6 +119,29 @@ class Pattern:
 
 WordRules = tuple[tuple[tuple[int, float], ...], tuple[tuple[int, int], ...]]
 """(keyword entries: (category ordinal, weight)…, pattern parts: (pattern number, part bit)…)"""
+
+
+class WordEffects(NamedTuple):
+    """Everything one rule word does when present, worked out once when the rules load.
+
+    Most patterns are one word (an urgent trigger such as 着火, an exclusion such as 楼上漏水);
+    such a pattern matches exactly when its word is present, at the word's first position, so
+    its effect is stored with the word and the classifier applies it without the bit masks and
+    phrase search that patterns of several parts need. (This holds for any pattern of one part
+    that only vetoes or triggers; one that scores a weight keeps the phrase search, which counts
+    it once however many of its alternatives occur.) A tuple, so the classifier unpacks it in
+    one step per word present.
+    """
+
+    keywords: tuple[tuple[int, float], ...]
+    """(category ordinal, weight) for each category naming the word as a keyword."""
+    parts: tuple[tuple[int, int], ...]
+    """(pattern number, part bit) for each part of a pattern of several parts it can fill."""
+    urgent: bool
+    """The word alone is an urgent trigger."""
+    vetoes: tuple[int, ...]
+    """What the word alone vetoes: category ordinals, and :data:`URGENCY` when it rules
+    urgency out."""
 
 
 @dataclass(frozen=True)
@@ -134,9 +162,35 @@ class RuleIndex:
     compounds: CompoundMemo = field(init=False, compare=False, repr=False)
     """The rule word inside a longer token, remembered within a memory budget. The only mutable
     part of the rules, and only ever a cache — the same token always gives the same answer."""
+    effects: Mapping[str, WordEffects] = field(init=False, compare=False, repr=False)
+    """``words`` with the one-word patterns folded in (:class:`WordEffects`): what the
+    classifier reads for each word present."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "compounds", CompoundMemo(self.words))
+        object.__setattr__(self, "effects", _effects(self.words, self.patterns))
+
+
+def _effects(
+    words: Mapping[str, WordRules], patterns: tuple[Pattern, ...]
+) -> dict[str, WordEffects]:
+    """Each word's :class:`WordEffects`: its keywords, the parts it fills in patterns of several
+    parts, and the effect of every pattern that is this word alone."""
+    effects = {}
+    for word, (keywords, parts) in words.items():
+        several: list[tuple[int, int]] = []
+        urgent = False
+        vetoes: list[int] = []
+        for number, bit in parts:
+            pattern = patterns[number]
+            if pattern.all_parts != 1 or pattern.role is Role.SCORE:
+                several.append((number, bit))  # needs the phrase search (or scores a weight)
+            elif pattern.role is Role.URGENT:
+                urgent = True
+            else:  # EXCLUDE or NOT_URGENT
+                vetoes.append(pattern.ordinal)
+        effects[word] = WordEffects(keywords, tuple(several), urgent, tuple(vetoes))
+    return effects
 
 
 @dataclass(frozen=True)
@@ -318,8 +372,8 @@ def _index(rules: Rules) -> RuleIndex:
             for c in rules.categories
             for p in c.exclude
         ),
-        *(_pattern(Role.URGENT, -1, p) for p in rules.urgency.triggers),
-        *(_pattern(Role.NOT_URGENT, -1, p) for p in rules.urgency.exclude),
+        *(_pattern(Role.URGENT, URGENCY, p) for p in rules.urgency.triggers),
+        *(_pattern(Role.NOT_URGENT, URGENCY, p) for p in rules.urgency.exclude),
     ]
     parts: dict[str, list[tuple[int, int]]] = {}
     for number, pattern in enumerate(patterns):
