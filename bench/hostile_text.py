@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.cli.main import read_labelled_csv  # noqa: E402 - after the path set-up above
+from bot.cli.arguments import read_labelled_csv  # noqa: E402 - after the path set-up above
 from bot.config.settings import ClassifierSettings  # noqa: E402
 from bot.language import build_language  # noqa: E402
 from nlp.classifier import classify  # noqa: E402

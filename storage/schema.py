@@ -47,11 +47,18 @@ class BrokenReferences(RuntimeError):
     """An upgrade would leave rows that refer to rows that do not exist (rolled back)."""
 
 
-def revisions() -> ScriptDirectory:
-    """The revisions this build knows."""
+def _config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration for our revisions, run on ``connection`` (see env.py)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    return ScriptDirectory.from_config(config)
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def revisions() -> ScriptDirectory:
+    """The revisions this build knows."""
+    return ScriptDirectory.from_config(_config())
 
 
 def current_revision(connection: Connection) -> str | None:
@@ -72,9 +79,7 @@ def upgrade(connection: Connection) -> list[str]:
     head = script.get_current_head()
     if before == head:
         return []
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["connection"] = connection
+    config = _config(connection)
     applied = [
         revision.revision
         for revision in reversed(list(script.iterate_revisions(head, before or "base")))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli.main import read_labelled_csv
+from bot.cli.arguments import read_labelled_csv
 from bot.language import Language
 from nlp.classifier import classify
 from nlp.normalize import normalize

@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from bot.cli.main import read_labelled_csv
+from bot.cli.arguments import read_labelled_csv
 from bot.language import Language
 from nlp.evaluation import evaluate
 from nlp.taxonomy import Category

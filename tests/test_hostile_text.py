@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bot.cli.main import read_labelled_csv
+from bot.cli.arguments import read_labelled_csv
 from bot.language import Language
 from nlp.classifier import classify
 from nlp.compounds import ENTRY_BYTES, LONGEST_REMEMBERED, MEMO_BUDGET, CompoundMemo

@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 
 from bot import texts
-from bot.cli.main import read_labelled_csv
+from bot.cli.arguments import read_labelled_csv
 from bot.config.settings import Settings
 from bot.desk.actions import Verb
 from bot.desk.context import Answer, Context

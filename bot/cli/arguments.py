@@ -1,10 +1,14 @@
-"""Option types shared by the commands."""
+"""What the commands share: option types, the labelled-file reader, and the error an
+operator can fix (printed as one line by :func:`bot.cli.main.main`, exit status 2)."""
 
 from __future__ import annotations
 
 import argparse
+import csv
+from pathlib import Path
 
 from bot.channels import read_address
+from nlp.taxonomy import Category
 
 
 def address_argument(text: str) -> str:
@@ -13,3 +17,30 @@ def address_argument(text: str) -> str:
         return read_address(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+class UsageError(Exception):
+    """Input the operator can fix: printed as one line, exit status 2."""
+
+
+def read_labelled_csv(path: Path) -> list[tuple[str, Category]]:
+    """Rows of a ``text,label`` CSV; a bad header, label or empty file is a :class:`UsageError`."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as stream:
+            reader = csv.DictReader(stream)
+            if reader.fieldnames is None or not {"text", "label"} <= set(reader.fieldnames):
+                raise UsageError(f"{path}: the first line must name the columns text,label")
+            rows = []
+            for row in reader:
+                try:
+                    label = Category(row["label"].strip())
+                except ValueError:
+                    raise UsageError(
+                        f"{path}:{reader.line_num}: unknown label {row['label']!r}"
+                    ) from None
+                rows.append((row["text"] or "", label))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise UsageError(f"{path}: cannot read: {exc}") from exc
+    if not rows:
+        raise UsageError(f"{path}: no labelled messages")
+    return rows

@@ -45,7 +45,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.cli import doctor, erase, suggest
-from bot.cli.arguments import address_argument
+from bot.cli.arguments import UsageError, address_argument, read_labelled_csv
 from bot.cli.org_tree import org_tree
 from bot.config.environment import blank_password
 from bot.config.settings import (
@@ -64,13 +64,8 @@ from bot.language import Language, build_language
 from bot.ports import OutboxHealth, PollConflict, Store
 from nlp.evaluation import Report, evaluate
 from nlp.rules import RulesError, default_rules_text, load_rules
-from nlp.taxonomy import Category
 
 _CONFIG_HELP = "the config file (see config.example.toml)"
-
-
-class UsageError(Exception):
-    """Input the operator can fix: printed as one line, exit status 2."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -512,29 +507,6 @@ def _rules_check(args: argparse.Namespace) -> int:
         shown = text if len(text) <= 80 else text[:79] + "…"
         _print(f"  {label} → {result.category}: {shown}  [{' '.join(result.matched)}]")
     return 0
-
-
-def read_labelled_csv(path: Path) -> list[tuple[str, Category]]:
-    """Rows of a ``text,label`` CSV; a bad header, label or empty file is a :class:`UsageError`."""
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as stream:
-            reader = csv.DictReader(stream)
-            if reader.fieldnames is None or not {"text", "label"} <= set(reader.fieldnames):
-                raise UsageError(f"{path}: the first line must name the columns text,label")
-            rows = []
-            for row in reader:
-                try:
-                    label = Category(row["label"].strip())
-                except ValueError:
-                    raise UsageError(
-                        f"{path}:{reader.line_num}: unknown label {row['label']!r}"
-                    ) from None
-                rows.append((row["text"] or "", label))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise UsageError(f"{path}: cannot read: {exc}") from exc
-    if not rows:
-        raise UsageError(f"{path}: no labelled messages")
-    return rows
 
 
 def _report_text(report: Report, asked: float) -> str:

@@ -7,8 +7,7 @@ what an operator might add to a rules file, each with the evidence behind it
 rules and runs ``rules-check`` again.
 
 The CSV is read by ``rules-check``'s own reader, so both commands accept and refuse the same
-files with the same one-line messages (exit status 2). That reader lives in :mod:`bot.cli.main`,
-which imports this module to register the command, so it is imported when the command runs.
+files with the same one-line messages (exit status 2): :func:`bot.cli.arguments.read_labelled_csv`.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from bot.cli.arguments import read_labelled_csv
 from bot.config.settings import load_settings
 from bot.language import Language, build_language
 from nlp.suggest import ConfusingKeyword, Suggestions, WordSuggestion, suggest
@@ -72,7 +72,6 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Read the file, classify every message with the rules, and print the suggestions."""
-    from bot.cli.main import read_labelled_csv  # noqa: PLC0415 - main imports this module
 
     rows = read_labelled_csv(args.csv_file)
     language = _language(args.config, args.rules)
