@@ -183,6 +183,12 @@ class PollConflict:
     """A webhook is set for the token (rather than another client polling with it)."""
 
 
+CHANNEL_UPDATE_IDS = 1 << 40
+"""The first update id :meth:`InboxTransaction.store_message` gives a message of a channel
+without ids of its own; Telegram's update ids (in practice below 2**31) stay far below it, so an
+id tells whose it is and the two never meet."""
+
+
 class InboxTransaction(Protocol):
     """The inbox: updates in, stored before the platform is told they arrived (DESIGN.md §7, §9).
 
@@ -200,6 +206,16 @@ class InboxTransaction(Protocol):
         ``lanes``: the lane of each update id (for Telegram, its chat): updates of one lane are
         handed out in id order, one instance at a time (:meth:`claim_updates`). An update
         without one shares the empty lane ("") with every other such update.
+        """
+        ...
+
+    async def store_message(self, channel: str, key: str, raw: str, lane: str) -> int | None:
+        """Store one message of a channel whose messages carry no update id of ours (WeChat,
+        WeCom): it gets the next such id, which is returned; None when a message with this
+        (channel, key) is stored already (a platform's retry), which is left as it was.
+
+        The ids come after every Telegram update id and are never given twice; the message is
+        then claimed, handled and marked like any update, in ``lane`` (its chat's address).
         """
         ...
 
@@ -223,7 +239,11 @@ class InboxTransaction(Protocol):
         """Stored updates not yet acted on, lowest id first, claimed or not."""
         ...
 
-    async def last_update_id(self) -> int | None: ...
+    async def last_update_id(self) -> int | None:
+        """The highest Telegram update id stored (where polling resumes); None when none is.
+        Messages stored with :meth:`store_message` are never counted."""
+        ...
+
     async def mark_update_processed(self, update_id: int) -> None:
         """Mark the update processed, in the transaction that acted on it.
 
@@ -248,7 +268,34 @@ class InboxTransaction(Protocol):
         ...
 
 
-class Transaction(BroadcastTransaction, ResultNotes, InboxTransaction, HealthQueries, Protocol):
+class ChoiceTransaction(Protocol):
+    """Numbered choices offered where there are no buttons (part of every :class:`Transaction`).
+
+    A WeChat resident is offered "回复 1：满意 …" rather than buttons; the chat's reply "1" is
+    turned back into the press it stands for with what was remembered here.
+    """
+
+    async def offer_choices(
+        self, chat_id: str, choices: Sequence[tuple[str, str]], at: datetime
+    ) -> None:
+        """Remember the choices (label, button data) just offered in ``chat_id``, replacing any
+        offered before; none (empty ``choices``) forgets them."""
+        ...
+
+    async def offered_choices(self, chat_id: str) -> Sequence[tuple[str, str]]:
+        """The choices last offered in ``chat_id`` (label, button data), in order; empty when
+        none."""
+        ...
+
+
+class Transaction(
+    BroadcastTransaction,
+    ResultNotes,
+    InboxTransaction,
+    ChoiceTransaction,
+    HealthQueries,
+    Protocol,
+):
     """What one unit of work can read and write."""
 
     # places, copied from the configuration at start-up
@@ -446,7 +493,8 @@ class Transaction(BroadcastTransaction, ResultNotes, InboxTransaction, HealthQue
         ...
 
     async def drop_old_messages(self, cutoff: datetime) -> int:
-        """Delete messages sent and updates processed before ``cutoff``; how many rows."""
+        """Delete messages sent, updates processed and choices offered before ``cutoff``; how
+        many rows."""
         ...
 
     # platform access tokens, shared by every instance (handlers/wechat/tokens.py)

@@ -18,6 +18,8 @@ from sqlmodel import col, select
 
 from bot.domain import FORGOTTEN, EventKind, TaskStatus
 from storage import upsert
+from storage.choice_rows import OfferedChoiceRow
+from storage.inbox_rows import TELEGRAM
 from storage.queues import HELD, PENDING, Queues
 from storage.tables import (
     AwaitedNoteRow,
@@ -96,9 +98,10 @@ class ErasureQueries(Queues):
         )
 
     async def forget_resident(self, user_id: str) -> Sequence[str]:
-        """Erase the resident ``user_id``: their tasks forgotten, drafts, record and every
-        message to their chat or naming one of their tasks gone. Their task numbers, for the
-        caller to tell the groups; call it before queuing what is to be said afterwards."""
+        """Erase the resident ``user_id``: their tasks forgotten, drafts, choices offered to
+        them, record and every message to their chat or naming one of their tasks gone. Their
+        task numbers, for the caller to tell the groups; call it before queuing what is to be
+        said afterwards."""
         tasks = (
             await self._session.exec(
                 select(TaskRow.id, TaskRow.number).where(col(TaskRow.resident_id) == user_id)
@@ -107,8 +110,13 @@ class ErasureQueries(Queues):
         numbers = [number for _, number in tasks]
         resident = await self._get(ResidentRow, user_id)
         quoting = [col(OutboxRow.text).contains(number) for number in numbers]
+        chats = {user_id}  # a resident's private chat has their own address
         if resident is not None:
             quoting.append(col(OutboxRow.chat_id) == resident.chat_id)
+            chats.add(resident.chat_id)
+        await self._session.exec(
+            delete(OfferedChoiceRow).where(col(OfferedChoiceRow.chat_id).in_(sorted(chats)))
+        )
         if quoting:
             await self._session.exec(delete(OutboxRow).where(or_(*quoting)))
         await self.forget_tasks([task_id for task_id, _ in tasks if task_id is not None])
@@ -154,23 +162,29 @@ class ErasureQueries(Queues):
 
     async def drop_old_messages(self, cutoff: datetime) -> int:
         """Delete what was sent (or given up) before ``cutoff``, and the processed updates
-        received before it but the newest (the poll offset is read from it); how many rows."""
+        received before it but Telegram's newest (the poll offset is read from it), and the
+        choices offered before it (an answer to them now would be read as something else); how
+        many rows. The other channels' ids come from a counter, which needs no row kept."""
         sent = await self._session.exec(
             delete(OutboxRow).where(
                 col(OutboxRow.status).not_in([PENDING, HELD]), col(OutboxRow.created_at) < cutoff
             )
         )
-        newest = select(func.max(InboxRow.update_id)).scalar_subquery()
+        telegram = col(InboxRow.channel) == TELEGRAM
+        newest = select(func.max(InboxRow.update_id)).where(telegram).scalar_subquery()
         updates = await self._session.exec(
             delete(InboxRow).where(
                 and_(
                     col(InboxRow.processed).is_(True),
                     col(InboxRow.received_at) < cutoff,
-                    col(InboxRow.update_id) != newest,
+                    or_(~telegram, col(InboxRow.update_id) != newest),
                 )
             )
         )
-        return int(sent.rowcount or 0) + int(updates.rowcount or 0)
+        choices = await self._session.exec(
+            delete(OfferedChoiceRow).where(col(OfferedChoiceRow.offered_at) < cutoff)
+        )
+        return sum(int(result.rowcount or 0) for result in (sent, updates, choices))
 
     async def _anonymous_resident(self) -> None:
         values = {"user_id": ANONYMOUS, "chat_id": ANONYMOUS, "name": ""}

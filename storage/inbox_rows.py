@@ -24,26 +24,39 @@ would keep two claimers off the same rows, but not off two rows of one lane, and
 cannot be held across the desk's own transactions anyway; so on PostgreSQL a claim takes a
 transaction-level advisory lock (:data:`CLAIM_LOCK`) for its one short UPDATE, and SQLite's
 ``BEGIN IMMEDIATE`` already gives it the write lock.
+
+Channels: Telegram numbers its updates, and its ``update_id`` is both the key and the poll
+offset. WeChat and WeCom callbacks carry only their own dedupe key (a MsgId, or sender and
+CreateTime), so such a message is deduplicated by ``(channel, message_key)`` and given an update
+id of ours from a counter (:class:`IdCounterRow`) starting at :data:`bot.ports.CHANNEL_UPDATE_IDS`,
+far above Telegram's: the claim, the lanes and the conditional mark then work on every channel's
+messages alike. Only ``telegram`` rows are the poll offset (:meth:`InboxQueries.last_update_id`).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import BigInteger, Text, bindparam, func, update
 from sqlmodel import Field, SQLModel, col, select
 
 from bot.errors import AlreadyProcessed
-from bot.ports import PollConflict
-from storage import prepared
+from bot.ports import CHANNEL_UPDATE_IDS, PollConflict
+from storage import prepared, upsert
 from storage.queues import Queues
-from storage.tables import InboxRow, UtcDateTime
+from storage.tables import InboxRow, UtcDateTime, table_of
 
 CLAIM_LOCK = int.from_bytes(b"gd-inbox", "big")
 """The PostgreSQL advisory lock key held while an instance claims updates (see the docstring)."""
 
+TELEGRAM = "telegram"
+"""The channel whose own update ids are the poll offset (``bot.channels.Channel.TELEGRAM``)."""
 _POLL = "poll"
+_CHANNEL_UPDATES = "channel_updates"
+"""The counter of :data:`CHANNEL_UPDATE_IDS` in ``id_counters``."""
 
 
 class PollConflictRow(SQLModel, table=True):
@@ -54,6 +67,33 @@ class PollConflictRow(SQLModel, table=True):
     name: str = Field(primary_key=True)
     at: datetime = Field(sa_type=UtcDateTime)
     webhook: bool = False
+
+
+class IdCounterRow(SQLModel, table=True):
+    """The last id handed out by a named counter. The row is never deleted, so no id is given
+    twice, even after the rows that carried the earlier ones are gone."""
+
+    __tablename__ = "id_counters"
+
+    name: str = Field(sa_type=Text, primary_key=True)
+    value: int = Field(sa_type=BigInteger)
+
+
+_COUNTERS = table_of(IdCounterRow)
+
+
+@functools.cache
+def _next_id(dialect: str) -> Any:
+    """Count counter ``counter`` up and return its new value (``first`` the first time): one
+    statement, so two instances never read the same value. On PostgreSQL the row stays locked
+    until the transaction ends, and the other waits and counts on from the committed value; on
+    SQLite the transaction holds the write lock from its start (``BEGIN IMMEDIATE``)."""
+    statement = upsert.dialect_insert(dialect, _COUNTERS).values(
+        name=bindparam("counter"), value=bindparam("first")
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["name"], set_={"value": _COUNTERS.c.value + 1}
+    ).returning(_COUNTERS.c.value)
 
 
 class InboxQueries(Queues):
@@ -74,10 +114,33 @@ class InboxQueries(Queues):
                 "processed": False,
                 "received_at": now,
                 "lane": lanes.get(uid, ""),
+                "channel": TELEGRAM,
             }
             for uid, raw in updates
         ]
         await self._run(prepared.store_updates(self._dialect), rows)
+
+    async def store_message(self, channel: str, key: str, raw: str, lane: str) -> int | None:
+        """Store a message of a channel without update ids (see the port); its new id, or None
+        for a key stored before. A retry's message consumes a counter value, never a row.
+
+        The counter row stays locked until this transaction ends (see :func:`_next_id`): store
+        and commit, and handle the message in a transaction of its own."""
+        counted = await self._run(
+            _next_id(self._dialect), {"counter": _CHANNEL_UPDATES, "first": CHANNEL_UPDATE_IDS}
+        )
+        values = {
+            "update_id": counted.scalar_one(),
+            "raw": raw,
+            "processed": False,
+            "received_at": self._clock(),
+            "lane": lane,
+            "channel": channel,
+            "message_key": key,
+        }
+        stored = await self._run(prepared.store_message(self._dialect), values)
+        update_id: int | None = stored.scalar_one_or_none()
+        return update_id
 
     async def claim_updates(
         self, holder: str, until: datetime, now: datetime, limit: int
@@ -113,8 +176,11 @@ class InboxQueries(Queues):
         return [(update_id, raw) for update_id, raw in rows]
 
     async def last_update_id(self) -> int | None:
-        """The highest update id stored: where to resume polling after a restart."""
-        return await self._session.scalar(select(func.max(InboxRow.update_id)))
+        """The highest Telegram update id stored: where to resume polling after a restart (the
+        other channels' ids are ours, and far higher)."""
+        return await self._session.scalar(
+            select(func.max(InboxRow.update_id)).where(col(InboxRow.channel) == TELEGRAM)
+        )
 
     async def mark_update_processed(self, update_id: int) -> None:
         """Mark an update as acted on (in the transaction that acted on it), only if nobody did

@@ -12,7 +12,8 @@ compiles each once per engine and caches it. Rows come back as plain rows, mappe
 values by the caller, never as model instances.
 
 ``INSERT … ON CONFLICT`` is spelled per dialect (:mod:`storage.upsert`), so those are built
-once per dialect (:func:`store_updates`, :func:`day_counter`, :func:`storage.upsert.replacing`).
+once per dialect (:func:`store_updates`, :func:`store_message`, :func:`day_counter`,
+:func:`storage.upsert.replacing`).
 """
 
 from __future__ import annotations
@@ -186,6 +187,17 @@ def store_updates(dialect: str) -> Any:
     """Insert updates (one parameter set each), ignoring an update id already stored."""
     return dialects.dialect_insert(dialect, INBOX).on_conflict_do_nothing(
         index_elements=["update_id"]
+    )
+
+
+@functools.cache
+def store_message(dialect: str) -> Any:
+    """Insert one message of a channel without update ids of its own, returning its update id;
+    no row when its ``(channel, message_key)`` is stored already (nothing is changed then)."""
+    return (
+        dialects.dialect_insert(dialect, INBOX)
+        .on_conflict_do_nothing(index_elements=["channel", "message_key"])
+        .returning(INBOX.c.update_id)
     )
 
 

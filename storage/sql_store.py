@@ -42,6 +42,7 @@ from bot.ports import TaskChange
 from nlp.places import Place
 from storage import bulk, prepared, task_rows
 from storage.broadcast_rows import BroadcastQueries
+from storage.choice_rows import ChoiceQueries
 from storage.delivery_rows import DeliveryQueries
 from storage.erasure_rows import ErasureQueries
 from storage.health_rows import HealthRows
@@ -133,6 +134,7 @@ class SqlTransaction(
     ErasureQueries,
     HealthRows,
     InboxQueries,
+    ChoiceQueries,
     TokenQueries,
 ):
     """Everything one unit of work reads and writes (:class:`bot.ports.Transaction`)."""

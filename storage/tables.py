@@ -299,12 +299,15 @@ class InboxRow(SQLModel, table=True):
 
     ``lane`` orders it (its chat: one lane's updates are handled in id order); ``claimed_by``
     and ``claimed_until`` say which instance is handling it (:mod:`storage.inbox_rows`).
+    A Telegram update is keyed by Telegram's own ``update_id``; a message of a channel without
+    one (WeChat, WeCom) gets an id of ours and is deduplicated by ``(channel, message_key)``.
     """
 
     __tablename__ = "inbox"
     __table_args__ = (
         Index("ix_inbox_processed", "processed", "update_id"),
         Index("ix_inbox_lane", "processed", "lane", "update_id"),
+        Index("ux_inbox_channel_message_key", "channel", "message_key", unique=True),
     )
 
     update_id: int = Field(
@@ -317,6 +320,13 @@ class InboxRow(SQLModel, table=True):
     """The chat's id (``telegram:-100…``); empty for an update that belongs to no chat."""
     claimed_by: str | None = None
     claimed_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    channel: str = Field(
+        default="telegram", sa_type=Text, sa_column_kwargs={"server_default": "telegram"}
+    )
+    """Whose update: ``telegram`` (only its ids are the poll offset), ``wechat``, ``wecom``."""
+    message_key: str | None = Field(default=None, sa_type=Text)
+    """The channel's own dedupe key (WeChat's MsgId, or sender and CreateTime for an event);
+    NULL for Telegram, whose ``update_id`` is the key (NULLs never collide in the index)."""
 
 
 class LeaseRow(SQLModel, table=True):

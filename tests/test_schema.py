@@ -25,6 +25,7 @@ from sqlalchemy import Boolean, Connection, DateTime, inspect, text
 from sqlalchemy.engine import make_url
 
 from bot.domain import TaskStatus
+from bot.ports import CHANNEL_UPDATE_IDS
 from storage.engine import create_engine, migrate, open_store
 from storage.migrations.baseline import BASELINE
 from storage.schema import BrokenReferences, current_revision, revisions
@@ -34,7 +35,7 @@ from tests.conftest import DATA
 pytestmark = pytest.mark.asyncio
 
 RELEASE_0_1 = DATA / "release_0_1.sqlite"
-ALL = ["0001", "0002", "0003"]
+ALL = ["0001", "0002", "0003", "0004"]
 
 
 def _release_rows() -> Iterator[tuple[str, list[dict[str, Any]]]]:
@@ -105,7 +106,8 @@ def _counts() -> dict[str, int]:
 async def test_a_database_of_release_0_1_keeps_every_row_with_channel_addresses(
     database_url: str,
 ) -> None:
-    """Both revisions apply; no row is lost; every id reads as a ``telegram:`` address."""
+    """Every revision applies; no row is lost; every id reads as a ``telegram:`` address;
+    the inbox's updates are Telegram's, and the other channels' messages can join them."""
     await _database_of_release_0_1(database_url)
     before = _counts()
     assert before["tasks"] == 3
@@ -123,6 +125,8 @@ async def test_a_database_of_release_0_1_keeps_every_row_with_channel_addresses(
     lanes = {lane for (lane,) in await _query(database_url, "SELECT lane FROM inbox")}
     assert "telegram:-1001000000011" in lanes
     assert all(lane.startswith("telegram:") for lane in lanes)
+    keys = await _query(database_url, "SELECT DISTINCT channel, message_key FROM inbox")
+    assert keys == [("telegram", None)]  # 0.1 stored Telegram's updates alone
     assert await _query(database_url, "SELECT created_by FROM broadcasts") == [("telegram:9001",)]
 
     async with open_store(database_url) as store, store.transaction() as tx:
@@ -141,6 +145,10 @@ async def test_a_database_of_release_0_1_keeps_every_row_with_channel_addresses(
         resident = await tx.resident("telegram:1001")
         assert resident is not None
         assert resident.name == "王阿姨"
+        assert await tx.last_update_id() == 15
+        assert await tx.store_message("wechat", "m1", "{}", "wechat:o6_a") == CHANNEL_UPDATE_IDS
+        assert await tx.store_message("wechat", "m1", "{}", "wechat:o6_a") is None
+        assert await tx.last_update_id() == 15
 
 
 async def test_a_new_database_is_created_at_the_newest_revision(database_url: str) -> None:
