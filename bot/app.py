@@ -10,7 +10,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +18,7 @@ from bot.config.environment import url_secrets, webhook_secret
 from bot.config.org import Org
 from bot.config.serving import WEBHOOK
 from bot.config.settings import Settings
+from bot.config.wechat import WeChatSecrets, wechat_secrets
 from bot.desk.context import Context, utc_now
 from bot.desk.desk import Desk
 from bot.desk.notices import ResidentNotices
@@ -29,10 +30,12 @@ from bot.language import Language, build_language
 from bot.ports import Store
 from bot.redact import redacting
 from bot.sending.chats import ChatMoves
+from handlers.callback_channel import CallbackChannel
 from handlers.http.health import Health
 from handlers.http.metrics import Metrics
 from handlers.http.server import HttpServer
 from handlers.telegram.runtime import TelegramRuntime
+from handlers.wechat.channel import WeChatChannel
 from storage.engine import open_store, transactions_at_once
 
 log = logging.getLogger(__name__)
@@ -61,6 +64,7 @@ async def running_bot(
     rate_limited: bool = True,
     language: Language | None = None,
     webhook_secret: str | None = None,
+    wechat_secrets: WeChatSecrets | None = None,
 ) -> AsyncIterator[RunningBot]:
     """Open the database, build the desk and run the Telegram side until the block exits.
 
@@ -69,16 +73,20 @@ async def running_bot(
     bots in one process; None (production) builds it here. ``webhook_secret``: webhook mode's
     secret token (``GRIDDESK_WEBHOOK_SECRET``). While it runs, the token (the webhook secret,
     and the database URL, which may hold a password) is blanked from every log record
-    (:mod:`bot.redact`).
+    (:mod:`bot.redact`). ``wechat_secrets``: the 公众号's, required when ``[wechat]`` is set.
     """
+    if settings.wechat is not None and wechat_secrets is None:
+        raise ValueError("[wechat] is set up: its secrets are needed")
     org = settings.require_org()
     if language is None:
         language = build_language(settings.classifier)
     secrets = [token, *url_secrets(settings.database_url), *filter(None, [webhook_secret])]
+    if wechat_secrets is not None:
+        secrets += wechat_secrets.all()
     with redacting(*secrets):
         async with _running_bot(
             settings, token, clock, org, language, rate_limited=rate_limited,
-            webhook_secret=webhook_secret,
+            webhook_secret=webhook_secret, wechat_secrets=wechat_secrets,
         ) as bot:  # fmt: skip
             yield bot
 
@@ -93,8 +101,9 @@ async def _running_bot(
     *,
     rate_limited: bool,
     webhook_secret: str | None,
+    wechat_secrets: WeChatSecrets | None,
 ) -> AsyncIterator[RunningBot]:
-    async with open_store(settings.database_url, clock=clock) as store:
+    async with open_store(settings.database_url, clock=clock) as store, AsyncExitStack() as stack:
         async with store.transaction() as tx:
             await tx.sync_places([place for grid in org.grids() for place in grid.places])
             moves = await tx.chat_moves()
@@ -143,6 +152,12 @@ async def _running_bot(
             await desk.broadcasts.tick(now)
             await retention.tick(now)
 
+        callbacks: list[CallbackChannel] = []
+        if settings.wechat is not None and wechat_secrets is not None:
+            wechat = WeChatChannel(
+                settings.wechat, wechat_secrets, desk, store, clock=clock, zone=settings.timezone
+            )
+            callbacks.append(await stack.enter_async_context(wechat))
         metrics = Metrics()
         telegram = TelegramRuntime(
             token,
@@ -158,6 +173,7 @@ async def _running_bot(
             webhook_secret=webhook_secret,
             metrics=metrics,
             chats_at_once=transactions_at_once(settings.database_url),
+            callbacks=callbacks,
         )
         # the server first: Telegram is told to call it only once it listens (see its module)
         async with _http_server(settings, telegram, store, clock, metrics) as http, telegram:
@@ -191,11 +207,12 @@ async def serve(settings: Settings, token: str) -> None:
     ``GRIDDESK_WEBHOOK_SECRET`` a :class:`~bot.config.tomlcheck.SettingsError` before that.
     """
     secret = webhook_secret() if settings.telegram.mode == WEBHOOK else None
+    wechat = wechat_secrets() if settings.wechat is not None else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with running_bot(settings, token, webhook_secret=secret) as bot:
+    async with running_bot(settings, token, webhook_secret=secret, wechat_secrets=wechat) as bot:
         log.info("griddesk is running; press Ctrl+C to stop")
         stopping = asyncio.create_task(stop.wait())
         crashed = asyncio.create_task(bot.telegram.wait_closed())

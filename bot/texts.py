@@ -811,3 +811,37 @@ FAQ_ANSWER = (
 )
 """The FAQ's answer, given at once: no task is filed unless the resident presses the button."""
 FAQ_TO_STAFF = "没解决，转给工作人员"
+
+
+# --- residents on WeChat (handlers/wechat) ---------------------------------------------------
+
+WECHAT_RESIDENT = "微信用户"
+"""How a WeChat resident is named: WeChat gives a 公众号 no one's name."""
+WECHAT_CHOICES = "回复数字即可："
+"""Above the numbered choices, where WeChat has no buttons."""
+WECHAT_MENU_TAIL = "点一下上面的选项就行。"
+WECHAT_TYPE_PLEASE = (
+    "抱歉，这段语音我没能听清。麻烦您打字告诉我是什么问题、在哪儿，我马上转给网格员。"
+)
+WECHAT_PHOTO_LATER = (
+    "收到您的图片了，不过图片暂时转不到网格员那里。"
+    "麻烦您用文字说一下是什么问题、在哪儿，我马上转给网格员。"
+)
+WECHAT_NOT_SUPPORTED = "这类消息我看不了。有问题请直接发文字给我，我马上转给网格员。"
+
+
+def wechat_choices(text: str, labels: Sequence[str]) -> str:
+    """A message whose buttons become numbered lines the resident answers with a number."""
+    lines = "\n".join(f"{number}. {label}" for number, label in enumerate(labels, 1))
+    return f"{text}\n\n{WECHAT_CHOICES}\n{lines}"
+
+
+WECHAT_TEMPLATE_DETAILS = "发送 /my 查看详情"
+"""A template message's remark when the notice offered no choices: how to read the whole."""
+
+
+def wechat_template_remark(choices: Sequence[str]) -> str:
+    """A template message's remark: the notice's choices, answered by number (回复 1满意 …)."""
+    if not choices:
+        return WECHAT_TEMPLATE_DETAILS
+    return "回复数字：" + " ".join(f"{n}{label}" for n, label in enumerate(choices, 1))

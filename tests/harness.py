@@ -31,6 +31,7 @@ from bot.config.settings import (
     TelegramSettings,
     load_settings,
 )
+from bot.config.wechat import WeChatSecrets
 from bot.desk.cards import Presenter
 from bot.domain import UnitKind
 from bot.language import Language, build_language
@@ -199,13 +200,15 @@ async def world(
     clock: FakeClock | None = None,
     change: Callable[[Settings], Settings] | None = None,
     webhook: bool = False,
+    wechat_secrets: WeChatSecrets | None = None,
 ) -> AsyncIterator[World]:
     """The example org's bot on ``database_url`` against a stand-in (a fresh one by default).
 
     Pass the ``standin``, ``people`` and ``clock`` of a previous world to restart the bot on
     the same database and the same Telegram; ``change`` adjusts the example settings (other
     limits, a shorter send timeout). ``webhook``: updates arrive by webhook (the stand-in
-    POSTs them to the bot's HTTP server) instead of long polling.
+    POSTs them to the bot's HTTP server) instead of long polling. ``wechat_secrets``: for a
+    ``change`` that sets ``[wechat]`` up (tests/wechat_world.py).
     """
     async with contextlib.AsyncExitStack() as stack:
         clock = clock or nine_am()
@@ -231,6 +234,7 @@ async def world(
                 rate_limited=False,
                 language=shared_language(settings.classifier),
                 webhook_secret=WEBHOOK_SECRET if webhook else None,
+                wechat_secrets=wechat_secrets,
             )
         )
         if not webhook:  # a webhook is set before running_bot returns

@@ -32,7 +32,7 @@ _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 SECRET_HINT = f"secrets never go in the config file: set the environment variable {TOKEN_VARIABLE}"
 _SECRET_KEYS = frozenset(
     {"token", "bot_token", "password", "secret", "api_key", "app_secret"}
-    | {"webhook_secret", "secret_token"}
+    | {"webhook_secret", "secret_token", "encoding_aes_key", "aes_key"}
 )
 BOT_TOKEN_PATTERN = re.compile(r"\d{6,}:[A-Za-z0-9_-]{30,}")
 """What a Telegram bot token looks like; such a value anywhere in the file is refused."""
@@ -185,6 +185,10 @@ def _variable(where: str) -> str:
         return WEBHOOK_SECRET_VARIABLE
     if where.startswith("database"):
         return DATABASE_VARIABLE
+    if where.startswith("wechat"):
+        return {"token": "GRIDDESK_WECHAT_TOKEN", "encoding_aes_key": "GRIDDESK_WECHAT_AES_KEY",
+                "aes_key": "GRIDDESK_WECHAT_AES_KEY"}.get(where.rpartition(".")[2].lower(),
+                                                          "GRIDDESK_WECHAT_APP_SECRET")  # fmt: skip
     if where.startswith("telegram") or where == "token":
         return TOKEN_VARIABLE
     return "GRIDDESK_…"

@@ -76,6 +76,7 @@ from bot.config.tomlcheck import (
     string,
     table,
 )
+from bot.config.wechat import WeChatSettings, read_wechat
 from bot.followup.notice_times import ConfiguredBroadcast, QuietHours
 
 __all__ = [
@@ -101,7 +102,7 @@ __all__ = [
 
 _TABLES = {"timezone", "classifier", "telegram", "database", "deadlines", "followup", "street",
            "communities", "departments", "people", "quiet_hours", "broadcasts", "digests",
-           "limits", "intake", "faq", "privacy", "http"}  # fmt: skip
+           "limits", "intake", "faq", "privacy", "http", "wechat"}  # fmt: skip
 _SHANGHAI = "Asia/Shanghai"
 
 
@@ -160,6 +161,8 @@ class Settings:
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     faq: tuple[FaqEntry, ...] = ()
     """``[[faq]]``: common questions the bot answers at once (:mod:`bot.config.faq`)."""
+    wechat: WeChatSettings | None = None
+    """``[wechat]``: residents on a WeChat Official Account; None: not on WeChat."""
     org: Org | None = None
     """None when the config defines no organisation (enough for the classifier commands)."""
 
@@ -205,6 +208,8 @@ def _settings(data: Mapping[str, Any], base: Path, problems: Problems) -> Settin
     telegram = _telegram(section("telegram"), problems)
     http = read_http(section("http"), problems)
     check_webhook(telegram.mode, telegram.webhook_url, http, problems)
+    wechat = read_wechat(problems.read(table, data, "wechat") if "wechat" in data else None,
+                         http, problems)  # fmt: skip
     # the file's URL is checked even when the environment's replaces it: the file is shared
     file_database_url = _database_url(section("database"), base, problems)
     database_url = problems.read(database_from_environment) or file_database_url
@@ -233,6 +238,7 @@ def _settings(data: Mapping[str, Any], base: Path, problems: Problems) -> Settin
         intake=intake,
         privacy=privacy,
         faq=faq,
+        wechat=wechat,
         org=org,
     )
 

@@ -45,27 +45,29 @@ and the loop returns; a long poll or a backoff is cut short, since it holds noth
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot import texts
-from bot.channels import telegram
+from bot.channels import Channel, channel_of, telegram
 from bot.desk.context import utc_now
 from bot.domain import Outgoing
 from bot.errors import AlreadyProcessed
-from bot.ports import Store
+from bot.ports import CHANNEL_UPDATE_IDS, Store
 from bot.retry import StoreBusy, retrying
 from bot.sending.stopping import Stopped, StopSignal
+from handlers.callback_channel import CallbackChannel
 from handlers.http.metrics import UpdateMeter
 from handlers.telegram.polling import Poller
 from handlers.telegram.webhook import chat_lane
@@ -98,9 +100,12 @@ class Inbox:
         clock: Callable[[], datetime] = utc_now,
         metrics: UpdateMeter | None = None,
         chats_at_once: int = 1,
+        callbacks: Mapping[Channel, CallbackChannel] | None = None,
     ) -> None:
         """``chats_at_once``: how many chats' updates are handled at the same time, each chat's
-        in order (:meth:`_handle_claimed`)."""
+        in order (:meth:`_handle_claimed`). ``callbacks``: the callback channels (WeChat,
+        WeCom) whose stored messages this inbox hands to them."""
+        self.callbacks = dict(callbacks or {})
         self.application = application
         self.store = store
         self.after_update = after_update
@@ -132,11 +137,13 @@ class Inbox:
         self._failures: dict[int, int] = {}
         self._done: list[int] = []
         """Updates handled since the last :meth:`_mark_done`."""
-        self._last_processed = 0
+        self._last_processed: dict[bool, int] = {}
+        """The highest update id handled, by id space (:func:`_numbered_here`)."""
         self._in_hand: set[int] = set()
         """The claimed updates not yet handled: :meth:`processed` waits for those before."""
         self._processed = asyncio.Condition()
         self._woken = asyncio.Event()
+        self._turn = asyncio.Lock()
 
     @property
     def failed(self) -> frozenset[int]:
@@ -180,9 +187,15 @@ class Inbox:
     async def run(self) -> None:
         """Polling mode: process what a previous run left, then poll (while this instance
         holds the poll lease) or look for stored updates (while another does), until the bot
-        stops."""
+        stops. With callback channels, their messages are handled as they are stored, beside
+        the long poll (:meth:`_answer_wakes`)."""
+        wakes = (
+            asyncio.create_task(self._answer_wakes(), name="griddesk-inbox-callbacks")
+            if self.callbacks
+            else None
+        )
         try:
-            await self._busy_safe(self.process_stored)
+            await self._busy_safe(self._process_in_turn)
             while True:
                 if (updates := await self.poller.poll()) is None:
                     await self._idle()  # another instance polls: handle what nobody holds
@@ -190,12 +203,39 @@ class Inbox:
                     if not await self._busy_safe(partial(self._store, updates)):
                         continue  # not stored: fetch the same updates again (no new offset)
                     self.poller.confirm(updates)
-                while not await self._busy_safe(self.process_stored):
+                while not await self._busy_safe(self._process_in_turn):
                     # a handler failed, or the database stayed busy: try again in a moment,
                     # before the next long poll (which could hold a poisoned update back)
                     await self.stop.sleep(1.0)
         except Stopped:
             return
+        finally:
+            if wakes is not None:
+                if not self.stop.is_set():
+                    wakes.cancel()  # an error ended the loop; on a stop it finishes its update
+                with contextlib.suppress(asyncio.CancelledError):
+                    await wakes
+
+    async def _answer_wakes(self) -> None:
+        """Polling mode with callback channels: a callback's message is handled as soon as it
+        is stored, not when Telegram's long poll next returns. Takes turns with the polling
+        loop (:meth:`_process_in_turn`): one claimer per instance."""
+        try:
+            while True:
+                await self.stop.doze(self._woken, IDLE_TICK)
+                if not self._woken.is_set():
+                    continue
+                self._woken.clear()
+                while not await self._busy_safe(self._process_in_turn):
+                    await self.stop.sleep(1.0)
+        except Stopped:
+            return
+
+    async def _process_in_turn(self) -> bool:
+        """:meth:`process_stored`, never two at a time in this instance: its claims are one
+        holder's, and a holder's own claims are handed out to it again."""
+        async with self._turn:
+            return await self.process_stored()
 
     async def run_stored(self) -> None:
         """Webhook mode: handle stored updates when woken and every :data:`IDLE_TICK`, never
@@ -203,7 +243,7 @@ class Inbox:
         try:
             while True:
                 self._woken.clear()  # before the look: a wake during it means look again
-                while not await self._busy_safe(self.process_stored):
+                while not await self._busy_safe(self._process_in_turn):
                     await self.stop.sleep(1.0)  # as after a failed handler in polling mode
                 await self._idle()
         except Stopped:
@@ -273,9 +313,9 @@ class Inbox:
         """
 
         async def in_order(sequence: Sequence[tuple[int, str, str]]) -> bool:
-            for update_id, raw, _ in sequence:
+            for update_id, raw, lane in sequence:
                 self.stop.check()
-                if not await self._process(update_id, raw):
+                if not await self._process(update_id, raw, lane):
                     return False
                 if self.clock() >= renew_at:
                     break
@@ -308,13 +348,26 @@ class Inbox:
             self._done = done + self._done  # not marked: try again with the next claim
             raise
 
-    async def _process(self, update_id: int, raw: str) -> bool:
-        update = Update.de_json(json.loads(raw), self.application.bot)
+    async def _process(self, update_id: int, raw: str, lane: str) -> bool:
+        """Handle one claimed update; False when it failed and is to be tried again.
+
+        A callback channel's message (its lane is one of that channel's addresses) goes to
+        that channel (:mod:`handlers.callback_channel`); anything else is Telegram's, for the
+        Application's handlers.
+        """
+        callback = self.callbacks.get(_channel(lane))
+        query: CallbackQuery | None = None
+        if callback is None:
+            update = Update.de_json(json.loads(raw), self.application.bot)
+            query = update.callback_query
+            run = partial(self.application.process_update, update)
+        else:
+            run = partial(self._run_callback, callback, update_id, raw)
 
         async def handle() -> None:
             """Handle the update once; its StoreBusy (nothing committed) is raised to redo it."""
             self._forget(update_id)
-            await self.application.process_update(update)
+            await run()
             if busy := self._busy.pop(update_id, None):
                 raise busy
 
@@ -329,7 +382,7 @@ class Inbox:
             self._failures[update_id] = failures
             if failures < self.max_failures:
                 return False
-            await self._give_up(update, update_id, failures)
+            await self._give_up(query, update_id, failures)
             if self.metrics is not None:
                 self.metrics.update_poisoned()
         else:
@@ -368,7 +421,8 @@ class Inbox:
         :meth:`_mark_done`)."""
         async with self._processed:
             self._in_hand.discard(update_id)
-            self._last_processed = max(self._last_processed, update_id)
+            space = _numbered_here(update_id)
+            self._last_processed[space] = max(self._last_processed.get(space, 0), update_id)
             self._processed.notify_all()
 
     def _forget(self, update_id: int) -> None:
@@ -378,7 +432,20 @@ class Inbox:
         self._tell.pop(update_id, None)
         self._elsewhere.discard(update_id)
 
-    async def _give_up(self, update: Update, update_id: int, failures: int) -> None:
+    async def _run_callback(self, callback: CallbackChannel, update_id: int, raw: str) -> None:
+        """A callback channel's message, its failure told to :meth:`record_failure` as PTB's
+        error handler tells it of a Telegram update's."""
+        try:
+            await callback.handle(update_id, raw)
+        except Exception as error:
+            tell = None
+            if not isinstance(error, StoreBusy | AlreadyProcessed):
+                log.error("handling %s message %d failed", callback.channel, update_id,
+                          exc_info=error)  # fmt: skip
+                tell = callback.apologise_to(raw)
+            self.record_failure(update_id, error, tell)
+
+    async def _give_up(self, query: CallbackQuery | None, update_id: int, failures: int) -> None:
         """Skip a poisoned update, and tell its sender once (bot/errors.py: a kind message).
 
         The message goes through the outbox, written in the transaction that marks the update
@@ -391,7 +458,6 @@ class Inbox:
             lambda: self._skip(update_id, chat_id), f"update {update_id}"
         )
         log.error("update %d failed %d times; skipped", update_id, failures)
-        query = update.callback_query
         if not skipped or query is None:
             return
         try:
@@ -420,16 +486,33 @@ class Inbox:
 
         Alone on its database an instance processes every update, so that is every update up
         to ``update_id``: none of those it holds is still waiting (several chats' updates may
-        be handled at once). The shell and the tests wait on this instead of sleeping.
+        be handled at once). The shell and the tests wait on this instead of sleeping. "Later"
+        counts within one numbering: Telegram's update ids, or the ids the inbox gave callback
+        channels' messages (:data:`~bot.ports.CHANNEL_UPDATE_IDS`), which are not comparable.
         """
+        space = _numbered_here(update_id)
 
         def reached() -> bool:
-            return self._last_processed >= update_id and all(
-                held > update_id for held in self._in_hand
+            return self._last_processed.get(space, 0) >= update_id and all(
+                held > update_id for held in self._in_hand if _numbered_here(held) == space
             )
 
         async with self._processed:
             await self._processed.wait_for(reached)
+
+
+def _numbered_here(update_id: int) -> bool:
+    """Whether ``update_id`` was given by the inbox (a callback channel's message) rather
+    than by Telegram."""
+    return update_id >= CHANNEL_UPDATE_IDS
+
+
+def _channel(lane: str) -> Channel:
+    """The channel of an update's lane (its chat's address); Telegram's when it has none."""
+    try:
+        return channel_of(lane)
+    except ValueError:
+        return Channel.TELEGRAM
 
 
 def _share_out(

@@ -43,6 +43,7 @@ from bot.retry import StoreBusy, delay
 from bot.sending.outbox import OutboxDispatcher
 from bot.sending.router import ChannelRouter
 from bot.sending.stopping import Stopped, StopSignal
+from handlers.callback_channel import CallbackChannel
 from handlers.http.health import Heard
 from handlers.http.metrics import MeteredSender, Metrics
 from handlers.telegram.admin import admin_handlers
@@ -87,12 +88,15 @@ class TelegramRuntime:
         webhook_secret: str | None = None,
         metrics: Metrics | None = None,
         chats_at_once: int = 1,
+        callbacks: Sequence[CallbackChannel] = (),
     ) -> None:
         """``post_init`` runs once the Bot API has accepted the token, before anything starts:
         the place for start-up work that may queue messages (PTB's own ``post_init`` runs only
         under ``run_polling``, which griddesk does not use). ``webhook_secret``: required in
         webhook mode. ``metrics`` counts updates and sends (:mod:`handlers.http.metrics`).
-        ``chats_at_once``: how many chats' updates the inbox handles at the same time."""
+        ``chats_at_once``: how many chats' updates the inbox handles at the same time.
+        ``callbacks``: the other channels (WeChat), already open, whose messages the inbox
+        handles and whose chats the outbox sends to."""
         base_url = settings.base_url or "https://api.telegram.org/bot"
         parts = urlsplit(base_url)
         # for start-up errors: scheme, host and port only (PTB appends the token to the path)
@@ -125,7 +129,9 @@ class TelegramRuntime:
         self.application.add_error_handler(self._on_error)
         self._serves_group = lambda chat_id: desk.context.unit_by_chat(chat_id) is not None
         self._stop = StopSignal()
-        sender: Sender = ChannelRouter({Channel.TELEGRAM: TelegramSender(self.application.bot)})
+        senders: dict[Channel, Sender] = {Channel.TELEGRAM: TelegramSender(self.application.bot)}
+        senders |= {callback.channel: callback.sender for callback in callbacks}
+        sender: Sender = ChannelRouter(senders)
         if metrics is not None:
             sender = MeteredSender(sender, metrics)
         self.outbox = OutboxDispatcher(
@@ -145,7 +151,9 @@ class TelegramRuntime:
             clock=clock,
             metrics=metrics,
             chats_at_once=chats_at_once,
+            callbacks={callback.channel: callback for callback in callbacks},
         )
+        self._callbacks = tuple(callbacks)
         self._settings = settings
         self._started = time.monotonic()
         self.webhook: TelegramWebhook | None = None
@@ -243,8 +251,12 @@ class TelegramRuntime:
         log.info("Telegram delivers updates to %s", url)
 
     def routes(self) -> list[web.RouteDef]:
-        """What the HTTP server must carry for this channel: the webhook, in webhook mode."""
-        return [] if self.webhook is None else [self.webhook.route()]
+        """What the HTTP server must carry: the webhook, in webhook mode, and the callback
+        channels' callbacks."""
+        routes = [] if self.webhook is None else [self.webhook.route()]
+        for callback in self._callbacks:
+            routes += callback.routes(self.inbox.wake)
+        return routes
 
     def heard(self) -> Heard:
         """When Telegram last brought news, for ``/readyz`` (:class:`~handlers.http.health.Heard`).

@@ -27,6 +27,7 @@ from aiohttp import web
 from bot.channels import telegram
 from bot.ports import Store
 from bot.retry import StoreBusy, retrying
+from handlers.http.bodies import limited_body
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class TelegramWebhook:
             log.warning("webhook call without the right secret token refused (from %s)",
                         request.remote)  # fmt: skip
             return web.Response(status=403, text="forbidden")
-        body = await _body(request)
+        body = await limited_body(request, MAX_BODY)
         if body is None:
             return web.Response(status=413, text="too large")
         update = _update(body)
@@ -97,20 +98,6 @@ class TelegramWebhook:
         self._received_at = time.monotonic()
         self._wake()
         return web.Response(text="ok")
-
-
-async def _body(request: web.Request) -> bytes | None:
-    """The request's body, or None once it passes :data:`MAX_BODY` (the rest is not read)."""
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_any():
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def chat_lane(update: dict[str, Any]) -> str:
