@@ -19,6 +19,7 @@ from bot.config.org import Org
 from bot.config.serving import WEBHOOK
 from bot.config.settings import Settings
 from bot.config.wechat import WeChatSecrets, wechat_secrets
+from bot.config.wecom import WeComSecrets, wecom_secrets
 from bot.desk.context import Context, utc_now
 from bot.desk.desk import Desk
 from bot.desk.notices import ResidentNotices
@@ -36,6 +37,7 @@ from handlers.http.metrics import Metrics
 from handlers.http.server import HttpServer
 from handlers.telegram.runtime import TelegramRuntime
 from handlers.wechat.channel import WeChatChannel
+from handlers.wecom.channel import WeComChannel
 from storage.engine import open_store, transactions_at_once
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,7 @@ async def running_bot(
     language: Language | None = None,
     webhook_secret: str | None = None,
     wechat_secrets: WeChatSecrets | None = None,
+    wecom_secrets: WeComSecrets | None = None,
 ) -> AsyncIterator[RunningBot]:
     """Open the database, build the desk and run the Telegram side until the block exits.
 
@@ -73,20 +76,25 @@ async def running_bot(
     bots in one process; None (production) builds it here. ``webhook_secret``: webhook mode's
     secret token (``GRIDDESK_WEBHOOK_SECRET``). While it runs, the token (the webhook secret,
     and the database URL, which may hold a password) is blanked from every log record
-    (:mod:`bot.redact`). ``wechat_secrets``: the 公众号's, required when ``[wechat]`` is set.
+    (:mod:`bot.redact`). ``wechat_secrets``: the 公众号's, required when ``[wechat]`` is set;
+    ``wecom_secrets``: the WeCom app's, required when ``[wecom]`` is.
     """
     if settings.wechat is not None and wechat_secrets is None:
         raise ValueError("[wechat] is set up: its secrets are needed")
+    if settings.wecom is not None and wecom_secrets is None:
+        raise ValueError("[wecom] is set up: its secrets are needed")
     org = settings.require_org()
     if language is None:
         language = build_language(settings.classifier)
     secrets = [token, *url_secrets(settings.database_url), *filter(None, [webhook_secret])]
-    if wechat_secrets is not None:
-        secrets += wechat_secrets.all()
+    for channel_secrets in (wechat_secrets, wecom_secrets):
+        if channel_secrets is not None:
+            secrets += channel_secrets.all()
     with redacting(*secrets):
         async with _running_bot(
             settings, token, clock, org, language, rate_limited=rate_limited,
             webhook_secret=webhook_secret, wechat_secrets=wechat_secrets,
+            wecom_secrets=wecom_secrets,
         ) as bot:  # fmt: skip
             yield bot
 
@@ -102,6 +110,7 @@ async def _running_bot(
     rate_limited: bool,
     webhook_secret: str | None,
     wechat_secrets: WeChatSecrets | None,
+    wecom_secrets: WeComSecrets | None,
 ) -> AsyncIterator[RunningBot]:
     async with open_store(settings.database_url, clock=clock) as store, AsyncExitStack() as stack:
         async with store.transaction() as tx:
@@ -158,6 +167,9 @@ async def _running_bot(
                 settings.wechat, wechat_secrets, desk, store, clock=clock, zone=settings.timezone
             )
             callbacks.append(await stack.enter_async_context(wechat))
+        if settings.wecom is not None and wecom_secrets is not None:
+            wecom = WeComChannel(settings.wecom, wecom_secrets, desk, store, org=org, clock=clock)
+            callbacks.append(await stack.enter_async_context(wecom))
         metrics = Metrics()
         telegram = TelegramRuntime(
             token,
@@ -208,11 +220,14 @@ async def serve(settings: Settings, token: str) -> None:
     """
     secret = webhook_secret() if settings.telegram.mode == WEBHOOK else None
     wechat = wechat_secrets() if settings.wechat is not None else None
+    wecom = wecom_secrets() if settings.wecom is not None else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with running_bot(settings, token, webhook_secret=secret, wechat_secrets=wechat) as bot:
+    async with running_bot(
+        settings, token, webhook_secret=secret, wechat_secrets=wechat, wecom_secrets=wecom
+    ) as bot:
         log.info("griddesk is running; press Ctrl+C to stop")
         stopping = asyncio.create_task(stop.wait())
         crashed = asyncio.create_task(bot.telegram.wait_closed())

@@ -288,11 +288,54 @@ class ChoiceTransaction(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class PlatformCard:
+    """A card sent on a platform that changes a card only with a code it handed out (WeCom's
+    ``response_code``): what was sent, and the code for the next change."""
+
+    card_id: int
+    """Ours: what the outbox knows the card by (its message id)."""
+    channel: str
+    chat_id: str
+    task_key: str
+    """The platform's id of the card (WeCom's ``task_id``), unique for ever."""
+    content: str
+    """What it shows now, as the channel's adapter wrote it (JSON)."""
+    response_code: str | None
+    """The one code that may change it next; None when there is none (used up)."""
+    coded_at: datetime | None
+    """When that code was handed out (it lasts 72 hours on WeCom)."""
+
+
+class CardTransaction(Protocol):
+    """Cards on platforms that change them by code (part of every :class:`Transaction`)."""
+
+    async def new_platform_card(
+        self, channel: str, chat_id: str, task_key: str, content: str, at: datetime
+    ) -> int:
+        """Record a card about to be sent; its id (its message id for the outbox)."""
+        ...
+
+    async def platform_card(self, card_id: int) -> PlatformCard | None: ...
+    async def platform_card_by_key(self, channel: str, task_key: str) -> PlatformCard | None: ...
+    async def update_platform_card(
+        self,
+        card_id: int,
+        *,
+        response_code: str | None,
+        coded_at: datetime | None,
+        content: str | None = None,
+    ) -> None:
+        """Keep the card's new code (None: used up) and, when given, what it shows now."""
+        ...
+
+
 class Transaction(
     BroadcastTransaction,
     ResultNotes,
     InboxTransaction,
     ChoiceTransaction,
+    CardTransaction,
     HealthQueries,
     Protocol,
 ):

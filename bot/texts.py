@@ -382,6 +382,10 @@ CLAIMER_CONTACT = (
     "原文：{text}\n"
     "办完后请在群里的工单上点“办结”。"
 )
+NO_DIRECT_CONTACT = (
+    "没有可以直接联系居民的方式（如微信公众号上的居民），您填写的办理结果会由平台转告居民"
+)
+"""The contact line for a resident whose channel opens no profile (WeChat shows no one's)."""
 ASK_RESULT = (
     "请回复工单 {number} 的办理结果，写清楚是怎么处理的（比如：已联系物业更换灯泡），"
     "可以附一张照片。发给居民前会先请您确认。"
@@ -845,3 +849,11 @@ def wechat_template_remark(choices: Sequence[str]) -> str:
     if not choices:
         return WECHAT_TEMPLATE_DETAILS
     return "回复数字：" + " ".join(f"{n}{label}" for n, label in enumerate(choices, 1))
+
+
+# --- workers on WeCom (handlers/wecom) --------------------------------------------------------
+
+WECOM_MORE = "更多…"
+"""The button that turns a card to its next buttons: WeCom shows at most six on a card."""
+WECOM_DONE = "已处理"
+"""Shown in place of a card's buttons once nothing is left to press on it."""

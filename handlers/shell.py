@@ -11,6 +11,11 @@ Time can be moved: ``/wait 2h`` moves the shell's clock on and runs the bot's re
 wait, so reminders, escalations, 回访 and what waits for the morning show as they would;
 ``griddesk shell --at "2026-12-06 23:30"`` starts at a chosen local time.
 
+``griddesk shell --wechat`` makes the resident a follower of the WeChat Official Account
+instead (:mod:`handlers.shell_wechat`): she follows at the start, her lines (numbers too: WeChat
+has no buttons) reach the bot as Tencent's calls, and what WeChat delivered to her is printed
+under her WeChat chat's header; the workers stay on Telegram.
+
 The shell never ends on a slip: a number that is not on screen, a button in a chat the person
 is not in, or any step that fails answers in one line and the session goes on. Its own words
 (not the bot's) are the constants below, the shell's UI in one place.
@@ -19,11 +24,12 @@ is not in, or any step that fails answers in one line and the session goes on. I
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,6 +38,8 @@ from bot.app import RunningBot, running_bot
 from bot.channels import telegram_id
 from bot.config.settings import Settings, TelegramSettings
 from bot.domain import UnitKind
+from handlers import shell_wechat
+from handlers.shell_wechat import WeChatResident, wechat_resident
 from standins.telegram import BotApiStandIn, BotMessage, User
 
 log = logging.getLogger(__name__)
@@ -112,18 +120,34 @@ async def run_shell(
     lines: AsyncIterator[str] | None = None,
     write: Callable[[str], None] = print,
     start: datetime | None = None,
+    *,
+    wechat: bool = False,
 ) -> None:
     """Run the bot against a stand-in and chat with it from ``lines`` (default: the terminal);
-    ``start``: the moment the shell's clock starts at (default: now)."""
+    ``start``: the moment the shell's clock starts at (default: now); ``wechat``: the resident
+    is on WeChat (:mod:`handlers.shell_wechat`), not on Telegram."""
     with tempfile.TemporaryDirectory(prefix="griddesk-shell-") as scratch:
         url = database or f"sqlite:///{Path(scratch) / 'shell.db'}"
-        async with BotApiStandIn(token=TOKEN, bot_username="griddesk_bot") as standin:
+        async with (
+            BotApiStandIn(token=TOKEN, bot_username="griddesk_bot") as standin,
+            contextlib.AsyncExitStack() as stack,
+        ):
+            clock = ShellClock(start)
             shell_settings = replace(
                 settings, database_url=url, telegram=TelegramSettings(standin.base_url, 1)
             )
-            clock = ShellClock(start)
-            session = _Session(standin, shell_settings, clock, write)
-            async with running_bot(shell_settings, TOKEN, clock, rate_limited=False) as bot:
+            resident, secrets = None, None
+            if wechat:
+                shell_settings, resident = await stack.enter_async_context(
+                    wechat_resident(shell_settings, clock, RESIDENT_NAME)
+                )
+                secrets = shell_wechat.SECRETS
+            else:  # the config's account is not the shell's: its resident is on Telegram
+                shell_settings = replace(shell_settings, wechat=None)
+            session = _Session(standin, shell_settings, clock, write, resident)
+            async with running_bot(
+                shell_settings, TOKEN, clock, rate_limited=False, wechat_secrets=secrets
+            ) as bot:
                 await standin.until_polling()
                 await session.loop(bot, lines or _terminal_lines(session))
 
@@ -135,7 +159,9 @@ class _Session:
         settings: Settings,
         clock: ShellClock,
         write: Callable[[str], None],
+        wechat: WeChatResident | None = None,
     ) -> None:
+        """``wechat``: the resident on WeChat; None: on Telegram, as everyone else."""
         org = settings.require_org()
         self.standin = standin
         self.clock = clock
@@ -150,7 +176,11 @@ class _Session:
         }
         for chat_id, title in self.names.items():
             standin.add_group(chat_id, title)
-        self.people = {RESIDENT_NAME: standin.add_user(RESIDENT_ID, RESIDENT_NAME)}
+        self.wechat = wechat
+        self.people: dict[str, User] = {}
+        """Everyone on Telegram, by name."""
+        if wechat is None:
+            self.people[RESIDENT_NAME] = standin.add_user(RESIDENT_ID, RESIDENT_NAME)
         self.groups: dict[int, tuple[int, ...]] = {}
         """The group chats each person is in: those of their units (the street's if none)."""
         for person in org.people.values():
@@ -160,53 +190,92 @@ class _Session:
             self.groups[user_id] = chats or (telegram_id(org.street.chat_id),)
         for user in self.people.values():
             self.names[user.id] = PRIVATE_NAME.format(name=user.first_name)
-        self.me = self.people[RESIDENT_NAME]
-        self.chat_id = self.me.id
+        self.me: User | None = None if wechat else self.people[RESIDENT_NAME]
+        """The current person; None: the resident on WeChat."""
+        self.chat_id: int | None = self.me.id if self.me else None
+        """The current person's Telegram chat; None on WeChat."""
         self.buttons: list[_Button] = []
         """The buttons of the last printout: number N is ``buttons[N - 1]``."""
         self.seen: dict[tuple[int, int], str] = {}
 
     @property
     def prompt(self) -> str:
-        return f"[{self.me.first_name} @ {self.names[self.chat_id]}] > "
+        return f"[{self._who()} @ {self._where()}] > "
+
+    def _who(self) -> str:
+        return self.me.first_name if self.me else RESIDENT_NAME
+
+    def _where(self) -> str:
+        if self.chat_id is None:
+            return self.wechat.chat_name if self.wechat else ""
+        return self.names[self.chat_id]
 
     async def loop(self, bot: RunningBot, lines: AsyncIterator[str]) -> None:
-        self.write(WELCOME.format(name=RESIDENT_NAME))
+        welcome = shell_wechat.WELCOME if self.wechat else WELCOME
+        self.write(welcome.format(name=RESIDENT_NAME))
         now = self.clock()
         if self.quiet_hours.release(now, self.timezone) != now:
             start, end = self.quiet_hours.start, self.quiet_hours.end
             self.write(QUIET_NOW.format(when=self._now(), start=f"{start:%H:%M}",
                                         end=f"{end:%H:%M}"))  # fmt: skip
+        if self.wechat is not None:  # she has just followed: the welcome a new follower gets
+            await self._guarded(self._delivered(self.wechat.follow(bot)))
         async for raw in lines:
             line = raw.strip()
             if line in _QUIT:
                 break
-            try:
-                await self._step(bot, line)
-            except Exception as exc:  # one failed step must not end the session
-                log.warning("shell step failed: %s: %s", type(exc).__name__, exc)
-                log.debug("shell step failed", exc_info=True)
-                error = " ".join(f"{type(exc).__name__}: {exc}".split())[:_ERROR_SHOWN]
-                self.write(STEP_FAILED.format(error=error))
+            await self._guarded(self._step(bot, line))
+
+    async def _guarded(self, step: Awaitable[None]) -> None:
+        """Run ``step``; if it fails, say so in one line and go on."""
+        try:
+            await step
+        except Exception as exc:  # one failed step must not end the session
+            log.warning("shell step failed: %s: %s", type(exc).__name__, exc)
+            log.debug("shell step failed", exc_info=True)
+            error = " ".join(f"{type(exc).__name__}: {exc}".split())[:_ERROR_SHOWN]
+            self.write(STEP_FAILED.format(error=error))
 
     async def _step(self, bot: RunningBot, line: str) -> None:
         if line == "/shell":
-            self.write(HELP)
+            help_wechat = shell_wechat.HELP.format(name=RESIDENT_NAME)
+            self.write(f"{HELP}\n{help_wechat}" if self.wechat else HELP)
         elif line == "/as" or line.startswith("/as "):
             self._become(line[3:].strip())
         elif line == "/time":
             self.write(NOW_IS.format(when=self._now()))
         elif line == "/wait" or line.startswith("/wait "):
             await self._wait(bot, line[5:].strip())
-        elif line == "/chat":
-            home = self._home(self.me)
-            self.chat_id = home if self.chat_id == self.me.id else self.me.id
+        elif self.me is not None:
+            await self._on_telegram(bot, self.me, line)
+        elif self.wechat is not None:
+            await self._on_wechat(bot, self.wechat, line)
+
+    async def _on_telegram(self, bot: RunningBot, me: User, line: str) -> None:
+        """A line of ``me``'s on Telegram: /chat, a button's number, or a message."""
+        if line == "/chat":
+            home = self._home(me)
+            self.chat_id = home if self.chat_id == me.id else me.id
             self.write(NOW_IN.format(chat=self.names[self.chat_id]))
         elif line.isascii() and line.isdigit():
-            await self._press(bot, int(line))
+            await self._press(bot, me, int(line))
         elif line:
-            update_id = self.standin.send_text(self.me, line, chat_id=self._chat_for_send())
+            update_id = self.standin.send_text(me, line, chat_id=self._chat_for_send(me))
             await self._settle(bot, update_id)
+
+    async def _on_wechat(self, bot: RunningBot, resident: WeChatResident, line: str) -> None:
+        """A line of the resident's on WeChat: every line but /chat is her message, a number
+        too (WeChat's choices are numbered lines answered by typing the number)."""
+        if line == "/chat":
+            self.write(shell_wechat.ONLY_CHAT.format(name=resident.name, chat=resident.chat_name))
+        elif line:
+            await self._delivered(resident.says(bot, line))
+
+    async def _delivered(self, delivery: Awaitable[str | None]) -> None:
+        """Await a WeChat delivery; print why it failed, if it did, then what changed."""
+        if (slip := await delivery) is not None:
+            self.write(slip)
+        self._print_changes()
 
     def _now(self) -> str:
         return self.clock().astimezone(self.timezone).strftime("%Y-%m-%d %H:%M")
@@ -235,18 +304,22 @@ class _Session:
         """Where ``/as`` puts a person: their first group, or the private chat (residents)."""
         return self.groups.get(user.id, (user.id,))[0]
 
-    def _chat_for_send(self) -> int | None:
-        return None if self.chat_id == self.me.id else self.chat_id
+    def _chat_for_send(self, me: User) -> int | None:
+        return None if self.chat_id == me.id else self.chat_id
 
     def _become(self, name: str) -> None:
-        if name not in self.people:
-            self.write(NO_SUCH_PERSON.format(names="、".join(self.people)))
+        if self.wechat is not None and name == RESIDENT_NAME:
+            self.me, self.chat_id = None, None
+        elif name in self.people:
+            self.me = self.people[name]
+            self.chat_id = self._home(self.me)
+        else:
+            names = ([RESIDENT_NAME] if self.wechat else []) + list(self.people)
+            self.write(NO_SUCH_PERSON.format(names="、".join(names)))
             return
-        self.me = self.people[name]
-        self.chat_id = self._home(self.me)
-        self.write(NOW_AS.format(name=name, chat=self.names[self.chat_id]))
+        self.write(NOW_AS.format(name=name, chat=self._where()))
 
-    async def _press(self, bot: RunningBot, number: int) -> None:
+    async def _press(self, bot: RunningBot, me: User, number: int) -> None:
         if not self.buttons:
             self.write(NO_BUTTONS)
             return
@@ -255,14 +328,14 @@ class _Session:
             return
         button = self.buttons[number - 1]
         chat_id = button.message.chat_id
-        if chat_id != self.me.id and chat_id not in self.groups.get(self.me.id, ()):
-            self.write(NOT_YOUR_CHAT.format(name=self.me.first_name, chat=self.names[chat_id]))
+        if chat_id != me.id and chat_id not in self.groups.get(me.id, ()):
+            self.write(NOT_YOUR_CHAT.format(name=me.first_name, chat=self.names[chat_id]))
             return
         if all(m.message_id != button.message.message_id for m in self.standin.chat(chat_id)):
             self.write(MESSAGE_GONE)
             return
-        query_id = self.standin.press(self.me, button.message, button.data, strict=False)
-        self.write(PRESSED.format(name=self.me.first_name, label=button.label))
+        query_id = self.standin.press(me, button.message, button.data, strict=False)
+        self.write(PRESSED.format(name=me.first_name, label=button.label))
         update_id = next(
             (
                 u["update_id"]
@@ -286,12 +359,13 @@ class _Session:
         self._print_changes()
 
     def _print_changes(self) -> None:
-        """What changed anywhere, the current chat first (what the person sees first).
+        """What changed anywhere, the current chat first (what the person sees first): the
+        resident's WeChat chat first while she is the one, else last.
 
         A printout numbers its buttons from [1]; once something is printed, the numbers refer
-        to its buttons only, so a script can rely on them.
+        to its buttons only, so a script can rely on them (WeChat's messages have none).
         """
-        printed = False
+        printed = self.me is None and self._print_wechat()
         buttons: list[_Button] = []
         for chat_id in sorted(self.names, key=lambda chat: chat != self.chat_id):
             for message in self.standin.chat(chat_id):
@@ -309,8 +383,20 @@ class _Session:
                         if data:
                             buttons.append(_Button(message, label, data))
                             self.write(BUTTON.format(number=len(buttons), label=label))
+        if self.me is not None:
+            printed = self._print_wechat() or printed
         if printed:
             self.buttons = buttons
+
+    def _print_wechat(self) -> bool:
+        """What WeChat delivered to the resident since the last printout; whether any."""
+        if self.wechat is None:
+            return False
+        delivered = self.wechat.unseen()
+        for text in delivered:
+            self.write(HEADER.format(chat=self.wechat.chat_name))
+            self.write(text)
+        return bool(delivered)
 
 
 async def _terminal_lines(session: _Session) -> AsyncIterator[str]:

@@ -18,6 +18,7 @@ from sqlmodel import col, select
 
 from bot.domain import FORGOTTEN, EventKind, TaskStatus
 from storage import upsert
+from storage.card_rows import PlatformCardRow
 from storage.choice_rows import OfferedChoiceRow
 from storage.inbox_rows import TELEGRAM
 from storage.queues import HELD, PENDING, Queues
@@ -163,8 +164,9 @@ class ErasureQueries(Queues):
     async def drop_old_messages(self, cutoff: datetime) -> int:
         """Delete what was sent (or given up) before ``cutoff``, and the processed updates
         received before it but Telegram's newest (the poll offset is read from it), and the
-        choices offered before it (an answer to them now would be read as something else); how
-        many rows. The other channels' ids come from a counter, which needs no row kept."""
+        choices offered before it (an answer to them now would be read as something else), and
+        the cards sent before it on platforms that change them by code; how many rows. The
+        other channels' ids come from a counter, which needs no row kept."""
         sent = await self._session.exec(
             delete(OutboxRow).where(
                 col(OutboxRow.status).not_in([PENDING, HELD]), col(OutboxRow.created_at) < cutoff
@@ -184,7 +186,10 @@ class ErasureQueries(Queues):
         choices = await self._session.exec(
             delete(OfferedChoiceRow).where(col(OfferedChoiceRow.offered_at) < cutoff)
         )
-        return sum(int(result.rowcount or 0) for result in (sent, updates, choices))
+        cards = await self._session.exec(
+            delete(PlatformCardRow).where(col(PlatformCardRow.sent_at) < cutoff)
+        )
+        return sum(int(result.rowcount or 0) for result in (sent, updates, choices, cards))
 
     async def _anonymous_resident(self) -> None:
         values = {"user_id": ANONYMOUS, "chat_id": ANONYMOUS, "name": ""}

@@ -42,6 +42,7 @@ from bot.ports import TaskChange
 from nlp.places import Place
 from storage import bulk, prepared, task_rows
 from storage.broadcast_rows import BroadcastQueries
+from storage.card_rows import CardQueries
 from storage.choice_rows import ChoiceQueries
 from storage.delivery_rows import DeliveryQueries
 from storage.erasure_rows import ErasureQueries
@@ -135,6 +136,7 @@ class SqlTransaction(
     HealthRows,
     InboxQueries,
     ChoiceQueries,
+    CardQueries,
     TokenQueries,
 ):
     """Everything one unit of work reads and writes (:class:`bot.ports.Transaction`)."""

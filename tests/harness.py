@@ -32,6 +32,7 @@ from bot.config.settings import (
     load_settings,
 )
 from bot.config.wechat import WeChatSecrets
+from bot.config.wecom import WeComSecrets
 from bot.desk.cards import Presenter
 from bot.domain import UnitKind
 from bot.language import Language, build_language
@@ -201,14 +202,16 @@ async def world(
     change: Callable[[Settings], Settings] | None = None,
     webhook: bool = False,
     wechat_secrets: WeChatSecrets | None = None,
+    wecom_secrets: WeComSecrets | None = None,
 ) -> AsyncIterator[World]:
     """The example org's bot on ``database_url`` against a stand-in (a fresh one by default).
 
     Pass the ``standin``, ``people`` and ``clock`` of a previous world to restart the bot on
     the same database and the same Telegram; ``change`` adjusts the example settings (other
     limits, a shorter send timeout). ``webhook``: updates arrive by webhook (the stand-in
-    POSTs them to the bot's HTTP server) instead of long polling. ``wechat_secrets``: for a
-    ``change`` that sets ``[wechat]`` up (tests/wechat_world.py).
+    POSTs them to the bot's HTTP server) instead of long polling. ``wechat_secrets`` and
+    ``wecom_secrets``: for a ``change`` that sets ``[wechat]`` or ``[wecom]`` up
+    (tests/wechat_world.py).
     """
     async with contextlib.AsyncExitStack() as stack:
         clock = clock or nine_am()
@@ -235,6 +238,7 @@ async def world(
                 language=shared_language(settings.classifier),
                 webhook_secret=WEBHOOK_SECRET if webhook else None,
                 wechat_secrets=wechat_secrets,
+                wecom_secrets=wecom_secrets,
             )
         )
         if not webhook:  # a webhook is set before running_bot returns

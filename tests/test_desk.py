@@ -371,7 +371,7 @@ NOT_MEMBER = Answer(texts.ANSWER_NOT_MEMBER.format(unit=GRID1), alert=True)
 NOT_CLAIMER = Answer(texts.ANSWER_NOT_CLAIMER.format(worker="张三"), alert=True)
 ALLOWED = {
     Verb.CLAIM: Answer(texts.ANSWER_CLAIMED),
-    Verb.RESOLVE: Answer(texts.ANSWER_ASK_RESULT, alert=True),
+    Verb.RESOLVE: Answer(texts.ANSWER_ASK_RESULT, alert=True, repeats_a_message=True),
     Verb.TRANSFER: Answer(texts.TRANSFER_PICK),
     Verb.ESCALATE: Answer(texts.ANSWER_ESCALATED.format(unit=COMMUNITY)),
     Verb.GIVE_BACK: Answer(texts.ANSWER_RETURNED),
@@ -576,7 +576,7 @@ async def test_resolve_asks_for_note_and_note_resolves(desk: Desk, store: SqlSto
     resolves the task."""
     task = await claimed(desk, store)
     assert await desk.press(ZHANG, act(Verb.RESOLVE, task.id), None) == Answer(
-        texts.ANSWER_ASK_RESULT, alert=True
+        texts.ANSWER_ASK_RESULT, alert=True, repeats_a_message=True
     )
     ask = texts.ASK_RESULT.format(number=task.number)
     assert [(m.chat_id, m.text) for m in await said(store)] == [(ZHANG.user_id, ask)]

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config.settings import ClassifierSettings, load_settings
+from handlers import shell_wechat
 from handlers.shell import HELP, run_shell
 from tests.harness import EXAMPLE
 
@@ -90,11 +91,14 @@ BY_DAY = datetime(2026, 12, 7, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 says so first and holds the resident's notices, whatever time the tests run at."""
 
 
-async def shell(script: Sequence[str], cache_dir: Path, start: datetime = BY_DAY) -> list[str]:
-    """Run the shell on the example config through ``script``; every line it wrote, in order."""
+async def shell(
+    script: Sequence[str], cache_dir: Path, start: datetime = BY_DAY, *, wechat: bool = False
+) -> list[str]:
+    """Run the shell on the example config through ``script``; every line it wrote, in order.
+    ``wechat``: as ``griddesk shell --wechat``, the resident on WeChat."""
     settings = replace(load_settings(EXAMPLE), classifier=ClassifierSettings(cache_dir=cache_dir))
     written: list[str] = []
-    await run_shell(settings, None, _lines(script), written.append, start)
+    await run_shell(settings, None, _lines(script), written.append, start, wechat=wechat)
     return [line for text in written for line in text.splitlines()]
 
 
@@ -181,3 +185,132 @@ async def test_help_and_greeting_are_chinese(cache_dir: Path) -> None:
     for line in lines:
         words = re.sub(r"/\w+|Ctrl\+D", "", line)
         assert not re.search(r"[A-Za-z]{2,}", words), line
+
+
+# --- griddesk shell --wechat: the resident on WeChat, the workers on Telegram -------------------
+
+ON_WECHAT = "── 王阿姨的微信 ──"
+GRID_GROUP = "── 兴安南路第一网格（群） ──"
+
+
+def wechat_messages(lines: list[str]) -> list[str]:
+    """Each message printed under the resident's WeChat header, as one text."""
+    headers = [i for i, line in enumerate(lines) if line == ON_WECHAT]
+    messages = []
+    for start in headers:
+        following = range(start + 1, len(lines))
+        end = next((i for i in following if lines[i].startswith(("── ", "（"))), len(lines))
+        messages.append("\n".join(lines[start + 1 : end]))
+    return messages
+
+
+def test_shell_runs_with_the_resident_on_wechat(tmp_path: Path) -> None:
+    """`griddesk shell --wechat` from piped input: the welcome and the receipt reach 王阿姨 on
+    WeChat, the card the grid's Telegram group; /quit ends it cleanly."""
+    done = subprocess.run(
+        [str(GRIDDESK), "shell", "--config", str(EXAMPLE), "--wechat", "--at", "2026-12-07 10:00"],
+        input="审计厅小区3号楼又停水了\n/quit\n",
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8", "XDG_CACHE_HOME": str(tmp_path)},
+        check=False,
+    )
+    out = done.stdout
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert out.startswith("网格通试用台 — 你现在是居民王阿姨，刚在微信上关注了公众号")
+    assert "[王阿姨 @ 王阿姨的微信] > " in out
+    welcome = out.index("1. 兴安南路社区")
+    receipt = out.index("工单号：20261207-0001", welcome)
+    assert out.rfind(ON_WECHAT, 0, receipt) > welcome
+    assert out.index(GRID_GROUP, receipt) < out.index("📋工单 20261207-0001", receipt)
+    assert "王阿姨的私聊" not in out
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.asyncio
+async def test_wechat_welcome_numbers_bind_her_to_a_community(cache_dir: Path) -> None:
+    """Following brings the welcome with numbered communities; her numbers are her text
+    replies (there are no buttons on WeChat), read as the choices they stand for."""
+    lines = await shell(["1", "2", "/chat", "/as 张三", "/as 王阿姨"], cache_dir, wechat=True)
+    assert lines[0].startswith("网格通试用台 — 你现在是居民王阿姨，刚在微信上关注了公众号")
+    welcome, communities, bound = wechat_messages(lines)
+    assert welcome.startswith("您好，我是网格通")
+    assert "回复数字即可：\n1. 兴安南路社区\n2. 四千米社区" in welcome
+    assert "回复数字即可：\n1. 电影制片厂小区\n2. 审计厅小区" in communities
+    assert bound.startswith("好的，已登记您的地址：审计厅小区。")
+    assert not any(line.startswith(("（最近一次显示", "（没有按钮", "  [")) for line in lines)
+    assert after(lines, bound.splitlines()[-1])[:3] == [
+        "（王阿姨在微信上只有和公众号的这一个聊天：王阿姨的微信）",
+        "（现在你是张三，在：兴安南路第一网格（群））",
+        "（现在你是王阿姨，在：王阿姨的微信）",
+    ]
+    assert "王阿姨的私聊" not in "\n".join(lines)
+
+
+@pytest.mark.asyncio
+async def test_wechat_report_gets_a_receipt_and_the_claim_notice(cache_dir: Path) -> None:
+    """Her report: the receipt on WeChat, the card in the grid's Telegram group; 张三 presses
+    认领 by its number and she hears it on WeChat."""
+    script = ["审计厅小区3号楼2单元又停水了", "/as 张三", "1"]
+    lines = await shell(script, cache_dir, wechat=True)
+    reported = after(lines, "2. 四千米社区")
+    assert reported[0] == ON_WECHAT
+    assert reported[1] == "已收到您反映的问题，已转给网格员处理。"
+    assert "工单号：20261207-0001" in reported
+    card = after(reported, GRID_GROUP)
+    assert card[0] == "📋工单 20261207-0001｜供水"
+    assert card[card.index("状态：待认领") + 1] == "  [1] 认领"
+    claimed = after(lines, "（张三 点了“认领”）")
+    assert claimed[0] == "── 兴安南路第一网格（群）（更新） ──"
+    notice = claimed[claimed.index(ON_WECHAT) + 1]
+    assert notice == "您反映的问题（20261207-0001）已由张三接单，正在处理，12月10日 10:00前办好。"
+
+
+@pytest.mark.asyncio
+async def test_wechat_notices_after_the_window_come_as_template_messages(cache_dir: Path) -> None:
+    """Three days on her customer-service window is closed: the result reaches her as the
+    template message, and her "1" (a new message, which opens a window) rates it."""
+    script = [
+        "审计厅小区3号楼2单元又停水了",
+        "/as 张三",
+        "1",  # 认领
+        "/wait 3d",  # the overdue card shows [1] 办结 again
+        "1",  # 办结
+        "/chat",
+        "下午两点恢复供水了",
+        "1",  # 确认
+        "/as 王阿姨",
+        "1",  # 满意
+    ]
+    lines = await shell(script, cache_dir, wechat=True)
+    resolved = after(lines, "（张三 点了“确认”）")
+    template = resolved[resolved.index(ON_WECHAT) + 1 :][:4]
+    assert template == [
+        "【模板消息】工单编号：20261207-0001",
+        "进度：已办结",
+        "备注：回复数字：1满意 2基本满意 3不满意",
+        "时间：2026年12月10日 10:00",
+    ]
+    rated = after(lines, "（现在你是王阿姨，在：王阿姨的微信）")
+    assert rated[0] == ON_WECHAT
+    assert "谢谢您的评价" in rated[1]
+    assert any("已完成（居民评价：满意）" in line for line in rated)
+
+
+@pytest.mark.asyncio
+async def test_wechat_slips_answer_in_one_line(
+    cache_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A message too large for WeChat to carry, a person who is not there,
+    and the help: one line or the help, and the session goes on."""
+    script = ["水" * 30_000, "/as 某某", "/shell", "审计厅小区3号楼又停水了"]
+    with caplog.at_level(logging.WARNING, logger="handlers.shell"):
+        lines = await shell(script, cache_dir, wechat=True)
+    refused = after(lines, "2. 四千米社区")
+    assert refused[0].startswith("（微信发不出这条消息（the body has 90")
+    assert refused[1].startswith("（没有这个人。可以选：王阿姨、张三、李四")
+    assert refused[2 : 2 + len(HELP.splitlines())] == HELP.splitlines()
+    assert refused[2 + len(HELP.splitlines())] == shell_wechat.HELP.format(name="王阿姨")
+    assert "工单号：20261207-0001" in after(lines, refused[2 + len(HELP.splitlines())])
+    assert not [r for r in caplog.records if r.name == "handlers.shell"]

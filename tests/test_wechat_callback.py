@@ -24,8 +24,9 @@ from handlers.http.health import Health, Heard
 from handlers.http.metrics import Metrics
 from handlers.http.server import HttpServer
 from handlers.tencent.crypto import MessageCrypto, signature
+from handlers.tencent.keeping import SUCCESS
 from handlers.tencent.xml import MAX_BODY, XmlValue, build_xml
-from handlers.wechat.callback import SUCCESS, WeChatCallback
+from handlers.wechat.callback import WeChatCallback
 from standins.tencent_callbacks import CallbackDriver, Delivery, Mode
 from storage.sql_store import SqlStore
 from tests.clock import nine_am

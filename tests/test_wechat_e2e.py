@@ -48,6 +48,7 @@ async def test_wechat_resident_reports_and_rates_while_workers_use_telegram(
     await w.press(zhang, card, "认领")
     await ww.settle()
     assert "已由张三接单" in ww.texts(resident)[-1]
+    assert "联系：没有可以直接联系居民的方式" in w.last(zhang.id).content
 
     await w.press(zhang, w.card(grid, "20261122-0001"), "办结")
     await w.say(zhang, "已联系供水公司，管道抢修完毕，下午两点恢复供水")
@@ -88,6 +89,21 @@ async def test_choices_by_number_by_words_and_by_a_new_follower(ww: WeChatWorld)
     assert "已登记您的地址：林业厅小区" in bound[-1]
     receipt = await ww.says(resident, "楼上天天半夜剁肉，吵得睡不着")
     assert "类别：噪音扰民" in receipt[-1]
+
+
+async def test_a_number_answers_the_newest_message_only(ww: WeChatWorld) -> None:
+    """Once a message without choices followed (the receipt), a "1" is not an answer to the
+    choices of before: the resident's home stays as she chose it."""
+    resident = "oNEW2"
+    await ww.event(resident, "subscribe")
+    await ww.says(resident, "1")
+    bound = await ww.says(resident, "2")
+    assert "已登记您的地址：审计厅小区" in bound[-1]
+    await ww.says(resident, "3号楼又停水了")
+    later = await ww.says(resident, "1")
+    assert not any("已登记您的地址" in text for text in later)
+    again = await ww.event(resident, "CLICK", "START")
+    assert "您登记的地址是：审计厅小区" in again[-1]
 
 
 async def test_commands_typed_on_wechat(ww: WeChatWorld) -> None:
@@ -194,3 +210,41 @@ async def test_a_wechat_message_does_not_wait_for_telegrams_long_poll(
         resident = ww.follower()
         replies = await ww.says(resident, "审计厅小区3号楼2单元又停水了")
         assert "工单号：20261122-0001" in replies[0]
+
+
+@pytest_asyncio.fixture
+async def both(database_url: str, cache_dir: Path) -> AsyncIterator[WeChatWorld]:
+    async with wechat_world(database_url, cache_dir, workers_on_wecom=True) as running:
+        yield running
+
+
+async def test_wechat_resident_and_wecom_workers_close_the_loop(both: WeChatWorld) -> None:
+    """The whole loop where it is practised: a resident on the 公众号, the grid's workers on
+    WeCom. The card reaches each member of the grid; one claims it and the card changes for
+    both; the result is confirmed in the worker's chat with the app; the resident rates."""
+    ww, resident = both, both.follower()
+    receipt = await ww.says(resident, "审计厅小区3号楼2单元又停水了")
+    assert "工单号：20261122-0001" in receipt[0]
+    for member in ("u2001", "u2002"):  # 张三 and 李四, the grid's members
+        card = ww.card(member, "20261122-0001")
+        assert [b.text for b in card.face.buttons] == ["认领", "合并", "改类别"]
+        assert ("地点", "审计厅小区 3号楼2单元") in card.face.rows
+
+    await ww.press("u2001", "20261122-0001", "认领")
+    for member in ("u2001", "u2002"):
+        card = ww.card(member, "20261122-0001")
+        assert "认领，办理中" in " ".join(v for _, v in card.face.rows) + (card.face.desc or "")
+        assert [b.text for b in card.face.buttons][:4] == ["办结", "转交", "上报", "退回"]
+    assert "已由张三接单" in ww.texts(resident)[-1]
+
+    await ww.press("u2001", "20261122-0001", "办结")
+    assert "请回复工单 20261122-0001 的办理结果" in ww.texts_to("u2001")[-1]
+    await ww.member_says("u2001", "已联系供水公司，管道抢修完毕，下午两点恢复供水")
+    assert ww.wecom is not None
+    preview = ww.wecom.cards("u2001")[-1]
+    assert preview.face.title.startswith("将告知居民")
+    await ww.press_on("u2001", preview, "确认")
+    rating = ww.texts(resident)[-1]
+    assert "已办结" in rating
+    thanks = await ww.says(resident, "1")
+    assert any("谢谢您的评价" in text for text in thanks)

@@ -13,8 +13,9 @@ from bot import texts
 from bot.desk.context import Actor
 from bot.desk.desk import Desk
 from bot.ports import Store
+from handlers.tencent.xml import sent_at
 from handlers.wechat.callback import message_key
-from handlers.wechat.inbound import WeChatResidents, actor_of, chosen, sent_at
+from handlers.wechat.inbound import WeChatResidents, actor_of, chosen
 
 RATINGS = (("满意", "rate:12:good"), ("一般", "rate:12:fair"), ("不满意", "rate:12:poor"))
 """Three choices offered as a numbered list (or a msgmenu): label, button data."""

@@ -1,7 +1,10 @@
 """The end-to-end world with residents on WeChat: the real bot, its 公众号 callback on a real
 HTTP server, Tencent's calls made by :class:`~standins.tencent_callbacks.CallbackDriver` (safe
 mode: signed and encrypted), the WeChat API stand-in for what the bot sends, and the Telegram
-stand-in for the grid workers (tests/harness.py).
+stand-in for the grid workers (tests/harness.py) — or, with ``workers_on_wecom``, the whole
+organisation on WeCom: every person a member of the app (``wecom:u2001`` for the example's
+2001), every unit's chat ``wecom:g…``, the WeCom stand-in for what they get and the driver, in
+WeCom's mode, for their presses.
 
 A resident's message is what WeChat would do with it: the stand-in opens their
 customer-service window (5 sends in 48 hours), and the driver posts the message to the bot;
@@ -12,20 +15,26 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import re
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from bot.channels import parse
+from bot.config.org import Org
 from bot.config.serving import HttpSettings
-from bot.config.settings import Settings
+from bot.config.settings import Settings, load_settings
 from bot.config.wechat import NoticeTemplate, WeChatSecrets, WeChatSettings
+from bot.config.wecom import WeComSecrets, WeComSettings
 from handlers.tencent.xml import XmlValue
 from standins.balancer import free_port
 from standins.tencent_callbacks import CallbackDriver, Delivery
 from standins.wechat import Delivered, WeChatStandIn
+from standins.wecom import Card, WeComStandIn
 from tests.clock import FakeClock, nine_am
-from tests.harness import World, _within, world
+from tests.harness import EXAMPLE, World, _within, world
 
 APP_ID = "wx5eed0000c0ffee01"
 SECRETS = WeChatSecrets(
@@ -35,6 +44,30 @@ SECRETS = WeChatSecrets(
 )
 ACCOUNT = "gh_griddesk0001"
 """The account's original id, which WeChat puts in ``ToUserName``."""
+CORP_ID, AGENT_ID = "wwstandin0000001", 1000002
+WECOM = WeComSecrets(
+    secret="standin-wecom-app-secret-0001",
+    token="griddeskWeComToken",
+    encoding_aes_key="ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkj",
+)
+
+
+def _on_wecom(config: str) -> str:
+    """The example config with everyone on WeCom: person 2001 is ``wecom:u2001``, the unit
+    chat -1001000000011 is ``wecom:g1001000000011``."""
+    config = re.sub(r"(?m)^(\s*)user_id = (\d+)$", r'\1user_id = "wecom:u\2"', config)
+    return re.sub(r"(?m)^(\s*)chat_id = -(\d+)$", r'\1chat_id = "wecom:g\2"', config)
+
+
+def _wecom_org() -> Org:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "griddesk.toml"
+        path.write_text(_on_wecom(EXAMPLE.read_text("utf-8")), "utf-8")
+        return load_settings(path).require_org()
+
+
+WECOM_ORG = _wecom_org()
+"""The example organisation, everyone on WeCom."""
 
 
 @dataclass
@@ -45,6 +78,47 @@ class WeChatWorld:
     wx: WeChatStandIn
     tencent: CallbackDriver
     _ids: itertools.count[int]
+    wecom: WeComStandIn | None = None
+    wecom_caller: CallbackDriver | None = None
+
+    async def press(self, userid: str, number: str, label: str) -> None:
+        """WeCom member ``userid`` presses ``label`` on their card of task ``number``."""
+        await self.press_on(userid, self.card(userid, number), label)
+
+    async def press_on(self, userid: str, card: Card, label: str) -> None:
+        """WeCom member ``userid`` presses ``label`` on ``card`` (as they see it now)."""
+        card = self._wecom().card(userid, card.task_id)
+        key = next((b.key for b in card.face.buttons if b.text == label and b.key), None)
+        assert key is not None, f"no button {label!r} on {userid}'s card: {card.face}"
+        await self.from_wecom(self._wecom().press(userid, card.task_id, key))
+
+    async def member_says(self, userid: str, text: str) -> list[str]:
+        """WeCom member ``userid`` writes to the app; the texts they got in reply."""
+        wecom = self._wecom()
+        before = len(wecom.messages(userid))
+        await self.from_wecom(wecom.member_says(userid, text))
+        return [m.content or "" for m in wecom.messages(userid)[before:] if m.msgtype == "text"]
+
+    async def from_wecom(self, xml: str) -> None:
+        """Deliver WeCom's callback ``xml`` as WeCom does, and wait for the bot."""
+        assert self.wecom_caller is not None
+        delivery = await self.wecom_caller.post(xml)
+        assert delivery.outcome == "success", delivery
+        await self.settle()
+
+    def card(self, userid: str, number: str) -> Card:
+        """``userid``'s newest card about task ``number`` (as they see it now)."""
+        cards = [c for c in self._wecom().cards(userid) if number in c.face.title]
+        assert cards, f"{userid} has no card about {number}"
+        return cards[-1]
+
+    def texts_to(self, userid: str) -> list[str]:
+        """The text messages WeCom member ``userid`` got from the app."""
+        return [m.content or "" for m in self._wecom().messages(userid) if m.msgtype == "text"]
+
+    def _wecom(self) -> WeComStandIn:
+        assert self.wecom is not None, "a world with workers_on_wecom"
+        return self.wecom
 
     def follower(self, openid: str = "oRES1") -> str:
         """A resident who followed the account long ago (no window open until they write)."""
@@ -122,10 +196,12 @@ async def wechat_world(
     template: NoticeTemplate | None = None,
     clock: FakeClock | None = None,
     poll_timeout: int = 1,
+    workers_on_wecom: bool = False,
 ) -> AsyncIterator[WeChatWorld]:
     """The example org's bot with ``[wechat]`` set up (safe mode), its stand-ins and caller;
     ``template``: the notice template, which the stand-in then knows; ``poll_timeout``:
-    Telegram's long poll, which a WeChat message must not wait for."""
+    Telegram's long poll, which a WeChat message must not wait for; ``workers_on_wecom``: the
+    organisation on WeCom (see the module doc)."""
     clock = clock or nine_am()
     port = free_port()
     async with contextlib.AsyncExitStack() as stack:
@@ -138,18 +214,38 @@ async def wechat_world(
             )
         )
 
+        wecom = None
+        if workers_on_wecom:
+            wecom = await stack.enter_async_context(
+                WeComStandIn(CORP_ID, WECOM.secret, AGENT_ID, clock=lambda: clock().timestamp())
+            )
+            for person in WECOM_ORG.people.values():
+                wecom.add_member(parse(person.user_id)[1], person.name)
+
         def change(settings: Settings) -> Settings:
             wechat = WeChatSettings(APP_ID, "/wechat", wx.base_url, menus, template)
             telegram = replace(settings.telegram, poll_timeout=poll_timeout)
-            return replace(
+            changed = replace(
                 settings,
                 wechat=wechat,
                 http=HttpSettings(("127.0.0.1", port)),
                 telegram=telegram,
             )
+            if wecom is None:
+                return changed
+            on_wecom = WeComSettings(CORP_ID, AGENT_ID, "/wecom", wecom.base_url)
+            return replace(changed, wecom=on_wecom, org=WECOM_ORG)
 
         w = await stack.enter_async_context(
-            world(database_url, cache_dir, clock=clock, change=change, wechat_secrets=SECRETS)
+            world(
+                database_url,
+                cache_dir,
+                clock=clock,
+                change=change,
+                wechat_secrets=SECRETS,
+                wecom_secrets=WECOM if wecom else None,
+                people={} if wecom else None,
+            )
         )
         tencent = await stack.enter_async_context(
             CallbackDriver(
@@ -161,4 +257,16 @@ async def wechat_world(
                 retry_interval=0.2,
             )
         )
-        yield WeChatWorld(w, wx, tencent, itertools.count(24_000_000_001))
+        wecom_caller = None
+        if wecom is not None:
+            wecom_caller = await stack.enter_async_context(
+                CallbackDriver(
+                    f"http://127.0.0.1:{port}/wecom",
+                    token=WECOM.token,
+                    mode="wecom",
+                    encoding_aes_key=WECOM.encoding_aes_key,
+                    receive_id=CORP_ID,
+                    retry_interval=0.2,
+                )
+            )
+        yield WeChatWorld(w, wx, tencent, itertools.count(24_000_000_001), wecom, wecom_caller)

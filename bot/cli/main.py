@@ -184,7 +184,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Try the whole bot in the terminal: the real bot and database against a "
         "local Bot API stand-in, no token or network needed. You chat as the resident 王阿姨; "
         "/as NAME switches person, /chat switches chat, a number presses a button, /quit "
-        "leaves.",
+        "leaves. With --wechat, 王阿姨 is a follower of the WeChat Official Account instead "
+        "(against a local WeChat API stand-in), while the workers stay on Telegram.",
     )
     shell.add_argument("--config", type=Path, required=True, help=_CONFIG_HELP)
     shell.add_argument(
@@ -195,6 +196,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="'YYYY-MM-DD HH:MM'",
         help="start the shell's clock at this local time (e.g. at night, to see quiet hours); "
         "/wait moves it on",
+    )
+    shell.add_argument(
+        "--wechat",
+        action="store_true",
+        help="王阿姨 writes on WeChat (a follower of the Official Account, against a local "
+        "WeChat API stand-in): choices reach her as numbered lines, which she answers by "
+        "typing the number; the workers stay on Telegram",
     )
     shell.set_defaults(run=_shell)
 
@@ -310,7 +318,7 @@ def _shell(args: argparse.Namespace) -> int:
     from handlers.shell import run_shell  # noqa: PLC0415 - loads Telegram and SQL only here
 
     start = _local_moment(args.at, "--at", settings.timezone) if args.at else None
-    asyncio.run(run_shell(settings, args.database, start=start))
+    asyncio.run(run_shell(settings, args.database, start=start, wechat=args.wechat))
     return 0
 
 

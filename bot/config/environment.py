@@ -185,6 +185,10 @@ def _variable(where: str) -> str:
         return WEBHOOK_SECRET_VARIABLE
     if where.startswith("database"):
         return DATABASE_VARIABLE
+    if where.startswith("wecom"):
+        return {"token": "GRIDDESK_WECOM_TOKEN", "encoding_aes_key": "GRIDDESK_WECOM_AES_KEY",
+                "aes_key": "GRIDDESK_WECOM_AES_KEY"}.get(where.rpartition(".")[2].lower(),
+                                                         "GRIDDESK_WECOM_SECRET")  # fmt: skip
     if where.startswith("wechat"):
         return {"token": "GRIDDESK_WECHAT_TOKEN", "encoding_aes_key": "GRIDDESK_WECHAT_AES_KEY",
                 "aes_key": "GRIDDESK_WECHAT_AES_KEY"}.get(where.rpartition(".")[2].lower(),

@@ -77,6 +77,7 @@ from bot.config.tomlcheck import (
     table,
 )
 from bot.config.wechat import WeChatSettings, read_wechat
+from bot.config.wecom import WeComSettings, read_wecom
 from bot.followup.notice_times import ConfiguredBroadcast, QuietHours
 
 __all__ = [
@@ -102,7 +103,7 @@ __all__ = [
 
 _TABLES = {"timezone", "classifier", "telegram", "database", "deadlines", "followup", "street",
            "communities", "departments", "people", "quiet_hours", "broadcasts", "digests",
-           "limits", "intake", "faq", "privacy", "http", "wechat"}  # fmt: skip
+           "limits", "intake", "faq", "privacy", "http", "wechat", "wecom"}  # fmt: skip
 _SHANGHAI = "Asia/Shanghai"
 
 
@@ -163,6 +164,8 @@ class Settings:
     """``[[faq]]``: common questions the bot answers at once (:mod:`bot.config.faq`)."""
     wechat: WeChatSettings | None = None
     """``[wechat]``: residents on a WeChat Official Account; None: not on WeChat."""
+    wecom: WeComSettings | None = None
+    """``[wecom]``: workers on WeCom through a self-built app; None: not on WeCom."""
     org: Org | None = None
     """None when the config defines no organisation (enough for the classifier commands)."""
 
@@ -210,6 +213,8 @@ def _settings(data: Mapping[str, Any], base: Path, problems: Problems) -> Settin
     check_webhook(telegram.mode, telegram.webhook_url, http, problems)
     wechat = read_wechat(problems.read(table, data, "wechat") if "wechat" in data else None,
                          http, problems)  # fmt: skip
+    wecom = read_wecom(problems.read(table, data, "wecom") if "wecom" in data else None,
+                       http, problems)  # fmt: skip
     # the file's URL is checked even when the environment's replaces it: the file is shared
     file_database_url = _database_url(section("database"), base, problems)
     database_url = problems.read(database_from_environment) or file_database_url
@@ -239,6 +244,7 @@ def _settings(data: Mapping[str, Any], base: Path, problems: Problems) -> Settin
         privacy=privacy,
         faq=faq,
         wechat=wechat,
+        wecom=wecom,
         org=org,
     )
 

@@ -165,7 +165,7 @@ class Presenter:
         ``giver`` transferred it); then every photo the card does not show."""
         name = resident.name if resident else ""
         username = f"（@{resident.username}）" if resident and resident.username else ""
-        link = profile_link(resident.user_id) if resident else ""
+        link = (profile_link(resident.user_id) if resident else "") or texts.NO_DIRECT_CONTACT
         opening = texts.TRANSFERRED_TO_YOU if giver else texts.CLAIMED_BY_YOU
         phone = phone_number(task.text)
         text = texts.CLAIMER_CONTACT.format(

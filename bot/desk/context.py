@@ -45,6 +45,9 @@ class Answer:
 
     text: str
     alert: bool = False
+    repeats_a_message: bool = False
+    """The press also wrote the presser a message saying as much: a channel without toasts
+    (WeChat, WeCom), which sends an alert as a message, need not send this one."""
 
 
 async def mark_processed(tx: Transaction, update_id: int | None) -> None:

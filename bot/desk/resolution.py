@@ -59,7 +59,7 @@ class Resolution:
             await tx.await_note(actor.user_id, task_id)
             await tx.enqueue(Outgoing(actor.user_id, texts.ASK_RESULT.format(number=task.number)))
             await mark_processed(tx, update_id)
-        return Answer(texts.ANSWER_ASK_RESULT, alert=True)
+        return Answer(texts.ANSWER_ASK_RESULT, alert=True, repeats_a_message=True)
 
     async def note(
         self, tx: Transaction, actor: Actor, text: str, photo: str | None, update_id: int | None

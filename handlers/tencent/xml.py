@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import TypeAlias
 from xml.etree.ElementTree import Element, ParseError, tostring
 
@@ -120,3 +121,15 @@ def _content(value: XmlValue) -> str:
     if isinstance(value, Mapping):
         return _elements(value)
     return "".join(_elements(item) for item in value)
+
+
+def sent_at(fields: Mapping[str, str]) -> datetime | None:
+    """When Tencent received the message (``CreateTime``, Unix seconds); None when it says no
+    time we can read (a 公众号's plain mode signs the query only: the body may say anything)."""
+    created = fields.get("CreateTime", "")
+    if not (created.isascii() and created.isdigit()):
+        return None
+    try:
+        return datetime.fromtimestamp(int(created), UTC)
+    except (OverflowError, OSError, ValueError):  # beyond the dates a datetime can hold
+        return None

@@ -25,7 +25,6 @@ ever answered in the reply itself (a passive reply could not be retried or recor
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -34,17 +33,12 @@ from aiohttp import web
 
 from bot.channels import Channel, address
 from bot.ports import Store
-from bot.retry import StoreBusy, retrying
 from handlers.http.bodies import limited_body
 from handlers.tencent.crypto import CryptoError, MessageCrypto, verify_signature
+from handlers.tencent.keeping import SUCCESS, keep
 from handlers.tencent.xml import MAX_BODY, XmlError, parse_callback
 
 log = logging.getLogger(__name__)
-
-STORE_ATTEMPTS = 3
-"""Tries at the commit within one call before 500 hands the retry to WeChat."""
-SUCCESS = "success"
-"""The answer that tells WeChat the message arrived and nothing is said back."""
 
 
 class WeChatCallback:
@@ -102,21 +96,9 @@ class WeChatCallback:
         sender = fields.get("FromUserName", "")
         if not sender:
             return web.Response(text=SUCCESS)  # nobody to answer: nothing to store
-        key = message_key(fields)
-        raw = json.dumps(fields, ensure_ascii=False)
         lane = address(Channel.WECHAT, sender)
-
-        async def store() -> int | None:
-            async with self._store.transaction() as tx:
-                return await tx.store_message(Channel.WECHAT, key, raw, lane)
-
-        try:
-            stored = await retrying(store, "WeChat callback", attempts=STORE_ATTEMPTS)
-        except StoreBusy:
-            return web.Response(status=500, text="not stored; send it again")
-        if stored is not None:
-            self._wake()
-        return web.Response(text=SUCCESS)
+        key = message_key(fields)
+        return await keep(self._store, Channel.WECHAT, key, fields, lane=lane, wake=self._wake)
 
     def _signed(self, query: Mapping[str, str]) -> bool:
         """Whether the query's ``signature`` is ours and its timestamp recent."""

@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 
 from bot import texts
 from bot.channels import Channel, address
@@ -33,6 +32,7 @@ from bot.desk.context import Actor, mark_processed
 from bot.desk.desk import Desk
 from bot.domain import Outgoing
 from bot.ports import Store
+from handlers.tencent.xml import sent_at
 
 MENU_KEYS = ("MY", "HELP", "START", "FORGET")
 """The custom-menu keys (自定义菜单 ``click`` buttons) that stand for commands."""
@@ -74,7 +74,7 @@ class WeChatResidents:
         choice = chosen(text, fields.get("bizmsgmenuid", ""), offered)
         if choice is not None:
             answer = await self._desk.press(actor, choice, update_id)
-            if answer.alert and answer.text:
+            if answer.alert and answer.text and not answer.repeats_a_message:
                 async with self._store.transaction() as tx:
                     await tx.enqueue(Outgoing(actor.chat_id, answer.text))
             return
@@ -132,18 +132,6 @@ def actor_of(fields: Mapping[str, str]) -> Actor:
     """The resident who sent ``fields``: their OpenID is both them and their chat."""
     resident = address(Channel.WECHAT, fields["FromUserName"])
     return Actor(resident, resident, texts.WECHAT_RESIDENT)
-
-
-def sent_at(fields: Mapping[str, str]) -> datetime | None:
-    """When WeChat received the message (``CreateTime``, Unix seconds); None when it says no
-    time we can read (plain mode signs the query only, so the body may say anything)."""
-    created = fields.get("CreateTime", "")
-    if not (created.isascii() and created.isdigit()):
-        return None
-    try:
-        return datetime.fromtimestamp(int(created), UTC)
-    except (OverflowError, OSError, ValueError):  # beyond the dates a datetime can hold
-        return None
 
 
 def chosen(text: str, menu_id: str, offered: Sequence[tuple[str, str]]) -> str | None:

@@ -13,7 +13,9 @@ rating) become numbered lines the resident answers with a number, or, with ``[we
 on a verified service account, a ``msgmenu`` whose lines are tapped; either way what each
 number stands for is remembered (:meth:`~bot.ports.ChoiceTransaction.offer_choices`) before
 the message goes, so the answer can be read as the press it stands for
-(:mod:`handlers.wechat.inbound`).
+(:mod:`handlers.wechat.inbound`). A number answers the newest message only: one without
+choices forgets those offered before it, so a "1" written days later is read as words, not as
+an answer to an old question (which could rebind the resident's home).
 
 Nothing sent can be edited or taken back on WeChat: an edit is sent as a new message, and a
 deletion counts as done. A photo a worker attached (a Telegram file) is not sent along.
@@ -72,9 +74,9 @@ class WeChatSender:
         if message.delete_message_id is not None:
             return NO_MESSAGE_ID  # nothing sent on WeChat can be taken back
         choices = [(button.text, button.action) for row in message.buttons for button in row]
-        if choices:
-            async with self._store.transaction() as tx:
-                await tx.offer_choices(message.chat_id, choices, self._clock())
+        async with self._store.transaction() as tx:
+            # the newest message is what a number answers: one without choices ends the last
+            await tx.offer_choices(message.chat_id, choices, self._clock())
         if before_request is not None:
             await before_request()
         labels = [label for label, _ in choices]

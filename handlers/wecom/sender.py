@@ -1,0 +1,145 @@
+"""Sending outbox messages to WeCom members through the app, cards included.
+
+A WeCom chat is one of two things (:mod:`bot.config.wecom`): a member's own chat with the app
+(the person's address, ``wecom:zhangsan``), or a unit's (``wecom:<its name>``), which reaches
+each of the unit's WeCom members in their own chat with the app — WeCom cannot put a card with
+buttons into a group chat. A unit with no WeCom member cannot be reached, which the outbox
+records as for a chat the bot was removed from.
+
+A message with buttons, or a task's card, goes as a template card (:mod:`handlers.wecom.cards`)
+recorded in ``platform_cards`` (its row id is the message id the outbox keeps). Changing it
+takes the single-use code WeCom handed out with the send or with the last press
+(``update_template_card``, for everyone who got it); with no usable code left (used, or older
+than 72 hours) the change goes out as a new card, as an edit of a message that is gone does on
+Telegram. Anything else is a text message. Nothing sent through an app is taken back: a
+deletion counts as done.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+
+from bot.channels import Channel, address, parse
+from bot.config.org import Org
+from bot.domain import Outgoing
+from bot.errors import ChatUnreachable, Undeliverable
+from bot.ports import PlatformCard, Store
+from handlers.wecom.api import CardExpired, WeComApi
+from handlers.wecom.cards import Drawn, template_card
+
+log = logging.getLogger(__name__)
+
+CODE_LIFE = timedelta(hours=72)
+"""How long a ``response_code`` may change its card (Doc 94888)."""
+NO_MESSAGE_ID = 0
+"""What a text message is known by: nothing here can change or take it back later."""
+
+
+class WeComSender:
+    """A :class:`~bot.ports.Sender` for ``wecom:`` chats."""
+
+    def __init__(
+        self, api: WeComApi, store: Store, org: Org, clock: Callable[[], datetime]
+    ) -> None:
+        self._api = api
+        self._store = store
+        self._org = org
+        self._clock = clock
+
+    async def send(
+        self,
+        message: Outgoing,
+        edit_message_id: int | None,
+        *,
+        before_request: Callable[[], Awaitable[None]] | None = None,
+    ) -> int:
+        users = self.recipients(message.chat_id)
+        if message.delete_message_id is not None:
+            return NO_MESSAGE_ID
+        drawn = Drawn(
+            message.text, tuple((b.text, b.action) for row in message.buttons for b in row)
+        )
+        is_card = bool(drawn.buttons) or message.card_of is not None
+        if edit_message_id is not None:
+            async with self._store.transaction() as tx:
+                card = await tx.platform_card(edit_message_id)
+            if card is not None and await self._change(card, drawn, before_request):
+                return card.card_id
+        elif not is_card:
+            if before_request is not None:
+                await before_request()
+            self._note_missing(message.chat_id, await self._api.send_text(users, message.text))
+            return NO_MESSAGE_ID
+        return await self._new_card(message.chat_id, users, drawn, before_request)
+
+    def recipients(self, chat_id: str) -> list[str]:
+        """The WeCom UserIDs a message to ``chat_id`` goes to (see the module doc)."""
+        channel, target = parse(chat_id)
+        if channel != Channel.WECOM:
+            raise Undeliverable(f"not a WeCom chat: {channel}")
+        unit = self._org.unit_by_chat(chat_id)
+        if unit is None:
+            return [target]  # a member's own chat
+        users = [parse(person.user_id)[1] for person in self._org.members(unit.ref)
+                 if parse(person.user_id)[0] == Channel.WECOM]  # fmt: skip
+        if not users:
+            raise ChatUnreachable(f"{unit.name} has no WeCom member to send to")
+        return users
+
+    async def _new_card(
+        self,
+        chat_id: str,
+        users: Sequence[str],
+        drawn: Drawn,
+        before_request: Callable[[], Awaitable[None]] | None,
+    ) -> int:
+        task_key = f"gd-{uuid.uuid4().hex}"
+        async with self._store.transaction() as tx:
+            card_id = await tx.new_platform_card(
+                Channel.WECOM, chat_id, task_key, drawn.dumps(), self._clock()
+            )
+        if before_request is not None:
+            await before_request()
+        sent = await self._api.send_card(users, template_card(task_key, drawn))
+        self._note_missing(chat_id, sent.invalid_users)
+        async with self._store.transaction() as tx:
+            await tx.update_platform_card(
+                card_id, response_code=sent.response_code, coded_at=self._clock()
+            )
+        return card_id
+
+    async def _change(
+        self,
+        card: PlatformCard,
+        drawn: Drawn,
+        before_request: Callable[[], Awaitable[None]] | None,
+    ) -> bool:
+        """Change ``card`` for everyone who got it; False when no code may change it now."""
+        code, coded_at = card.response_code, card.coded_at
+        if code is None or coded_at is None or self._clock() - coded_at >= CODE_LIFE:
+            return False
+        async with self._store.transaction() as tx:  # the code is spent whatever WeCom says
+            await tx.update_platform_card(card.card_id, response_code=None, coded_at=None)
+        if before_request is not None:
+            await before_request()
+        try:
+            await self._api.update_card(code, template_card(card.task_key, drawn))
+        except CardExpired as exc:
+            log.info("card %d could not be changed (%s); sent anew", card.card_id, exc)
+            return False
+        async with self._store.transaction() as tx:
+            await tx.update_platform_card(
+                card.card_id, response_code=None, coded_at=None, content=drawn.dumps()
+            )
+        return True
+
+    def _note_missing(self, chat_id: str, invalid: Sequence[str]) -> None:
+        """Members WeCom did not deliver to: not in the corp, or outside the app's visible
+        range. The others got it; an operator must fix the app's range or the config."""
+        if invalid:
+            missing = ", ".join(address(Channel.WECOM, user) for user in invalid)
+            log.warning("WeCom did not deliver to %s (in %s): not members the app can see",
+                        missing, chat_id)  # fmt: skip

@@ -1,0 +1,105 @@
+"""Grid workers on WeCom, end to end (issue 14, point 3): cards to each member of a unit,
+changed for all by ``update_template_card``, presses back through the encrypted callback,
+escalations up the chain across units, pages of buttons, and what happens once a card's code is
+spent or too old. Residents write on WeChat (tests/wechat_world.py). Runs on SQLite and, when it
+answers, PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from tests.wechat_world import WeChatWorld, wechat_world
+
+pytestmark = pytest.mark.asyncio
+
+NUMBER = "20261122-0001"
+
+
+@pytest_asyncio.fixture
+async def both(database_url: str, cache_dir: Path) -> AsyncIterator[WeChatWorld]:
+    async with wechat_world(database_url, cache_dir, workers_on_wecom=True) as running:
+        yield running
+
+
+async def _report(ww: WeChatWorld) -> str:
+    resident = ww.follower()
+    await ww.says(resident, "审计厅小区3号楼2单元又停水了")
+    return resident
+
+
+async def _tick(ww: WeChatWorld) -> None:
+    await ww.w.bot.followup.tick(ww.w.clock())
+    await ww.settle()
+
+
+async def test_unclaimed_it_climbs_to_the_community_whose_staff_get_the_card(
+    both: WeChatWorld,
+) -> None:
+    """Nobody claims: the grid's members are reminded, then the community's staff get the
+    card; the grid's card says where it went."""
+    await _report(both)
+    both.w.clock.advance(timedelta(hours=2))
+    await _tick(both)
+    assert any("已超过认领时限" in text for text in both.texts_to("u2001"))
+    assert "超时未认领" in both.card("u2001", NUMBER).face.title + str(
+        both.card("u2001", NUMBER).face
+    )
+    both.w.clock.advance(timedelta(hours=1))
+    await _tick(both)
+    staff = both.card("u3001", NUMBER)  # 刘书记, 兴安南路社区
+    assert "认领" in [b.text for b in staff.face.buttons]
+    assert "已上报至" in str(both.card("u2001", NUMBER).face)
+    await both.press("u3001", NUMBER, "认领")
+    assert "刘书记 于" in str(both.card("u3001", NUMBER).face)
+
+
+async def test_more_than_six_buttons_are_paged_on_the_card(both: WeChatWorld) -> None:
+    """改类别 offers every category; WeCom shows six buttons, so five and 更多…, which turns
+    the page without the desk; a category picked on a later page is taken."""
+    await _report(both)
+    await both.press("u2001", NUMBER, "认领")
+    await both.press("u2001", NUMBER, "改类别")
+    first = [b.text for b in both.card("u2001", NUMBER).face.buttons]
+    assert len(first) == 6
+    assert first[-1] == "更多…"
+    await both.press("u2001", NUMBER, "更多…")
+    second = [b.text for b in both.card("u2001", NUMBER).face.buttons]
+    assert second[-1] == "更多…"
+    assert not set(second[:-1]) & set(first[:-1])
+    assert both.card("u2002", NUMBER).face.buttons == both.card("u2001", NUMBER).face.buttons
+    await both.press("u2001", NUMBER, second[0])
+    assert both.card("u2001", NUMBER).face.title.endswith(f"｜{second[0]}")
+
+
+async def test_a_card_whose_code_is_spent_is_sent_anew(both: WeChatWorld) -> None:
+    """A card changed twice with no press between has no code left for the second change:
+    it goes out again as a new card, showing the task as it stands, to every member."""
+    await _report(both)
+    assert both.wecom is not None
+    before = len(both.wecom.cards("u2002"))
+    both.w.clock.advance(timedelta(hours=2))
+    await _tick(both)  # overdue: the card changes (the send's code)
+    both.w.clock.advance(timedelta(hours=1))
+    await _tick(both)  # escalated: the card changes again (no code left): a new card
+    cards = [c for c in both.wecom.cards("u2002") if NUMBER in c.face.title]
+    assert len(both.wecom.cards("u2002")) > before
+    assert "已上报至" in str(cards[-1].face)
+
+
+async def test_a_member_outside_the_apps_range_misses_the_card_the_others_get_it(
+    database_url: str, cache_dir: Path
+) -> None:
+    """A member outside the app's visible range does not get the card; the others do, and the
+    bot says which member was missed in its log."""
+    async with wechat_world(database_url, cache_dir, workers_on_wecom=True) as ww:
+        assert ww.wecom is not None
+        ww.wecom.set_visible("u2002", False)
+        await _report(ww)
+        assert ww.card("u2001", NUMBER)
+        assert not [c for c in ww.wecom.cards("u2002") if NUMBER in c.face.title]
