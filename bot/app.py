@@ -16,7 +16,7 @@ from datetime import datetime
 
 from bot.config.environment import url_secrets, webhook_secret
 from bot.config.org import Org
-from bot.config.serving import WEBHOOK
+from bot.config.serving import OFF, WEBHOOK
 from bot.config.settings import Settings
 from bot.config.wechat import WeChatSecrets, wechat_secrets
 from bot.config.wecom import WeComSecrets, wecom_secrets
@@ -86,7 +86,9 @@ async def running_bot(
     org = settings.require_org()
     if language is None:
         language = build_language(settings.classifier)
-    secrets = [token, *url_secrets(settings.database_url), *filter(None, [webhook_secret])]
+    secrets = [*url_secrets(settings.database_url), *filter(None, [webhook_secret])]
+    if settings.telegram.mode != OFF:
+        secrets.append(token)
     for channel_secrets in (wechat_secrets, wecom_secrets):
         if channel_secrets is not None:
             secrets += channel_secrets.all()

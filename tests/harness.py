@@ -241,6 +241,6 @@ async def world(
                 wecom_secrets=wecom_secrets,
             )
         )
-        if not webhook:  # a webhook is set before running_bot returns
+        if not webhook and settings.telegram.mode != "off":  # a webhook is set before it returns
             await standin.until_polling()
         yield World(standin, bot, clock, org, people)

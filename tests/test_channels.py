@@ -57,22 +57,46 @@ def test_only_telegram_people_get_a_profile_link() -> None:
     assert channels.profile_link("wechat:o6_bm") == ""
 
 
-def _config_with(tmp_path: Path, old: str, new: str) -> Path:
+WECOM = '\n[wecom]\ncorp_id = "wwstandin0000001"\nagent_id = 1000002\n'
+
+
+def _config_with(tmp_path: Path, old: str, new: str, extra: str = "") -> Path:
     text = EXAMPLE.read_text("utf-8")
     assert old in text
     path = tmp_path / "griddesk.toml"
-    path.write_text(text.replace(old, new, 1), "utf-8")
+    text = text.replace(old, new, 1)
+    if extra:
+        text = text.replace('listen = ""', 'listen = "127.0.0.1:8080"', 1) + extra
+    path.write_text(text, "utf-8")
     return path
 
 
 def test_the_config_takes_telegram_numbers_and_other_channels_addresses(tmp_path: Path) -> None:
     """Numbers, as every config so far wrote them, are Telegram's; a WeCom member and a WeCom
     unit are written with their channel."""
-    config = _config_with(tmp_path, "user_id = 2001", 'user_id = "wecom:zhangsan"')
+    config = _config_with(tmp_path, "user_id = 2001", 'user_id = "wecom:zhangsan"', WECOM)
     org = load_settings(config).require_org()
     assert "wecom:zhangsan" in org.people
     assert "telegram:2002" in org.people
     assert org.street.chat_id == "telegram:-1001000000001"
+
+
+def test_someone_on_a_channel_not_set_up_here_is_named(tmp_path: Path) -> None:
+    """A WeCom member without [wecom], or Telegram units with Telegram off, could never be
+    reached: the config is refused, naming each."""
+    config = _config_with(tmp_path, "user_id = 2001", 'user_id = "wecom:zhangsan"')
+    with pytest.raises(SettingsError, match=r"people \(张三\): is on wecom, but there is no "
+                       r"\[wecom\]"):  # fmt: skip
+        load_settings(config)
+    off = _config_with(tmp_path, 'mode = "polling"', 'mode = "off"', WECOM)
+    with pytest.raises(SettingsError) as raised:
+        load_settings(off)
+    said = str(raised.value)
+    assert "grid xingan-1: chat_id is on telegram, but [telegram] mode is 'off'" in said
+    assert "people (李四): is on telegram" in said
+    alone = _config_with(tmp_path, 'mode = "polling"', 'mode = "off"')
+    with pytest.raises(SettingsError, match="neither \\[wechat\\] nor \\[wecom\\]"):
+        load_settings(alone)
 
 
 @pytest.mark.parametrize(

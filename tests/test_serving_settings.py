@@ -64,7 +64,7 @@ def test_an_ipv6_address_can_be_listened_on(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ((('mode = "polling"', 'mode = "webhooks"'),), "telegram.mode: must be 'polling' or 'webhook', got 'webhooks'"),
+        ((('mode = "polling"', 'mode = "webhooks"'),), "telegram.mode: must be 'polling', 'webhook' or 'off', got 'webhooks'"),
         ((('mode = "polling"', 'mode = "webhook"'),), "telegram.webhook_url: missing: webhook mode needs the URL Telegram calls"),
         ((('mode = "polling"', 'mode = "webhook"'),), "http.listen: missing: webhook mode needs the server's host:port"),
         ((('webhook_url = ""', 'webhook_url = "griddesk.example.org/telegram"'),), "telegram.webhook_url: must be an https://host/path URL"),

@@ -103,3 +103,18 @@ async def test_a_member_outside_the_apps_range_misses_the_card_the_others_get_it
         await _report(ww)
         assert ww.card("u2001", NUMBER)
         assert not [c for c in ww.wecom.cards("u2002") if NUMBER in c.face.title]
+
+
+async def test_a_deployment_without_telegram(database_url: str, cache_dir: Path) -> None:
+    """[telegram] mode = "off": residents on WeChat, workers on WeCom, and not one call to
+    the Bot API — the scheduler, the inbox and the outbox run all the same."""
+    async with wechat_world(
+        database_url, cache_dir, workers_on_wecom=True, telegram_off=True
+    ) as ww:
+        resident = await _report(ww)
+        await ww.press("u2001", NUMBER, "认领")
+        assert "已由张三接单" in ww.texts(resident)[-1]
+        ww.w.clock.advance(timedelta(days=3))
+        await _tick(ww)  # the follow-up engine runs without Telegram
+        assert any("已超过办结时限" in text for text in ww.texts_to("u2001"))
+        assert ww.w.standin.calls == []

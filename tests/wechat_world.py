@@ -24,7 +24,7 @@ from pathlib import Path
 
 from bot.channels import parse
 from bot.config.org import Org
-from bot.config.serving import HttpSettings
+from bot.config.serving import HttpSettings, Mode
 from bot.config.settings import Settings, load_settings
 from bot.config.wechat import NoticeTemplate, WeChatSecrets, WeChatSettings
 from bot.config.wecom import WeComSecrets, WeComSettings
@@ -52,17 +52,20 @@ WECOM = WeComSecrets(
 )
 
 
-def _on_wecom(config: str) -> str:
+def on_wecom(config: str, listen: str = "127.0.0.1:8080") -> str:
     """The example config with everyone on WeCom: person 2001 is ``wecom:u2001``, the unit
-    chat -1001000000011 is ``wecom:g1001000000011``."""
+    chat -1001000000011 is ``wecom:g1001000000011``; ``[wecom]`` set up, served on
+    ``listen``."""
     config = re.sub(r"(?m)^(\s*)user_id = (\d+)$", r'\1user_id = "wecom:u\2"', config)
-    return re.sub(r"(?m)^(\s*)chat_id = -(\d+)$", r'\1chat_id = "wecom:g\2"', config)
+    config = re.sub(r"(?m)^(\s*)chat_id = -(\d+)$", r'\1chat_id = "wecom:g\2"', config)
+    config = config.replace('listen = ""', f'listen = "{listen}"', 1)
+    return config + f'\n[wecom]\ncorp_id = "{CORP_ID}"\nagent_id = {AGENT_ID}\n'
 
 
 def _wecom_org() -> Org:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "griddesk.toml"
-        path.write_text(_on_wecom(EXAMPLE.read_text("utf-8")), "utf-8")
+        path.write_text(on_wecom(EXAMPLE.read_text("utf-8")), "utf-8")
         return load_settings(path).require_org()
 
 
@@ -197,11 +200,13 @@ async def wechat_world(
     clock: FakeClock | None = None,
     poll_timeout: int = 1,
     workers_on_wecom: bool = False,
+    telegram_off: bool = False,
 ) -> AsyncIterator[WeChatWorld]:
     """The example org's bot with ``[wechat]`` set up (safe mode), its stand-ins and caller;
     ``template``: the notice template, which the stand-in then knows; ``poll_timeout``:
     Telegram's long poll, which a WeChat message must not wait for; ``workers_on_wecom``: the
-    organisation on WeCom (see the module doc)."""
+    organisation on WeCom (see the module doc); ``telegram_off``: with it, no Telegram at all
+    (``[telegram] mode = "off"``)."""
     clock = clock or nine_am()
     port = free_port()
     async with contextlib.AsyncExitStack() as stack:
@@ -224,7 +229,8 @@ async def wechat_world(
 
         def change(settings: Settings) -> Settings:
             wechat = WeChatSettings(APP_ID, "/wechat", wx.base_url, menus, template)
-            telegram = replace(settings.telegram, poll_timeout=poll_timeout)
+            mode: Mode = "off" if telegram_off else settings.telegram.mode
+            telegram = replace(settings.telegram, poll_timeout=poll_timeout, mode=mode)
             changed = replace(
                 settings,
                 wechat=wechat,

@@ -48,6 +48,7 @@ from bot.cli import doctor, erase, suggest
 from bot.cli.arguments import UsageError, address_argument, read_labelled_csv
 from bot.cli.org_tree import org_tree
 from bot.config.environment import blank_password
+from bot.config.serving import NO_TELEGRAM_TOKEN, OFF
 from bot.config.settings import (
     DATABASE_VARIABLE,
     TOKEN_VARIABLE,
@@ -304,7 +305,7 @@ def _check_config(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     settings.require_org()
-    token = telegram_token()
+    token = NO_TELEGRAM_TOKEN if settings.telegram.mode == OFF else telegram_token()
     logging.getLogger().setLevel(logging.INFO)
     from bot.app import serve  # noqa: PLC0415 - Telegram and SQL load only for the bot itself
 

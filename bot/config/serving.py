@@ -1,8 +1,9 @@
 """How Telegram's updates reach us, and where our one HTTP server listens.
 
-``[telegram] mode`` is ``polling`` (the default: the bot asks Telegram with ``getUpdates``) or
+``[telegram] mode`` is ``polling`` (the default: the bot asks Telegram with ``getUpdates``),
 ``webhook`` (Telegram posts each update to ``[telegram] webhook_url``, which must reach our
-server, usually through a reverse proxy that holds the TLS certificate). The webhook's secret
+server, usually through a reverse proxy that holds the TLS certificate), or ``off`` (a
+deployment on WeChat and WeCom only: no Telegram, no bot token). The webhook's secret
 token is a secret, so it comes from ``GRIDDESK_WEBHOOK_SECRET``, never the file.
 
 ``[http] listen`` is the server's ``host:port``. It carries ``/healthz``, ``/readyz`` and
@@ -23,7 +24,11 @@ from bot.config.tomlcheck import Mistake, Problems, only_keys, string
 
 POLLING: Literal["polling"] = "polling"
 WEBHOOK: Literal["webhook"] = "webhook"
-Mode = Literal["polling", "webhook"]
+OFF: Literal["off"] = "off"
+Mode = Literal["polling", "webhook", "off"]
+NO_TELEGRAM_TOKEN = "0:telegram-off"
+"""What stands for the bot token with Telegram off: the Application that carries the scheduler
+needs one, and nothing ever sends it."""
 SERVED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 """Paths the server answers itself; the webhook must not take one of them."""
 
@@ -42,13 +47,13 @@ def read_http(data: Mapping[str, Any], problems: Problems) -> HttpSettings:
 
 
 def read_mode(data: Mapping[str, Any]) -> Mode:
-    """``[telegram] mode``: ``polling`` or ``webhook``."""
+    """``[telegram] mode``: ``polling``, ``webhook``, or ``off`` (no Telegram at all: the
+    people are on WeChat and WeCom, and no bot token is needed)."""
     value = data.get("mode", POLLING)
-    if value == POLLING:
-        return POLLING
-    if value == WEBHOOK:
-        return WEBHOOK
-    raise Mistake("telegram.mode", f"must be 'polling' or 'webhook', got {value!r}")
+    for mode in (POLLING, WEBHOOK, OFF):
+        if value == mode:
+            return mode
+    raise Mistake("telegram.mode", f"must be 'polling', 'webhook' or 'off', got {value!r}")
 
 
 def read_webhook_url(data: Mapping[str, Any]) -> str | None:

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.channels import Channel
+from bot.config.channels_served import check_channels
 from bot.config.environment import (
     BOT_TOKEN_PATTERN,
     DATABASE_VARIABLE,
@@ -49,6 +51,7 @@ from bot.config.residents import (
     read_privacy,
 )
 from bot.config.serving import (
+    OFF,
     HttpSettings,
     Mode,
     check_webhook,
@@ -228,6 +231,11 @@ def _settings(data: Mapping[str, Any], base: Path, problems: Problems) -> Settin
     broadcasts = read_broadcasts(data, zone, grids, problems)
     faq = read_faq(data, problems)
     org = parse_org(data, problems) if "street" in data else None
+    if org is not None:
+        running = {Channel.TELEGRAM} if telegram.mode != OFF else set()
+        running |= {Channel.WECHAT} if wechat is not None else set()
+        running |= {Channel.WECOM} if wecom is not None else set()
+        check_channels(org, frozenset(running), problems)
     return Settings(
         classifier=classifier,
         telegram=telegram,

@@ -33,7 +33,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
 from bot.channels import Channel
-from bot.config.serving import WEBHOOK, webhook_path
+from bot.config.serving import OFF, WEBHOOK, webhook_path
 from bot.config.settings import TOKEN_VARIABLE, TelegramSettings
 from bot.desk.desk import Desk
 from bot.errors import AlreadyProcessed, StartupError
@@ -129,7 +129,12 @@ class TelegramRuntime:
         self.application.add_error_handler(self._on_error)
         self._serves_group = lambda chat_id: desk.context.unit_by_chat(chat_id) is not None
         self._stop = StopSignal()
-        senders: dict[Channel, Sender] = {Channel.TELEGRAM: TelegramSender(self.application.bot)}
+        self.off = settings.mode == OFF
+        """No Telegram at all (``[telegram] mode = "off"``): only the scheduler, the inbox
+        for the callback channels and the outbox run; nothing calls the Bot API."""
+        senders: dict[Channel, Sender] = {}
+        if not self.off:
+            senders[Channel.TELEGRAM] = TelegramSender(self.application.bot)
         senders |= {callback.channel: callback.sender for callback in callbacks}
         sender: Sender = ChannelRouter(senders)
         if metrics is not None:
@@ -176,21 +181,26 @@ class TelegramRuntime:
         Bot API is slow), close what was opened before raising — PTB's own
         ``Application.__aenter__`` pattern — so no HTTP client or job queue is left behind."""
         try:
-            await self._initialize()
+            if not self.off:
+                await self._initialize()
             if self._post_init is not None:
                 await self._post_init()
             if self.webhook is not None:
                 await self._set_webhook()
-            await self.application.start()
+            if self.off:  # the one scheduler, without an Application that would call Telegram
+                if self.application.job_queue is not None:
+                    await self.application.job_queue.start()
+            else:
+                await self.application.start()
             self._schedule()
         except BaseException:
             await self._close_application()
             raise
+        polls = self.webhook is None and not self.off
         self._tasks = [
             asyncio.create_task(self._run_outbox(), name="griddesk-outbox"),
             asyncio.create_task(
-                self.inbox.run() if self.webhook is None else self.inbox.run_stored(),
-                name="griddesk-inbox",
+                self.inbox.run() if polls else self.inbox.run_stored(), name="griddesk-inbox"
             ),
         ]
         return self
@@ -215,8 +225,15 @@ class TelegramRuntime:
         """
         if self.application.running:
             await self.application.stop()
+        await self._stop_lone_scheduler()
         await self.application.shutdown()
         await self.application.bot.shutdown()
+
+    async def _stop_lone_scheduler(self) -> None:
+        """Off mode: the job queue was started alone, so it is stopped alone."""
+        job_queue = self.application.job_queue
+        if self.off and job_queue is not None and job_queue.scheduler.running:
+            await job_queue.stop()
 
     async def _initialize(self) -> None:
         """Initialise the Application: its ``getMe`` checks the token and reaches the Bot API.
@@ -268,6 +285,8 @@ class TelegramRuntime:
         """
         if self.webhook is not None:
             return Heard("webhook", self.webhook.seconds_since_update(), None)
+        if self.off:  # WeChat and WeCom call only when there is news, as a webhook does
+            return Heard("callbacks", None, None)
         polled = self.inbox.polled_at
         since = time.monotonic() - (self._started if polled is None else polled)
         return Heard("poll", since, self._settings.poll_timeout + _POLL_GRACE)
@@ -313,7 +332,9 @@ class TelegramRuntime:
                 await self.inbox.release()
         except (StoreBusy, TimeoutError):
             log.warning("poll lease and inbox claims not released (database busy); they run out")
-        await self.application.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self._stop_lone_scheduler()
         await self.application.shutdown()
 
     async def _run_outbox(self) -> None:
