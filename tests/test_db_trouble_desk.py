@@ -31,7 +31,7 @@ from sqlalchemy import event
 
 from bot import texts
 from bot.config.settings import Settings
-from bot.desk.actions import Verb
+from bot.desk.actions import Verb, person_key
 from bot.desk.context import Answer, Context
 from bot.desk.desk import Desk
 from bot.desk.resolution import fingerprint
@@ -198,7 +198,7 @@ CHANGES = {
     "transfer": Change(
         claimed,
         lambda desk, task: desk.press(
-            ZHANG, act(Verb.TRANSFER_TO, task.id, str(LI.user_id)), UPDATE
+            ZHANG, act(Verb.TRANSFER_TO, task.id, person_key(LI.user_id)), UPDATE
         ),
         Answer(texts.ANSWER_TRANSFERRED.format(worker="李四")),
         transfer_written,

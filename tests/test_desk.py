@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot import texts
-from bot.desk.actions import Verb
+from bot.desk.actions import Verb, person_key
 from bot.desk.context import Actor, Answer
 from bot.desk.desk import Desk
 from bot.domain import (
@@ -499,7 +499,7 @@ async def test_transfer_to_member_changes_claimer_and_tells_resident(
     [picker] = await said(store)
     assert (picker.chat_id, picker.edit_card_of) == (GRID1_CHAT, task.id)
     assert labels(picker) == ["李四", "取消"]
-    assert actions(picker) == [f"u:{task.id}:telegram:2002", f"x:{task.id}:"]
+    assert actions(picker) == [f"u:{task.id}:{person_key(LI.user_id)}", f"x:{task.id}:"]
     assert (await task_of(store, task.id)).claimer_id == ZHANG.user_id
 
     assert await desk.press(ZHANG, actions(picker)[0], None) == Answer(
@@ -519,7 +519,11 @@ async def test_transfer_to_member_changes_claimer_and_tells_resident(
     assert "13804711234" in to(messages, LI.user_id)[0].text
 
 
-@pytest.mark.parametrize("target", ["2001", "2003", "9999", "abc", ""])
+@pytest.mark.parametrize(
+    "target",
+    [person_key("telegram:2001"), person_key("telegram:2003"), person_key("telegram:9999"),
+     "abc", ""],
+)  # fmt: skip
 async def test_transfer_to_non_member_is_refused(desk: Desk, store: SqlStore, target: str) -> None:
     """转交 to oneself, another grid's worker, a stranger or garbage changes nothing."""
     task = await claimed(desk, store)

@@ -27,7 +27,7 @@ import pytest
 import pytest_asyncio
 
 from bot import texts
-from bot.desk.actions import Action, Verb, parse_action
+from bot.desk.actions import Action, Verb, parse_action, person_key
 from bot.desk.context import Actor, Answer
 from bot.desk.desk import Desk
 from bot.domain import (
@@ -480,7 +480,7 @@ async def test_who_may_hand_the_task_on(
     offered = await desk.press(ZHANG, Action(Verb.TRANSFER, task.id).encode(), None)
     assert offered == Answer(texts.TRANSFER_PICK)
     [picker] = await said(store)
-    to_li = Action(Verb.TRANSFER_TO, task.id, LI.user_id).encode()
+    to_li = Action(Verb.TRANSFER_TO, task.id, person_key(LI.user_id)).encode()
     assert to_li in [b.action for row in picker.buttons for b in row]
     data = to_li if step == "to 李四" else Action(Verb.GIVE_BACK, task.id).encode()
     before = await _state(store, task.id)

@@ -13,7 +13,7 @@ import pytest
 
 from bot import texts
 from bot.config.settings import Settings
-from bot.desk.actions import Verb
+from bot.desk.actions import Verb, person_key
 from bot.desk.context import Answer, Context
 from bot.desk.desk import Desk
 from bot.domain import EventKind, Outgoing, ResultNote, TaskStatus
@@ -196,7 +196,7 @@ async def test_a_stale_confirm_after_a_transfer_changes_nothing(
     resident nothing, and says who holds the task now."""
     task_id = await _noted(desk, store)
     confirm = actions(_preview(await said(store)))[0]
-    await desk.press(ZHANG, act(Verb.TRANSFER_TO, task_id, str(LI.user_id)), None)
+    await desk.press(ZHANG, act(Verb.TRANSFER_TO, task_id, person_key(LI.user_id)), None)
     await said(store)
     before = (await task_of(store, task_id), await events_of(store, task_id))
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from bot.desk.actions import Action, Verb, parse_action, person_key
 from tests.wechat_world import WeChatWorld, wechat_world
 
 pytestmark = pytest.mark.asyncio
@@ -118,3 +119,52 @@ async def test_a_deployment_without_telegram(database_url: str, cache_dir: Path)
         await _tick(ww)  # the follow-up engine runs without Telegram
         assert any("已超过办结时限" in text for text in ww.texts_to("u2001"))
         assert ww.w.standin.calls == []
+
+
+async def test_a_broadcast_from_wecom_reaches_wechat_residents_within_the_rules(
+    both: WeChatWorld,
+) -> None:
+    """The street's admin drafts a notice in the app and confirms it on the preview card; a
+    resident of the grid whose window is open gets it, one whose window closed long ago is not
+    sent a template (WeChat's rules forbid templates as broadcasts): it is recorded as not
+    sent, for ``griddesk doctor``."""
+    near, far = "oNEAR", "oFAR"
+    for resident in (near, far):
+        await both.event(resident, "subscribe")
+        await both.says(resident, "1")
+        await both.says(resident, "2")  # 审计厅小区, in xingan-1
+    both.w.clock.advance(timedelta(hours=47))
+    await both.says(near, "/my")  # she writes again: her window is open
+    both.w.clock.advance(timedelta(hours=2))  # far's window closed an hour ago
+    await both.member_says("u9001", "/broadcast 现在 | 居民:xingan-1 | 今晚停电检修")
+    assert both.wecom is not None
+    preview = both.wecom.cards("u9001")[-1]
+    await both.press_on("u9001", preview, "确认发送")
+    await both.w.bot.desk.broadcasts.tick(both.w.clock())
+    await both.settle()
+    assert any("今晚停电检修" in text for text in both.texts(near))
+    assert not any("今晚停电检修" in text for text in both.texts(far))
+    assert all(sent.kind != "template" for sent in both.wx.sent_to(far))
+    async with both.w.bot.store.transaction() as tx:
+        health = await tx.outbox_health(both.w.clock() - timedelta(days=1), both.w.clock())
+    assert any("45015" in reason for reason, _ in health.failed)
+
+
+async def test_transfer_on_wecom_names_the_member_by_key(both: WeChatWorld) -> None:
+    """转交 shows the unit's other members; pressing one hands the task over (the button names
+    the member by a short key: a WeCom UserID may be longer than a button holds)."""
+    resident = await _report(both)
+    await both.press("u2001", NUMBER, "认领")
+    await both.press("u2001", NUMBER, "转交")
+    assert [b.text for b in both.card("u2001", NUMBER).face.buttons] == ["李四", "取消"]
+    await both.press("u2001", NUMBER, "李四")
+    assert "李四 于" in str(both.card("u2002", NUMBER).face)
+    assert "李四" in both.texts(resident)[-1]
+
+
+async def test_a_long_wecom_userid_fits_a_button() -> None:
+    """A 64-character UserID with an @ (WeCom allows both) still makes a 转交 button."""
+    user = "wecom:" + "zhang.san-" * 6 + "@gov"
+    data = Action(Verb.TRANSFER_TO, 12345, person_key(user)).encode()
+    assert parse_action(data) == Action(Verb.TRANSFER_TO, 12345, person_key(user))
+    assert person_key(user) != person_key(user + "x")

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from bot import texts
-from bot.desk.actions import Verb
+from bot.desk.actions import Verb, person_key
 from bot.desk.desk import Desk
 from bot.followup.reminders import Reminders
 from nlp.privacy import mask_phone, phone_number
@@ -121,7 +121,7 @@ async def test_tasks_shows_the_deadline_that_applies_now(
 async def test_a_transfer_tells_the_receiver_who_gave_it(desk: Desk, store: SqlStore) -> None:
     """The receiver's private message opens with "张三把工单 … 转交给您", not "您认领了"."""
     task = await claimed(desk, store)
-    await desk.press(ZHANG, act(Verb.TRANSFER_TO, task.id, str(LI.user_id)), None)
+    await desk.press(ZHANG, act(Verb.TRANSFER_TO, task.id, person_key(LI.user_id)), None)
     [contact] = to(await said(store), LI.user_id)
     assert contact.text.startswith(f"张三把工单 {task.number}（供水）转交给您。")
     assert "您认领了" not in contact.text

@@ -7,6 +7,7 @@ the current state (a forged or replayed press changes nothing).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -20,7 +21,7 @@ class Verb(StrEnum):
     CLAIM = "c"
     RESOLVE = "d"
     TRANSFER = "t"  # show the members to hand the task to
-    TRANSFER_TO = "u"  # arg: the member's user id
+    TRANSFER_TO = "u"  # arg: the member's person_key
     TRANSFER_CANCEL = "x"
     ESCALATE = "e"
     GIVE_BACK = "b"
@@ -80,3 +81,13 @@ def parse_action(data: str | None) -> Action | None:
     except ValueError:
         return None
     return Action(verb, int(match.group(2)), match.group(3))
+
+
+def person_key(user_id: str) -> str:
+    """A person as a button names them (转交 to whom): 12 hex digits of their address's SHA-1.
+
+    Not the address itself: a WeCom UserID may be 64 characters and hold an ``@``, more and
+    other than a button's 64 ASCII bytes carry. The desk finds the person again among the
+    unit's members by this key; two members of one unit sharing one is a 1 in 2**48 chance.
+    """
+    return hashlib.sha1(user_id.encode(), usedforsecurity=False).hexdigest()[:12]

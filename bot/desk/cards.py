@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot import texts
 from bot.channels import profile_link
 from bot.config.org import Org, Person
-from bot.desk.actions import Action, Verb
+from bot.desk.actions import Action, Verb, person_key
 from bot.domain import (
     ACTIVE,
     FORGOTTEN,
@@ -152,7 +152,12 @@ class Presenter:
     def transfer_picker(self, task: Task, members: list[Person]) -> Outgoing:
         """The card with one button per member the claimer can hand the task to."""
         rows = tuple(
-            (Button(person.name, Action(Verb.TRANSFER_TO, task.id, str(person.user_id)).encode()),)
+            (
+                Button(
+                    person.name,
+                    Action(Verb.TRANSFER_TO, task.id, person_key(person.user_id)).encode(),
+                ),
+            )
             for person in members
         )
         cancel = _row(task, (texts.CANCEL_TRANSFER, Verb.TRANSFER_CANCEL))

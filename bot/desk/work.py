@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot import texts
+from bot.desk.actions import person_key
 from bot.desk.context import Actor, Answer, Context, mark_processed
 from bot.desk.notices import ResidentNotices, Slip
 from bot.domain import (
@@ -79,14 +80,16 @@ class Work:
         return Answer(texts.TRANSFER_PICK)
 
     async def transfer(
-        self, actor: Actor, task_id: int, to_user: str, update_id: int | None
+        self, actor: Actor, task_id: int, to_key: str, update_id: int | None
     ) -> Answer:
+        """转交 to the member the picker's button names by :func:`person_key`."""
         async with self.ctx.store.transaction() as tx:
             task, refusal = await self.reassignable(tx, actor, task_id)
             if refusal or task is None:
                 return refusal or Answer(texts.ANSWER_EXPIRED)
-            target = to_user  # the person's id, as the picker wrote it; checked below
-            if target == task.claimer_id or not self.ctx.org.may_act(target, task.holder):
+            members = self.ctx.org.members(task.holder)
+            target = next((p.user_id for p in members if person_key(p.user_id) == to_key), "")
+            if target in {"", task.claimer_id} or not self.ctx.org.may_act(target, task.holder):
                 return Answer(texts.ANSWER_EXPIRED, alert=True)
             now = self.ctx.clock()
             moved = await tx.change_task(
