@@ -13,10 +13,17 @@ import pytest
 
 from bot.cli.main import main
 from nlp.rules import parse_rules
+from tests.wechat_world import WECOM, on_wecom
 
 GRIDDESK = Path(sys.executable).parent / "griddesk"
 JSON_KEYS = ["category", "urgent", "confidence", "matched", "also", "ask"]
 EXAMPLE = (Path(__file__).parent.parent / "config.example.toml").read_text("utf-8")
+
+WECOM_ENVIRONMENT = {
+    "GRIDDESK_WECOM_SECRET": WECOM.secret,
+    "GRIDDESK_WECOM_TOKEN": WECOM.token,
+    "GRIDDESK_WECOM_AES_KEY": WECOM.encoding_aes_key,
+}
 
 
 def _run(args: list[str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -174,6 +181,27 @@ def test_check_config_prints_the_tree_and_ok(capsys: pytest.CaptureFixture[str])
     out = capsys.readouterr().out
     assert "大学西路街道  [street daxuexilu" in out
     assert out.rstrip().endswith(f"{example}: OK")
+
+
+def test_check_config_says_whether_each_channels_secrets_are_here(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Telegram off, WeChat and WeCom set up: one line each, naming a missing secret's variable
+    (never a value), still exit 0 — the file is right; this machine is not ready yet."""
+    config = tmp_path / "wecom.toml"
+    text = on_wecom(EXAMPLE).replace('mode = "polling"', 'mode = "off"', 1)
+    config.write_text(text + '\n[wechat]\napp_id = "wx5eed0000c0ffee01"\n', "utf-8")
+    for variable, value in WECOM_ENVIRONMENT.items():
+        monkeypatch.setenv(variable, value)
+    monkeypatch.delenv("GRIDDESK_WECHAT_APP_SECRET", raising=False)
+    monkeypatch.setenv("GRIDDESK_WECHAT_TOKEN", "griddeskToken")
+    assert main(["check-config", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "Telegram" not in out
+    assert "WeChat wx5eed0000c0ffee01 at /wechat: not ready here: GRIDDESK_WECHAT_APP_SECRET: " \
+        "missing" in out  # fmt: skip
+    assert "WeCom wwstandin0000001 app 1000002 at /wecom: its secrets are set" in out
+    assert "griddeskToken" not in out
 
 
 def test_check_config_names_the_bad_key(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -46,6 +46,7 @@ from zoneinfo import ZoneInfo
 
 from bot.cli import doctor, erase, suggest
 from bot.cli.arguments import UsageError, address_argument, read_labelled_csv
+from bot.cli.channel_lines import channel_lines
 from bot.cli.org_tree import org_tree
 from bot.config.environment import blank_password
 from bot.config.serving import NO_TELEGRAM_TOKEN, OFF
@@ -298,6 +299,9 @@ def _check_config(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     _print(org_tree(replace(settings, database_url=blank_password(settings.database_url))))
     load_rules(settings.classifier.rules_file)
+    _print("")
+    for line in channel_lines(settings):
+        _print(line)
     _print(f"\n{args.config}: OK")
     return 0
 
