@@ -13,6 +13,12 @@ On exit the inbox and outbox are told to stop (:mod:`bot.sending.stopping`): eac
 unit of work in hand — never cut off mid-transaction — and returns; then the Application stops,
 which waits for a running follow-up tick. PTB's Updater is not used (see
 :mod:`handlers.telegram.inbox`).
+
+The callback channels (WeChat, WeCom: :mod:`handlers.callback_channel`) run inside it too:
+their routes are served by the same HTTP server, their stored messages handled by the same
+inbox, their chats sent to by the same outbox (:class:`~bot.sending.router.ChannelRouter`). With
+``[telegram] mode = "off"`` only that remains: PTB's Application is built for its job queue (our
+one scheduler), which is started alone; nothing initialises the bot or calls the Bot API.
 """
 
 from __future__ import annotations
@@ -134,7 +140,7 @@ class TelegramRuntime:
         for the callback channels and the outbox run; nothing calls the Bot API."""
         senders: dict[Channel, Sender] = {}
         if not self.off:
-            senders[Channel.TELEGRAM] = TelegramSender(self.application.bot)
+            senders[Channel.TELEGRAM] = TelegramSender(self.application.bot, store)
         senders |= {callback.channel: callback.sender for callback in callbacks}
         sender: Sender = ChannelRouter(senders)
         if metrics is not None:
