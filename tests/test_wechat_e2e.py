@@ -248,3 +248,20 @@ async def test_wechat_resident_and_wecom_workers_close_the_loop(both: WeChatWorl
     assert "已办结" in rating
     thanks = await ww.says(resident, "1")
     assert any("谢谢您的评价" in text for text in thanks)
+
+
+async def test_doctor_counts_unsent_notices_under_one_reason(ww: WeChatWorld) -> None:
+    """Two residents out of their window: two notices given up, counted under one reason
+    (WeChat's per-request ``rid`` is not part of it), as ``griddesk doctor`` shows them."""
+    w = ww.w
+    for openid, text in (("oA", "审计厅小区3号楼2单元又停水了"), ("oB", "华建小区路灯不亮了")):
+        ww.follower(openid)
+        await ww.says(openid, text)
+    w.clock.advance(timedelta(hours=49))
+    await w.press(w.people["张三"], w.card(w.group("xingan-1"), "20261122-0001"), "认领")
+    await w.press(w.people["王芳"], w.card(w.group("xingan-2"), "20261122-0002"), "认领")
+    await ww.settle()
+    async with w.bot.store.transaction() as tx:
+        health = await tx.outbox_health(w.clock() - timedelta(days=1), w.clock())
+    assert [count for reason, count in health.failed if "45015" in reason] == [2]
+    assert not any("rid:" in reason for reason, _ in health.failed)

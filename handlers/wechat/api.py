@@ -54,6 +54,7 @@ from bot.errors import (
     Undeliverable,
 )
 from bot.ports import Store
+from handlers.tencent.errmsg import errmsg_core
 from handlers.wechat.tokens import TokenKeeper, utc_now
 
 log = logging.getLogger(__name__)
@@ -399,7 +400,7 @@ def _fields(data: Mapping[str, str]) -> JsonDict:
 
 
 def _said(path: str, errcode: int, errmsg: str) -> str:
-    return f"WeChat {path} answered {errcode}: {errmsg}"
+    return f"WeChat {path} answered {errcode}: {errmsg_core(errmsg)}"
 
 
 def _without(text: str, *secrets: str | None) -> str:

@@ -73,6 +73,7 @@ from bot.errors import (
     Undeliverable,
 )
 from bot.ports import Store
+from handlers.tencent.errmsg import errmsg_core
 from handlers.wechat.tokens import TokenKeeper, utc_now
 
 log = logging.getLogger(__name__)
@@ -451,7 +452,7 @@ def _invalid_users(answer: Mapping[str, Any], asked: Iterable[str]) -> tuple[str
 
 
 def _said(path: str, errcode: int, errmsg: str) -> str:
-    return f"WeCom {path} answered {errcode}: {errmsg}"
+    return f"WeCom {path} answered {errcode}: {errmsg_core(errmsg)}"
 
 
 def _without(text: str, *secrets: str | None) -> str:
