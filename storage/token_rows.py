@@ -3,7 +3,7 @@
 WeChat retires an account's previous access token a few minutes after a new one is fetched
 (``/cgi-bin/token``), and ``force_refresh`` of the stable token retires it at once, so instances
 that each fetched their own would keep breaking each other's calls. The token lives here
-instead (:mod:`handlers.wechat.tokens` decides when to fetch): every instance reads the one row,
+instead (:mod:`handlers.tencent.tokens` decides when to fetch): every instance reads the one row,
 and one of them at a time may replace it. Reading takes that turn: on PostgreSQL a
 transaction-level advisory lock on the token's name (a row lock could not be taken on a row that
 does not exist yet, the first time), on SQLite the write lock that ``BEGIN IMMEDIATE``

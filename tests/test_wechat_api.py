@@ -34,7 +34,7 @@ from handlers.wechat.api import (
     UnknownMedia,
     WeChatApi,
 )
-from handlers.wechat.tokens import MARGIN
+from handlers.tencent.tokens import MARGIN
 from standins.wechat import Call, MenuItem, WeChatStandIn
 from storage.engine import open_store
 from storage.sql_store import SqlStore

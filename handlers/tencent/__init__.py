@@ -1,10 +1,13 @@
-"""What the WeChat Official Account (公众号) and WeCom (企业微信) callback channels share.
+"""What WeChat Official Accounts and WeCom apps share, Tencent's side of both channels.
 
-Both platforms call us with XML and sign it the same way (Tencent's WXBizMsgCrypt), so the
-wire format lives here once: :mod:`handlers.tencent.crypto` (signatures, AES, replay window)
-and :mod:`handlers.tencent.xml` (safe parsing, reply rendering). A callback that fails either
-raises :class:`~handlers.tencent.xml.XmlError` or :class:`~handlers.tencent.crypto.CryptoError`
-(with :class:`~handlers.tencent.crypto.SignatureMismatch` and
-:class:`~handlers.tencent.crypto.StaleTimestamp` beneath it); a channel answers those with a
-4xx and never with a traceback.
+- :mod:`handlers.tencent.crypto` (WXBizMsgCrypt: signatures, AES, the replay window) and
+  :mod:`handlers.tencent.xml` (callback XML, parsed without DTDs or entities, and built);
+- :mod:`handlers.tencent.keeping`: a checked callback's message committed to the inbox before
+  ``success``;
+- :mod:`handlers.tencent.tokens`: the one access token per account or app, shared by every
+  instance through the database;
+- :mod:`handlers.tencent.errmsg`: an ``errmsg`` without its per-request tail.
+
+Both callbacks are signed and (optionally for a 公众号) encrypted the same way, with the same XML
+envelope; only the receive id differs: the 公众号's AppID, the WeCom corp's CorpID.
 """

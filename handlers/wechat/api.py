@@ -29,7 +29,7 @@ its own where the caller must choose another way to reach the resident::
         └── UnknownMedia   40007: the media id is unknown or expired (temporary media: 3 days)
 
 A token WeChat refuses as invalid or expired (40001, 40014, 42001) is replaced once through the
-:class:`~handlers.wechat.tokens.TokenKeeper` and the call made again; refused again, the call
+:class:`~handlers.tencent.tokens.TokenKeeper` and the call made again; refused again, the call
 raises :class:`AccessRefused` rather than fetching for ever.
 
 JSON bodies go out as UTF-8 with Chinese unescaped (``ensure_ascii=False``): WeChat refuses
@@ -55,7 +55,7 @@ from bot.errors import (
 )
 from bot.ports import Store
 from handlers.tencent.errmsg import errmsg_core
-from handlers.wechat.tokens import TokenKeeper, utc_now
+from handlers.tencent.tokens import TokenKeeper, utc_now
 
 log = logging.getLogger(__name__)
 

@@ -44,7 +44,7 @@ Each is turned into what it means for the caller, in :mod:`bot.errors` terms::
                            empty content, 45002 too long …)
 
 A token WeCom refuses as unknown or expired (40014, 42001) is replaced once through the
-:class:`~handlers.wechat.tokens.TokenKeeper` (shared by every instance, in the database, under
+:class:`~handlers.tencent.tokens.TokenKeeper` (shared by every instance, in the database, under
 ``wecom:<corpid>:<agentid>``) and the call made again; refused again, the call raises
 :class:`AccessRefused` rather than fetching for ever. WeCom's ``gettoken`` has no forced
 refresh: it hands out the current token until that expires or WeCom revokes it, so the
@@ -74,7 +74,7 @@ from bot.errors import (
 )
 from bot.ports import Store
 from handlers.tencent.errmsg import errmsg_core
-from handlers.wechat.tokens import TokenKeeper, utc_now
+from handlers.tencent.tokens import TokenKeeper, utc_now
 
 log = logging.getLogger(__name__)
 
