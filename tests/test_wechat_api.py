@@ -18,6 +18,7 @@ import pytest
 import pytest_asyncio
 
 from bot.errors import ChatUnreachable, RetryLater, TransientDeliveryError, Undeliverable
+from handlers.tencent.tokens import MARGIN
 from handlers.wechat.api import (
     CUSTOM_SEND,
     MEDIA_GET,
@@ -34,7 +35,6 @@ from handlers.wechat.api import (
     UnknownMedia,
     WeChatApi,
 )
-from handlers.tencent.tokens import MARGIN
 from standins.wechat import Call, MenuItem, WeChatStandIn
 from storage.engine import open_store
 from storage.sql_store import SqlStore
