@@ -434,7 +434,7 @@ async def test_other_events_are_told_apart_by_sender_time_kind_and_key(
         assert callback.wakes == 5
 
 
-def test_the_key_of_a_press_is_its_code_and_of_a_text_its_msgid() -> None:
+async def test_the_key_of_a_press_is_its_code_and_of_a_text_its_msgid() -> None:
     """:func:`message_key` alone: a MsgId wins, a press without a code falls back to the
     event's parts, a code on another event is not a press's."""
     press = _as_stored(_event("template_card_event", "claim:17"))

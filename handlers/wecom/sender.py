@@ -56,9 +56,9 @@ class WeComSender:
         *,
         before_request: Callable[[], Awaitable[None]] | None = None,
     ) -> int:
-        users = self.recipients(message.chat_id)
         if message.delete_message_id is not None:
-            return NO_MESSAGE_ID
+            return NO_MESSAGE_ID  # nothing an app sent is taken back: done, whoever it went to
+        users = self.recipients(message.chat_id)
         drawn = Drawn(
             message.text, tuple((b.text, b.action) for row in message.buttons for b in row)
         )
@@ -106,8 +106,9 @@ class WeComSender:
         sent = await self._api.send_card(users, template_card(task_key, drawn))
         self._note_missing(chat_id, sent.invalid_users)
         async with self._store.transaction() as tx:
+            code = sent.response_code or None  # none answered: the next change sends anew
             await tx.update_platform_card(
-                card_id, response_code=sent.response_code, coded_at=self._clock()
+                card_id, response_code=code, coded_at=self._clock() if code else None
             )
         return card_id
 
