@@ -330,12 +330,51 @@ class CardTransaction(Protocol):
         ...
 
 
+KEPT_PHOTO = "media:"
+"""How a photo kept in the database (:class:`MediaTransaction`) is named wherever a photo goes
+by a platform's file id (a task's photos, :attr:`~bot.domain.Outgoing.photo`): ``media:12``.
+No platform's file id starts so (Telegram's are base64)."""
+
+
+def kept_photo(media_id: int) -> str:
+    """The photo reference of kept media ``media_id``."""
+    return f"{KEPT_PHOTO}{media_id}"
+
+
+def kept_media_id(photo: str | None) -> int | None:
+    """The kept media a photo reference names; None for a platform's file id (or no photo)."""
+    if photo is None or not photo.startswith(KEPT_PHOTO):
+        return None
+    number = photo.removeprefix(KEPT_PHOTO)
+    return int(number) if number.isascii() and number.isdecimal() else None
+
+
+class MediaTransaction(Protocol):
+    """Files kept in the database (part of every :class:`Transaction`).
+
+    A WeChat resident's photo lives on WeChat's server for 3 days and only that account may
+    fetch it, so it is fetched when the message is handled and kept here; the workers' channels
+    are sent its bytes. A task names it as :func:`kept_photo` does, and it is personal data: it
+    goes when no task or waiting report names it any longer (the task's photos erased,
+    :mod:`storage.erasure_rows`).
+    """
+
+    async def keep_media(self, content: bytes, content_type: str, at: datetime) -> int:
+        """Keep a file received at ``at`` (its ``Content-Type`` as the platform said); its id."""
+        ...
+
+    async def media(self, media_id: int) -> tuple[bytes, str] | None:
+        """A kept file's bytes and content type; None when it is not kept (any more)."""
+        ...
+
+
 class Transaction(
     BroadcastTransaction,
     ResultNotes,
     InboxTransaction,
     ChoiceTransaction,
     CardTransaction,
+    MediaTransaction,
     HealthQueries,
     Protocol,
 ):
@@ -536,11 +575,12 @@ class Transaction(
         ...
 
     async def drop_old_messages(self, cutoff: datetime) -> int:
-        """Delete messages sent, updates processed and choices offered before ``cutoff``; how
-        many rows."""
+        """Delete messages sent, updates processed, choices offered, code-changed cards sent
+        and photos kept (that no task or waiting report names) before ``cutoff``; how many
+        rows."""
         ...
 
-    # platform access tokens, shared by every instance (handlers/wechat/tokens.py)
+    # platform access tokens, shared by every instance (handlers/tencent/tokens.py)
     async def platform_token(self, name: str) -> tuple[str, datetime] | None:
         """The token stored under ``name`` (``wechat:<appid>``) and when it expires; None when
         none is. Held until the transaction ends (PostgreSQL: a lock on ``name``; SQLite: the

@@ -827,11 +827,12 @@ WECHAT_MENU_TAIL = "点一下上面的选项就行。"
 WECHAT_TYPE_PLEASE = (
     "抱歉，这段语音我没能听清。麻烦您打字告诉我是什么问题、在哪儿，我马上转给网格员。"
 )
-WECHAT_PHOTO_LATER = (
-    "收到您的图片了，不过图片暂时转不到网格员那里。"
-    "麻烦您用文字说一下是什么问题、在哪儿，我马上转给网格员。"
+WECHAT_PHOTO_LOST = (
+    "抱歉，您刚才发的照片我这边没能收到。麻烦您再发一次；"
+    "也可以用文字说一下是什么问题、在哪儿，我马上转给网格员。"
 )
-WECHAT_NOT_SUPPORTED = "这类消息我看不了。有问题请直接发文字给我，我马上转给网格员。"
+"""A photo WeChat would not give us (it keeps a photo 3 days): the resident is asked again."""
+WECHAT_NOT_SUPPORTED = "这类消息我看不了。有问题请直接发文字或照片给我，我马上转给网格员。"
 
 
 def wechat_choices(text: str, labels: Sequence[str]) -> str:

@@ -6,21 +6,30 @@ result note, the trail's notes, and whose task it was (it passes to :data:`ANONY
 resident row with no name, chat or home, which every query that reaches residents skips).
 Messages that quoted the resident are deleted from the outbox, and processed updates keep no
 raw JSON (:meth:`storage.queues.Queues.mark_update_processed`), so nothing else holds the words.
+
+A photo kept in the database (``media:<id>``, :mod:`storage.media_rows`) goes when its task's
+photos are erased, or its waiting report's, unless another task still shows it (a task merged
+into another lends it its photos, as it does a platform's file id); one that nothing ever
+named (a report that expired as a draft, a message the flood guard dropped) goes with the old
+messages.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, case, delete, func, or_, update
+from sqlalchemy import Executable, and_, case, delete, func, or_, update
 from sqlmodel import col, select
 
 from bot.domain import FORGOTTEN, EventKind, TaskStatus
+from bot.ports import kept_media_id, kept_photo
 from storage import upsert
 from storage.card_rows import PlatformCardRow
 from storage.choice_rows import OfferedChoiceRow
 from storage.inbox_rows import TELEGRAM
+from storage.media_rows import KeptMediaRow
 from storage.queues import HELD, PENDING, Queues
 from storage.tables import (
     AwaitedNoteRow,
@@ -31,12 +40,15 @@ from storage.tables import (
     TaskEventRow,
     TaskRow,
 )
+from storage.task_rows import stored_photos
 
 ANONYMOUS = FORGOTTEN
 """The resident id forgotten tasks pass to (no channel's id: see :data:`bot.domain.FORGOTTEN`)."""
 _FINISHED = (TaskStatus.CLOSED, TaskStatus.CANCELLED, TaskStatus.MERGED)
 _NUMBERED_NOTES = (EventKind.MERGED, EventKind.MERGED_IN, EventKind.UNMERGED, EventKind.REMINDED)
 """Trail notes that hold task numbers or whom the bot reminded, never a resident's words."""
+_MEDIA_BATCH = 100
+"""Kept media looked up at once: one LIKE per medium, in one scan of the tasks."""
 
 
 class ErasureQueries(Queues):
@@ -63,10 +75,13 @@ class ErasureQueries(Queues):
         return [task_id for task_id in (await self._session.exec(statement)).all() if task_id]
 
     async def forget_tasks(self, task_ids: Sequence[int]) -> None:
-        """Strip ``task_ids`` of everything personal; their figures stay (module docstring)."""
+        """Strip ``task_ids`` of everything personal, the photos they kept too; their figures
+        stay (module docstring)."""
         if not task_ids:
             return
         ids = list(task_ids)
+        photos = select(TaskRow.photos, TaskRow.photo, TaskRow.result_photo)
+        kept = await self._media_named(photos.where(col(TaskRow.id).in_(ids)))
         owners = select(TaskRow.resident_id).where(col(TaskRow.id).in_(ids)).scalar_subquery()
         await self._session.exec(
             update(TaskEventRow)
@@ -97,6 +112,7 @@ class ErasureQueries(Queues):
                 next_followup_at=None,  # nobody left to remind or ask for a rating
             )
         )
+        await self._drop_media(kept)
 
     async def forget_resident(self, user_id: str) -> Sequence[str]:
         """Erase the resident ``user_id``: their tasks forgotten, drafts, choices offered to
@@ -127,7 +143,10 @@ class ErasureQueries(Queues):
             .where(col(TaskEventRow.actor_id) == user_id)
             .values(actor_id=None, note="")
         )
+        drafted = select(DraftRow.photos, DraftRow.photo)
+        kept = await self._media_named(drafted.where(col(DraftRow.resident_id) == user_id))
         await self._session.exec(delete(DraftRow).where(col(DraftRow.resident_id) == user_id))
+        await self._drop_media(kept)
         await self._session.exec(delete(ResidentRow).where(col(ResidentRow.user_id) == user_id))
         return numbers
 
@@ -165,8 +184,9 @@ class ErasureQueries(Queues):
         """Delete what was sent (or given up) before ``cutoff``, and the processed updates
         received before it but Telegram's newest (the poll offset is read from it), and the
         choices offered before it (an answer to them now would be read as something else), and
-        the cards sent before it on platforms that change them by code; how many rows. The
-        other channels' ids come from a counter, which needs no row kept."""
+        the cards sent before it on platforms that change them by code, and the media kept
+        before it that no task or waiting report names; how many rows. The other channels' ids
+        come from a counter, which needs no row kept."""
         sent = await self._session.exec(
             delete(OutboxRow).where(
                 col(OutboxRow.status).not_in([PENDING, HELD]), col(OutboxRow.created_at) < cutoff
@@ -189,7 +209,50 @@ class ErasureQueries(Queues):
         cards = await self._session.exec(
             delete(PlatformCardRow).where(col(PlatformCardRow.sent_at) < cutoff)
         )
-        return sum(int(result.rowcount or 0) for result in (sent, updates, choices, cards))
+        old = select(KeptMediaRow.id).where(col(KeptMediaRow.kept_at) < cutoff)
+        media = await self._drop_media([i for i in (await self._session.exec(old)).all() if i])
+        rows = sum(int(result.rowcount or 0) for result in (sent, updates, choices, cards))
+        return rows + media
+
+    async def _media_named(self, photo_columns: Executable) -> set[int]:
+        """The kept media named in the rows ``photo_columns`` selects: a JSON list of photos,
+        the one photo of a row written before it, then any other single photo columns."""
+        named = set()
+        for photos, photo, *others in (await self._run(photo_columns)).all():
+            for reference in (*stored_photos(photos, photo), *others):
+                if (media_id := kept_media_id(reference)) is not None:
+                    named.add(media_id)
+        return named
+
+    async def _drop_media(self, media_ids: Collection[int]) -> int:
+        """Delete those of ``media_ids`` that no task (its photos, its result's) and no waiting
+        report names any longer; how many."""
+        left, dropped = sorted(media_ids), 0
+        for start in range(0, len(left), _MEDIA_BATCH):
+            batch = left[start : start + _MEDIA_BATCH]
+            references = [kept_photo(media_id) for media_id in batch]
+            listed = [json.dumps(reference) for reference in references]  # as the lists hold it
+            tasks = select(TaskRow.photos, TaskRow.photo, TaskRow.result_photo).where(
+                or_(
+                    *(col(TaskRow.photos).contains(item) for item in listed),
+                    col(TaskRow.photo).in_(references),
+                    col(TaskRow.result_photo).in_(references),
+                )
+            )
+            drafts = select(DraftRow.photos, DraftRow.photo).where(
+                or_(
+                    *(col(DraftRow.photos).contains(item) for item in listed),
+                    col(DraftRow.photo).in_(references),
+                )
+            )
+            named = await self._media_named(tasks) | await self._media_named(drafts)
+            unnamed = [media_id for media_id in batch if media_id not in named]
+            if unnamed:
+                result = await self._session.exec(
+                    delete(KeptMediaRow).where(col(KeptMediaRow.id).in_(unnamed))
+                )
+                dropped += int(result.rowcount or 0)
+        return dropped
 
     async def _anonymous_resident(self) -> None:
         values = {"user_id": ANONYMOUS, "chat_id": ANONYMOUS, "name": ""}

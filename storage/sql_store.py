@@ -48,6 +48,7 @@ from storage.delivery_rows import DeliveryQueries
 from storage.erasure_rows import ErasureQueries
 from storage.health_rows import HealthRows
 from storage.inbox_rows import InboxQueries
+from storage.media_rows import MediaQueries
 from storage.report_rows import ReportQueries
 from storage.tables import (
     AwaitedNoteRow,
@@ -137,6 +138,7 @@ class SqlTransaction(
     InboxQueries,
     ChoiceQueries,
     CardQueries,
+    MediaQueries,
     TokenQueries,
 ):
     """Everything one unit of work reads and writes (:class:`bot.ports.Transaction`)."""

@@ -174,3 +174,19 @@ async def test_an_operator_erases_for_a_phone_in_request(w: World, tmp_path: Pat
     await w.bot.telegram.outbox.settled()  # the running bot sends what the CLI queued
     assert w.last(resident.id).content == texts.ERASED_DONE.format(count=1)
     assert texts.STATUS_ERASED in w.card(w.group("xingan-1"), "20261122-0001").content
+
+
+async def test_forget_takes_a_photo_card_down_not_only_its_words(w: World) -> None:
+    """A card that went out as a photo cannot become text by an edit (Telegram refuses): on
+    erasure the photo message is deleted and the erased card posted as text in its place, so
+    neither the resident's picture nor their words stay in the group."""
+    resident, grid = w.resident(), w.group("xingan-1")
+    await w.send_photo(resident, "审计厅小区3号楼楼道灯坏了")
+    photo_card = w.card(grid, "20261122-0001")
+    assert photo_card.photo
+    [ask] = await w.say(resident, "/forget")
+    await w.press(resident, ask, texts.ERASE_CONFIRM)
+    in_group = [m for m in w.chat(grid) if "20261122-0001" in m.content]
+    assert [m.photo for m in in_group] == [None]
+    assert texts.STATUS_ERASED in in_group[0].content
+    assert all(m.message_id != photo_card.message_id for m in w.chat(grid))

@@ -14,6 +14,7 @@ from bot.desk.context import Actor
 from bot.desk.desk import Desk
 from bot.ports import Store
 from handlers.tencent.xml import sent_at
+from handlers.wechat.api import WeChatApi
 from handlers.wechat.callback import message_key
 from handlers.wechat.inbound import WeChatResidents, actor_of, chosen
 
@@ -124,8 +125,8 @@ def test_the_actor_is_the_sender_in_their_own_chat() -> None:
     assert actor.in_private_chat
 
 
-# apologise_to reads only the raw message: the desk and the store are never touched.
-RESIDENTS = WeChatResidents(cast(Desk, None), cast(Store, None))
+# apologise_to reads only the raw message: the desk, the store and the API are never touched.
+RESIDENTS = WeChatResidents(cast(Desk, None), cast(Store, None), cast(WeChatApi, None))
 
 
 def test_the_apology_goes_to_the_sender() -> None:

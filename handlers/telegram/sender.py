@@ -18,6 +18,13 @@ stays visible, and returns the new message id for the dispatcher to remember. A 
 (:attr:`~bot.domain.Outgoing.delete_message_id`) of a message already gone, or one Telegram no
 longer lets the bot delete (over 48 hours old), counts as done, with an INFO line.
 
+A photo kept in the database (``media:<id>``: a WeChat resident's, :func:`bot.ports.kept_photo`)
+is uploaded from there each time it is posted; an edit changes the caption only and needs no
+file. The ``file_id`` Telegram answers an upload with is not kept: a photo is posted a few times
+at most (its card, the claimer's copy, a card posted anew), and a file id outliving the
+erasure of the bytes would let the photo be sent again. A kept photo that is gone (erased) is
+:class:`~bot.errors.Undeliverable`; a database too busy to read it, transient.
+
 A send's ``before_request`` hook runs when the HTTP request is about to be written, after PTB's
 rate limiter let it through (a group's message can wait there for seconds): the bot's requests
 go through :class:`AnnouncingRequest`, which calls the hook the sender left in a context
@@ -30,11 +37,20 @@ matched without regard to case.
 from __future__ import annotations
 
 import logging
+import mimetypes
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, User
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    MessageEntity,
+    User,
+)
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -53,15 +69,19 @@ from bot.errors import (
     ChatMoved,
     ChatUnreachable,
     RetryLater,
+    StoreBusy,
     TransientDeliveryError,
     Undeliverable,
 )
+from bot.ports import Store, kept_media_id
 
 log = logging.getLogger(__name__)
 
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
 _EDIT_GONE = ("message to edit not found", "message can't be edited")
+_NO_TEXT = "there is no text in the message to edit"
+"""A text edit of a photo message: the card was a photo and is to show none (erasure)."""
 _DELETE_DONE = ("message to delete not found", "message can't be deleted")
 """deleteMessage refusals that leave nothing to do: gone already, or too old (48 hours)."""
 _CHAT_UNREACHABLE = (
@@ -98,10 +118,15 @@ class AnnouncingRequest(HTTPXRequest):
 
 
 class TelegramSender:
-    """Sends through one PTB :class:`~telegram.Bot` (with its rate limiter)."""
+    """Sends through one PTB :class:`~telegram.Bot` (with its rate limiter).
 
-    def __init__(self, bot: Bot) -> None:
+    ``store`` is where kept photos are read from (see the module doc); without one, a message
+    with such a photo is undeliverable.
+    """
+
+    def __init__(self, bot: Bot, store: Store | None = None) -> None:
         self.bot = bot
+        self._store = store
 
     async def send(
         self,
@@ -116,14 +141,24 @@ class TelegramSender:
         finally:
             _BEFORE_REQUEST.reset(announced)
 
+    async def _deliver(self, message: Outgoing, edit_message_id: int | None) -> int:
+        """One send or edit; an edit posts anew when the card is gone, or when it is a photo
+        that is to show none now (a text edit of a photo is refused: it is taken down)."""
+        try:
+            return await self._call(message, edit_message_id)
+        except BadRequest as exc:
+            if edit_message_id is None:
+                raise
+            if _says(exc, _NO_TEXT) and not message.photo:
+                if not await self._take_down(message.chat_id, edit_message_id):
+                    return await self._recaption(message, edit_message_id)
+            elif not _says(exc, *_EDIT_GONE):
+                raise
+        return await self._call(message, None)
+
     async def _send(self, message: Outgoing, edit_message_id: int | None) -> int:
         try:
-            try:
-                return await self._call(message, edit_message_id)
-            except BadRequest as exc:
-                if edit_message_id is None or not _says(exc, *_EDIT_GONE):
-                    raise
-            return await self._call(message, None)  # the card was deleted: post it anew
+            return await self._deliver(message, edit_message_id)
         except RetryAfter as exc:
             retry = exc.retry_after
             seconds = retry if isinstance(retry, int | float) else retry.total_seconds()
@@ -149,6 +184,27 @@ class TelegramSender:
                 raise TransientDeliveryError(exc.message) from exc
             raise Undeliverable(exc.message) from exc  # Conflict, EndPointNotFound: our bug
 
+    async def _take_down(self, chat: str, message_id: int) -> bool:
+        """Delete a photo card that is to show no photo now (its task's photos were erased);
+        False when Telegram will not (too old to delete)."""
+        try:
+            await self.bot.delete_message(telegram_id(chat), message_id)
+        except BadRequest as exc:
+            if _says(exc, *_DELETE_DONE[:1]):
+                return True  # gone already
+            log.warning("photo card %d in chat %s cannot be deleted (%s); its caption is "
+                        "replaced, the photo stays", message_id, chat, exc.message)  # fmt: skip
+            return False
+        return True
+
+    async def _recaption(self, message: Outgoing, edit_message_id: int) -> int:
+        """The best left for a photo card Telegram will not delete: its words replaced."""
+        await self.bot.edit_message_caption(
+            telegram_id(message.chat_id), edit_message_id,
+            caption=_cut(message.text, CAPTION_LIMIT), reply_markup=_markup(message),
+        )  # fmt: skip
+        return edit_message_id
+
     async def _call(self, message: Outgoing, edit_message_id: int | None) -> int:
         # PTB takes a str chat_id as a @username: the address must become Telegram's number
         chat_id = telegram_id(message.chat_id)
@@ -170,8 +226,8 @@ class TelegramSender:
             return edited.message_id if isinstance(edited, Message) else edit_message_id
         if message.photo:
             sent = await self.bot.send_photo(
-                chat_id, message.photo, caption=_cut(message.text, CAPTION_LIMIT),
-                reply_markup=markup,
+                chat_id, await self._photo(message.photo),
+                caption=_cut(message.text, CAPTION_LIMIT), reply_markup=markup,
             )  # fmt: skip
         else:
             text = _cut(message.text, TEXT_LIMIT)
@@ -179,6 +235,25 @@ class TelegramSender:
                 chat_id, text, reply_markup=markup, entities=_mentions(message, text)
             )
         return sent.message_id
+
+    async def _photo(self, photo: str) -> str | InputFile:
+        """What ``sendPhoto`` takes for ``photo``: Telegram's file id as it is, a kept photo's
+        bytes as a file to upload."""
+        media_id = kept_media_id(photo)
+        if media_id is None:
+            return photo
+        if self._store is None:
+            raise Undeliverable(f"photo {photo} is kept in the database, and no store was given")
+        try:
+            async with self._store.transaction() as tx:
+                kept = await tx.media(media_id)
+        except StoreBusy as exc:
+            raise TransientDeliveryError(f"photo {photo} could not be read: {exc}") from exc
+        if kept is None:
+            raise Undeliverable(f"photo {photo} is no longer kept")
+        content, content_type = kept
+        extension = mimetypes.guess_extension(content_type.split(";")[0].strip()) or ""
+        return InputFile(content, filename=f"photo-{media_id}{extension}")
 
 
 def _says(error: TelegramError, *descriptions: str) -> bool:

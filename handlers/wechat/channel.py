@@ -43,7 +43,7 @@ class WeChatChannel:
             base_url=settings.base_url or DEFAULT_BASE_URL,
             clock=clock,
         )
-        self._residents = WeChatResidents(desk, store)
+        self._residents = WeChatResidents(desk, store, self.api)
         self._sender = WeChatSender(
             self.api, store, clock, zone, menus=settings.menus, template=settings.notice_template
         )

@@ -9,7 +9,11 @@ What a 公众号 brings, and what becomes of it:
 - ``voice``: WeChat's recognition of it (``Recognition``, when 语音识别 is switched on in the
   console) as words; without one, the resident is asked to type;
 - ``location``: its place name (``Label``) as words, the way a resident would type it;
-- ``image``: not yet forwarded to workers; the resident is asked to say it in words;
+- ``image``: fetched from WeChat at once (``MediaId``; WeChat keeps it 3 days) and kept in the
+  database, then handed on as a Telegram photo is, as ``media:<id>``; fetching it again later
+  is never needed. Trouble that passes (WeChat busy, a quota, no answer) fails the handling,
+  and the inbox tries again; a photo WeChat no longer has (or will never give) is answered
+  with a kind word asking the resident to send it again;
 - ``subscribe`` (a new follower): the welcome, as ``/start``; a custom-menu ``CLICK`` with key
   ``MY``, ``HELP``, ``START`` or ``FORGET``: that command;
 - anything else (video, link, file, unfollow, the periodic location report): nothing to do,
@@ -23,6 +27,7 @@ expired", "not yours") is sent as a message.
 from __future__ import annotations
 
 import json
+import logging
 import unicodedata
 from collections.abc import Mapping, Sequence
 
@@ -31,19 +36,25 @@ from bot.channels import Channel, address
 from bot.desk.context import Actor, mark_processed
 from bot.desk.desk import Desk
 from bot.domain import Outgoing
-from bot.ports import Store
+from bot.errors import Undeliverable
+from bot.ports import Store, kept_photo
 from handlers.tencent.xml import sent_at
+from handlers.wechat.api import WeChatApi
+
+log = logging.getLogger(__name__)
 
 MENU_KEYS = ("MY", "HELP", "START", "FORGET")
 """The custom-menu keys (自定义菜单 ``click`` buttons) that stand for commands."""
 
 
 class WeChatResidents:
-    """Hands each stored WeChat message to the desk (see the module doc)."""
+    """Hands each stored WeChat message to the desk (see the module doc); ``api`` fetches the
+    photos residents send."""
 
-    def __init__(self, desk: Desk, store: Store) -> None:
+    def __init__(self, desk: Desk, store: Store, api: WeChatApi) -> None:
         self._desk = desk
         self._store = store
+        self._api = api
 
     async def handle(self, update_id: int, raw: str) -> None:
         fields: dict[str, str] = json.loads(raw)
@@ -61,7 +72,7 @@ class WeChatResidents:
             if label:
                 await self._words(actor, label, fields, update_id)
         elif kind == "image":
-            await self._say(actor, texts.WECHAT_PHOTO_LATER, update_id)
+            await self._photo(actor, fields, update_id)
         elif kind == "event":
             await self._event(actor, fields, update_id)
         elif kind in {"video", "shortvideo", "link", "file"}:
@@ -112,6 +123,23 @@ class WeChatResidents:
         self, actor: Actor, words: str, fields: Mapping[str, str], update_id: int
     ) -> None:
         await self._desk.private_message(actor, words, None, update_id, sent_at(fields))
+
+    async def _photo(self, actor: Actor, fields: Mapping[str, str], update_id: int) -> None:
+        """A photo, kept and handed on (module doc). A fetch that may work later raises
+        (:class:`~bot.errors.TransientDeliveryError`, :class:`~bot.errors.RetryLater`): nothing
+        was written, and the inbox handles the message again. Should the desk fail after the
+        photo was kept, the retry keeps a second copy; the first, named by no task, goes with
+        the old messages (:mod:`storage.erasure_rows`)."""
+        try:
+            content, content_type = await self._api.media(fields.get("MediaId", ""))
+        except Undeliverable as refused:  # expired (UnknownMedia), or never a photo we can take
+            log.info("a WeChat photo could not be fetched: %s", refused)
+            await self._say(actor, texts.WECHAT_PHOTO_LOST, update_id)
+            return
+        async with self._store.transaction() as tx:
+            media_id = await tx.keep_media(content, content_type, self._desk.context.clock())
+        photo = kept_photo(media_id)
+        await self._desk.private_message(actor, "", photo, update_id, sent_at(fields))
 
     async def _say(self, actor: Actor, text: str, update_id: int) -> None:
         """Tell the resident ``text``, marking the message handled in the same transaction."""
