@@ -16,6 +16,16 @@ instead (:mod:`handlers.shell_wechat`): she follows at the start, her lines (num
 has no buttons) reach the bot as Tencent's calls, and what WeChat delivered to her is printed
 under her WeChat chat's header; the workers stay on Telegram.
 
+``griddesk shell --wecom`` makes the organisation's people members of the WeCom self-built app
+instead (:mod:`handlers.shell_wecom`): after ``/as 张三`` what the app sent 张三 — texts, and
+cards as they look now, their buttons numbered — prints under his app chat's header, a card he
+got prints again, marked （更新）, when it changes (another member claimed, the task climbed),
+a number presses that button through WeCom's encrypted callback, other lines are his messages
+to the app. Only the current person's chat with the app is printed; ``/as 李四`` shows his.
+With ``--wechat --wecom`` Telegram is off altogether (``[telegram] mode = "off"``: no Telegram
+stand-in is started), the setting of a street office in mainland China; with ``--wecom`` alone
+the resident stays on Telegram.
+
 The shell never ends on a slip: a number that is not on screen, a button in a chat the person
 is not in, or any step that fails answers in one line and the session goes on. Its own words
 (not the bot's) are the constants below, the shell's UI in one place.
@@ -36,10 +46,13 @@ from pathlib import Path
 
 from bot.app import RunningBot, running_bot
 from bot.channels import telegram_id
+from bot.config.org import Org
+from bot.config.serving import NO_TELEGRAM_TOKEN, OFF
 from bot.config.settings import Settings, TelegramSettings
 from bot.domain import UnitKind
-from handlers import shell_wechat
+from handlers import shell_wechat, shell_wecom
 from handlers.shell_wechat import WeChatResident, wechat_resident
+from handlers.shell_wecom import WeComButton, WeComMembers, wecom_members
 from standins.telegram import BotApiStandIn, BotMessage, User
 
 log = logging.getLogger(__name__)
@@ -122,97 +135,134 @@ async def run_shell(
     start: datetime | None = None,
     *,
     wechat: bool = False,
+    wecom: bool = False,
 ) -> None:
-    """Run the bot against a stand-in and chat with it from ``lines`` (default: the terminal);
+    """Run the bot against stand-ins and chat with it from ``lines`` (default: the terminal);
     ``start``: the moment the shell's clock starts at (default: now); ``wechat``: the resident
-    is on WeChat (:mod:`handlers.shell_wechat`), not on Telegram."""
+    is on WeChat (:mod:`handlers.shell_wechat`), not on Telegram; ``wecom``: the
+    organisation's people are members of the WeCom app (:mod:`handlers.shell_wecom`). With
+    both, Telegram is off and no Telegram stand-in runs."""
     with tempfile.TemporaryDirectory(prefix="griddesk-shell-") as scratch:
         url = database or f"sqlite:///{Path(scratch) / 'shell.db'}"
-        async with (
-            BotApiStandIn(token=TOKEN, bot_username="griddesk_bot") as standin,
-            contextlib.AsyncExitStack() as stack,
-        ):
+        async with contextlib.AsyncExitStack() as stack:
             clock = ShellClock(start)
-            shell_settings = replace(
-                settings, database_url=url, telegram=TelegramSettings(standin.base_url, 1)
-            )
-            resident, secrets = None, None
+            standin, token = None, NO_TELEGRAM_TOKEN
+            telegram = TelegramSettings(mode=OFF)
+            if not (wechat and wecom):  # somebody is on Telegram
+                standin = await stack.enter_async_context(
+                    BotApiStandIn(token=TOKEN, bot_username="griddesk_bot")
+                )
+                token, telegram = TOKEN, TelegramSettings(standin.base_url, 1)
+            shell_settings = replace(settings, database_url=url, telegram=telegram)
+            resident, wechat_secrets = None, None
             if wechat:
                 shell_settings, resident = await stack.enter_async_context(
                     wechat_resident(shell_settings, clock, RESIDENT_NAME)
                 )
-                secrets = shell_wechat.SECRETS
+                wechat_secrets = shell_wechat.SECRETS
             else:  # the config's account is not the shell's: its resident is on Telegram
                 shell_settings = replace(shell_settings, wechat=None)
-            session = _Session(standin, shell_settings, clock, write, resident)
+            members, wecom_secrets = None, None
+            if wecom:  # on the WeChat callback's server, if there is one
+                listen = shell_settings.http.listen if wechat else None
+                shell_settings, members = await stack.enter_async_context(
+                    wecom_members(shell_settings, clock, listen)
+                )
+                wecom_secrets = shell_wecom.SECRETS
+            else:  # the config's app is not the shell's: its people are on Telegram
+                shell_settings = replace(shell_settings, wecom=None)
+            session = _Session(standin, shell_settings, clock, write, resident, wecom=members)
             async with running_bot(
-                shell_settings, TOKEN, clock, rate_limited=False, wechat_secrets=secrets
+                shell_settings,
+                token,
+                clock,
+                rate_limited=False,
+                wechat_secrets=wechat_secrets,
+                wecom_secrets=wecom_secrets,
             ) as bot:
-                await standin.until_polling()
+                if standin is not None:
+                    await standin.until_polling()
                 await session.loop(bot, lines or _terminal_lines(session))
 
 
 class _Session:
     def __init__(
         self,
-        standin: BotApiStandIn,
+        standin: BotApiStandIn | None,
         settings: Settings,
         clock: ShellClock,
         write: Callable[[str], None],
         wechat: WeChatResident | None = None,
+        *,
+        wecom: WeComMembers | None = None,
     ) -> None:
-        """``wechat``: the resident on WeChat; None: on Telegram, as everyone else."""
+        """``standin``: Telegram's, None when nobody is on Telegram; ``wechat``: the resident
+        on WeChat, None: on Telegram; ``wecom``: the organisation's people on WeCom, None: on
+        Telegram."""
         org = settings.require_org()
         self.standin = standin
         self.clock = clock
         self.timezone = settings.timezone
         self.quiet_hours = settings.quiet_hours
         self.write = write
-        # the shell plays everyone on the Telegram stand-in, so the org's ids are Telegram's
-        self.names = {
+        self.wechat = wechat
+        self.wecom = wecom
+        self.names: dict[int, str] = {}
+        """The Telegram chats by id: the units' groups and everyone's private chat."""
+        self.people: dict[str, User] = {}
+        """Everyone on Telegram, by name."""
+        self.groups: dict[int, tuple[int, ...]] = {}
+        """The group chats each person is in: those of their units (the street's if none)."""
+        if standin is not None:
+            if wechat is None:
+                self.people[RESIDENT_NAME] = standin.add_user(RESIDENT_ID, RESIDENT_NAME)
+            if wecom is None:  # the org on the Telegram stand-in, so its ids are Telegram's
+                self._on_telegram_standin(standin, org)
+            for user in self.people.values():
+                self.names[user.id] = PRIVATE_NAME.format(name=user.first_name)
+        self.me: User | None = None if wechat else self.people[RESIDENT_NAME]
+        """The current person on Telegram; None: the resident on WeChat, or a WeCom member."""
+        self.member: str | None = None
+        """The current person, when on WeCom: their name."""
+        self.chat_id: int | None = self.me.id if self.me else None
+        """The current person's Telegram chat; None on WeChat and WeCom."""
+        self.buttons: list[_Button | WeComButton] = []
+        """The buttons of the last printout: number N is ``buttons[N - 1]``."""
+        self.seen: dict[tuple[int, int], str] = {}
+
+    def _on_telegram_standin(self, standin: BotApiStandIn, org: Org) -> None:
+        """The units' groups and the people, on Telegram."""
+        self.names |= {
             telegram_id(unit.chat_id): GROUP_NAME.format(name=unit.name)
             for kind in UnitKind
             for unit in org.units(kind)
         }
         for chat_id, title in self.names.items():
             standin.add_group(chat_id, title)
-        self.wechat = wechat
-        self.people: dict[str, User] = {}
-        """Everyone on Telegram, by name."""
-        if wechat is None:
-            self.people[RESIDENT_NAME] = standin.add_user(RESIDENT_ID, RESIDENT_NAME)
-        self.groups: dict[int, tuple[int, ...]] = {}
-        """The group chats each person is in: those of their units (the street's if none)."""
         for person in org.people.values():
             user_id = telegram_id(person.user_id)
             self.people[person.name] = standin.add_user(user_id, person.name)
             chats = tuple(telegram_id(org.unit(ref).chat_id) for ref in person.units)
             self.groups[user_id] = chats or (telegram_id(org.street.chat_id),)
-        for user in self.people.values():
-            self.names[user.id] = PRIVATE_NAME.format(name=user.first_name)
-        self.me: User | None = None if wechat else self.people[RESIDENT_NAME]
-        """The current person; None: the resident on WeChat."""
-        self.chat_id: int | None = self.me.id if self.me else None
-        """The current person's Telegram chat; None on WeChat."""
-        self.buttons: list[_Button] = []
-        """The buttons of the last printout: number N is ``buttons[N - 1]``."""
-        self.seen: dict[tuple[int, int], str] = {}
 
     @property
     def prompt(self) -> str:
         return f"[{self._who()} @ {self._where()}] > "
 
     def _who(self) -> str:
+        if self.member is not None:
+            return self.member
         return self.me.first_name if self.me else RESIDENT_NAME
 
     def _where(self) -> str:
+        if self.member is not None and self.wecom is not None:
+            return self.wecom.chat_name(self.member)
         if self.chat_id is None:
             return self.wechat.chat_name if self.wechat else ""
         return self.names[self.chat_id]
 
     async def loop(self, bot: RunningBot, lines: AsyncIterator[str]) -> None:
-        welcome = shell_wechat.WELCOME if self.wechat else WELCOME
-        self.write(welcome.format(name=RESIDENT_NAME))
+        self.write(self._welcome().format(name=RESIDENT_NAME))
         now = self.clock()
         if self.quiet_hours.release(now, self.timezone) != now:
             start, end = self.quiet_hours.start, self.quiet_hours.end
@@ -226,6 +276,19 @@ class _Session:
                 break
             await self._guarded(self._step(bot, line))
 
+    def _welcome(self) -> str:
+        if self.wecom is not None:
+            return shell_wecom.WELCOME_WECHAT if self.wechat else shell_wecom.WELCOME
+        return shell_wechat.WELCOME if self.wechat else WELCOME
+
+    def _help(self) -> str:
+        parts = [HELP]
+        if self.wechat is not None:
+            parts.append(shell_wechat.HELP.format(name=RESIDENT_NAME))
+        if self.wecom is not None:
+            parts.append(shell_wecom.HELP)
+        return "\n".join(parts)
+
     async def _guarded(self, step: Awaitable[None]) -> None:
         """Run ``step``; if it fails, say so in one line and go on."""
         try:
@@ -238,28 +301,35 @@ class _Session:
 
     async def _step(self, bot: RunningBot, line: str) -> None:
         if line == "/shell":
-            help_wechat = shell_wechat.HELP.format(name=RESIDENT_NAME)
-            self.write(f"{HELP}\n{help_wechat}" if self.wechat else HELP)
+            self.write(self._help())
         elif line == "/as" or line.startswith("/as "):
             self._become(line[3:].strip())
         elif line == "/time":
             self.write(NOW_IS.format(when=self._now()))
         elif line == "/wait" or line.startswith("/wait "):
             await self._wait(bot, line[5:].strip())
+        elif line.isascii() and line.isdigit() and self._presses():
+            await self._press(bot, int(line))
+        elif self.member is not None and self.wecom is not None:
+            await self._on_wecom(bot, self.wecom, self.member, line)
         elif self.me is not None:
             await self._on_telegram(bot, self.me, line)
         elif self.wechat is not None:
             await self._on_wechat(bot, self.wechat, line)
 
+    def _presses(self) -> bool:
+        """Whether a number is the current person's press: on WeChat it is her message
+        (WeChat's choices are numbered lines answered by typing the number)."""
+        return self.me is not None or self.member is not None
+
     async def _on_telegram(self, bot: RunningBot, me: User, line: str) -> None:
-        """A line of ``me``'s on Telegram: /chat, a button's number, or a message."""
+        """A line of ``me``'s on Telegram: /chat or a message."""
         if line == "/chat":
             home = self._home(me)
             self.chat_id = home if self.chat_id == me.id else me.id
             self.write(NOW_IN.format(chat=self.names[self.chat_id]))
-        elif line.isascii() and line.isdigit():
-            await self._press(bot, me, int(line))
         elif line:
+            assert self.standin is not None  # someone is on Telegram
             update_id = self.standin.send_text(me, line, chat_id=self._chat_for_send(me))
             await self._settle(bot, update_id)
 
@@ -271,8 +341,19 @@ class _Session:
         elif line:
             await self._delivered(resident.says(bot, line))
 
+    async def _on_wecom(self, bot: RunningBot, members: WeComMembers, name: str, line: str) -> None:
+        """A line of WeCom member ``name``'s: /chat, /cards, or a message to the app."""
+        chat = members.chat_name(name)
+        if line == "/chat":
+            self.write(shell_wecom.ONLY_CHAT.format(name=name, chat=chat))
+        elif line == "/cards":
+            self._print_cards(members, name)
+        elif line:
+            await self._delivered(members.says(bot, name, line))
+
     async def _delivered(self, delivery: Awaitable[str | None]) -> None:
-        """Await a WeChat delivery; print why it failed, if it did, then what changed."""
+        """Await a WeChat or WeCom delivery; print why it failed, if it did, then what
+        changed."""
         if (slip := await delivery) is not None:
             self.write(slip)
         self._print_changes()
@@ -309,28 +390,76 @@ class _Session:
 
     def _become(self, name: str) -> None:
         if self.wechat is not None and name == RESIDENT_NAME:
-            self.me, self.chat_id = None, None
+            self.me, self.member, self.chat_id = None, None, None
         elif name in self.people:
-            self.me = self.people[name]
+            self.me, self.member = self.people[name], None
             self.chat_id = self._home(self.me)
+        elif self.wecom is not None and name in self.wecom.names:
+            self.me, self.member, self.chat_id = None, name, None
         else:
             names = ([RESIDENT_NAME] if self.wechat else []) + list(self.people)
+            names += self.wecom.names if self.wecom else []
             self.write(NO_SUCH_PERSON.format(names="、".join(names)))
             return
         self.write(NOW_AS.format(name=name, chat=self._where()))
+        if self.member is not None and self.wecom is not None and not self._print_changes():
+            self._print_cards(self.wecom, self.member, shell_wecom.CARDS_NOW)
 
-    async def _press(self, bot: RunningBot, me: User, number: int) -> None:
+    def _print_cards(self, members: WeComMembers, name: str, intro: str | None = None) -> None:
+        """``name``'s cards with buttons to press, as they look now, after ``intro``."""
+        chat = members.chat_name(name)
+        cards = members.pressable(name)
+        if not cards:
+            self.write(shell_wecom.NO_CARDS.format(chat=chat))
+            return
+        if intro is not None:
+            self.write(intro.format(chat=chat, name=name))
+        buttons: list[_Button | WeComButton] = []
+        for card in cards:
+            self._print_wecom_message(chat, card, buttons)
+        self.buttons = buttons
+
+    def _button(self, number: int) -> _Button | WeComButton | None:
+        """Button ``number`` of the last printout; None, having said why, if there is none."""
         if not self.buttons:
             self.write(NO_BUTTONS)
-            return
+            return None
         if not 1 <= number <= len(self.buttons):
             self.write(NO_SUCH_BUTTON.format(number=number, count=len(self.buttons)))
+            return None
+        return self.buttons[number - 1]
+
+    async def _press(self, bot: RunningBot, number: int) -> None:
+        """The current person presses button ``number`` of the last printout."""
+        button = self._button(number)
+        if button is None:
             return
-        button = self.buttons[number - 1]
+        if isinstance(button, WeComButton):
+            await self._press_wecom(bot, button)
+            return
         chat_id = button.message.chat_id
-        if chat_id != me.id and chat_id not in self.groups.get(me.id, ()):
-            self.write(NOT_YOUR_CHAT.format(name=me.first_name, chat=self.names[chat_id]))
+        me = self.me
+        if me is None or (chat_id != me.id and chat_id not in self.groups.get(me.id, ())):
+            self.write(NOT_YOUR_CHAT.format(name=self._who(), chat=self.names[chat_id]))
             return
+        await self._press_telegram(bot, me, button)
+
+    async def _press_wecom(self, bot: RunningBot, button: WeComButton) -> None:
+        members = self.wecom
+        assert members is not None  # WeCom's buttons are printed only with WeCom on
+        if self.member != button.member:
+            chat = members.chat_name(button.member)
+            self.write(NOT_YOUR_CHAT.format(name=self._who(), chat=chat))
+            return
+        if not members.can_press(button):
+            self.write(shell_wecom.CARD_CHANGED.format(label=button.label))
+            return
+        self.write(PRESSED.format(name=button.member, label=button.label))
+        await self._delivered(members.press(bot, button))
+
+    async def _press_telegram(self, bot: RunningBot, me: User, button: _Button) -> None:
+        assert self.standin is not None  # Telegram's buttons are printed only with it on
+        chat_id = button.message.chat_id
         if all(m.message_id != button.message.message_id for m in self.standin.chat(chat_id)):
             self.write(MESSAGE_GONE)
             return
@@ -358,15 +487,32 @@ class _Session:
         await bot.telegram.outbox.settled()
         self._print_changes()
 
-    def _print_changes(self) -> None:
-        """What changed anywhere, the current chat first (what the person sees first): the
-        resident's WeChat chat first while she is the one, else last.
+    def _print_changes(self) -> bool:
+        """What changed anywhere the shell shows, the current person's chats first (what the
+        person sees first); whether anything was printed. WeCom's chats are shown for the
+        current person only: the resident's WeChat chat first while she is the one, else last.
 
         A printout numbers its buttons from [1]; once something is printed, the numbers refer
         to its buttons only, so a script can rely on them (WeChat's messages have none).
         """
-        printed = self.me is None and self._print_wechat()
-        buttons: list[_Button] = []
+        buttons: list[_Button | WeComButton] = []
+        printed = False
+        if self.member is not None:
+            printed = self._print_wecom(self.member, buttons)
+        elif self.me is None:
+            printed = self._print_wechat()
+        printed = self._print_telegram(buttons) or printed
+        if self.me is not None or self.member is not None:
+            printed = self._print_wechat() or printed
+        if printed:
+            self.buttons = buttons
+        return printed
+
+    def _print_telegram(self, buttons: list[_Button | WeComButton]) -> bool:
+        """What changed in the Telegram chats since the last printout; whether anything."""
+        if self.standin is None:
+            return False
+        printed = False
         for chat_id in sorted(self.names, key=lambda chat: chat != self.chat_id):
             for message in self.standin.chat(chat_id):
                 key = (message.chat_id, message.message_id)
@@ -383,10 +529,26 @@ class _Session:
                         if data:
                             buttons.append(_Button(message, label, data))
                             self.write(BUTTON.format(number=len(buttons), label=label))
-        if self.me is not None:
-            printed = self._print_wechat() or printed
-        if printed:
-            self.buttons = buttons
+        return printed
+
+    def _print_wecom(self, name: str, buttons: list[_Button | WeComButton]) -> bool:
+        """What changed in ``name``'s chat with the WeCom app; whether anything."""
+        if self.wecom is None:
+            return False
+        chat = self.wecom.chat_name(name)
+        shown = self.wecom.unseen(name)
+        for message in shown:
+            self._print_wecom_message(chat, message, buttons)
+        return bool(shown)
+
+    def _print_wecom_message(
+        self, chat: str, message: shell_wecom.Shown, buttons: list[_Button | WeComButton]
+    ) -> None:
+        self.write((HEADER_EDITED if message.updated else HEADER).format(chat=chat))
+        self.write(message.text)
+        for button in message.buttons:
+            buttons.append(button)
+            self.write(BUTTON.format(number=len(buttons), label=button.label))
 
     def _print_wechat(self) -> bool:
         """What WeChat delivered to the resident since the last printout; whether any."""

@@ -8,7 +8,8 @@ encrypted calls to its callback. This module is that side of the shell, kept out
 Telegram one: the WeChat API stand-in (:class:`~standins.wechat.WeChatStandIn`) receives what
 the bot sends her, Tencent's caller (:class:`~standins.tencent_callbacks.CallbackDriver`, safe
 mode) brings her follow and her lines to the bot's callback on its HTTP server, and what WeChat
-delivered to her is turned into lines for the shell to print. The workers stay on Telegram.
+delivered to her is turned into lines for the shell to print. The workers stay on Telegram, or
+are on WeCom with ``--wecom`` (:mod:`handlers.shell_wecom`).
 
 The AppID, AppSecret, Token and EncodingAESKey below are the local stand-in's, not secrets:
 nothing here talks to Tencent.
@@ -133,7 +134,7 @@ class WeChatResident:
             return NOT_SENT.format(why=exc.__cause__ or exc)
         if delivery.outcome not in ("success", "empty"):
             return NOT_DELIVERED.format(why=_why(delivery))
-        await _settle(bot)
+        await settle(bot)
         return None
 
     def _words(self, sent: Delivered) -> str:
@@ -157,7 +158,7 @@ def _why(delivery: Delivery) -> str:
     return last.error or f"HTTP {last.status} {last.body[:_BODY_SHOWN]}".strip()
 
 
-async def _settle(bot: RunningBot) -> None:
+async def settle(bot: RunningBot) -> None:
     """Until every stored message is handled and the outbox has sent what it wrote."""
     async with bot.store.transaction() as tx:
         waiting = await tx.unprocessed_updates(1000)

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config.settings import ClassifierSettings, load_settings
-from handlers import shell_wechat
+from handlers import shell_wechat, shell_wecom
 from handlers.shell import HELP, run_shell
 from tests.harness import EXAMPLE
 
@@ -92,13 +92,21 @@ says so first and holds the resident's notices, whatever time the tests run at."
 
 
 async def shell(
-    script: Sequence[str], cache_dir: Path, start: datetime = BY_DAY, *, wechat: bool = False
+    script: Sequence[str],
+    cache_dir: Path,
+    start: datetime = BY_DAY,
+    *,
+    wechat: bool = False,
+    wecom: bool = False,
 ) -> list[str]:
     """Run the shell on the example config through ``script``; every line it wrote, in order.
-    ``wechat``: as ``griddesk shell --wechat``, the resident on WeChat."""
+    ``wechat``: as ``griddesk shell --wechat``, the resident on WeChat; ``wecom``: as
+    ``--wecom``, the workers on WeCom."""
     settings = replace(load_settings(EXAMPLE), classifier=ClassifierSettings(cache_dir=cache_dir))
     written: list[str] = []
-    await run_shell(settings, None, _lines(script), written.append, start, wechat=wechat)
+    await run_shell(
+        settings, None, _lines(script), written.append, start, wechat=wechat, wecom=wecom
+    )
     return [line for text in written for line in text.splitlines()]
 
 
@@ -313,4 +321,185 @@ async def test_wechat_slips_answer_in_one_line(
     assert refused[2 : 2 + len(HELP.splitlines())] == HELP.splitlines()
     assert refused[2 + len(HELP.splitlines())] == shell_wechat.HELP.format(name="王阿姨")
     assert "工单号：20261207-0001" in after(lines, refused[2 + len(HELP.splitlines())])
+    assert not [r for r in caplog.records if r.name == "handlers.shell"]
+
+
+# --- griddesk shell --wecom: the workers on WeCom (with --wechat: no Telegram at all) ----------
+
+ZHANG_SAN = "── 张三的企业微信 ──"
+ZHANG_SAN_UPDATED = "── 张三的企业微信（更新） ──"
+CARD = "【卡片】📋工单 20261207-0001｜供水"
+CLAIMED = "状态：张三 于 12月7日 10:00 认领，办理中"
+REFUSE_TELEGRAM = """\
+import runpy, sys
+from standins import telegram
+def refuse(*args, **kwargs):
+    raise RuntimeError("a Telegram stand-in was started")
+telegram.BotApiStandIn.__init__ = refuse
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+"""The installed ``griddesk`` command, run with a Telegram stand-in that refuses to start."""
+
+
+def _no_telegram_standin(*args: object, **kwargs: object) -> None:
+    raise AssertionError("a Telegram stand-in was started")
+
+
+def test_shell_runs_with_wechat_and_wecom_and_no_telegram(tmp_path: Path) -> None:
+    """`griddesk shell --wechat --wecom` from piped input: 王阿姨's receipt on WeChat, 张三's
+    card in his chat with the WeCom app, and no Telegram stand-in is ever started (the
+    command runs with one that refuses to start); /quit ends it cleanly."""
+    command = [str(GRIDDESK), "shell", "--config", str(EXAMPLE), "--wechat", "--wecom"]
+    done = subprocess.run(
+        [sys.executable, "-c", REFUSE_TELEGRAM, *command, "--at", "2026-12-07 10:00"],
+        input="审计厅小区3号楼又停水了\n/as 张三\n/quit\n",
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8", "XDG_CACHE_HOME": str(tmp_path)},
+        check=False,
+    )
+    out = done.stdout
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert out.startswith(shell_wecom.WELCOME_WECHAT.format(name="王阿姨"))
+    receipt = out.index("工单号：20261207-0001")
+    assert out.rfind(ON_WECHAT, 0, receipt) >= 0
+    assert "[张三 @ 张三的企业微信] > " in out
+    assert out.index(CARD, out.index(ZHANG_SAN, receipt)) > receipt
+    assert "Telegram stand-in" not in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "私聊" not in out
+    assert "（群）" not in out
+
+
+@pytest.mark.asyncio
+async def test_wecom_dialogue_report_claim_resolve_rate(
+    cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """王阿姨 on WeChat reports; 张三 sees the card in his WeCom app chat, presses 认领 by its
+    number and sees it change; she hears the claim on WeChat; 李四's card shows the claim;
+    张三 presses 办结, writes the result, confirms it on the preview card; her "1" rates it.
+    No Telegram anywhere."""
+    monkeypatch.setattr("handlers.shell.BotApiStandIn", _no_telegram_standin)
+    script = [
+        "审计厅小区3号楼2单元又停水了",
+        "/as 张三",
+        "1",  # 认领
+        "/as 李四",
+        "/as 张三",  # nothing new: his cards as they are now
+        "1",  # 办结
+        "下午两点恢复供水了",
+        "1",  # 确认
+        "/as 王阿姨",
+        "1",  # 满意
+    ]
+    lines = await shell(script, cache_dir, wechat=True, wecom=True)
+    assert lines[0] == shell_wecom.WELCOME_WECHAT.format(name="王阿姨")
+    assert "工单号：20261207-0001" in wechat_messages(lines)[1]
+
+    carded = after(lines, "（现在你是张三，在：张三的企业微信）")
+    assert carded[:2] == [ZHANG_SAN, CARD]
+    assert carded[carded.index("状态：待认领") + 1 :][:3] == [
+        "  [1] 认领",
+        "  [2] 合并",
+        "  [3] 改类别",
+    ]
+
+    claimed = after(lines, "（张三 点了“认领”）")
+    assert claimed[:2] == [ZHANG_SAN_UPDATED, CARD]
+    assert claimed[claimed.index(CLAIMED) + 1] == "  [1] 办结"
+    notice = claimed[claimed.index(ON_WECHAT) + 1]
+    assert notice == "您反映的问题（20261207-0001）已由张三接单，正在处理，12月10日 10:00前办好。"
+
+    seen_by_li_si = after(lines, "（现在你是李四，在：李四的企业微信）")
+    assert seen_by_li_si[:2] == ["── 李四的企业微信 ──", CARD]
+    assert CLAIMED in seen_by_li_si[: seen_by_li_si.index("  [1] 办结")]
+
+    again = after(seen_by_li_si, "（现在你是张三，在：张三的企业微信）")
+    assert again[:3] == [
+        shell_wecom.CARDS_NOW.format(chat="张三的企业微信", name="张三"),
+        ZHANG_SAN,
+        CARD,
+    ]
+    asked = after(lines, "（张三 点了“办结”）")
+    assert asked[0] == ZHANG_SAN
+    assert asked[1].startswith("请回复工单 20261207-0001 的办理结果")
+
+    preview = asked[asked.index("【卡片】将告知居民：") - 1 :]
+    assert preview[:3] == [
+        ZHANG_SAN,
+        "【卡片】将告知居民：",
+        "“您反映的问题（20261207-0001）已办结。办理结果：下午两点恢复供水了”",
+    ]
+    assert preview[4:7] == ["  [1] 确认", "  [2] 修改", "  [3] 取消"]
+    resolved = after(lines, "（张三 点了“确认”）")
+    assert resolved[:2] == [ZHANG_SAN_UPDATED, CARD]
+    assert "状态：张三 已办结，等待居民评价" in resolved
+    assert "办理结果：下午两点恢复供水了" in resolved
+    assert "  （按钮已变灰：已处理）" in resolved
+    invitation = resolved[resolved.index(ON_WECHAT) + 1 :]
+    assert invitation[:2] == [
+        "您反映的问题（20261207-0001）已办结。",
+        "办理结果：下午两点恢复供水了",
+    ]
+    assert "1. 满意" in invitation
+
+    rated = after(lines, "（现在你是王阿姨，在：王阿姨的微信）")
+    assert rated[:2] == [ON_WECHAT, "谢谢您的评价！有问题随时找我们。"]
+    assert not any(line.startswith("（这一步出错了") for line in lines)
+
+
+@pytest.mark.asyncio
+async def test_wecom_alone_keeps_the_resident_on_telegram(cache_dir: Path) -> None:
+    """`--wecom` without `--wechat`: 王阿姨 writes on Telegram, 张三 claims on WeCom, and the
+    claim notice reaches her Telegram chat; there are no Telegram groups."""
+    lines = await shell(["审计厅小区3号楼2单元又停水了", "/as 张三", "1"], cache_dir, wecom=True)
+    assert lines[0] == shell_wecom.WELCOME.format(name="王阿姨")
+    assert lines[1:3] == ["── 王阿姨的私聊 ──", "已收到您反映的问题，已转给网格员处理。"]
+    assert after(lines, "（现在你是张三，在：张三的企业微信）")[:2] == [ZHANG_SAN, CARD]
+    claimed = after(lines, "（张三 点了“认领”）")
+    notice = claimed[claimed.index("── 王阿姨的私聊 ──") + 1]
+    assert notice.startswith("您反映的问题（20261207-0001）已由张三接单")
+    assert not any("（群）" in line for line in lines)
+
+
+@pytest.mark.asyncio
+async def test_wecom_slips_answer_in_one_line(
+    cache_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On WeCom: a number not on screen, a button on someone else's card, /chat, a person
+    who is not there, a card that changed since it was printed: one line each, and the
+    session goes on; /shell explains the WeCom side too."""
+    script = [
+        "审计厅小区3号楼2单元又停水了",
+        "/as 张三",
+        "7",  # the card has [1] to [3]
+        "/chat",
+        "/as 某某",
+        "/as 李四",
+        "1",  # 李四 claims: 张三's card changes, unseen by him
+        "/as 张三",  # …so it is shown again, updated
+        "/as 李四",
+        "/cards",
+        "/shell",
+    ]
+    with caplog.at_level(logging.WARNING, logger="handlers.shell"):
+        lines = await shell(script, cache_dir, wechat=True, wecom=True)
+    carded = after(lines, "（现在你是张三，在：张三的企业微信）")
+    slips = after(carded, "  [3] 改类别")
+    assert slips[:3] == [
+        "（没有按钮 [7]：最近一次显示的按钮是 [1] 到 [3]。）",
+        "（张三在企业微信上只有和应用的这一个聊天：张三的企业微信）",
+        "（没有这个人。可以选：王阿姨、张三、李四、王芳、赵玉琴、刘书记、陈主任、供水公司老周、街道值班员）",
+    ]
+    updated = after(after(lines, "（李四 点了“认领”）"), "（现在你是张三，在：张三的企业微信）")
+    assert updated[:2] == [ZHANG_SAN_UPDATED, CARD]
+    assert "状态：李四 于 12月7日 10:00 认领，办理中" in updated
+    cards = after(updated, "（现在你是李四，在：李四的企业微信）")
+    assert cards[0] == shell_wecom.CARDS_NOW.format(chat="李四的企业微信", name="李四")
+    listed = after(cards, "  [6] 改类别")
+    assert listed[0] == "── 李四的企业微信 ──"  # /cards: the same card again, numbered anew
+    help_lines = after(listed, "  [6] 改类别")
+    assert help_lines[-len(shell_wecom.HELP.splitlines()) :] == shell_wecom.HELP.splitlines()
     assert not [r for r in caplog.records if r.name == "handlers.shell"]

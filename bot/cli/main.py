@@ -180,33 +180,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--config", type=Path, required=True, help=_CONFIG_HELP)
     run.set_defaults(run=_run)
 
-    shell = commands.add_parser(
-        "shell",
-        help="try the whole bot in the terminal, without a token or network",
-        description="Try the whole bot in the terminal: the real bot and database against a "
-        "local Bot API stand-in, no token or network needed. You chat as the resident 王阿姨; "
-        "/as NAME switches person, /chat switches chat, a number presses a button, /quit "
-        "leaves. With --wechat, 王阿姨 is a follower of the WeChat Official Account instead "
-        "(against a local WeChat API stand-in), while the workers stay on Telegram.",
-    )
-    shell.add_argument("--config", type=Path, required=True, help=_CONFIG_HELP)
-    shell.add_argument(
-        "--database", help="database URL (default: a fresh SQLite file that is thrown away)"
-    )
-    shell.add_argument(
-        "--at",
-        metavar="'YYYY-MM-DD HH:MM'",
-        help="start the shell's clock at this local time (e.g. at night, to see quiet hours); "
-        "/wait moves it on",
-    )
-    shell.add_argument(
-        "--wechat",
-        action="store_true",
-        help="王阿姨 writes on WeChat (a follower of the Official Account, against a local "
-        "WeChat API stand-in): choices reach her as numbered lines, which she answers by "
-        "typing the number; the workers stay on Telegram",
-    )
-    shell.set_defaults(run=_shell)
+    _shell_parser(commands)
 
     stats = commands.add_parser(
         "stats",
@@ -317,13 +291,56 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shell_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``griddesk shell``'s options."""
+    shell = commands.add_parser(
+        "shell",
+        help="try the whole bot in the terminal, without a token or network",
+        description="Try the whole bot in the terminal: the real bot and database against a "
+        "local Bot API stand-in, no token or network needed. You chat as the resident 王阿姨; "
+        "/as NAME switches person, /chat switches chat, a number presses a button, /quit "
+        "leaves. With --wechat, 王阿姨 is a follower of the WeChat Official Account instead "
+        "(against a local WeChat API stand-in), while the workers stay on Telegram. With "
+        "--wecom, the workers are members of the WeCom self-built app (against a local WeCom "
+        "API stand-in); with both, Telegram is off altogether.",
+    )
+    shell.add_argument("--config", type=Path, required=True, help=_CONFIG_HELP)
+    shell.add_argument(
+        "--database", help="database URL (default: a fresh SQLite file that is thrown away)"
+    )
+    shell.add_argument(
+        "--at",
+        metavar="'YYYY-MM-DD HH:MM'",
+        help="start the shell's clock at this local time (e.g. at night, to see quiet hours); "
+        "/wait moves it on",
+    )
+    shell.add_argument(
+        "--wechat",
+        action="store_true",
+        help="王阿姨 writes on WeChat (a follower of the Official Account, against a local "
+        "WeChat API stand-in): choices reach her as numbered lines, which she answers by "
+        "typing the number; the workers stay on Telegram unless --wecom",
+    )
+    shell.add_argument(
+        "--wecom",
+        action="store_true",
+        help="the workers and staff are members of the WeCom (企业微信) self-built app "
+        "(against a local WeCom API stand-in): after /as NAME, what the app sent them prints, "
+        "cards with numbered buttons, and a card prints again when it changes; with --wechat "
+        'too, Telegram is off ([telegram] mode = "off")',
+    )
+    shell.set_defaults(run=_shell)
+
+
 def _shell(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     settings.require_org()
     from handlers.shell import run_shell  # noqa: PLC0415 - loads Telegram and SQL only here
 
     start = _local_moment(args.at, "--at", settings.timezone) if args.at else None
-    asyncio.run(run_shell(settings, args.database, start=start, wechat=args.wechat))
+    asyncio.run(
+        run_shell(settings, args.database, start=start, wechat=args.wechat, wecom=args.wecom)
+    )
     return 0
 
 
