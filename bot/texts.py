@@ -342,17 +342,17 @@ REMIND_CLAIM = (
 REMIND_RESOLVE_GROUP = "⚠️ 工单 {number}（{category}，{place}）已超过办结时限，请 {names} 尽快办理。"
 REMIND_RESOLVE_PRIVATE = (
     "⚠️ 您认领的工单 {number}（{category}，{place}）已超过办结时限，请尽快办理，"
-    "办完在群里的工单上点“办结”。"
+    "办完在工单卡片上点“办结”。"
 )
 REMIND_CLAIM_MANY = (
     "⚠️ 以下 {count} 件工单已超过认领时限，还没有人认领。请 {names} 尽快认领处理：\n{lines}"
 )
 REMIND_RESOLVE_GROUP_MANY = "⚠️ 以下 {count} 件工单已超过办结时限，请 {names} 尽快办理：\n{lines}"
 REMIND_RESOLVE_PRIVATE_MANY = (
-    "⚠️ 您认领的 {count} 件工单已超过办结时限，请尽快办理，办完在群里的工单上点“办结”：\n{lines}"
+    "⚠️ 您认领的 {count} 件工单已超过办结时限，请尽快办理，办完在工单卡片上点“办结”：\n{lines}"
 )
 REMIND_LINE = "• {number}（{category}，{place}）"
-REMIND_MORE = "…另有 {count} 件，请看群里标着“⚠️”的工单卡片。"
+REMIND_MORE = "…另有 {count} 件，请看标着“⚠️”的工单卡片。"
 RATING_AGAIN = "您好，工单 {number} 已经办结几天了，还没收到您的评价。对这次办理满意吗？"
 
 STATUS_ESCALATED_AWAY = "已上报至{unit}"
@@ -380,7 +380,7 @@ CLAIMER_CONTACT = (
     "联系：{link}\n"
     "地点：{place}\n"
     "原文：{text}\n"
-    "办完后请在群里的工单上点“办结”。"
+    "办完后请在工单卡片上点“办结”。"
 )
 NO_DIRECT_CONTACT = (
     "没有可以直接联系居民的方式（如微信公众号上的居民），您填写的办理结果会由平台转告居民"
@@ -631,13 +631,13 @@ RESULT_REWRITE_PHOTO = (
     "好的，请重新写工单 {number} 的办理结果（刚才的照片会一起发给居民，发新照片可以替换）："
 )
 RESULT_DISCARDED = (
-    "好的，工单 {number} 暂不办结，还由您办理，居民没有收到消息。办完后再在群里的工单上点“办结”。"
+    "好的，工单 {number} 暂不办结，还由您办理，居民没有收到消息。办完后再在工单卡片上点“办结”。"
 )
 RESULT_STALE = "工单 {number} 现在是“{status}”，这个办理结果没有发给居民。"
 RESULT_NOW_WITH = "工单 {number} 现在由{worker}办理，这个办理结果没有发给居民。"
 RESULT_ALREADY_SENT = "工单 {number} 已经办结，结果已经告诉过居民了。"
 RESULT_OUTDATED = "这条预览已经过时，请在最新的那条预览上点。"
-RESULT_GONE = "这条预览已失效，居民没有收到。需要办结，请在群里的工单上再点“办结”。"
+RESULT_GONE = "这条预览已失效，居民没有收到。需要办结，请在工单卡片上再点“办结”。"
 RESULT_NOT_STAFF = (
     "您已不在工作人员名单中，工单 {number} 的办理结果没有发给居民，也不用再办理了。"
     "如有疑问，请联系社区。"
@@ -678,7 +678,7 @@ WORKER_OWN = "我自己要反映的问题"
 WORKER_TASK = "关于 {number}｜{category}｜{text}"
 WORKER_DROP = "不用记"
 WORKER_DROPPED = "好的，这条不记了。"
-WORKER_NOTE_SAVED = "已记到工单 {number}，群里的同事能看到；居民不会收到这条。"
+WORKER_NOTE_SAVED = "已记到工单 {number}，同事们在工单卡片上能看到；居民不会收到这条。"
 WORKER_NOTE_GROUP = "📝 工单 {number} 进展（{worker}）：{text}"
 WORKER_NOTE_NOT_YOURS = "工单 {number} 现在不由您办理，这条没有记上。请在上面重新选一下。"
 WORKER_NOTE_NOT_STAFF = (
