@@ -18,6 +18,7 @@ import pytest
 import pytest_asyncio
 
 from bot.errors import ChatUnreachable, RetryLater, TransientDeliveryError, Undeliverable
+from handlers.tencent.client import AccessRefused, Throttled
 from handlers.tencent.tokens import MARGIN
 from handlers.wechat.api import (
     CUSTOM_SEND,
@@ -25,13 +26,11 @@ from handlers.wechat.api import (
     STABLE_TOKEN,
     SUBSCRIBE_SEND,
     TEMPLATE_SEND,
-    AccessRefused,
     NoSubscription,
     NotFollowing,
     OutsideWindow,
     QuotaUsed,
     Refused,
-    Throttled,
     UnknownMedia,
     WeChatApi,
 )

@@ -23,16 +23,15 @@ import pytest_asyncio
 from aiohttp import web
 
 from bot.errors import ChatUnreachable, RetryLater, TransientDeliveryError, Undeliverable
+from handlers.tencent.client import AccessRefused, Throttled
 from handlers.wecom.api import (
     GETTOKEN,
     MESSAGE_SEND,
     UPDATE_CARD,
-    AccessRefused,
     CardExpired,
     NobodyToReach,
     Refused,
     SentCard,
-    Throttled,
     WeComApi,
 )
 from standins.wecom import FAULTS, Button, Call, WeComStandIn

@@ -39,22 +39,28 @@ raises a URL: errors name the path, and an HTTP library's error text is stripped
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import aiohttp
 
 from bot.errors import (
     ChatUnreachable,
-    RetryLater,
     TransientDeliveryError,
     Undeliverable,
 )
 from bot.ports import Store
-from handlers.tencent.errmsg import errmsg_core
+from handlers.tencent.client import (
+    AccessRefused,
+    JsonDict,
+    PlatformRefused,
+    StaleToken,
+    TencentClient,
+    Throttled,
+    said,
+)
 from handlers.tencent.tokens import TokenKeeper, utc_now
 
 log = logging.getLogger(__name__)
@@ -71,10 +77,7 @@ MAX_MEDIA_BYTES = 20 * 1024 * 1024
 """A download larger than this is refused: temporary media are at most 10 MB (images, videos),
 so anything bigger is not WeChat's file."""
 
-JsonDict = dict[str, Any]
-T = TypeVar("T")
 
-_JSON = "application/json; charset=utf-8"
 _STALE_TOKEN = frozenset({40001, 40014, 42001})
 _ACCESS = frozenset({40002, 40013, 40125, 40164, 41002, 41004})
 """Codes that refuse the account or this server, not the call: a grant type, appid or secret
@@ -82,22 +85,6 @@ wrong or missing, an IP not on the allowlist."""
 _WAITS = {45009: 3600.0, 45011: 60.0}
 """Seconds to wait on a spent call quota. The daily one (45009) resets at midnight or when an
 operator clears it (``/cgi-bin/clear_quota``): an hour wastes few calls and loses little time."""
-
-
-class Throttled(RetryLater):
-    """A call quota is spent (45009 daily, 45011 per minute): wait ``seconds``, try again."""
-
-    def __init__(self, seconds: float, why: str) -> None:
-        super().__init__(seconds)
-        self.why = why
-
-    def __str__(self) -> str:
-        return f"{self.why}; retry after {self.seconds:g} s"
-
-
-class AccessRefused(TransientDeliveryError):
-    """WeChat refuses this server the account's API (wrong credentials, IP allowlist, a fresh
-    token refused): nothing is wrong with the message, it waits until an operator fixes it."""
 
 
 class OutsideWindow(ChatUnreachable):
@@ -120,13 +107,11 @@ class NoSubscription(ChatUnreachable):
     consents are spent by each send); they must be asked again."""
 
 
-class Refused(Undeliverable):
+class Refused(PlatformRefused):
     """WeChat refuses the request itself (a template id, a field, the account type): sending
     it again as it is would be refused again."""
 
-    def __init__(self, path: str, errcode: int, errmsg: str) -> None:
-        super().__init__(_said(path, errcode, errmsg))
-        self.path, self.errcode, self.errmsg = path, errcode, errmsg
+    platform = "WeChat"
 
 
 class UnknownMedia(Refused):
@@ -142,15 +127,7 @@ _UNREACHABLE: dict[int, type[ChatUnreachable]] = {
 }
 
 
-class _StaleToken(Exception):
-    """The call's token was refused (40001, 40014, 42001): fetch another, call again once."""
-
-    def __init__(self, path: str, errcode: int) -> None:
-        super().__init__(f"WeChat {path} refused the access token ({errcode})")
-        self.path, self.errcode = path, errcode
-
-
-class WeChatApi:
+class WeChatApi(TencentClient):
     """One Official Account's API, over one HTTP session opened by ``async with``.
 
     ``store`` keeps the access token all instances share (:class:`TokenKeeper`, as
@@ -158,6 +135,8 @@ class WeChatApi:
     this process in the stored token's ``fetched_by``. ``timeout``: seconds for a whole call;
     ``media_timeout`` for a download.
     """
+
+    platform = "WeChat"
 
     def __init__(
         self,
@@ -171,29 +150,15 @@ class WeChatApi:
         clock: Callable[[], datetime] = utc_now,
         instance: str | None = None,
     ) -> None:
+        super().__init__(secret=secret, base_url=base_url, timeout=timeout)
         self._appid = appid
-        self._secret = secret
-        self._base_url = base_url.rstrip("/")
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._media_timeout = aiohttp.ClientTimeout(total=media_timeout)
-        self._session: aiohttp.ClientSession | None = None
         self.tokens = TokenKeeper(
             store, f"wechat:{appid}", self._fetch_token, clock=clock, instance=instance
         )
 
     def __repr__(self) -> str:
         return f"WeChatApi(appid={self._appid!r}, base_url={self._base_url!r})"
-
-    async def __aenter__(self) -> WeChatApi:
-        if self._session is not None:
-            raise RuntimeError("the WeChat API client is open already")
-        self._session = aiohttp.ClientSession()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
 
     # ---- messages -----------------------------------------------------------------------------
 
@@ -244,7 +209,7 @@ class WeChatApi:
         async def download(token: str) -> tuple[bytes, str]:
             query = {"access_token": token, "media_id": media_id}
             return await self._http(
-                "GET", MEDIA_GET, query, body=None, timeout=self._media_timeout, read=_file
+                "GET", MEDIA_GET, query, body=None, timeout=self._media_timeout, read=self._file
             )
 
         return await self._with_token(download)
@@ -255,32 +220,11 @@ class WeChatApi:
         """POST ``body`` with the shared token; WeChat's answer, its errcode 0."""
 
         async def call(token: str) -> JsonDict:
-            query = {"access_token": token}
-            answer = await self._http(
-                "POST", path, query, body=body, timeout=self._timeout, read=_json_answer
-            )
+            answer = await self._json("POST", path, {"access_token": token}, body=body)
             _check(path, answer)
             return answer
 
         return await self._with_token(call)
-
-    async def _with_token(self, call: Callable[[str], Awaitable[T]]) -> T:
-        """``call`` with the shared token; once more with another if WeChat refuses it."""
-        if self._session is None:  # before the token: its fetch would need the session too
-            raise RuntimeError("the WeChat API client is not open: use `async with`")
-        token = await self.tokens.token()
-        try:
-            return await call(token)
-        except _StaleToken as refused:
-            log.warning("WeChat %s refused the access token (%d); getting another",
-                        refused.path, refused.errcode)  # fmt: skip
-        token = await self.tokens.refresh(token)
-        try:
-            return await call(token)
-        except _StaleToken as again:
-            raise AccessRefused(
-                f"WeChat {again.path} refused a new access token too ({again.errcode})"
-            ) from None
 
     async def _fetch_token(self, force: bool) -> tuple[str, int]:
         """``stable_token`` (the :class:`TokenKeeper`'s fetch): the token and its seconds."""
@@ -290,84 +234,33 @@ class WeChatApi:
             "secret": self._secret,
             "force_refresh": force,
         }
-        answer = await self._http(
-            "POST", STABLE_TOKEN, {}, body=body, timeout=self._timeout, read=_json_answer
-        )
+        answer = await self._json("POST", STABLE_TOKEN, {}, body=body)
         try:
             _check(STABLE_TOKEN, answer)
-        except _StaleToken as refused:  # here it can only mean the credentials
+        except StaleToken as refused:  # here it can only mean the credentials
             raise AccessRefused(str(refused)) from None
         token, expires_in = answer.get("access_token"), answer.get("expires_in")
         if not isinstance(token, str) or not token or not isinstance(expires_in, int):
             raise TransientDeliveryError(f"WeChat {STABLE_TOKEN} answered no token")
         return token, expires_in
 
-    async def _http(
-        self,
-        method: str,
-        path: str,
-        query: Mapping[str, str],
-        *,
-        body: JsonDict | None,
-        timeout: aiohttp.ClientTimeout,
-        read: Callable[[str, aiohttp.ClientResponse], Awaitable[T]],
-    ) -> T:
-        """One request; ``read`` makes the answer of a 200. No answer, or another status, is
-        transient; the error never carries the URL (it holds the token)."""
-        if self._session is None:
-            raise RuntimeError("the WeChat API client is not open: use `async with`")
-        data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
-        headers = None if data is None else {"Content-Type": _JSON}
-        try:
-            async with self._session.request(
-                method,
-                self._base_url + path,
-                params=query,
-                data=data,
-                headers=headers,
-                timeout=timeout,
-                allow_redirects=False,
-            ) as response:
-                if response.status != 200:
-                    raise TransientDeliveryError(f"WeChat {path} answered HTTP {response.status}")
-                return await read(path, response)
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            why = _without(str(exc), query.get("access_token"), self._secret)
-            raise TransientDeliveryError(
-                f"WeChat {path} did not answer: {type(exc).__name__} {why}".rstrip()
-            ) from None
-
-
-async def _json_answer(path: str, response: aiohttp.ClientResponse) -> JsonDict:
-    """The JSON object WeChat answers (whatever ``Content-Type`` it names); anything else, a
-    proxy's page for one, is transient."""
-    raw = await response.read()
-    try:
-        answer = json.loads(raw)
-    except ValueError:
-        answer = None
-    if not isinstance(answer, dict):
-        raise TransientDeliveryError(f"WeChat {path} answered something that is not its JSON")
-    return answer
-
-
-async def _file(path: str, response: aiohttp.ClientResponse) -> tuple[bytes, str]:
-    """A downloaded file and its type; WeChat answers a refusal as JSON (or as JSON labelled
-    ``text/plain``) instead of the file."""
-    content_type = response.headers.get("Content-Type", "application/octet-stream")
-    if content_type.split(";")[0].strip().lower() in {"application/json", "text/plain"}:
-        answer = await _json_answer(path, response)
-        _check(path, answer)
-        # a video's answer is {"video_url": …}, a link rather than the file
-        raise Undeliverable(f"WeChat {path} answered a JSON object, not a file")
-    if (response.content_length or 0) > MAX_MEDIA_BYTES:
-        raise Undeliverable(f"WeChat {path} offered {response.content_length} bytes")
-    content = bytearray()
-    async for chunk in response.content.iter_chunked(64 * 1024):
-        content += chunk
-        if len(content) > MAX_MEDIA_BYTES:
-            raise Undeliverable(f"WeChat {path} sent more than {MAX_MEDIA_BYTES} bytes")
-    return bytes(content), content_type
+    async def _file(self, path: str, response: aiohttp.ClientResponse) -> tuple[bytes, str]:
+        """A downloaded file and its type; WeChat answers a refusal as JSON (or as JSON
+        labelled ``text/plain``) instead of the file."""
+        content_type = response.headers.get("Content-Type", "application/octet-stream")
+        if content_type.split(";")[0].strip().lower() in {"application/json", "text/plain"}:
+            answer = await self._json_answer(path, response)
+            _check(path, answer)
+            # a video's answer is {"video_url": …}, a link rather than the file
+            raise Undeliverable(f"WeChat {path} answered a JSON object, not a file")
+        if (response.content_length or 0) > MAX_MEDIA_BYTES:
+            raise Undeliverable(f"WeChat {path} offered {response.content_length} bytes")
+        content = bytearray()
+        async for chunk in response.content.iter_chunked(64 * 1024):
+            content += chunk
+            if len(content) > MAX_MEDIA_BYTES:
+                raise Undeliverable(f"WeChat {path} sent more than {MAX_MEDIA_BYTES} bytes")
+        return bytes(content), content_type
 
 
 def _check(path: str, answer: Mapping[str, Any]) -> None:
@@ -379,16 +272,16 @@ def _check(path: str, answer: Mapping[str, Any]) -> None:
     if not isinstance(errcode, int):
         raise TransientDeliveryError(f"WeChat {path} answered errcode {errcode!r}")
     if errcode in _STALE_TOKEN:
-        raise _StaleToken(path, errcode)
-    said = _said(path, errcode, errmsg)
+        raise StaleToken("WeChat", path, errcode)
+    meaning = said("WeChat", path, errcode, errmsg)
     if errcode == -1:
-        raise TransientDeliveryError(said)
+        raise TransientDeliveryError(meaning)
     if errcode in _WAITS:
-        raise Throttled(_WAITS[errcode], said)
+        raise Throttled(_WAITS[errcode], meaning)
     if errcode in _ACCESS:
-        raise AccessRefused(said)
+        raise AccessRefused(meaning)
     if (unreachable := _UNREACHABLE.get(errcode)) is not None:
-        raise unreachable(said)
+        raise unreachable(meaning)
     if errcode == 40007:
         raise UnknownMedia(path, errcode, errmsg)
     raise Refused(path, errcode, errmsg)
@@ -397,15 +290,3 @@ def _check(path: str, answer: Mapping[str, Any]) -> None:
 def _fields(data: Mapping[str, str]) -> JsonDict:
     """A template's values as WeChat wants them: ``{"thing1": {"value": "…"}}``."""
     return {name: {"value": value} for name, value in data.items()}
-
-
-def _said(path: str, errcode: int, errmsg: str) -> str:
-    return f"WeChat {path} answered {errcode}: {errmsg_core(errmsg)}"
-
-
-def _without(text: str, *secrets: str | None) -> str:
-    """``text`` with every secret in it blotted out."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text

@@ -57,23 +57,26 @@ URL: errors name the path, and an HTTP library's error text is stripped of token
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
-from typing import Any, TypeVar
-
-import aiohttp
+from typing import Any
 
 from bot.errors import (
     ChatUnreachable,
-    RetryLater,
     TransientDeliveryError,
-    Undeliverable,
 )
 from bot.ports import Store
-from handlers.tencent.errmsg import errmsg_core
+from handlers.tencent.client import (
+    AccessRefused,
+    JsonDict,
+    PlatformRefused,
+    StaleToken,
+    TencentClient,
+    Throttled,
+    said,
+)
 from handlers.tencent.tokens import TokenKeeper, utc_now
 
 log = logging.getLogger(__name__)
@@ -104,10 +107,6 @@ MIDNIGHT_SLACK = 60.0
 CONCURRENCY_WAIT = 5.0
 """Seconds to wait on 45033 (too many calls at once for the corp)."""
 
-JsonDict = dict[str, Any]
-T = TypeVar("T")
-
-_JSON = "application/json; charset=utf-8"
 _STALE_TOKEN = frozenset({40014, 42001})
 _ACCESS = frozenset({40001, 40013, 40056, 41002, 41004, 60020})
 """Codes that refuse the app or this server, not the call: the corpid, the secret or the
@@ -130,54 +129,26 @@ class SentCard:
     invalid_users: tuple[str, ...]
 
 
-class Throttled(RetryLater):
-    """A call limit is reached (45009 a quota, 45033 concurrency): wait ``seconds``, try again."""
-
-    def __init__(self, seconds: float, why: str) -> None:
-        super().__init__(seconds)
-        self.why = why
-
-    def __str__(self) -> str:
-        return f"{self.why}; retry after {self.seconds:g} s"
-
-
-class AccessRefused(TransientDeliveryError):
-    """WeCom refuses this server the app's API (wrong credentials, agentid or IP, a fresh
-    token refused): nothing is wrong with the message, it waits until an operator fixes it."""
-
-
 class NobodyToReach(ChatUnreachable):
     """81013 or 82001: every recipient is unknown or outside the app's visible range; once the
     app may see them again, what was lost can be sent again."""
 
 
-class CardExpired(Undeliverable):
+class CardExpired(PlatformRefused):
     """60140 on an update: the ``response_code`` was used already or is older than 72 hours,
     so this card cannot be changed any more; send a fresh card instead."""
 
-    def __init__(self, path: str, errcode: int, errmsg: str) -> None:
-        super().__init__(_said(path, errcode, errmsg))
-        self.path, self.errcode, self.errmsg = path, errcode, errmsg
+    platform = "WeCom"
 
 
-class Refused(Undeliverable):
+class Refused(PlatformRefused):
     """WeCom refuses the request itself (a field, a task_id used before, the app's settings):
     sending it again as it is would be refused again."""
 
-    def __init__(self, path: str, errcode: int, errmsg: str) -> None:
-        super().__init__(_said(path, errcode, errmsg))
-        self.path, self.errcode, self.errmsg = path, errcode, errmsg
+    platform = "WeCom"
 
 
-class _StaleToken(Exception):
-    """The call's token was refused (40014, 42001): fetch another, call again once."""
-
-    def __init__(self, path: str, errcode: int) -> None:
-        super().__init__(f"WeCom {path} refused the access token ({errcode})")
-        self.path, self.errcode = path, errcode
-
-
-class WeComApi:
+class WeComApi(TencentClient):
     """One self-built app's API, over one HTTP session opened by ``async with``.
 
     ``store`` keeps the access token all instances share (:class:`TokenKeeper`, as
@@ -185,6 +156,8 @@ class WeComApi:
     Beijing day ends for :class:`Throttled`; ``instance`` names this process in the stored
     token's ``fetched_by``. ``timeout``: seconds for a whole call.
     """
+
+    platform = "WeCom"
 
     def __init__(
         self,
@@ -198,13 +171,10 @@ class WeComApi:
         clock: Callable[[], datetime] = utc_now,
         instance: str | None = None,
     ) -> None:
+        super().__init__(secret=secret, base_url=base_url, timeout=timeout)
         self._corp_id = corp_id
-        self._secret = secret
         self._agent_id = agent_id
-        self._base_url = base_url.rstrip("/")
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._clock = clock
-        self._session: aiohttp.ClientSession | None = None
         self.tokens = TokenKeeper(
             store,
             f"wecom:{corp_id}:{agent_id}",
@@ -219,17 +189,6 @@ class WeComApi:
             f"WeComApi(corp_id={self._corp_id!r}, agent_id={self._agent_id!r}, "
             f"base_url={self._base_url!r})"
         )
-
-    async def __aenter__(self) -> WeComApi:
-        if self._session is not None:
-            raise RuntimeError("the WeCom API client is open already")
-        self._session = aiohttp.ClientSession()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        session, self._session = self._session, None
-        if session is not None:
-            await session.close()
 
     # ---- messages -----------------------------------------------------------------------------
 
@@ -304,29 +263,11 @@ class WeComApi:
         """POST ``body`` with the shared token; WeCom's answer, its errcode 0."""
 
         async def call(token: str) -> JsonDict:
-            answer = await self._http("POST", path, {"access_token": token}, body=body)
+            answer = await self._json("POST", path, {"access_token": token}, body=body)
             _check(path, answer, self._clock)
             return answer
 
         return await self._with_token(call)
-
-    async def _with_token(self, call: Callable[[str], Awaitable[T]]) -> T:
-        """``call`` with the shared token; once more with another if WeCom refuses it."""
-        if self._session is None:  # before the token: its fetch would need the session too
-            raise RuntimeError("the WeCom API client is not open: use `async with`")
-        token = await self.tokens.token()
-        try:
-            return await call(token)
-        except _StaleToken as refused:
-            log.warning("WeCom %s refused the access token (%d); getting another",
-                        refused.path, refused.errcode)  # fmt: skip
-        token = await self.tokens.refresh(token)
-        try:
-            return await call(token)
-        except _StaleToken as again:
-            raise AccessRefused(
-                f"WeCom {again.path} refused a new access token too ({again.errcode})"
-            ) from None
 
     async def _fetch_token(self, force: bool) -> tuple[str, int]:
         """``gettoken`` (the :class:`TokenKeeper`'s fetch): the token and its seconds.
@@ -334,51 +275,15 @@ class WeComApi:
         ``force`` is ignored: WeCom has no forced refresh, and hands out a new token once the
         current one expired or was revoked, which is when the keeper asks."""
         query = {"corpid": self._corp_id, "corpsecret": self._secret}
-        answer = await self._http("GET", GETTOKEN, query, body=None)
+        answer = await self._json("GET", GETTOKEN, query, body=None)
         try:
             _check(GETTOKEN, answer, self._clock)
-        except _StaleToken as refused:  # here it can only mean the credentials
+        except StaleToken as refused:  # here it can only mean the credentials
             raise AccessRefused(str(refused)) from None
         token, expires_in = answer.get("access_token"), answer.get("expires_in")
         if not isinstance(token, str) or not token or not isinstance(expires_in, int):
             raise TransientDeliveryError(f"WeCom {GETTOKEN} answered no token")
         return token, expires_in
-
-    async def _http(
-        self, method: str, path: str, query: Mapping[str, str], *, body: JsonDict | None
-    ) -> JsonDict:
-        """One request and WeCom's JSON answer. No answer, another status than 200 or
-        anything but a JSON object is transient; the error never carries the URL (it holds
-        the token, or the secret)."""
-        if self._session is None:
-            raise RuntimeError("the WeCom API client is not open: use `async with`")
-        data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
-        headers = None if data is None else {"Content-Type": _JSON}
-        try:
-            async with self._session.request(
-                method,
-                self._base_url + path,
-                params=query,
-                data=data,
-                headers=headers,
-                timeout=self._timeout,
-                allow_redirects=False,
-            ) as response:
-                if response.status != 200:
-                    raise TransientDeliveryError(f"WeCom {path} answered HTTP {response.status}")
-                raw = await response.read()
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            why = _without(str(exc), query.get("access_token"), self._secret)
-            raise TransientDeliveryError(
-                f"WeCom {path} did not answer: {type(exc).__name__} {why}".rstrip()
-            ) from None
-        try:
-            answer = json.loads(raw)
-        except ValueError:
-            answer = None
-        if not isinstance(answer, dict):
-            raise TransientDeliveryError(f"WeCom {path} answered something that is not its JSON")
-        return answer
 
 
 def _check(path: str, answer: Mapping[str, Any], clock: Callable[[], datetime]) -> None:
@@ -390,18 +295,18 @@ def _check(path: str, answer: Mapping[str, Any], clock: Callable[[], datetime]) 
     if not isinstance(errcode, int) or isinstance(errcode, bool):
         raise TransientDeliveryError(f"WeCom {path} answered errcode {errcode!r}")
     if errcode in _STALE_TOKEN:
-        raise _StaleToken(path, errcode)
-    said = _said(path, errcode, errmsg)
+        raise StaleToken("WeCom", path, errcode)
+    meaning = said("WeCom", path, errcode, errmsg)
     if errcode == -1:
-        raise TransientDeliveryError(said)
+        raise TransientDeliveryError(meaning)
     if errcode == 45009:
-        raise Throttled(_until_quota_resets(clock()), said)
+        raise Throttled(_until_quota_resets(clock()), meaning)
     if errcode == 45033:
-        raise Throttled(CONCURRENCY_WAIT, said)
+        raise Throttled(CONCURRENCY_WAIT, meaning)
     if errcode in _ACCESS:
-        raise AccessRefused(said)
+        raise AccessRefused(meaning)
     if errcode in _NOBODY:
-        raise NobodyToReach(said)
+        raise NobodyToReach(meaning)
     if errcode == 60140 and path == UPDATE_CARD:
         raise CardExpired(path, errcode, errmsg)
     raise Refused(path, errcode, errmsg)
@@ -449,15 +354,3 @@ def _invalid_users(answer: Mapping[str, Any], asked: Iterable[str]) -> tuple[str
             if userid:
                 found.setdefault(userid.lower(), spelled.get(userid.lower(), userid))
     return tuple(found.values())
-
-
-def _said(path: str, errcode: int, errmsg: str) -> str:
-    return f"WeCom {path} answered {errcode}: {errmsg_core(errmsg)}"
-
-
-def _without(text: str, *secrets: str | None) -> str:
-    """``text`` with every secret in it blotted out."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
