@@ -1,7 +1,7 @@
 """Crash and restart: SIGKILL bots at random moments while residents write and workers claim.
 
     python bench/crash_soak.py --kills 200 [--seed N] [--engine sqlite|postgresql]
-                               [--instances 3] [--webhook] [--burst]
+                               [--instances 3] [--webhook] [--burst] [--wechat]
 
 Issue 5, point 2, and issue 13, point 7. The Bot API stand-in runs in this process; the bots
 run as child processes, ``griddesk run`` (the production entry point), on one database that
@@ -33,13 +33,30 @@ and the outbox is empty, then stops the bots with SIGTERM and checks what happen
 - a pressed task has exactly one claim, by one of the workers who pressed it;
 - the bots' logs hold no ERROR line, and every last bot stops cleanly.
 
+With ``--wechat`` (issue 14, point 5) the residents are followers of a WeChat Official Account
+instead (:mod:`bench.crash_wechat`): the WeChat API stand-in runs in this process, every
+instance has ``[wechat]`` and its own ``[http] listen``, and Tencent's signed, encrypted
+callbacks reach whichever instance is up through the balancer, each tried three times in all
+(1 s apart instead of Tencent's 5) when not answered ``success``; in half the lives two more
+messages arrive just as the kill comes, so that it often cuts a callback short. The workers
+stay on Telegram, and a life no longer waits for a poller after a kill (the residents' messages
+reach any instance that is up; the presses wait for the next poller).
+Then a message some try got ``success`` for must be in exactly one task (or merged), as above;
+one whose every try failed may be or not (Tencent gives up on it; it is handled if the commit
+came before the kill), and such messages are counted apart. What the bot sent to a follower
+must have reached WeChat as often as the outbox recorded it, a copy more only after a kill
+(re-sent, listed as such); a send WeChat refused for its quota (5 in 48 hours per message the
+resident wrote) would be given up and is counted apart, but no follower writes more than twice
+in a run, so that what the bot owes her fits her quota. Quiet hours are switched off, so that
+every notice goes out whatever the time of day.
+
 When the instance that sends dies, another takes the outbox lease within about 4 s; when the
 one that polls dies, another polls within the poll lease's 10 s (``handlers.telegram.polling``).
 Messages are paced below Telegram's 20 a minute per group, which ``griddesk run`` respects, so
 that the backlog stays bounded.
 
 The repeatable test is tests/test_crash_restart.py; this module is its driver. Only 127.0.0.1
-is contacted (the stand-in, the balancer, and PostgreSQL with ``--engine postgresql``).
+is contacted (the stand-ins, the balancer, and PostgreSQL with ``--engine postgresql``).
 """
 
 from __future__ import annotations
@@ -47,6 +64,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import bisect
+import contextlib
 import csv
 import itertools
 import logging
@@ -61,7 +79,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager, nullcontext
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -73,6 +91,8 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.exc import DBAPIError  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine  # noqa: E402
 
+from bench import crash_wechat  # noqa: E402
+from bench.crash_wechat import Followers, WeChatFigures  # noqa: E402
 from bot import texts  # noqa: E402
 from bot.channels import telegram, telegram_id  # noqa: E402
 from bot.config.org import Org  # noqa: E402
@@ -80,7 +100,9 @@ from bot.config.settings import ClassifierSettings, load_settings  # noqa: E402
 from bot.domain import UnitKind  # noqa: E402
 from bot.language import Language, build_language  # noqa: E402
 from standins.balancer import RoundRobin, free_port  # noqa: E402
-from standins.telegram import BotApiStandIn, BotMessage, Call  # noqa: E402
+from standins.telegram import BotApiStandIn, BotMessage, Call, User  # noqa: E402
+from standins.tencent_callbacks import CallbackDriver  # noqa: E402
+from standins.wechat import WeChatStandIn  # noqa: E402
 from storage.engine import async_url  # noqa: E402
 
 EXAMPLE = ROOT / "config.example.toml"
@@ -154,6 +176,20 @@ class Workload:
     """How many bots run at once on the database; one of them is killed in each life."""
     webhook: bool = False
     """Updates arrive by webhook through a load balancer, instead of long polling."""
+    wechat: bool = False
+    """Residents are WeChat followers, their messages Tencent's callbacks through a load
+    balancer (:mod:`bench.crash_wechat`); ``residents`` is then not used."""
+    per_resident: int = 2
+    """WeChat: the most messages one follower writes in the run (her quota is 5 sends per
+    message she writes: two answers and two claim notices fit)."""
+    repeat: float = 0.3
+    """WeChat: the chance that a follower's next message repeats her last (a merge)."""
+    retry_interval: float = 1.0
+    """WeChat: seconds between Tencent's tries of an unanswered callback (Tencent's: 5)."""
+    at_kill: float = 0.5
+    """WeChat: the chance that two more messages are posted just as the kill comes (0-20 ms
+    before it; the balancer hands one to each of two instances), so that the kill often cuts a
+    callback short and Tencent tries it again."""
 
 
 @dataclass
@@ -200,19 +236,23 @@ class Figures:
     final_exits: list[int | None] = field(default_factory=list)
     """The exit code of each bot still running at the end, stopped with SIGTERM."""
     balanced: list[int] = field(default_factory=list)
-    """Webhook mode: how many requests the balancer's each backend (instance) answered."""
+    """Webhook or WeChat: how many requests the balancer's each backend (instance) answered."""
+    wechat: WeChatFigures | None = None
+    """With residents on WeChat: what Tencent delivered and what reached the followers."""
     elapsed: float = 0.0
 
     def problems(self) -> list[str]:
         """Every broken invariant, one line each; empty when the run lost and doubled nothing."""
         found = [f"lost: {x}" for x in self.lost]
+        found += self.wechat.problems() if self.wechat is not None else []
         found += [f"duplicate task: {x}" for x in self.duplicate_tasks]
         found += [f"card posted again with no kill between: {x}" for x in self.duplicate_cards]
         found += [f"card posted again without saying so: {x}" for x in self.unmarked_resends]
         found += [f"no card: {x}" for x in self.tasks_without_card]
         found += [f"claim: {x}" for x in self.claim_problems]
         found += [f"log: {x}" for x in self.log_errors]
-        if self.outbox.get("pending") or self.outbox.get("failed"):
+        quota_refused = len(self.wechat.quota_refused) if self.wechat is not None else 0
+        if self.outbox.get("pending") or self.outbox.get("failed", 0) > quota_refused:
             found.append(f"outbox not delivered: {self.outbox}")
         if self.unprocessed_updates:
             found.append(f"{self.unprocessed_updates} stored updates never processed")
@@ -249,7 +289,10 @@ class Figures:
             f"elapsed: {self.elapsed:.1f} s",
         ]
         if self.balanced:
-            lines.insert(-1, f"webhook requests answered by each instance: {self.balanced}")
+            lines.insert(-1, f"requests the balancer passed to each instance: {self.balanced}")
+        if self.wechat is not None:
+            lines[-1:-1] = self.wechat.report()
+            lines += self.wechat.details()
         lines += [f"  re-sent card: {x}" for x in self.resent_cards]
         lines += [f"  first post with the note: {x}" for x in self.noted_first_posts]
         lines += [f"  PROBLEM {x}" for x in self.problems()]
@@ -299,52 +342,107 @@ async def soak(
         "postgresql" if url.startswith("postgresql") else "sqlite",
         workload.seed,
         instances=workload.instances,
-        mode="webhook" if workload.webhook else "polling",
+        mode=("webhook" if workload.webhook else "polling")
+        + (", residents on WeChat" if workload.wechat else ""),
     )
-    async with BotApiStandIn(token=TOKEN) as standin, _reader(url) as db:
-        driver = _Driver(
-            standin, org, workload, workdir, db, cache_home=cache_home or workdir / "cache"
-        )
-        async with driver.balancer or nullcontext():
-            residents = [
-                standin.add_user(10_001 + i, _NAMES[i % len(_NAMES)])
-                for i in range(workload.residents)
-            ]
-            sent: Counter[tuple[int, str]] = Counter()
-            for slot in range(workload.instances):
-                await driver.start(slot)
-            for life in range(workload.kills + 1):
-                during_start_up = rng.random() < workload.starting
-                plan = [
-                    (rng.uniform(*workload.gap), rng.choice(residents), rng.choice(pool))
-                    for _ in range(rng.randint(*workload.messages))
-                ]
-                tail = rng.uniform(*workload.tail)
-                victim = rng.randrange(workload.instances) if workload.instances > 1 else 0
-                if not during_start_up:
-                    await driver.until_working(victim)
-                for gap, resident, message in plan:
-                    await asyncio.sleep(gap)  # pacing the residents, not synchronisation
+    cache_home = cache_home or workdir / "cache"
+    async with _driven(url, org, workload, workdir, cache_home) as driver:
+        standin = driver.standin
+        followers = driver.followers
+        residents = [
+            standin.add_user(10_001 + i, _NAMES[i % len(_NAMES)])
+            for i in range(0 if followers else workload.residents)
+        ]
+
+        def planned() -> tuple[float, User | str, str]:
+            """Seconds to wait, who writes (a Telegram user or a follower's OpenID), what."""
+            if followers is not None:
+                return (rng.uniform(*workload.gap), *followers.plan(rng, pool))
+            return rng.uniform(*workload.gap), rng.choice(residents), rng.choice(pool)
+
+        sent: Counter[tuple[str, str]] = Counter()
+        for slot in range(workload.instances):
+            await driver.start(slot)
+        for life in range(workload.kills + 1):
+            during_start_up = rng.random() < workload.starting
+            plan = [planned() for _ in range(rng.randint(*workload.messages))]
+            tail = rng.uniform(*workload.tail)
+            victim = rng.randrange(workload.instances) if workload.instances > 1 else 0
+            racing = None  # with WeChat: two messages in flight as the kill comes, one to each
+            if followers is not None and life < workload.kills and rng.random() < workload.at_kill:
+                racing = (
+                    rng.uniform(0.0, 0.02),
+                    followers.plan(rng, pool),
+                    followers.plan(rng, pool),
+                )
+            if not during_start_up:
+                await driver.until_working(victim)
+            for gap, resident, message in plan:
+                await asyncio.sleep(gap)  # pacing the residents, not synchronisation
+                if isinstance(resident, str):
+                    assert followers is not None
+                    followers.write(resident, message)
+                else:
                     standin.send_text(resident, message)
-                    sent[resident.id, message] += 1
-                    driver.claim_new_cards()
-                if life < workload.kills:
-                    await asyncio.sleep(tail)  # the random moment of the kill
-                    await driver.kill(victim)
-                    await driver.start(victim)
-            stream_ended = time.monotonic()
-            figures.settled = await driver.settle()
-            figures.settle_seconds = time.monotonic() - stream_ended
-            figures.final_exits = await driver.stop()
-            await driver.check(figures, sent)
-            if driver.balancer is not None:
-                figures.balanced = list(driver.balancer.forwarded.values())
+                    sent[telegram(resident.id), message] += 1
+                driver.claim_new_cards()
+            if life < workload.kills:
+                await asyncio.sleep(tail)  # the random moment of the kill
+                if racing is not None and followers is not None:
+                    followers.write(*racing[1])
+                    followers.write(*racing[2])
+                    await asyncio.sleep(racing[0])  # while they are handled
+                await driver.kill(victim)
+                await driver.start(victim)
+        stream_ended = time.monotonic()
+        figures.settled = await driver.settle()
+        figures.settle_seconds = time.monotonic() - stream_ended
+        figures.final_exits = await driver.stop()
+        await driver.check(figures, sent)
+        if driver.balancer is not None:
+            figures.balanced = list(driver.balancer.forwarded.values())
     figures.elapsed = time.monotonic() - started
     return figures
 
 
+@asynccontextmanager
+async def _driven(
+    url: str, org: Org, workload: Workload, workdir: Path, cache_home: Path
+) -> AsyncIterator[_Driver]:
+    """The stand-ins, the reader of ``url``, the balancer and, with WeChat, Tencent's caller,
+    all open: the driver of one run."""
+    async with contextlib.AsyncExitStack() as stack:
+        standin = await stack.enter_async_context(BotApiStandIn(token=TOKEN))
+        wx = None
+        if workload.wechat:
+            wx = WeChatStandIn(crash_wechat.APP_ID, crash_wechat.APP_SECRET, clock=time.time)
+            await stack.enter_async_context(wx)
+        db = await stack.enter_async_context(_reader(url))
+        driver = _Driver(standin, org, workload, workdir, db, cache_home=cache_home, wx=wx)
+        if driver.balancer is not None:
+            await stack.enter_async_context(driver.balancer)
+        if wx is not None and driver.balancer is not None:
+            tencent = CallbackDriver(
+                driver.balancer.url + crash_wechat.CALLBACK_PATH,
+                token=crash_wechat.CALLBACK_TOKEN,
+                mode="safe",
+                encoding_aes_key=crash_wechat.AES_KEY,
+                receive_id=crash_wechat.APP_ID,
+                retry_interval=workload.retry_interval,
+            )
+            driver.followers = Followers(
+                wx,
+                await stack.enter_async_context(tencent),
+                per_resident=workload.per_resident,
+                repeat=workload.repeat,
+            )
+        yield driver
+
+
 _RUNNING = b"griddesk is running"
 """What ``griddesk run`` logs once it has started (:func:`bot.app.serve`)."""
+_DRAIN = 0.02
+"""Seconds after a bot died for the stand-ins to read the requests it sent before."""
 
 
 class _Driver:
@@ -363,11 +461,15 @@ class _Driver:
         db: _Reader,
         *,
         cache_home: Path,
+        wx: WeChatStandIn | None = None,
     ) -> None:
         self.standin, self.org, self.workload, self.workdir, self.db = (
             standin, org, workload, workdir, db,
         )  # fmt: skip
         self.cache_home = cache_home
+        self.wx = wx
+        self.followers: Followers | None = None
+        """The residents on WeChat (``--wechat``), set once Tencent's caller is open."""
         people = {
             p.name: standin.add_user(telegram_id(p.user_id), p.name) for p in org.people.values()
         }
@@ -376,7 +478,7 @@ class _Driver:
             for unit in org.units(kind):
                 standin.add_group(telegram_id(unit.chat_id), unit.name)
         slots = range(workload.instances)
-        ports = [free_port() for _ in slots] if workload.webhook else []
+        ports = [free_port() for _ in slots] if workload.webhook or wx is not None else []
         self.balancer = (
             RoundRobin([f"http://127.0.0.1:{port}" for port in ports]) if ports else None
         )
@@ -385,7 +487,8 @@ class _Driver:
         self.logs: list[Path | None] = [None for _ in slots]
         self.lives = [0 for _ in slots]
         self.kill_marks: list[int] = []
-        """The call-log length at each SIGKILL: calls from that index on came after it."""
+        """The call-log length at each SIGKILL (:meth:`kill`): calls from that index on came
+        after it."""
         self.kills = 0
         self.killed_starting = 0
         self.seen_calls = 0
@@ -396,19 +499,24 @@ class _Driver:
 
     def _config(self, slot: int, port: int | None) -> Path:
         """Slot ``slot``'s config: the example on the soak's database and stand-in; in webhook
-        mode serving on ``port`` and telling Telegram to call the balancer."""
+        mode serving on ``port`` and telling Telegram to call the balancer; with WeChat serving
+        its callback on ``port``, the WeChat API its stand-in, no quiet hours."""
         text = (
             EXAMPLE.read_text("utf-8")
             .replace('base_url = ""', f'base_url = "{self.standin.base_url}"')
             .replace("poll_timeout = 30", "poll_timeout = 5")
             .replace('url = "sqlite:///griddesk.db"', f'url = "{self.db.url}"')
         )
-        if port is not None and self.balancer is not None:
-            text = (
-                text.replace('mode = "polling"', 'mode = "webhook"')
-                .replace('webhook_url = ""', f'webhook_url = "{self.balancer.url}/telegram"')
-                .replace('listen = ""', f'listen = "127.0.0.1:{port}"')
+        if port is not None:
+            text = text.replace('listen = ""', f'listen = "127.0.0.1:{port}"')
+        if port is not None and self.balancer is not None and self.workload.webhook:
+            text = text.replace('mode = "polling"', 'mode = "webhook"').replace(
+                'webhook_url = ""', f'webhook_url = "{self.balancer.url}/telegram"'
             )
+        if self.wx is not None:
+            # every notice goes out at once, whatever the hour: no run depends on the time of day
+            text = text.replace('quiet_hours = "22:00-07:00"', 'quiet_hours = "00:00-00:00"')
+            text += crash_wechat.config(self.wx.base_url)
         config = self.workdir / f"griddesk-{slot}.toml"
         config.write_text(text, "utf-8")
         return config
@@ -418,6 +526,8 @@ class _Driver:
         env = {**os.environ, "GRIDDESK_TELEGRAM_TOKEN": TOKEN, "PTB_TIMEDELTA": "true"}
         env["XDG_CACHE_HOME"] = str(self.cache_home)
         env["GRIDDESK_WEBHOOK_SECRET"] = WEBHOOK_SECRET
+        if self.wx is not None:
+            env.update(crash_wechat.environment())
         log = self.workdir / f"bot-{slot}-{self.lives[slot]:04d}.log"
         self.logs[slot] = log
         with log.open("wb") as stderr:
@@ -432,8 +542,10 @@ class _Driver:
 
     def _updates_flow(self) -> bool:
         """Someone receives updates since the last kill: in polling mode a getUpdates call
-        after it (the poll lease of a killed poller must run out first); by webhook, always."""
-        if self.workload.webhook:
+        after it (the poll lease of a killed poller must run out first); by webhook, always.
+        With residents on WeChat, always: their messages reach any instance that is up (the
+        workers' presses wait for the next poller)."""
+        if self.workload.webhook or self.followers is not None:
             return True
         since = self.kill_marks[-1] if self.kill_marks else 0
         return any(c.method == "getUpdates" for c in self.standin.calls[since:])
@@ -452,12 +564,21 @@ class _Driver:
             raise RuntimeError(message) from None
 
     async def kill(self, slot: int) -> None:
+        """SIGKILL the bot in ``slot``, and mark the kill in the stand-ins' logs once what it
+        had sent before dying has been handled: the stand-ins run on this event loop, so a
+        request the bot wrote just before the signal is read only after it (marked before, a
+        card or message it sent and never recorded would look sent after the kill, and its
+        re-send like a double with no kill between). A survivor's call in those few
+        milliseconds counts as before the kill."""
         process = self.processes[slot]
         assert process is not None
         self.killed_starting += not self._running(slot)
-        self.kill_marks.append(len(self.standin.calls))
         process.send_signal(signal.SIGKILL)
         await process.wait()
+        await asyncio.sleep(_DRAIN)
+        self.kill_marks.append(len(self.standin.calls))
+        if self.followers is not None:
+            self.followers.kill()
         self.processes[slot] = None
         self.kills += 1
 
@@ -506,12 +627,14 @@ class _Driver:
         return True
 
     async def settle(self) -> bool:
-        """Poll until updates, presses and the outbox are all done; False on timeout."""
+        """Poll until updates, Tencent's calls, presses and the outbox are all done; False on
+        timeout."""
         try:
             async with asyncio.timeout(self.workload.settle):
                 while True:
                     pressed = self.claim_new_cards()
                     idle = not pressed and not self.standin.pending_updates
+                    idle = idle and not (self.followers is not None and self.followers.busy)
                     if idle and await self.db.queues() == (0, 0):
                         return True
                     await asyncio.sleep(0.1)
@@ -558,10 +681,18 @@ class _Driver:
                     figures.still_doubled.append(where)
         return posts
 
-    async def check(self, figures: Figures, sent: Counter[tuple[int, str]]) -> None:
-        """Fill ``figures`` from the stand-in's call log, the database and the logs."""
+    async def check(self, figures: Figures, sent: Counter[tuple[str, str]]) -> None:
+        """Fill ``figures`` from the stand-ins' logs, the database and the bots' logs.
+
+        ``sent``: the residents' (address, words) Telegram accepted; with residents on WeChat,
+        what the inbox stored is expected instead (every message answered ``success`` must be
+        among it, which :meth:`Followers.check` sees to)."""
         figures.kills, figures.killed_starting = self.kills, self.killed_starting
         calls = self.standin.calls
+        if self.followers is not None:
+            figures.wechat = WeChatFigures()
+            inbox, outbox = await self.db.wechat_inbox(), await self.db.wechat_outbox()
+            sent = self.followers.check(figures.wechat, inbox, outbox)
         tasks = await self.db.tasks()
         figures.messages, figures.tasks = sum(sent.values()), len(tasks)
         made = Counter(
@@ -641,10 +772,24 @@ class _Reader:
             return -1, -1
         return int(str(rows[0][0])), int(str(rows[0][1]))
 
-    async def tasks(self) -> list[tuple[int, int, str, str]]:
-        """(id, resident, text, number) of every task."""
+    async def tasks(self) -> list[tuple[int, str, str, str]]:
+        """(id, resident's address, text, number) of every task."""
         rows = await self._rows("SELECT id, resident_id, text, number FROM tasks")
-        return [(int(str(a)), telegram_id(str(b)), str(c), str(d)) for a, b, c, d in rows]
+        return [(int(str(a)), str(b), str(c), str(d)) for a, b, c, d in rows]
+
+    async def wechat_inbox(self) -> list[tuple[str, bool]]:
+        """(message key, processed) of every stored WeChat message."""
+        rows = await self._rows("SELECT message_key, processed FROM inbox WHERE channel = 'wechat'")
+        return [(str(key), bool(done)) for key, done in rows]
+
+    async def wechat_outbox(self) -> list[tuple[str, str, str, str]]:
+        """(chat, text, status, last error) of every outbox row to a WeChat follower."""
+        rows = await self._rows(
+            "SELECT chat_id, text, status, last_error FROM outbox WHERE chat_id LIKE 'wechat:%'"
+            " ORDER BY id"
+        )
+        return [(str(chat), str(text), str(status), str(error or "")) for chat, text, status,
+                error in rows]  # fmt: skip
 
     async def outbox(self) -> dict[str, int]:
         rows = await self._rows("SELECT status, count(*) FROM outbox GROUP BY status")
@@ -714,6 +859,12 @@ async def main(argv: Sequence[str] | None = None) -> int:
         help="residents write in bursts (6-10 messages 0-30 ms apart per life), so that the "
         "instances race for waiting updates",
     )
+    parser.add_argument(
+        "--wechat",
+        action="store_true",
+        help="residents are WeChat followers; Tencent's callbacks reach the instances through "
+        "a load balancer (workers stay on Telegram)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the logs and the SQLite file")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -724,6 +875,7 @@ async def main(argv: Sequence[str] | None = None) -> int:
     workload = Workload(
         kills=args.kills, seed=args.seed, residents=args.residents, messages=(0, 4),
         gap=(0.3, 2.0), settle=300.0, instances=args.instances, webhook=args.webhook,
+        wechat=args.wechat,
     )  # fmt: skip
     if args.burst:
         workload = replace(workload, messages=(6, 10), gap=(0.0, 0.03))

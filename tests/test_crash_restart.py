@@ -5,7 +5,9 @@ with a fixed seed, on SQLite and on PostgreSQL: residents write while workers cl
 killed five times at random moments (some during start-up) and restarted on the same database,
 and then the checks run. A card sent again by the next bot after a kill (the at-least-once
 window between Telegram accepting it and the outbox recording it) is reported, not failed.
-Below it, the one bug the 200-kill soak found, pinned: a press replayed after a restart.
+Below it, the one bug the 200-kill soak found, pinned: a press replayed after a restart. Then
+several instances at once (issue 13, point 7), and residents on WeChat whose messages reach two
+instances as Tencent's callbacks (issue 14, point 5).
 """
 
 from __future__ import annotations
@@ -92,3 +94,42 @@ async def test_three_instances_killed_at_random_lose_and_double_nothing(
     assert figures.tasks + figures.merged == figures.messages, report
     if webhook:  # the balancer spread the updates: more than one instance took them
         assert sum(1 for answered in figures.balanced if answered) >= 2, report
+
+
+WECHAT = replace(
+    SMALL,
+    kills=4,
+    seed=20261207,
+    instances=2,
+    messages=(3, 6),
+    gap=(0.05, 0.3),
+    wechat=True,
+    at_kill=1.0,
+    settle=60.0,
+)
+"""Residents on WeChat, two bots behind the balancer; one of them killed in each of four
+lives, each time just as two callbacks reach the instances (one each), so that the kill often
+cuts one short and Tencent tries it again, on the other instance."""
+
+
+async def test_wechat_callbacks_on_two_instances_killed_at_random_lose_and_double_nothing(
+    database_url: str, language: Language, cache_dir: Path, tmp_path: Path
+) -> None:
+    """Issue 14, point 5: Tencent's callbacks reach whichever instance is up, retried as
+    Tencent does; every message answered ``success`` is in one task, none handled twice, every
+    follower's message sent once (or again after a kill), the outbox empties."""
+    figures = await soak(database_url, WECHAT, tmp_path, language, cache_home=cache_dir)
+    report = figures.report()
+    print(report)
+    wechat = figures.wechat
+    assert wechat is not None, report
+    assert figures.problems() == [], report
+    assert figures.kills == WECHAT.kills, report
+    assert len(figures.final_exits) == WECHAT.instances, report
+    assert wechat.posted >= 15, report
+    assert wechat.acknowledged + len(wechat.failed) == wechat.posted, report
+    assert figures.messages == wechat.stored, report
+    assert figures.tasks + figures.merged == figures.messages, report
+    assert wechat.sends >= figures.tasks, report  # a receipt each, at the least
+    assert figures.pressed_tasks > 0, report
+    assert sum(1 for answered in figures.balanced if answered) == 2, report
