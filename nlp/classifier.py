@@ -12,7 +12,10 @@ How a message is scored:
    scoring at least ``also_ratio`` of the best are reported as ``also``.
 4. Confidence grows with the winner's score (``1 - exp(-score / saturation)``) and shrinks when
    a rival scores close to it. Below ``ask_below`` the resident is asked to pick.
-5. Urgency is independent of the category: any urgent trigger, unless an urgent exclusion matches.
+5. Urgency is independent of the category: any urgent trigger, unless an urgent exclusion matches
+   — anywhere in the message (``exclude``: a drill, a notice), or in the trigger's own clause
+   (``exclude_in_clause``: a supposition, 一旦/万一 … 爆炸), clauses being what punctuation
+   separates.
 
 The cost beyond segmentation is one set look-up per token, a search for a rule word inside a
 longer token bounded by the longest rule word (:mod:`nlp.compounds`), one index look-up per rule
@@ -29,7 +32,7 @@ from operator import itemgetter
 from typing import Any
 
 from nlp.normalize import normalize
-from nlp.rules import URGENCY, Pattern, Phrase, Role, RuleIndex, Rules
+from nlp.rules import URGENCY, URGENCY_HERE, Pattern, Phrase, Role, RuleIndex, Rules
 from nlp.segmenter import Tokenizer, segment
 from nlp.taxonomy import CATEGORIES, Category
 
@@ -79,7 +82,7 @@ def classify(text: str, rules: Rules, tokenizer: Tokenizer) -> Classification:
     normal = normalize(text[: scoring.max_chars])
     tokens = list(segment(tokenizer, normal)) if normal else []
     positions = rule_word_positions(tokens, rules)
-    evidence, trigger = _evidence(positions, rules.index)
+    evidence, trigger = _evidence(positions, rules.index, tokens)
     if not evidence:
         return Classification(Category.OTHER, (), trigger is not None, trigger, 0.0, (), True)
     if len(evidence) == 1:  # one category named, the commonest case: no rival to weigh
@@ -124,7 +127,7 @@ def category_scores(text: str, rules: Rules, tokenizer: Tokenizer) -> dict[Categ
     (:mod:`nlp.problems`)."""
     normal = normalize(text[: rules.scoring.max_chars])
     tokens = list(segment(tokenizer, normal)) if normal else []
-    evidence, _ = _evidence(rule_word_positions(tokens, rules), rules.index)
+    evidence, _ = _evidence(rule_word_positions(tokens, rules), rules.index, tokens)
     decay = rules.scoring.decay
     return {CATEGORIES[ordinal]: -_score(hits, decay)[0] for ordinal, hits in evidence.items()}
 
@@ -178,7 +181,7 @@ _MIN_COMPOUND = 3
 
 
 def _evidence(
-    positions: Mapping[str, list[int]], index: RuleIndex
+    positions: Mapping[str, list[int]], index: RuleIndex, tokens: Sequence[str]
 ) -> tuple[dict[int, list[Hit]], str | None]:
     """The hits of every category by ordinal (exclusions applied) and the urgent trigger.
 
@@ -189,7 +192,8 @@ def _evidence(
     evidence: dict[int, list[Hit]] = {}
     seen_parts: dict[int, int] = {}
     vetoed: list[int] = []  # category ordinals, URGENCY when urgency is ruled out
-    triggers: list[tuple[int, str]] = []  # (first position, what made it urgent)
+    triggers: list[tuple[int, str]] = []  # (a position, what made it urgent)
+    here: list[int] = []  # where clause-scoped urgency exclusions of several parts start
     for word, places in positions.items():
         keywords, parts, urgent, vetoes = effects[word]
         first = places[0]
@@ -203,7 +207,7 @@ def _evidence(
         for number, bit in parts:
             seen_parts[number] = seen_parts.get(number, 0) | bit
         if urgent:
-            triggers.append((first, word))
+            triggers.extend((place, word) for place in places)
         vetoed.extend(vetoes)
     for pattern, (start, shown, phrase_parts) in _matches(seen_parts, positions, index):
         if pattern.role is Role.SCORE:
@@ -212,12 +216,51 @@ def _evidence(
             )
         elif pattern.role is Role.URGENT:
             triggers.append((start, shown))
-        else:  # EXCLUDE its category, or NOT_URGENT (URGENCY)
+        else:  # EXCLUDE its category, or NOT_URGENT (URGENCY, URGENCY_HERE)
             vetoed.append(pattern.ordinal)
+            here.extend([start] * (pattern.ordinal == URGENCY_HERE))
     for ordinal in vetoed:
         evidence.pop(ordinal, None)
-    trigger = min(triggers)[1] if triggers and URGENCY not in vetoed else None
-    return evidence, trigger
+    ruled_out = not triggers or URGENCY in vetoed
+    here = here if ruled_out else _in_clause(here, vetoed, positions, index)
+    return evidence, None if ruled_out else _trigger(triggers, here, tokens)
+
+
+def _in_clause(
+    here: list[int], vetoed: list[int], positions: Mapping[str, list[int]], index: RuleIndex
+) -> list[int]:
+    """Where clause-scoped urgency exclusions occur: the phrases' starts (``here``) and, only
+    when one was found (rarely), every place of such a word."""
+    if URGENCY_HERE not in vetoed:
+        return here
+    effects = index.effects
+    return here + [
+        p for w, ps in positions.items() if URGENCY_HERE in effects[w].vetoes for p in ps
+    ]
+
+
+def _trigger(triggers: list[tuple[int, str]], here: list[int], tokens: Sequence[str]) -> str | None:
+    """The first trigger that no clause-scoped exclusion in its clause rules out."""
+    if triggers and here:
+        clause = _clauses(tokens)
+        ruled_out = {clause[place] for place in here}
+        triggers = [t for t in triggers if clause[t[0]] not in ruled_out]
+    return min(triggers)[1] if triggers else None
+
+
+_CLAUSE_ENDS = frozenset(",.!?;。，！？；")
+"""Punctuation that ends a clause (as normalised, and as typed)."""
+
+
+def _clauses(tokens: Sequence[str]) -> list[int]:
+    """Each token's clause number: how many clause-ending tokens come before it. Worked out
+    only for a message with both a trigger and a clause-scoped exclusion."""
+    numbers, clause = [], 0
+    for token in tokens:
+        numbers.append(clause)
+        if token in _CLAUSE_ENDS:
+            clause += 1
+    return numbers
 
 
 def _matches(

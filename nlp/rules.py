@@ -76,6 +76,10 @@ class UrgencyRules:
 
     triggers: tuple[Phrase, ...]
     exclude: tuple[Phrase, ...]
+    """Rule urgency out wherever they occur in the message (a drill, a notice, a lecture)."""
+    exclude_in_clause: tuple[Phrase, ...] = ()
+    """Rule out only the triggers of their own clause (一旦/万一/如遇 … 爆炸: a supposition),
+    so "煤气味很大，一旦爆炸就完了" stays urgent for its first clause."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,8 @@ class Scoring:
 
 
 URGENCY = -1
+URGENCY_HERE = -2
+"""The ordinal of a clause-scoped urgency exclusion (:attr:`UrgencyRules.exclude_in_clause`)."""
 """What urgency patterns have for a category ordinal: a veto of it rules urgency out."""
 
 
@@ -259,10 +265,13 @@ def _build(data: Mapping[str, Any]) -> Rules:
         for name in categories_table
     )
     urgent = _table(data, "urgent", "", required=False)
-    _only_keys(urgent, "urgent", {"triggers", "exclude"})
+    _only_keys(urgent, "urgent", {"triggers", "exclude", "exclude_in_clause"})
     urgency = UrgencyRules(
         triggers=_patterns(urgent.get("triggers", []), "urgent.triggers", window),
         exclude=_patterns(urgent.get("exclude", []), "urgent.exclude", window),
+        exclude_in_clause=_patterns(
+            urgent.get("exclude_in_clause", []), "urgent.exclude_in_clause", window
+        ),
     )
     dictionary = _table(data, "dictionary", "", required=False)
     _only_keys(dictionary, "dictionary", {"words"})
@@ -374,6 +383,7 @@ def _index(rules: Rules) -> RuleIndex:
         ),
         *(_pattern(Role.URGENT, URGENCY, p) for p in rules.urgency.triggers),
         *(_pattern(Role.NOT_URGENT, URGENCY, p) for p in rules.urgency.exclude),
+        *(_pattern(Role.NOT_URGENT, URGENCY_HERE, p) for p in rules.urgency.exclude_in_clause),
     ]
     parts: dict[str, list[tuple[int, int]]] = {}
     for number, pattern in enumerate(patterns):

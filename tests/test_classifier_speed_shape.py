@@ -84,7 +84,9 @@ def test_one_word_patterns_folded_into_words_give_the_same_evidence(language: La
         positions: dict[str, list[int]] = {}
         for place, word in enumerate(rnd.choices(chosen, k=rnd.randint(1, 12))):
             positions.setdefault(word, []).append(place)
-        evidence, trigger = _evidence(positions, index)
+        # one clause (no punctuation): a clause-scoped exclusion rules out every trigger, as
+        # one for the whole message does in the reference below
+        evidence, trigger = _evidence(positions, index, ["词"] * 12)
         expected, expected_trigger = _evidence_by_patterns(positions, index)
         assert trigger == expected_trigger, positions
         assert {o: sorted(h) for o, h in evidence.items()} == expected, positions
