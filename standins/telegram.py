@@ -79,6 +79,7 @@ from typing import Any, Literal, NamedTuple
 
 from aiohttp import web
 
+from standins.local_server import LocalServer
 from standins.webhook import Delivery, Webhook, WebhookPusher
 
 __all__ = [
@@ -489,8 +490,7 @@ class BotApiStandIn:
         self._polls_waiting = 0
         self._conflicts = 0
         self._closing = False
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
+        self._server = LocalServer()
         self._pusher = WebhookPusher(
             lambda: self._updates, self._webhook_delivered, self._changed.wait
         )
@@ -514,10 +514,7 @@ class BotApiStandIn:
         app = web.Application(client_max_size=50 * 1024 * 1024)  # Telegram's upload limit
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_route("*", "/{path:.*}", self._not_found)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self._port = self._runner.addresses[0][1]
+        await self._server.start(app)
         self._pushing = asyncio.create_task(self._pusher.run(), name="standin-webhook")
 
     async def stop(self) -> None:
@@ -529,9 +526,7 @@ class BotApiStandIn:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._pushing
             self._pushing = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = self._port = None
+        await self._server.stop()
 
     async def __aenter__(self) -> BotApiStandIn:
         await self.start()
@@ -543,9 +538,7 @@ class BotApiStandIn:
     @property
     def base_url(self) -> str:
         """PTB's ``base_url``: PTB appends ``{token}/{method}``."""
-        if self._port is None:
-            raise RuntimeError("the stand-in is not started")
-        return f"http://127.0.0.1:{self._port}/bot"
+        return f"{self._server.url}/bot"
 
     # ---- the world ----------------------------------------------------------------------------
 

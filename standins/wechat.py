@@ -99,6 +99,7 @@ from typing import Any, Literal, NamedTuple
 
 from aiohttp import web
 
+from standins.local_server import LocalServer
 from standins.wechat_quota import CustomQuota
 from standins.wechat_tokens import TokenLedger
 from standins.wechat_wire import (
@@ -221,8 +222,7 @@ class WeChatStandIn:
         self._msgids = itertools.count(3_120_000_001)
         self._rids = itertools.count(1)
         self._changed = _Broadcast()
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
+        self._server = LocalServer()
         self._endpoints: dict[str, _Endpoint] = {
             TOKEN: _Endpoint("GET", self._token, needs_token=False),
             STABLE_TOKEN: _Endpoint("POST", self._stable_token, needs_token=False),
@@ -238,16 +238,11 @@ class WeChatStandIn:
         """Serve on 127.0.0.1 on a free port (see :attr:`base_url`)."""
         app = web.Application()
         app.router.add_route("*", "/{path:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self._port = self._runner.addresses[0][1]
+        await self._server.start(app)
 
     async def stop(self) -> None:
         """Close every connection."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = self._port = None
+        await self._server.stop()
 
     async def __aenter__(self) -> WeChatStandIn:
         await self.start()
@@ -259,9 +254,7 @@ class WeChatStandIn:
     @property
     def base_url(self) -> str:
         """In place of ``https://api.weixin.qq.com``: paths start with ``/cgi-bin/``."""
-        if self._port is None:
-            raise RuntimeError("the stand-in is not started")
-        return f"http://127.0.0.1:{self._port}"
+        return self._server.url
 
     # ---- time ---------------------------------------------------------------------------------
 

@@ -125,6 +125,7 @@ from typing import Any, Literal, NamedTuple
 
 from aiohttp import web
 
+from standins.local_server import LocalServer
 from standins.wecom_cards import Button, CardFace, grey_out, parse_card, replace_name
 from standins.wecom_errors import FAULTS, WeComError
 from standins.wecom_limits import Limit, SendingLimits
@@ -304,8 +305,7 @@ class WeComStandIn:
         self._calls: list[Call] = []
         self._counter: Iterator[int] = itertools.count(1)
         self._changed = _Broadcast()
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
+        self._server = LocalServer()
         self._routes: dict[str, Callable[[Mapping[str, str], bytes], JsonDict]] = {
             "gettoken": self._gettoken,
             "message/send": self._send,
@@ -319,16 +319,11 @@ class WeComStandIn:
         app = web.Application()
         app.router.add_route("*", "/cgi-bin/{path:.*}", self._handle)
         app.router.add_route("*", "/{path:.*}", self._not_found)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self._port = self._runner.addresses[0][1]
+        await self._server.start(app)
 
     async def stop(self) -> None:
         """Close every connection and stop serving."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = self._port = None
+        await self._server.stop()
 
     async def __aenter__(self) -> WeComStandIn:
         await self.start()
@@ -340,9 +335,7 @@ class WeComStandIn:
     @property
     def base_url(self) -> str:
         """What replaces ``https://qyapi.weixin.qq.com``; the client appends ``/cgi-bin/…``."""
-        if self._port is None:
-            raise RuntimeError("the stand-in is not started")
-        return f"http://127.0.0.1:{self._port}"
+        return self._server.url
 
     @property
     def now(self) -> float:

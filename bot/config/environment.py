@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from bot.config.tomlcheck import Mistake, Problems, SettingsError, join
@@ -80,6 +81,35 @@ def webhook_secret() -> str:
             "(value not shown)"
         )
     return secret
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret a channel reads from the environment: its variable, what it is, its shape."""
+
+    variable: str
+    name: str
+    """What it is, as the platform's console calls it (``AppSecret``, ``callback Token``)."""
+    shape: re.Pattern[str]
+    form: str
+    """The shape in words, for the message when it does not fit."""
+    required: bool = True
+
+
+def read_secrets(secrets: Sequence[Secret], whose: str) -> dict[str, str]:
+    """Each secret's value by variable ("" for an optional one not set); one
+    :class:`SettingsError` naming every variable that is missing or malformed, never a value.
+    ``whose``: the owner of the secrets, for the message (``the account's``)."""
+    values, lines = {}, []
+    for secret in secrets:
+        value = values[secret.variable] = os.environ.get(secret.variable, "").strip()
+        if not value and secret.required:
+            lines.append(f"{secret.variable}: missing; set it to {whose} {secret.name}")
+        elif value and not secret.shape.fullmatch(value):
+            lines.append(f"{secret.variable}: the {secret.name} is {secret.form} (value not shown)")
+    if lines:
+        raise SettingsError("\n".join(lines))
+    return values
 
 
 def database_from_environment() -> str | None:

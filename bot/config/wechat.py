@@ -15,14 +15,14 @@ https address (a reverse proxy in front holds the certificate), which the README
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.config.environment import Secret, read_secrets
 from bot.config.serving import SERVED_PATHS, HttpSettings
-from bot.config.tomlcheck import Problems, SettingsError, only_keys, string, table
+from bot.config.tomlcheck import Problems, only_keys, string, table
 
 APP_SECRET_VARIABLE = "GRIDDESK_WECHAT_APP_SECRET"
 TOKEN_VARIABLE = "GRIDDESK_WECHAT_TOKEN"
@@ -157,24 +157,15 @@ def _notice_template(data: Mapping[str, Any], problems: Problems) -> NoticeTempl
 def wechat_secrets() -> WeChatSecrets:
     """The secrets from the environment; one :class:`SettingsError` naming every variable that
     is missing or malformed (never its value)."""
-    lines = []
-    values = {}
-    shapes = {
-        APP_SECRET_VARIABLE: (_APP_SECRET, "AppSecret", "32 hex digits"),
-        TOKEN_VARIABLE: (_TOKEN, "callback Token", "3-32 letters or digits"),
-        AES_KEY_VARIABLE: (_AES_KEY, "EncodingAESKey", "43 letters or digits"),
-    }
-    for variable, (shape, name, form) in shapes.items():
-        value = os.environ.get(variable, "").strip()
-        values[variable] = value
-        if not value and variable == AES_KEY_VARIABLE:
-            continue  # plain mode
-        if not value:
-            lines.append(f"{variable}: missing; set it to the account's {name} (设置与开发)")
-        elif not shape.fullmatch(value):
-            lines.append(f"{variable}: the {name} is {form} (value not shown)")
-    if lines:
-        raise SettingsError("\n".join(lines))
+    values = read_secrets(
+        [
+            Secret(APP_SECRET_VARIABLE, "AppSecret (设置与开发)", _APP_SECRET, "32 hex digits"),
+            Secret(TOKEN_VARIABLE, "callback Token", _TOKEN, "3-32 letters or digits"),
+            Secret(AES_KEY_VARIABLE, "EncodingAESKey", _AES_KEY, "43 letters or digits",
+                   required=False),  # without it: plain mode
+        ],
+        "the account's",
+    )  # fmt: skip
     return WeChatSecrets(
         values[APP_SECRET_VARIABLE], values[TOKEN_VARIABLE], values[AES_KEY_VARIABLE] or None
     )

@@ -14,14 +14,14 @@ app (WeCom cannot put a card with buttons into a group chat: docs/research/wecom
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.config.environment import Secret, read_secrets
 from bot.config.serving import SERVED_PATHS, HttpSettings
-from bot.config.tomlcheck import Problems, SettingsError, integer, only_keys, string
+from bot.config.tomlcheck import Problems, integer, only_keys, string
 
 SECRET_VARIABLE = "GRIDDESK_WECOM_SECRET"
 TOKEN_VARIABLE = "GRIDDESK_WECOM_TOKEN"
@@ -89,19 +89,12 @@ def read_wecom(
 def wecom_secrets() -> WeComSecrets:
     """The secrets from the environment; one :class:`SettingsError` naming every variable that
     is missing or malformed (never its value)."""
-    shapes = {
-        SECRET_VARIABLE: (_SECRET, "app Secret", "20-64 letters, digits, '_' or '-'"),
-        TOKEN_VARIABLE: (_TOKEN, "callback Token", "3-32 letters or digits"),
-        AES_KEY_VARIABLE: (_AES_KEY, "callback EncodingAESKey", "43 letters or digits"),
-    }
-    lines, values = [], {}
-    for variable, (shape, name, form) in shapes.items():
-        value = os.environ.get(variable, "").strip()
-        values[variable] = value
-        if not value:
-            lines.append(f"{variable}: missing; set it to the WeCom app's {name}")
-        elif not shape.fullmatch(value):
-            lines.append(f"{variable}: the {name} is {form} (value not shown)")
-    if lines:
-        raise SettingsError("\n".join(lines))
+    values = read_secrets(
+        [
+            Secret(SECRET_VARIABLE, "app Secret", _SECRET, "20-64 letters, digits, '_' or '-'"),
+            Secret(TOKEN_VARIABLE, "callback Token", _TOKEN, "3-32 letters or digits"),
+            Secret(AES_KEY_VARIABLE, "callback EncodingAESKey", _AES_KEY, "43 letters or digits"),
+        ],
+        "the WeCom app's",
+    )
     return WeComSecrets(values[SECRET_VARIABLE], values[TOKEN_VARIABLE], values[AES_KEY_VARIABLE])
