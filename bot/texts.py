@@ -195,10 +195,6 @@ NO_TASKS = "您还没有反映过问题。有需要直接发消息给我就行�
 MY_TASKS_HEADER = "您反映过的问题（最近 {count} 件）："
 
 
-def my_task_line(number: str, status: TaskStatus, category: Category, text: str) -> str:
-    return f"• {number}｜{category.zh}｜{STATUS_ZH[status]}\n  {shorten(text, 30)}"
-
-
 CANCEL_USAGE = (
     "请在 /cancel 后面写上工单号，例如：/cancel 20261122-0017（发送 /my 可以查看工单号）。"
 )
@@ -391,7 +387,6 @@ ASK_RESULT = (
     "可以附一张照片。发给居民前会先请您确认。"
 )
 RESULT_SAVED = "已办结工单 {number}，结果已告诉居民。辛苦了！"
-NOTE_NOT_NEEDED = "工单 {number} 现在是“{status}”，不用再填写办理结果了。"
 TRANSFER_PICK = "转交给谁？"
 NO_ONE_TO_TRANSFER = "这个单位没有其他成员可以转交。"
 CLAIM_RELEASED = "工单 {number}（{category}）的认领人已不在岗，工单已退回待认领，请尽快认领。"
@@ -403,7 +398,6 @@ NO_TASK_TO_MERGE = "本群没有其他在办的工单可以合并。"
 STATUS_MERGED = "已合并到工单 {number}"
 RECATEGORISE = "改类别"
 RECATEGORISE_PICK = "这个工单应该是哪一类？点正确的类别："
-RECATEGORISE_NOTE = "类别由{old}改为{new}（{worker}）"
 
 # --- answers to button presses (short alerts) -------------------------------------------------
 
