@@ -15,6 +15,7 @@ Only 127.0.0.1 is served and contacted.
 from __future__ import annotations
 
 import itertools
+import random
 import socket
 from collections.abc import Sequence
 from types import TracebackType
@@ -30,12 +31,35 @@ _TIMEOUT = aiohttp.ClientTimeout(total=10, connect=1)
 
 def free_port() -> int:
     """A TCP port nobody listens on now, for a server whose address must be known before it
-    starts (a webhook URL names it). Another process could take it before the server does; the
-    kernel picks ports for ``bind(0)`` from a wide range, so in tests that race is accepted."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+    starts (a webhook URL names it).
+
+    The port is drawn at random from below the kernel's ephemeral range, not by ``bind(0)``:
+    a port ``bind(0)`` hands out is one the very next outgoing connection (this suite opens
+    hundreds to PostgreSQL in parallel) may take as its local port before our server binds it,
+    which CI once saw as "address already in use". Below that range only another
+    :func:`free_port` caller can collide, one in thousands of ports, and the probe rules out
+    ports already bound."""
+    low = _ephemeral_low()
+    while True:
+        port = random.randrange(_LOWEST_PICKED, low)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+
+
+_LOWEST_PICKED = 10_000
+
+
+def _ephemeral_low() -> int:
+    """The first port of Linux's ephemeral range (32768 by default, elsewhere too)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range", encoding="ascii") as ports:
+            return max(int(ports.read().split()[0]), _LOWEST_PICKED + 1000)
+    except (OSError, ValueError, IndexError):
+        return 32_768
 
 
 class RoundRobin:
