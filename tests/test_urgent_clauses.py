@@ -38,9 +38,38 @@ def test_a_supposition_rules_out_its_own_clause_only(
     assert language.classify(text).urgent is urgent
 
 
+@pytest.mark.parametrize(
+    ("text", "urgent"),
+    [
+        # the residents' own words for danger now, typos and dialect included
+        ("厨房一股子煤汽味儿", True),
+        ("天然气泄露了", True),
+        ("跑水了，赶紧来人", True),
+        ("水管子爆了，楼下都给淹了，赶紧来人", True),
+        ("电线掉下来了", True),
+        ("我困在电梯里了", True),
+        ("楼房地表开始崩裂，危及生命安全", True),
+        ("之前就有煤气味，现在越来越大了", True),
+        ("煤气味很大，没有人管", True),
+        # no longer, past, told as a story, a question about it
+        ("没有煤气味了，谢谢", False),
+        ("昨天闻到煤气味，燃气公司来修好了，现在没有味道了", False),
+        ("去年这里发生过火灾，请问消防设施什么时候完善", False),
+        ("上个月楼下有人打人，派出所也没处理", False),
+        ("请问小区起火了该找谁负责赔偿", False),
+        ("如果发生火灾怎么办", False),
+        ("每个月都有人把烟头扔进垃圾桶，导致失火的事故发生", False),
+        ("心脏起搏器是救命的东西，医保却不能报", False),
+    ],
+)
+def test_urgency_means_danger_now(language: Language, text: str, urgent: bool) -> None:
+    assert language.classify(text).urgent is urgent
+
+
 def test_the_rules_file_checks_the_new_key() -> None:
     """A clause-scoped exclusion is a pattern like any other; a wrong one is named by key."""
     shipped = RULES.read_text("utf-8")
-    line = next(x for x in shipped.splitlines() if x.startswith("exclude_in_clause = "))
+    start = shipped.index("exclude_in_clause = [")
+    end = shipped.index("\n]\n", start) + 3
     with pytest.raises(RulesError, match=r"urgent\.exclude_in_clause"):
-        parse_rules(shipped.replace(line, "exclude_in_clause = [3]"))
+        parse_rules(shipped[:start] + "exclude_in_clause = [3]\n" + shipped[end:])
