@@ -1,0 +1,50 @@
+"""Generic words never decide a category alone (issue 15, point 2).
+
+申请, 办理, 路, 车, 卫生, 收费, 停 and 没人管 are said of every kind of matter — a city policy, the
+health system, a bus ride. Alone they leave the bot unsure, so it asks the resident to pick the
+kind (or, with out-of-scope evidence, files the message as 其他); with a problem named beside
+them, the problem decides.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.language import Language
+from nlp.taxonomy import Category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这个证在哪办理",
+        "前面那条路",
+        "我的车",
+        "卫生院几点开门",
+        "收费标准是多少",
+        "门口那个事儿到底有人管没人管啊",
+        "可以申请旧房新建吗",
+    ],
+)
+def test_a_generic_word_alone_decides_nothing(language: Language, text: str) -> None:
+    result = language.classify(text)
+    assert result.category is Category.OTHER or result.ask, result
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("停谁了？一天没水了", Category.WATER_SUPPLY),
+        ("楼道卫生太差了没人打扫", Category.SANITATION),
+        ("车又堵单元门口了", Category.PARKING),
+        ("物业乱收费，电梯坏了也不修", Category.PROPERTY_MGMT),
+        ("区卫生健康委的电话是多少", Category.OTHER),
+        ("养老保险怎么办理", Category.OTHER),
+    ],
+)
+def test_with_a_problem_beside_it_the_problem_decides(
+    language: Language, text: str, category: Category
+) -> None:
+    result = language.classify(text)
+    assert result.category is category, result
+    assert not result.ask, result
