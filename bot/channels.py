@@ -21,6 +21,9 @@ class Channel(StrEnum):
     """A WeChat Official Account (公众号): residents."""
     WECOM = "wecom"
     """WeCom (企业微信), a self-built app: grid workers and staff."""
+    HOTLINE = "hotline"
+    """A 12345 caller (:mod:`bot.hotline`): told by the 12345 platform, never by the bot. No
+    sender serves it; the outbox queues nothing for its chats."""
 
 
 def address(channel: Channel, external_id: str | int) -> str:

@@ -30,6 +30,9 @@ UNREACHABLE = "unreachable"
 to be handed back, once, when that chat works again (:meth:`Queues.take_unreachable_cards`)."""
 GIVEN_UP = (FAILED, UNREACHABLE)
 """The statuses operators count as given up (``griddesk doctor``)."""
+UNSENT_PREFIX = "hotline:"
+"""Chats of :attr:`bot.channels.Channel.HOTLINE` (12345 callers, :mod:`bot.hotline`): nobody
+can be sent a message there, so nothing is queued for them (not even to be given up)."""
 
 _NEVER = datetime(9999, 12, 31, tzinfo=UTC)
 _ALL = 2**31 - 1
@@ -105,11 +108,16 @@ class Queues:
 
     async def enqueue(self, message: Outgoing) -> None:
         """Queue ``message``, due at once whatever the reader's clock says."""
-        await self._run(prepared.INSERT_OUTBOX, self._outbox_values(message))
+        if not message.chat_id.startswith(UNSENT_PREFIX):
+            await self._run(prepared.INSERT_OUTBOX, self._outbox_values(message))
 
     async def enqueue_many(self, messages: Sequence[Outgoing]) -> None:
         """Queue ``messages`` in order with one multi-row INSERT."""
-        values = [self._outbox_values(message) for message in messages]
+        values = [
+            self._outbox_values(message)
+            for message in messages
+            if not message.chat_id.startswith(UNSENT_PREFIX)
+        ]
         connection = await self._session.connection()
         await bulk.insert_rows(connection, table_of(OutboxRow), values)
 

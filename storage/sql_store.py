@@ -47,6 +47,7 @@ from storage.choice_rows import ChoiceQueries
 from storage.delivery_rows import DeliveryQueries
 from storage.erasure_rows import ErasureQueries
 from storage.health_rows import HealthRows
+from storage.hotline_rows import HotlineQueries
 from storage.inbox_rows import InboxQueries
 from storage.media_rows import MediaQueries
 from storage.report_rows import ReportQueries
@@ -140,6 +141,7 @@ class SqlTransaction(
     CardQueries,
     MediaQueries,
     TokenQueries,
+    HotlineQueries,
 ):
     """Everything one unit of work reads and writes (:class:`bot.ports.Transaction`)."""
 

@@ -196,6 +196,29 @@ class TaskEventRow(SQLModel, table=True):
     """The claim deadline the event set (creation, escalation, reopening)."""
 
 
+class HotlineOrderRow(SQLModel, table=True):
+    """A 12345 work order imported as a task (:mod:`bot.hotline`): one row per order number.
+
+    The primary key is the platform's number, so an order imported twice (the same export
+    read again, or by two operators at once) becomes one task: the second insert fails, and
+    its transaction with it. ``due_at`` is the order's own reply deadline, which the reply
+    sheet's 是否按期 is judged by even after an escalation gave the task a later one.
+    """
+
+    __tablename__ = "hotline_orders"
+    __table_args__ = (
+        Index("ux_hotline_orders_task", "task_id", unique=True),
+        Index("ix_hotline_orders_received", "received_at"),
+    )
+
+    number: str = Field(sa_type=Text, primary_key=True)
+    task_id: int = Field(sa_type=ID, foreign_key="tasks.id")
+    received_at: datetime = Field(sa_type=UtcDateTime)
+    """When the platform took the call (受理时间): the reply sheet's window counts by it."""
+    due_at: datetime = Field(sa_type=UtcDateTime)
+    imported_at: datetime = Field(sa_type=UtcDateTime)
+
+
 class DraftRow(SQLModel, table=True):
     """A resident's message waiting for one answer; at most one per resident.
 

@@ -23,6 +23,7 @@ COMPOSITION_ROOTS = {
     "bot/app.py": {"handlers", "storage"},
     "bot/cli/main.py": {"handlers", "storage"},
     "bot/cli/erase.py": {"storage"},  # the operators' erasure opens the database, as main does
+    "bot/cli/hotline.py": {"storage"},  # the 12345 import and reply sheet open it too
 }
 # Storage implements the desk's ports with its domain values, and nothing else of bot/.
 STORAGE_MAY_USE = {"bot.domain", "bot.ports", "bot.errors"}

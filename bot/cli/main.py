@@ -16,7 +16,9 @@ Subcommands:
 - ``erase --config F (--user ID | --phone DIGITS | --task NUMBER)`` — delete a resident's data;
 - ``claims --config F --worker ID [--release]`` — someone's claimed tasks, released when they left;
 - ``migrate --config F`` — bring the database up to this version's tables (start-up does too);
-- ``corrections --config F --since DAY`` — workers' 改类别 as a CSV that ``rules-check`` reads.
+- ``corrections --config F --since DAY`` — workers' 改类别 as a CSV that ``rules-check`` reads;
+- ``hotline import FILE --config F`` / ``hotline report`` — 12345 work orders in, their outcome
+  out (:mod:`bot.cli.hotline`).
 
 ``griddesk COMMAND --help`` says what each does; ``griddesk --version`` names the version.
 Exit status: 0 on success, 2 when the command line, the config or the rules are wrong (every
@@ -44,7 +46,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.cli import doctor, erase, suggest
+from bot.cli import doctor, erase, hotline, suggest
 from bot.cli.arguments import UsageError, address_argument, read_labelled_csv
 from bot.cli.channel_lines import channel_lines
 from bot.cli.org_tree import org_tree
@@ -231,6 +233,7 @@ def _parser() -> argparse.ArgumentParser:
     health.set_defaults(run=_doctor)
     erase.add_parser(commands)
     suggest.add_parser(commands)
+    hotline.add_parser(commands)
 
     migrate = commands.add_parser(
         "migrate",

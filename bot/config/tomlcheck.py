@@ -176,8 +176,10 @@ def channel_address(data: Mapping[str, Any], name: str, key: str) -> str:
         )
     try:
         channel, external = channels.parse(value.strip())
+        if channel is channels.Channel.HOTLINE:  # 12345 callers' (bot.hotline), nobody's here
+            raise ValueError(value)
     except ValueError:
-        known = ", ".join(channel.value for channel in channels.Channel)
+        known = ", ".join(c.value for c in channels.Channel if c is not channels.Channel.HOTLINE)
         raise Mistake(
             join(key, name), f"must start with its channel ({known}) and a colon, got {value!r}"
         ) from None
