@@ -80,7 +80,7 @@ def classify(text: str, rules: Rules, tokenizer: Tokenizer) -> Classification:
     """Classify one resident message; never raises on any ``str`` input."""
     scoring = rules.scoring
     normal = normalize(text[: scoring.max_chars])
-    tokens = list(segment(tokenizer, normal)) if normal else []
+    tokens = segment(tokenizer, normal)
     positions = rule_word_positions(tokens, rules)
     evidence, trigger = _evidence(positions, rules.index, tokens)
     if not evidence:
@@ -126,7 +126,7 @@ def category_scores(text: str, rules: Rules, tokenizer: Tokenizer) -> dict[Categ
     winner — whether one clause names a problem strongly enough to stand on its own
     (:mod:`nlp.problems`)."""
     normal = normalize(text[: rules.scoring.max_chars])
-    tokens = list(segment(tokenizer, normal)) if normal else []
+    tokens = segment(tokenizer, normal)
     evidence, _ = _evidence(rule_word_positions(tokens, rules), rules.index, tokens)
     decay = rules.scoring.decay
     return {CATEGORIES[ordinal]: -_score(hits, decay)[0] for ordinal, hits in evidence.items()}
