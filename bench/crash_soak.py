@@ -583,7 +583,17 @@ class _Driver:
         self.kills += 1
 
     async def stop(self) -> list[int | None]:
-        """SIGTERM every bot; their exit codes (None for one not stopped within 30 s)."""
+        """SIGTERM every bot once it runs; their exit codes (None for one not stopped within
+        30 s).
+
+        A bot restarted after the last kill may still be starting when everything has settled
+        (its twin did the work): Python's default SIGTERM ends a process that has not yet set
+        griddesk's handler, with -15, before it has touched anything. The polite stop under
+        test is a running bot's, so the signal waits for each to run (as a deployment's
+        restart policy would have it)."""
+        for slot, process in enumerate(self.processes):
+            if process is not None:
+                await self.until_working(slot)
         running = [p for p in self.processes if p is not None]
         for process in running:
             process.send_signal(signal.SIGTERM)

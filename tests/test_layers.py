@@ -24,6 +24,9 @@ COMPOSITION_ROOTS = {
     "bot/cli/main.py": {"handlers", "storage"},
     "bot/cli/erase.py": {"storage"},  # the operators' erasure opens the database, as main does
     "bot/cli/hotline.py": {"storage"},  # the 12345 import and reply sheet open it too
+    "bot/cli/export.py": {"storage"},  # the 台账 and the weekly figures read it
+    "bot/cli/database.py": {"storage"},  # opens it for every command that does
+    "bot/cli/backup.py": {"storage"},  # backup/restore read the revisions, migrate after restore
 }
 # Storage implements the desk's ports with its domain values, and nothing else of bot/.
 STORAGE_MAY_USE = {"bot.domain", "bot.ports", "bot.errors"}

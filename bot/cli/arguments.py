@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+from datetime import date
 from pathlib import Path
 
 from bot.channels import read_address
@@ -21,6 +22,14 @@ def address_argument(text: str) -> str:
 
 class UsageError(Exception):
     """Input the operator can fix: printed as one line, exit status 2."""
+
+
+def local_day(text: str, option: str) -> date:
+    """The day ``--since`` / ``--until`` name (a local calendar day, 2026-11-16)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option}: {text!r} is not a day like 2026-11-16") from None
 
 
 def read_labelled_csv(path: Path) -> list[tuple[str, Category]]:

@@ -18,11 +18,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli.arguments import UsageError
+from bot.cli.arguments import UsageError, local_day
+from bot.cli.database import opened
 from bot.config.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -80,8 +81,8 @@ def run_import(args: argparse.Namespace) -> int:
 def run_report(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     zone = settings.timezone
-    since = _day(args.since, "--since")
-    until = _day(args.until, "--until") if args.until else datetime.now(zone).date()
+    since = local_day(args.since, "--since")
+    until = local_day(args.until, "--until") if args.until else datetime.now(zone).date()
     until += timedelta(days=0 if args.until else 1)
     if until <= since:
         raise UsageError(f"--until {args.until or 'tomorrow'} must come after --since {args.since}")
@@ -122,10 +123,9 @@ async def import_sheet(
     from bot.desk.context import Context  # noqa: PLC0415 - SQL and jieba load only here
     from bot.hotline.importing import ImportCollided, OrderImport, OrdersRefused  # noqa: PLC0415
     from bot.language import build_language  # noqa: PLC0415
-    from storage.engine import open_store  # noqa: PLC0415
 
     org = settings.require_org()
-    async with open_store(settings.database_url, clock=clock) as store:
+    async with opened(settings.database_url, clock=clock) as store:
         context = Context(
             store,
             org,
@@ -171,9 +171,8 @@ async def write_report(
 ) -> int:
     """Write the reply sheet of the orders received in ``window`` to ``out``."""
     from bot.hotline.reply import reply_rows, write_reply  # noqa: PLC0415 - openpyxl, SQL
-    from storage.engine import open_store  # noqa: PLC0415
 
-    async with open_store(settings.database_url, clock=clock) as store:
+    async with opened(settings.database_url, clock=clock) as store:
         rows = await reply_rows(store, *window, clock(), settings.timezone)
     try:
         write_reply(rows, out)
@@ -181,10 +180,3 @@ async def write_report(
         raise UsageError(f"--out {out}: cannot write: {exc}") from None
     print(f"Wrote {len(rows)} order(s) to {out}.")
     return 0
-
-
-def _day(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{option}: {text!r} is not a day like 2026-11-16") from None

@@ -18,7 +18,11 @@ Subcommands:
 - ``migrate --config F`` — bring the database up to this version's tables (start-up does too);
 - ``corrections --config F --since DAY`` — workers' 改类别 as a CSV that ``rules-check`` reads;
 - ``hotline import FILE --config F`` / ``hotline report`` — 12345 work orders in, their outcome
-  out (:mod:`bot.cli.hotline`).
+  out (:mod:`bot.cli.hotline`);
+- ``backup --config F --to FILE`` / ``restore --config F --from FILE [--yes]`` — a copy of the
+  database, and putting one back (:mod:`bot.cli.backup`);
+- ``export ledger|figures --config F --since DAY [--until DAY] [--grid ID | --community ID] --out
+  FILE.xlsx`` — the 台账 or the weekly figures as Excel (masked).
 
 ``griddesk COMMAND --help`` says what each does; ``griddesk --version`` names the version.
 Exit status: 0 on success, 2 when the command line, the config or the rules are wrong (every
@@ -37,18 +41,18 @@ import json
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.cli import doctor, erase, hotline, suggest
-from bot.cli.arguments import UsageError, address_argument, read_labelled_csv
+from bot.cli import backup, doctor, erase, export, hotline, suggest
+from bot.cli.arguments import UsageError, address_argument, local_day, read_labelled_csv
 from bot.cli.channel_lines import channel_lines
+from bot.cli.database import opened, require_database
 from bot.cli.org_tree import org_tree
 from bot.config.environment import blank_password
 from bot.config.serving import NO_TELEGRAM_TOKEN, OFF
@@ -65,7 +69,7 @@ from bot.errors import StartupError
 from bot.figures.compute import Window, compute, local_midnight
 from bot.figures.compute import table as stats_table
 from bot.language import Language, build_language
-from bot.ports import OutboxHealth, PollConflict, Store
+from bot.ports import OutboxHealth, PollConflict
 from nlp.evaluation import Report, evaluate
 from nlp.rules import RulesError, default_rules_text, load_rules
 
@@ -232,6 +236,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     health.set_defaults(run=_doctor)
     erase.add_parser(commands)
+    backup.add_parser(commands)
+    export.add_parser(commands)
     suggest.add_parser(commands)
     hotline.add_parser(commands)
 
@@ -361,9 +367,9 @@ def _stats(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     grids = settings.require_org().grids()
     zone = settings.timezone
-    since = local_midnight(_local_day(args.since, "--since"), zone)
+    since = local_midnight(local_day(args.since, "--since"), zone)
     until = (
-        local_midnight(_local_day(args.until, "--until"), zone)
+        local_midnight(local_day(args.until, "--until"), zone)
         if args.until
         else local_midnight(datetime.now(zone).date() + timedelta(days=1), zone)
     )
@@ -382,7 +388,7 @@ def _corrections(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config)
     grids = [grid.ref.id for grid in settings.require_org().grids()]
-    since = local_midnight(_local_day(args.since, "--since"), settings.timezone)
+    since = local_midnight(local_day(args.since, "--since"), settings.timezone)
     now = datetime.now(UTC)
     history = asyncio.run(_history(settings.database_url, Window(since, now), grids))
     writer = csv.writer(sys.stdout, lineterminator="\n")
@@ -396,7 +402,7 @@ def _doctor(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     now = datetime.now(UTC)
     if args.since:
-        since = local_midnight(_local_day(args.since, "--since"), settings.timezone)
+        since = local_midnight(local_day(args.since, "--since"), settings.timezone)
         label = args.since
     else:
         since, label = now - doctor.FAILURE_WINDOW, f"the last {doctor.FAILURE_WINDOW.days} days"
@@ -422,7 +428,7 @@ async def _claims_of(settings: Settings, worker: str, *, release: bool) -> str:
     from bot.cli import claims  # noqa: PLC0415 - the desk loads only for this command
     from storage.engine import open_store  # noqa: PLC0415 - SQL loads only here
 
-    _require_database(settings.database_url)
+    require_database(settings.database_url)
     async with open_store(settings.database_url) as store:
         return await claims.report(store, settings, worker, release=release)
 
@@ -431,34 +437,13 @@ async def _doctor_reads(
     url: str, since: datetime, now: datetime
 ) -> tuple[OutboxHealth, PollConflict | None]:
     """The outbox's health and the last 409 Telegram answered a poll with, in one read."""
-    async with _opened(url) as store, store.transaction() as tx:
+    async with opened(url) as store, store.transaction() as tx:
         return await tx.outbox_health(since, now), await tx.poll_conflict()
-
-
-@asynccontextmanager
-async def _opened(url: str) -> AsyncIterator[Store]:
-    """The store at ``url`` for one command. A database that cannot be reached or read is one
-    line naming it, password blanked, instead of a traceback that leaves the operator guessing
-    which URL was tried."""
-    from storage.engine import (  # noqa: PLC0415 - SQL loads only here
-        UNAVAILABLE,
-        driver_reason,
-        open_store,
-    )
-
-    _require_database(url)
-    try:
-        async with open_store(url) as store:
-            yield store
-    except UNAVAILABLE as exc:
-        raise UsageError(
-            f"database: cannot use {blank_password(url)}: {driver_reason(exc)}"
-        ) from None
 
 
 def _migrate(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
-    _require_database(settings.database_url)
+    require_database(settings.database_url)
     from storage.engine import UNAVAILABLE, driver_reason, migrate  # noqa: PLC0415 - SQL here
 
     where = blank_password(settings.database_url)
@@ -473,32 +458,11 @@ def _migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _require_database(url: str) -> None:
-    """Refuse a URL that does not parse, and a SQLite file that is not there (opening it would
-    create an empty one)."""
-    from storage.engine import async_url  # noqa: PLC0415 - SQL loads only here
-
-    try:
-        parsed = async_url(url)
-    except ValueError as exc:
-        raise UsageError(f"database: {blank_password(url)}: {exc}") from None
-    file = parsed.database if parsed.get_backend_name() == "sqlite" else None
-    if file and file != ":memory:" and not Path(file).exists():
-        raise UsageError(f"database.url: there is no database at {file}")
-
-
-def _local_day(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"{option}: {text!r} is not a day like 2026-11-16") from None
-
-
 async def _history(
     url: str, window: Window, grid_ids: Sequence[str]
 ) -> Sequence[tuple[Task, Sequence[TaskEvent]]]:
     """The tasks of the window with their events, read in one transaction."""
-    async with _opened(url) as store, store.transaction() as tx:
+    async with opened(url) as store, store.transaction() as tx:
         return await tx.tasks_created_between(window.since, window.until, grid_ids)
 
 

@@ -48,6 +48,10 @@ a third longer for 10,000 steps) and one overdue reminder per group for more tas
 holds SQLite's write lock, or its rows' locks on PostgreSQL, for about half a second."""
 _MAX_STEPS_PER_TASK = 12  # a guard: a full chain is at most about six steps
 
+RESOLVE_REMINDED = "resolve"
+"""The note of the reminder logged when a claimed task's resolve deadline passed: the 台账 reads
+it as a missed 办结 even after an escalation set a later deadline (:mod:`bot.export.ledger`)."""
+
 
 @dataclass(frozen=True)
 class _Group:
@@ -185,7 +189,7 @@ class FollowUp:
             group, many = texts.REMIND_RESOLVE_GROUP, texts.REMIND_RESOLVE_GROUP_MANY
             self._reminders.add(chat, group, many, task)
         self._say(self.ctx.presenter.live_card_later(reminded))
-        self._log(TaskEvent(task.id, EventKind.REMINDED, None, at, note="resolve"))
+        self._log(TaskEvent(task.id, EventKind.REMINDED, None, at, note=RESOLVE_REMINDED))
         return reminded
 
     async def _escalate(self, tx: Transaction, task: Task, at: datetime, top: Move) -> Task | None:
