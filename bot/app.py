@@ -18,6 +18,7 @@ from bot.config.environment import url_secrets, webhook_secret
 from bot.config.org import Org
 from bot.config.serving import OFF, WEBHOOK
 from bot.config.settings import Settings
+from bot.config.web import web_secret as read_web_secret
 from bot.config.wechat import WeChatSecrets, wechat_secrets
 from bot.config.wecom import WeComSecrets, wecom_secrets
 from bot.desk.context import Context, utc_now
@@ -31,11 +32,14 @@ from bot.language import Language, build_language
 from bot.ports import Store
 from bot.redact import redacting
 from bot.sending.chats import ChatMoves
+from bot.webdesk.signin import SignIn
 from handlers.callback_channel import CallbackChannel
 from handlers.http.health import Health
 from handlers.http.metrics import Metrics
 from handlers.http.server import HttpServer
 from handlers.telegram.runtime import TelegramRuntime
+from handlers.web.routes import WebDesk
+from handlers.web.setup import web_desk
 from handlers.wechat.channel import WeChatChannel
 from handlers.wecom.channel import WeComChannel
 from storage.engine import open_store, transactions_at_once
@@ -55,6 +59,8 @@ class RunningBot:
     drafts: DraftFollowUp
     http: HttpServer | None = None
     """The HTTP server (health, metrics, webhooks); None when ``[http] listen`` is not set."""
+    web: WebDesk | None = None
+    """The operators' web desk on that server; None unless ``[web]`` is enabled."""
 
 
 @asynccontextmanager
@@ -68,6 +74,7 @@ async def running_bot(
     webhook_secret: str | None = None,
     wechat_secrets: WeChatSecrets | None = None,
     wecom_secrets: WeComSecrets | None = None,
+    web_secret: str | None = None,
 ) -> AsyncIterator[RunningBot]:
     """Open the database, build the desk and run the Telegram side until the block exits.
 
@@ -77,16 +84,19 @@ async def running_bot(
     secret token (``GRIDDESK_WEBHOOK_SECRET``). While it runs, the token (the webhook secret,
     and the database URL, which may hold a password) is blanked from every log record
     (:mod:`bot.redact`). ``wechat_secrets``: the 公众号's, required when ``[wechat]`` is set;
-    ``wecom_secrets``: the WeCom app's, required when ``[wecom]`` is.
+    ``wecom_secrets``: the WeCom app's, required when ``[wecom]`` is. ``web_secret``: the web
+    desk's signing key (``GRIDDESK_WEB_SECRET``), required when ``[web]`` is enabled.
     """
     if settings.wechat is not None and wechat_secrets is None:
         raise ValueError("[wechat] is set up: its secrets are needed")
     if settings.wecom is not None and wecom_secrets is None:
         raise ValueError("[wecom] is set up: its secrets are needed")
+    if settings.web is not None and web_secret is None:
+        raise ValueError("[web] is enabled: its signing key is needed")
     org = settings.require_org()
     if language is None:
         language = build_language(settings.classifier)
-    secrets = [*url_secrets(settings.database_url), *filter(None, [webhook_secret])]
+    secrets = [*url_secrets(settings.database_url), *filter(None, [webhook_secret, web_secret])]
     if settings.telegram.mode != OFF:
         secrets.append(token)
     for channel_secrets in (wechat_secrets, wecom_secrets):
@@ -96,7 +106,7 @@ async def running_bot(
         async with _running_bot(
             settings, token, clock, org, language, rate_limited=rate_limited,
             webhook_secret=webhook_secret, wechat_secrets=wechat_secrets,
-            wecom_secrets=wecom_secrets,
+            wecom_secrets=wecom_secrets, web_secret=web_secret,
         ) as bot:  # fmt: skip
             yield bot
 
@@ -113,6 +123,7 @@ async def _running_bot(
     webhook_secret: str | None,
     wechat_secrets: WeChatSecrets | None,
     wecom_secrets: WeComSecrets | None,
+    web_secret: str | None,
 ) -> AsyncIterator[RunningBot]:
     async with open_store(settings.database_url, clock=clock) as store, AsyncExitStack() as stack:
         async with store.transaction() as tx:
@@ -136,6 +147,7 @@ async def _running_bot(
             tasks_per_day=settings.intake.tasks_per_day,
             draft_expiry=settings.intake.draft_expiry,
             faq=settings.faq,
+            sign_in=SignIn(context, settings.web, store) if settings.web is not None else None,
         )
         intake = settings.intake
         drafts = DraftFollowUp(context, intake.draft_reminder, intake.draft_expiry)
@@ -189,9 +201,13 @@ async def _running_bot(
             chats_at_once=transactions_at_once(settings.database_url),
             callbacks=callbacks,
         )
+        operators = None
+        if settings.web is not None and web_secret is not None:
+            operators = web_desk(context, desk, settings.web, web_secret, store)
+        served = _http_server(settings, telegram, store, clock, metrics, web=operators)
         # the server first: Telegram is told to call it only once it listens (see its module)
-        async with _http_server(settings, telegram, store, clock, metrics) as http, telegram:
-            yield RunningBot(desk, store, telegram, followup, digests, drafts, http)
+        async with served as http, telegram:
+            yield RunningBot(desk, store, telegram, followup, digests, drafts, http, operators)
 
 
 def _http_server(
@@ -200,15 +216,18 @@ def _http_server(
     store: Store,
     clock: Callable[[], datetime],
     metrics: Metrics,
+    *,
+    web: WebDesk | None,
 ) -> AbstractAsyncContextManager[HttpServer | None]:
-    """The HTTP server ``[http] listen`` asks for, carrying the channel's routes; or none."""
+    """The HTTP server ``[http] listen`` asks for, carrying the channel's routes and the web
+    desk's; or none."""
     if settings.http.listen is None:
         return nullcontext(None)
     host, port = settings.http.listen
     health = Health(store, clock, telegram.heard)
     return HttpServer(
         host, port, health=health, metrics=metrics, store=store, clock=clock,
-        routes=telegram.routes(),
+        routes=[*telegram.routes(), *(web.routes() if web else [])],
     )  # fmt: skip
 
 
@@ -223,12 +242,18 @@ async def serve(settings: Settings, token: str) -> None:
     secret = webhook_secret() if settings.telegram.mode == WEBHOOK else None
     wechat = wechat_secrets() if settings.wechat is not None else None
     wecom = wecom_secrets() if settings.wecom is not None else None
+    web_key = read_web_secret() if settings.web is not None else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     async with running_bot(
-        settings, token, webhook_secret=secret, wechat_secrets=wechat, wecom_secrets=wecom
+        settings,
+        token,
+        webhook_secret=secret,
+        wechat_secrets=wechat,
+        wecom_secrets=wecom,
+        web_secret=web_key,
     ) as bot:
         log.info("griddesk is running; press Ctrl+C to stop")
         stopping = asyncio.create_task(stop.wait())

@@ -133,6 +133,7 @@ class EventKind(StrEnum):
     FEEDBACK = "feedback"  # the resident's words about the result (note: the words)
     ERASED = "erased"  # the resident's personal data was erased (never a note: not what)
     RECATEGORISED = "recategorised"  # 改类别 (note: "old→new" category ids)
+    CONTACT_VIEWED = "contact_viewed"  # staff saw the unmasked contact on the web desk
 
 
 class Rating(StrEnum):

@@ -852,3 +852,25 @@ WECOM_MORE = "更多…"
 """The button that turns a card to its next buttons: WeCom shows at most six on a card."""
 WECOM_DONE = "已处理"
 """Shown in place of a card's buttons once nothing is left to press on it."""
+
+
+# --- the web desk's sign-in (bot/webdesk/signin.py) -------------------------------------------
+
+LOGIN_LINK = (
+    "这是您登录网格通工作台的链接，{minutes}分钟内有效，只能用一次：\n{link}\n"
+    "请不要转发给别人。如果不是您本人要登录，不用理会这条消息。"
+)
+LOGIN_NOT_STAFF = "工作台只对网格员和社区、街道的工作人员开放。如需开通，请联系社区或街道管理员。"
+LOGIN_PRIVATE_ONLY = "为了安全，请在和我的私聊里发送 /login 获取登录链接。"
+
+
+# --- 12345 work orders (bot/hotline) ----------------------------------------------------------
+
+HOTLINE_CALLER = "12345来电人"
+"""The name a 12345 caller's resident record carries: the caller's own name is never stored."""
+HOTLINE_ORDER_HEADING = "【12345工单 {number}】"
+"""The first line of an imported task's words: the card shows where it came from, and which
+order the platform knows it by."""
+HOTLINE_ORDER_TITLE = "标题：{title}"
+HOTLINE_ORDER_CONTENT = "诉求：{content}"
+HOTLINE_ORDER_ADDRESS = "地址：{address}"

@@ -63,6 +63,7 @@ from storage.tables import (
 )
 from storage.token_rows import TokenQueries
 from storage.trouble import describe, nothing_committed
+from storage.web_rows import WebQueries
 
 if TYPE_CHECKING:
     from bot.ports import Store, Transaction
@@ -142,6 +143,7 @@ class SqlTransaction(
     MediaQueries,
     TokenQueries,
     HotlineQueries,
+    WebQueries,
 ):
     """Everything one unit of work reads and writes (:class:`bot.ports.Transaction`)."""
 

@@ -374,3 +374,17 @@ class DayCounterRow(SQLModel, table=True):
 METADATA = SQLModel.metadata
 """Every table above. SQLModel keeps it process-wide (its one piece of global state); the
 ``*_rows`` modules of :mod:`storage` add to it; ``storage/migrations`` shapes the database."""
+
+
+class SignInRow(SQLModel, table=True):
+    """A one-time sign-in link of the web desk (:mod:`bot.webdesk.signin`): only the SHA-256 of
+    its token is kept, so a copy of the database signs nobody in; ``used_at`` is set by the one
+    conditional UPDATE that redeems it, whichever instance gets there first."""
+
+    __tablename__ = "web_sign_ins"
+
+    token_hash: str = Field(primary_key=True, sa_type=Text)
+    user_id: str = Field(sa_type=Text)
+    created_at: datetime = Field(sa_type=UtcDateTime)
+    expires_at: datetime = Field(sa_type=UtcDateTime, index=True)
+    used_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

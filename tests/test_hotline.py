@@ -17,7 +17,7 @@ from bot.cli import hotline as hotline_cli
 from bot.cli.arguments import UsageError
 from bot.config.settings import Settings
 from bot.domain import Task
-from bot.hotline import texts
+from bot.export import headers
 from bot.hotline.ledger import caller_id
 from bot.hotline.orders import OrderFileError, read_orders
 from storage.engine import open_store
@@ -221,7 +221,7 @@ async def test_a_worker_claims_and_resolves_an_order_and_the_reply_sheet_shows_i
     await hotline_cli.write_report(settings, window, out, clock=w.clock)
     sheet = openpyxl.load_workbook(out).worksheets[0]
     rows = [tuple(cell or "" for cell in row) for row in sheet.iter_rows(values_only=True)]
-    assert rows[0] == texts.REPLY_HEADER
+    assert rows[0] == headers.HOTLINE_REPLY_COLUMNS
     assert rows[1] == ("HH2611220001", "已办结", "已疏通，物业电话138****0000",
                        "2026-11-22 12:00:00", "是", "未评价")  # fmt: skip
     assert rows[2][:2] == ("HH2611220002", "待接单")

@@ -123,8 +123,8 @@ def _griddesk(
 
 
 def test_wheel_holds_every_module_and_data_file_and_nothing_else(wheel: Path) -> None:
-    """Every .py of our packages, the rules and a py.typed per package are in the wheel; tests,
-    bench and scripts are not."""
+    """Every .py of our packages, the rules, the web desk's templates and stylesheet and a
+    py.typed per package are in the wheel; tests, bench and scripts are not."""
     packages = _our_packages()
     assert {"bot", "handlers", "nlp", "standins", "storage"} <= set(packages)
     with zipfile.ZipFile(wheel) as archive:
@@ -135,6 +135,11 @@ def test_wheel_holds_every_module_and_data_file_and_nothing_else(wheel: Path) ->
     assert modules == _source_files(packages, "*.py")
     data = _source_files(["nlp"], "data/*.toml")
     assert "nlp/data/rules.toml" in data
+    pages = _source_files(["handlers"], "web/templates/*.html") | _source_files(
+        ["handlers"], "web/static/*.css"
+    )
+    assert {"handlers/web/templates/tasks.html", "handlers/web/static/desk.css"} <= pages
+    data |= pages
     markers = {f"{package}/py.typed" for package in packages}
     assert shipped == modules | data | markers
     assert "handlers/telegram/__init__.py" in shipped  # the module the hand list left out

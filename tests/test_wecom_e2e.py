@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from bot import texts
 from bot.desk.actions import Action, Verb, parse_action, person_key
 from tests.wechat_world import WeChatWorld, wechat_world
 
@@ -160,6 +161,14 @@ async def test_transfer_on_wecom_names_the_member_by_key(both: WeChatWorld) -> N
     await both.press("u2001", NUMBER, "李四")
     assert "李四 于" in str(both.card("u2002", NUMBER).face)
     assert "李四" in both.texts(resident)[-1]
+
+
+async def test_login_on_wechat_and_wecom_reaches_the_desk(both: WeChatWorld) -> None:
+    """/login typed in WeChat or in the WeCom app is the desk's command there too: without a
+    web desk it is an unknown command (on WeCom not a worker's note to sort)."""
+    resident = both.follower()
+    assert await both.says(resident, "/login") == [texts.UNKNOWN_COMMAND]
+    assert await both.member_says("u2001", "/login") == [texts.UNKNOWN_COMMAND]
 
 
 async def test_a_long_wecom_userid_fits_a_button() -> None:

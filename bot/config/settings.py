@@ -79,6 +79,7 @@ from bot.config.tomlcheck import (
     string,
     table,
 )
+from bot.config.web import WebSettings, read_web
 from bot.config.wechat import WeChatSettings, read_wechat
 from bot.config.wecom import WeComSettings, read_wecom
 from bot.followup.notice_times import ConfiguredBroadcast, QuietHours
@@ -106,7 +107,7 @@ __all__ = [
 
 _TABLES = {"timezone", "classifier", "telegram", "database", "deadlines", "followup", "street",
            "communities", "departments", "people", "quiet_hours", "broadcasts", "digests",
-           "limits", "intake", "faq", "privacy", "http", "wechat", "wecom"}  # fmt: skip
+           "limits", "intake", "faq", "privacy", "http", "wechat", "wecom", "web"}  # fmt: skip
 _SHANGHAI = "Asia/Shanghai"
 
 
@@ -169,6 +170,8 @@ class Settings:
     """``[wechat]``: residents on a WeChat Official Account; None: not on WeChat."""
     wecom: WeComSettings | None = None
     """``[wecom]``: workers on WeCom through a self-built app; None: not on WeCom."""
+    web: WebSettings | None = None
+    """``[web]``: the operators' web desk (:mod:`bot.config.web`); None: no desk."""
     org: Org | None = None
     """None when the config defines no organisation (enough for the classifier commands)."""
 
@@ -218,6 +221,7 @@ def _settings(data: Mapping[str, Any], base: Path, problems: Problems) -> Settin
                          http, problems)  # fmt: skip
     wecom = read_wecom(problems.read(table, data, "wecom") if "wecom" in data else None,
                        http, problems)  # fmt: skip
+    web = read_web(section("web"), http, problems)
     # the file's URL is checked even when the environment's replaces it: the file is shared
     file_database_url = _database_url(section("database"), base, problems)
     database_url = problems.read(database_from_environment) or file_database_url
@@ -253,6 +257,7 @@ def _settings(data: Mapping[str, Any], base: Path, problems: Problems) -> Settin
         faq=faq,
         wechat=wechat,
         wecom=wecom,
+        web=web,
         org=org,
     )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot import texts
 from bot.config.faq import FaqEntry
@@ -33,6 +34,9 @@ from bot.desk.workers_own import WorkersOwn
 from bot.domain import ACTIVE, Outgoing
 from bot.figures.stats_command import Reports
 from bot.followup.broadcasts import Broadcasts
+
+if TYPE_CHECKING:  # the web desk's sign-in needs the desk's context, built before it
+    from bot.webdesk.signin import SignIn
 
 # C0 and C1 control characters but tab and line breaks: no client types them, PostgreSQL refuses
 # NUL in text, and in a group card they would garble what workers read.
@@ -63,11 +67,14 @@ class Desk:
         tasks_per_day: int = 0,
         draft_expiry: timedelta = timedelta(hours=24),
         faq: tuple[FaqEntry, ...] = (),
+        sign_in: SignIn | None = None,
     ) -> None:
         """``limits`` None: no flood guard (a desk driven directly, as in unit tests).
         ``merge_window`` and ``tasks_per_day``: see :mod:`bot.desk.filing`; ``draft_expiry``:
-        :class:`bot.desk.intake.Intake`; ``faq``: :mod:`bot.desk.consultation`."""
+        :class:`bot.desk.intake.Intake`; ``faq``: :mod:`bot.desk.consultation`; ``sign_in``:
+        the web desk's links (:meth:`login`), None when there is no web desk."""
         self.context = context
+        self.sign_in = sign_in
         limits = limits or LimitSettings(resident_messages_per_minute=0)
         self.throttle = Throttle(
             limits.resident_messages_per_minute, limits.resident_burst, context.clock
@@ -121,6 +128,14 @@ class Desk:
             if await self.workers_own.message(tx, actor, text, photo, update_id):
                 return
             await self.intake.message(tx, actor, text, photo, update_id)
+
+    async def login(self, actor: Actor, update_id: int | None) -> None:
+        """``/login``, typed on any channel: a one-time link to the web desk for staff
+        (:mod:`bot.webdesk.signin`); without a web desk, an unknown command like any other."""
+        if self.sign_in is None:
+            await self.intake.unknown_command(actor, update_id)
+        else:
+            await self.sign_in.login(actor, update_id)
 
     def serves(self, actor: Actor) -> bool:
         """Whether the bot works where ``actor`` is: their private chat, or a unit's group."""

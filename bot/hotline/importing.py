@@ -24,11 +24,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 
+from bot import texts
 from bot.desk.context import Context
 from bot.desk.filing import Filing, Report
 from bot.domain import Resident, TaskKind
 from bot.followup.plan import Cycle, Plan
-from bot.hotline import texts
 from bot.hotline.ledger import HotlineStore, HotlineTransaction, caller_id
 from bot.hotline.orders import Order, OrderSheet, RowError
 from nlp.places import Address, parse_address
@@ -110,7 +110,7 @@ class OrderImport:
     async def _file(self, tx: HotlineTransaction, where: _Placed) -> str:
         """File one order as a task and record it; the task's number."""
         order = where.order
-        caller = Resident(caller_id(order.number), caller_id(order.number), texts.CALLER)
+        caller = Resident(caller_id(order.number), caller_id(order.number), texts.HOTLINE_CALLER)
         await tx.save_resident(caller)
         result = replace(self.ctx.language.classify(_request(order)), ask=False)
         report = Report(
@@ -154,12 +154,12 @@ class OrderImport:
 def task_text(order: Order) -> str:
     """The task's words: the order's number first (the card shows where the task came from),
     then its title, the caller's words and the address — never who called."""
-    lines = [texts.ORDER_HEADING.format(number=order.number)]
+    lines = [texts.HOTLINE_ORDER_HEADING.format(number=order.number)]
     if order.title:
-        lines.append(texts.ORDER_TITLE.format(title=order.title))
-    lines.append(texts.ORDER_CONTENT.format(content=order.content))
+        lines.append(texts.HOTLINE_ORDER_TITLE.format(title=order.title))
+    lines.append(texts.HOTLINE_ORDER_CONTENT.format(content=order.content))
     if order.address:
-        lines.append(texts.ORDER_ADDRESS.format(address=order.address))
+        lines.append(texts.HOTLINE_ORDER_ADDRESS.format(address=order.address))
     return "\n".join(lines)
 
 

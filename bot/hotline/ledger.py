@@ -5,7 +5,7 @@ A caller is not a bot user: nobody can message them, and the 12345 platform, not
 them the outcome (from the reply sheet, :mod:`bot.hotline.reply`). Yet every task has a resident
 (the tasks table requires one), and the desk tells "the resident" at each step. So each order
 gets a resident of its own on the ``hotline`` channel, keyed by the order number
-(``hotline:2026112200123``), named :data:`bot.hotline.texts.CALLER`, with no grid and no home:
+(``hotline:2026112200123``), named :data:`bot.texts.HOTLINE_CALLER`, with no grid and no home:
 the desk runs unchanged, and the outbox never queues a message for a ``hotline`` chat, so no
 sender is asked to deliver one and nothing is given up (``griddesk doctor`` counts nothing).
 Keyed by order, a caller's several orders are never merged as one resident's repeats, and

@@ -21,7 +21,7 @@ import openpyxl
 
 from bot import texts as bot_texts
 from bot.domain import EventKind, Task, TaskEvent, TaskStatus
-from bot.hotline import texts
+from bot.export import headers
 from bot.hotline.ledger import HotlineStore
 from nlp.privacy import mask_pii
 
@@ -31,7 +31,7 @@ _TIME = "%Y-%m-%d %H:%M:%S"
 
 @dataclass(frozen=True)
 class ReplyRow:
-    """One order's line, as the sheet shows it (columns of :data:`texts.REPLY_HEADER`)."""
+    """One order's line, as the sheet shows it (:data:`headers.HOTLINE_REPLY_COLUMNS`)."""
 
     number: str
     status: str
@@ -65,9 +65,9 @@ def reply_row(
     resolved = [event.at for event in events if event.kind is EventKind.RESOLVED]
     resolved_at = resolved[-1] if done and resolved else None
     if task.status is TaskStatus.MERGED:
-        status = texts.MERGED_INTO.format(number=task.merged_into or "")
+        status = headers.HOTLINE_MERGED_INTO.format(number=task.merged_into or "")
     else:
-        status = texts.STATUS[task.status]
+        status = headers.HOTLINE_STATUS[task.status]
     return ReplyRow(
         number=number,
         status=status,
@@ -80,14 +80,14 @@ def reply_row(
 
 def _on_time(task: Task, resolved_at: datetime | None, due_at: datetime, now: datetime) -> str:
     if resolved_at is not None:
-        return texts.ON_TIME if resolved_at <= due_at else texts.LATE
+        return headers.HOTLINE_ON_TIME if resolved_at <= due_at else headers.HOTLINE_LATE
     if task.status in {TaskStatus.OPEN, TaskStatus.CLAIMED} and now > due_at:
-        return texts.LATE
-    return texts.NOT_YET_DUE
+        return headers.HOTLINE_LATE
+    return headers.HOTLINE_NOT_YET_DUE
 
 
 def _rating(task: Task) -> str:
-    return bot_texts.RATING_ZH[task.rating] if task.rating else texts.UNRATED
+    return bot_texts.RATING_ZH[task.rating] if task.rating else headers.HOTLINE_UNRATED
 
 
 def write_reply(rows: Sequence[ReplyRow], path: Path) -> None:
@@ -96,8 +96,8 @@ def write_reply(rows: Sequence[ReplyRow], path: Path) -> None:
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None  # a new workbook has one sheet
-    sheet.title = texts.REPLY_SHEET
-    sheet.append(texts.REPLY_HEADER)
+    sheet.title = headers.HOTLINE_REPLY_SHEET
+    sheet.append(headers.HOTLINE_REPLY_COLUMNS)
     for row in rows:
         sheet.append(astuple(row))
     handle, partial = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)

@@ -1,5 +1,5 @@
-"""Private-chat handlers: /start, /help, /my, /cancel, /forget, and every message a resident
-sends."""
+"""Private-chat handlers: /start, /help, /my, /cancel, /forget, /login (staff: the web desk's
+link), and every message a resident sends."""
 
 from __future__ import annotations
 
@@ -36,6 +36,10 @@ def resident_handlers(desk: Desk) -> list[BaseHandler[Update, Context, None]]:
         if actor := actor_of(update):
             await desk.erasure.ask(actor, update.update_id)
 
+    async def login(update: Update, _: Context) -> None:
+        if actor := actor_of(update):
+            await desk.login(actor, update.update_id)
+
     async def unknown(update: Update, context: Context) -> None:
         actor, msg = actor_of(update), update.effective_message
         command = (msg.text or "").split()[0] if msg and msg.text else ""
@@ -60,6 +64,7 @@ def resident_handlers(desk: Desk) -> list[BaseHandler[Update, Context, None]]:
         CommandHandler("my", my, filters=private),
         CommandHandler("cancel", cancel, filters=private),
         CommandHandler("forget", forget, filters=private),
+        CommandHandler("login", login, filters=private),
         MessageHandler(private & ~filters.COMMAND & filters.UpdateType.MESSAGE, message),
         MessageHandler(private & filters.COMMAND & filters.UpdateType.MESSAGE, unknown),
     ]

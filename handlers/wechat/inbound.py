@@ -109,6 +109,8 @@ class WeChatResidents:
                 await desk.withdrawal.cancel(actor, argument.strip(), update_id)
             case "/forget":
                 await desk.erasure.ask(actor, update_id)
+            case "/login":
+                await desk.login(actor, update_id)
             case _:
                 await intake.unknown_command(actor, update_id)
 

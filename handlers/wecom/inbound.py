@@ -104,6 +104,8 @@ class WeComWorkers:
                 await desk.broadcasts.draft(actor, argument, update_id)
             case "/broadcasts":
                 await desk.broadcasts.listing(actor, update_id)
+            case "/login":
+                await desk.login(actor, update_id)
             case _:
                 await desk.private_message(actor, text, None, update_id, sent_at(fields))
 
