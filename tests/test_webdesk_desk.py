@@ -270,3 +270,87 @@ async def test_excel_exports_hold_the_viewers_tasks_masked(dw: DeskWorld) -> Non
     grids = {row[column] for row in weekly.iter_rows(min_row=2, values_only=True)}
     assert "兴安南路第一网格" in grids
     assert "兴安南路第二网格" not in grids
+
+
+async def test_the_claimer_resolves_after_seeing_what_the_resident_will_read(
+    dw: DeskWorld,
+) -> None:
+    """办结 on the web is the chat's: a result that says nothing is refused in the chat's words,
+    a good one is first shown as "将告知居民：…" (nothing changes), and only 确认 resolves the task
+    and tells the resident. Someone who does not hold the claim is refused."""
+    water = await dw.report(WATER, 1001)
+    zhang = dw.person("张三")
+    card = dw.world.card(dw.world.group("xingan-1"), water.number)
+    await dw.world.press(zhang, card, "认领")
+    result = "已联系供水公司修好阀门，3号楼下午两点恢复供水"
+    async with browser(dw.base_url) as other:
+        await signed_in(dw, "李四", other)
+        status, page = await other.get(f"/desk/tasks/{water.number}")
+        assert 'id="resolve-form"' not in page  # only the claimer's page offers it
+        status, page = await other.post(
+            f"/desk/tasks/{water.number}/resolve", result=result, confirm="1"
+        )
+        assert "张三" in page  # ANSWER_NOT_CLAIMER names who holds it
+    async with browser(dw.base_url) as b:
+        await signed_in(dw, "张三", b)
+        await b.get(f"/desk/tasks/{water.number}")
+        status, page = await b.post(f"/desk/tasks/{water.number}/resolve", result="好了")
+        assert "居民看不出办了什么" in page
+        status, page = await b.post(  # a forged 确认 of a thin result: the same refusal
+            f"/desk/tasks/{water.number}/resolve", result="好了", confirm="1"
+        )
+        assert "居民看不出办了什么" in page
+        status, page = await b.post(f"/desk/tasks/{water.number}/resolve", result=result)
+        assert 'id="preview"' in page
+        assert f"办理结果：{result}" in page
+        after, events = await dw.task(water.number)
+        assert after.status is TaskStatus.CLAIMED
+        assert [e.kind for e in events] == [EventKind.CREATED, EventKind.CLAIMED]
+        status, page = await b.post(
+            f"/desk/tasks/{water.number}/resolve", result=result, confirm="1"
+        )
+        assert status == 200
+        assert "已办结，结果已告诉居民" in page
+    await dw.world.bot.telegram.outbox.settled()
+    after, events = await dw.task(water.number)
+    assert after.status is TaskStatus.RESOLVED
+    assert after.result == result
+    resolved = [e for e in events if e.kind is EventKind.RESOLVED]
+    assert [(e.actor_id, e.note) for e in resolved] == [(f"telegram:{zhang.id}", result)]
+    assert result in dw.world.last(1001).content
+
+
+async def test_staff_may_take_the_ledger_with_contacts_and_each_task_records_it(
+    dw: DeskWorld,
+) -> None:
+    """Community staff ask for the 台账 with contacts: the phone is in the file, and every task
+    in it gets 查看了联系方式 in its trail. A grid worker asking the same gets it masked, and
+    nothing is recorded."""
+    water = await dw.report(WATER, 1001)
+    async with browser(dw.base_url) as worker:
+        await signed_in(dw, "张三", worker)
+        _, page = await worker.get("/desk/tasks")
+        assert 'id="export-contacts"' not in page
+        url = f"{dw.base_url}/desk/export/ledger.xlsx?contacts=1"
+        async with worker.session.get(url) as response:
+            masked = openpyxl.load_workbook(io.BytesIO(await response.read()))
+    _, events = await dw.task(water.number)
+    assert EventKind.CONTACT_VIEWED not in [e.kind for e in events]
+    async with browser(dw.base_url) as staff:
+        await signed_in(dw, "刘书记", staff)
+        _, page = await staff.get("/desk/tasks")
+        assert 'id="export-contacts"' in page
+        async with staff.session.get(url) as response:
+            unmasked = openpyxl.load_workbook(io.BytesIO(await response.read()))
+
+    def cells(book: openpyxl.Workbook) -> list[str]:
+        rows = book[headers.LEDGER_SHEET].iter_rows(values_only=True)
+        return [str(cell) for row in rows for cell in row if cell]
+
+    assert not any("13804711234" in cell for cell in cells(masked))
+    assert any("13804711234" in cell for cell in cells(unmasked))
+    _, events = await dw.task(water.number)
+    viewed = [e for e in events if e.kind is EventKind.CONTACT_VIEWED]
+    assert [(e.actor_id, e.note) for e in viewed] == [
+        (f"telegram:{dw.person('刘书记').id}", "台账导出")
+    ]

@@ -110,6 +110,24 @@ class Resolution:
             await mark_processed(tx, update_id)
         return Answer(texts.ANSWER_RESULT_SENT)
 
+    async def written(self, actor: Actor, task_id: int, words: str) -> Answer:
+        """办结 with the result already written and previewed (the web desk's form shows
+        "将告知居民：…" before it sends this): the chat's checks — the claimer only, a result that
+        says what was done — then the same resolution, in one transaction."""
+        words = words.strip()
+        async with self.ctx.store.transaction() as tx:
+            task, refusal = await self.work.claimed_by(tx, actor, task_id)
+            if refusal or task is None:
+                return refusal or Answer(texts.ANSWER_EXPIRED)
+            if thin := too_thin(task, words):
+                return Answer(thin, alert=True)
+            held = await tx.result_note(actor.user_id)
+            if held is not None and held.task_id == task_id:  # one begun in chat: done here
+                await tx.clear_awaited_note(actor.user_id)
+            if await self._resolve(tx, actor, task_id, words, None) is None:
+                return Answer(self._void(await tx.task(task_id), actor), alert=True)
+        return Answer(texts.ANSWER_RESULT_SENT)
+
     async def revise(self, actor: Actor, task_id: int, update_id: int | None) -> Answer:
         """修改: write the note again; a photo already sent stays unless a new one comes."""
         async with self.ctx.store.transaction() as tx:
@@ -212,6 +230,17 @@ class Resolution:
 
 def _held_by(task: Task, actor: Actor) -> bool:
     return task.status is TaskStatus.CLAIMED and task.claimer_id == actor.user_id
+
+
+def too_thin(task: Task, words: str) -> str | None:
+    """Why ``words`` cannot be the result of ``task`` (empty, or saying nothing a resident
+    could understand: :func:`nlp.result_notes.is_thin`), in the chat's words; None when they
+    can."""
+    if not words:
+        return texts.ASK_RESULT.format(number=task.number)
+    if is_thin(words):
+        return texts.RESULT_TOO_THIN.format(number=task.number, result=texts.shorten(words, 20))
+    return None
 
 
 def _ask_again(task: Task, words: str, photo: str | None) -> str:

@@ -3,28 +3,36 @@
 The workbooks are :mod:`bot.export`'s, the ones ``griddesk export`` writes; the web desk picks
 the days (the last four weeks unless the viewer asks for others) and the scope: a street admin
 gets the whole street, everyone else the grids they see on the desk, under the name of the
-unit they belong to. The files are always masked: a workbook is copied, mailed and printed,
-and no per-view audit can follow it.
+unit they belong to.
+
+A 台账 is masked unless the viewer's role allows contact details (community staff and admins,
+as on a task's page) and they ask for them: then every task in the file gets a 查看了联系方式
+event in its trail, written in the transaction that reads the tasks — a workbook is copied,
+mailed and printed, so the download is the view that is recorded.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 
 from bot.config.org import Org
 from bot.desk.context import Context
-from bot.export.ledger import ledger_workbook
-from bot.export.request import Request
+from bot.domain import EventKind, TaskEvent
+from bot.export.ledger import ledger_book
+from bot.export.request import History, Request
 from bot.export.weekly import figures_workbook
 from bot.figures.compute import days_window
 from bot.figures.stats_command import Scope
 from bot.webdesk.ports import WebStore
-from bot.webdesk.viewers import Viewer
+from bot.webdesk.viewers import CONTACT_ROLES, Viewer
 
 DEFAULT_DAYS = 28
 """The days an export covers when the viewer names none: four weeks, what a monthly 台账 is."""
 LEDGER = "ledger"
 FIGURES = "figures"
+EXPORTED = "台账导出"
+"""The note of the 查看了联系方式 event an unmasked 台账 writes for each of its tasks."""
 
 
 def export_scope(org: Org, viewer: Viewer) -> Scope:
@@ -50,12 +58,34 @@ def export_days(since: str, until: str, today: date) -> tuple[date, date]:
 
 
 async def workbook(
-    context: Context, store: WebStore, viewer: Viewer, kind: str, days: tuple[date, date]
+    context: Context,
+    store: WebStore,
+    viewer: Viewer,
+    kind: str,
+    days: tuple[date, date],
+    *,
+    contacts: bool = False,
 ) -> bytes:
-    """The masked .xlsx of ``kind`` (:data:`LEDGER` or :data:`FIGURES`) for ``viewer``."""
+    """The .xlsx of ``kind`` (:data:`LEDGER` or :data:`FIGURES`) for ``viewer``; ``contacts``:
+    the 台账 unmasked, when the viewer's role allows it (:func:`unmasked_for`; audited)."""
     now = context.clock()
     window = days_window(days[0], days[1], context.timezone)
     request = Request(export_scope(context.org, viewer), window, context.timezone, now)
     if kind == FIGURES:
         return await figures_workbook(store, context.org, request)
-    return await ledger_workbook(store, context.org, request, masked=True)
+    unmasked = contacts and unmasked_for(viewer)
+    async with store.transaction() as tx:
+        history: History = await tx.tasks_created_between(
+            window.since, window.until, request.grid_ids
+        )
+        if unmasked:
+            for task, _ in history:
+                await tx.add_event(
+                    TaskEvent(task.id, EventKind.CONTACT_VIEWED, viewer.user_id, now, EXPORTED)
+                )
+    return await asyncio.to_thread(ledger_book, history, context.org, request, masked=not unmasked)
+
+
+def unmasked_for(viewer: Viewer) -> bool:
+    """Whether ``viewer``'s role may take a 台账 with contact details (all tasks in scope)."""
+    return viewer.person.role in CONTACT_ROLES

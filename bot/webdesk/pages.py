@@ -48,6 +48,8 @@ class TaskView:
     merge_into: tuple[Task, ...]
     """The holder's other active tasks, to merge this one into."""
     may_reveal: bool
+    may_resolve: bool
+    """Whether the viewer holds the claim: 办结 is theirs, as on the card."""
     contact: Contact | None = None
 
 
@@ -108,6 +110,7 @@ class Pages:
             transfer_to=transfer_to,
             merge_into=merge_into,
             may_reveal=viewer.sees_contact(task),
+            may_resolve=task.status is TaskStatus.CLAIMED and task.claimer_id == viewer.user_id,
             contact=contact,
         )
 

@@ -15,7 +15,7 @@ from bot.webdesk.viewers import Viewer
 
 
 class Presses:
-    """转交 (改派), 上报, 改类别 and 合并 from the web desk."""
+    """转交 (改派), 上报, 改类别, 合并 and 办结 from the web desk."""
 
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
@@ -32,10 +32,20 @@ class Presses:
     async def merge(self, viewer: Viewer, task_id: int, into_task_id: int) -> Answer:
         return await self._press(viewer, Action(Verb.MERGE_INTO, task_id, str(into_task_id)))
 
+    async def resolve(self, viewer: Viewer, task_id: int, result: str) -> Answer:
+        """办结 with ``result``, once the viewer saw what the resident will be told: the chat's
+        确认 (:meth:`bot.desk.resolution.Resolution.written`), for the claimer only."""
+        return await self.desk.resolution.written(_actor(viewer), task_id, result)
+
     async def _press(self, viewer: Viewer, action: Action) -> Answer:
         try:
             data = action.encode()
         except ValueError:  # an argument too long to be a real choice: a forged form
             data = None
-        person = viewer.person
-        return await self.desk.press(Actor(person.user_id, person.user_id, person.name), data, None)
+        return await self.desk.press(_actor(viewer), data, None)
+
+
+def _actor(viewer: Viewer) -> Actor:
+    """The viewer as the desk knows people: in their own private chat with the bot."""
+    person = viewer.person
+    return Actor(person.user_id, person.user_id, person.name)

@@ -17,7 +17,8 @@ from bot.config.org import Org, Person, Role
 from bot.domain import Task, UnitKind, UnitRef
 from bot.webdesk.ports import TaskScope
 
-_CONTACT_ROLES = frozenset({Role.COMMUNITY_STAFF, Role.ADMIN})
+CONTACT_ROLES = frozenset({Role.COMMUNITY_STAFF, Role.ADMIN})
+"""Roles that may see residents' contact details over their whole scope (audited)."""
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Viewer:
         """Whether the viewer may reveal the resident's unmasked contact details on ``task``."""
         if not self.sees(task):
             return False
-        return self.person.role in _CONTACT_ROLES or task.claimer_id == self.user_id
+        return self.person.role in CONTACT_ROLES or task.claimer_id == self.user_id
 
     def grid_ids(self, org: Org) -> list[str]:
         """The grids whose figures the viewer sees, in the config's order."""

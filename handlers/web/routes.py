@@ -15,9 +15,10 @@ from datetime import timedelta
 from aiohttp import web
 
 from bot.desk.context import Context
+from bot.desk.resolution import too_thin
 from bot.domain import TaskStatus
 from bot.webdesk.attempts import FailedSignIns
-from bot.webdesk.exports import export_days, workbook
+from bot.webdesk.exports import export_days, unmasked_for, workbook
 from bot.webdesk.filters import read_filters
 from bot.webdesk.pages import Pages
 from bot.webdesk.presses import Presses
@@ -109,6 +110,7 @@ class WebDesk:
             categories=list(Category),
             org=ctx.org,
             now=ctx.clock(),
+            may_export_contacts=unmasked_for(visit.viewer),
         )
 
     async def task(self, request: web.Request, said: str = "") -> web.Response:
@@ -143,6 +145,13 @@ class WebDesk:
             case "merge":
                 into = form.get("into", "")
                 answer = await presses.merge(viewer, task_id, int(into) if into.isdigit() else 0)
+            case "resolve" if form.get("confirm") != "1":  # first what the resident will read
+                result = form.get("result", "").strip()
+                said = too_thin(view.task, result) or ""
+                preview = "" if said else result
+                return self._task_page(visit, view, said, preview=preview, result=result)
+            case "resolve":
+                answer = await presses.resolve(viewer, task_id, form.get("result", ""))
             case _:
                 raise web.HTTPNotFound()
         view = await self.pages.task(viewer, view.task.number)
@@ -174,7 +183,8 @@ class WebDesk:
         )
 
     async def export(self, request: web.Request) -> web.Response:
-        """The 台账 or the weekly figures of the viewer's tasks, masked, as an .xlsx download."""
+        """The 台账 or the weekly figures of the viewer's tasks as an .xlsx download (masked,
+        unless the viewer may and asks for contacts: :mod:`bot.webdesk.exports`)."""
         visit = self.guard.visit(request)
         if visit is None:
             return self._unknown()
@@ -182,19 +192,26 @@ class WebDesk:
         query = request.query
         days = export_days(query.get("since", ""), query.get("until", ""), today)
         kind = request.match_info["kind"]
-        content = await workbook(self.context, self.pages.store, visit.viewer, kind, days)
+        contacts = query.get("contacts") == "1"
+        content = await workbook(
+            self.context, self.pages.store, visit.viewer, kind, days, contacts=contacts
+        )
         name = f"{kind}-{days[0]:%Y%m%d}-{days[1] - timedelta(days=1):%Y%m%d}.xlsx"
         response = web.Response(body=content, content_type=XLSX)
         response.headers.update(SECURITY_HEADERS)
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 
-    def _task_page(self, visit: Visit, view: object, said: str) -> web.Response:
+    def _task_page(
+        self, visit: Visit, view: object, said: str, *, preview: str = "", result: str = ""
+    ) -> web.Response:
+        """A task's page; ``said``: the desk's answer to what was just done; ``preview``: a
+        result to confirm before 办结 (``result``: the words in the form, kept to edit)."""
         if view is None:
             return self.templates.render("message.html", 404, message="not_found", visit=visit)
         return self.templates.render(
             "task.html", visit=visit, view=view, said=said, org=self.context.org,
-            categories=list(Category), now=self.context.clock(),
+            categories=list(Category), now=self.context.clock(), preview=preview, result=result,
         )  # fmt: skip
 
     def _unknown(self) -> web.Response:
