@@ -40,6 +40,9 @@ def test_a_generic_word_alone_decides_nothing(language: Language, text: str) -> 
         ("物业乱收费，电梯坏了也不修", Category.PROPERTY_MGMT),
         ("区卫生健康委的电话是多少", Category.OTHER),
         ("养老保险怎么办理", Category.OTHER),
+        ("投诉夜间施工", Category.NOISE),
+        ("梅峰河堵了", Category.DRAINAGE),
+        ("偷工减料，不按图纸施工", Category.OTHER),
     ],
 )
 def test_with_a_problem_beside_it_the_problem_decides(
