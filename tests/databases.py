@@ -1,17 +1,26 @@
-"""Real databases for tests: a fresh SQLite file and a fresh PostgreSQL database per test.
+"""Real databases for tests: a fresh SQLite file and an empty PostgreSQL database per test.
 
 Fakes over mocks (STYLE.md): the store is tested, and the desk can be tested, against both
 engines it runs on. Use them with ``from tests.databases import database_url, store``; every
 test that asks for either runs twice, ids ``sqlite`` and ``postgresql``. PostgreSQL is the
-server on 127.0.0.1:5432 (trust auth, user ``postgres``); each test gets its own database,
-dropped afterwards, so tests never see each other's rows. When the server does not answer,
-the PostgreSQL half is skipped with the reason, and the SQLite half still runs.
+server on 127.0.0.1:5432 (trust auth, user ``postgres``); each test gets a database of its
+own, empty, so tests never see each other's rows. When the server does not answer, the
+PostgreSQL half is skipped with the reason, and the SQLite half still runs.
+
+A database is not created and dropped for every test: ``CREATE DATABASE`` copies the template
+(PostgreSQL 15 writes all of it to the WAL) and ``DROP DATABASE`` waits for the files to go, a
+second or more per test on a busy disk, for more than a thousand tests. Each test process keeps
+the databases its finished tests used: after a test, every connection to its database is ended
+and the ``public`` schema (all the tables, sequences and types griddesk makes) dropped and made
+anew, so the next test there starts as empty as on a new database. One that cannot be emptied
+is dropped; all of them are dropped when the test process ends.
 """
 
 from __future__ import annotations
 
+import asyncio
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -26,30 +35,85 @@ PG_ADMIN_DATABASES = ("postgres", "test")
 """Databases to connect to while creating and dropping the test's own."""
 PG_CONNECT_TIMEOUT = 5.0
 
+_EMPTIED: list[str] = []
+"""This test process's PostgreSQL databases that are empty and free for its next test."""
+
 
 @pytest_asyncio.fixture(params=["sqlite", "postgresql"])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """The URL of an empty database of the parametrised kind, removed after the test."""
+    """The URL of an empty database of the parametrised kind, emptied or removed after."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'griddesk.db'}"
         return
-    name = f"griddesk_t_{secrets.token_hex(6)}"
     admin = await _admin_connection()
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        name = _EMPTIED.pop() if _EMPTIED else await _create(admin)
     finally:
         await admin.close()
     try:
         yield f"{PG_SERVER}/{name}"
     finally:
+        if await _emptied(name):
+            _EMPTIED.append(name)
+        else:
+            await _drop(name)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_emptied_databases() -> Iterator[None]:
+    """When the test process ends, the databases it kept go."""
+    yield
+    if _EMPTIED:
+        asyncio.run(_drop_all(list(_EMPTIED)))
+        _EMPTIED.clear()
+
+
+async def _create(admin: asyncpg.Connection) -> str:
+    name = f"griddesk_t_{secrets.token_hex(6)}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    return name
+
+
+async def _emptied(name: str) -> bool:
+    """End every connection to ``name`` and drop what a test made in it; False when that
+    failed (the database is then not used again)."""
+    try:
         admin = await _admin_connection()
         try:
-            await admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name
-            )
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            await admin.execute(_END_CONNECTIONS, name)
         finally:
             await admin.close()
+        own = await asyncpg.connect(f"{PG_SERVER}/{name}", timeout=PG_CONNECT_TIMEOUT)
+        try:
+            await own.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            left = await own.fetchval(_LEFT_OUTSIDE_PUBLIC)
+        finally:
+            await own.close()
+    except (OSError, TimeoutError, asyncpg.PostgresError):
+        return False
+    return bool(left == 0)
+
+
+async def _drop(name: str) -> None:
+    admin = await _admin_connection()
+    try:
+        await admin.execute(_END_CONNECTIONS, name)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    finally:
+        await admin.close()
+
+
+async def _drop_all(names: list[str]) -> None:
+    for name in names:
+        await _drop(name)
+
+
+_END_CONNECTIONS = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1"
+_LEFT_OUTSIDE_PUBLIC = """
+    SELECT count(*) FROM pg_namespace
+    WHERE nspname NOT IN ('public', 'information_schema') AND nspname NOT LIKE 'pg\\_%'
+"""
+"""Schemas a test made besides ``public`` (none of griddesk's do): such a database is dropped."""
 
 
 @pytest_asyncio.fixture
