@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bot.channels import Channel
 from bot.domain import (
     Broadcast,
     BroadcastStatus,
@@ -30,6 +31,10 @@ from bot.domain import (
 )
 from nlp.places import Place
 from nlp.taxonomy import Category
+
+UNSENT_CHATS = f"{Channel.HOTLINE}:"
+"""The start of every chat nobody can be sent a message in (a 12345 caller's, told by the
+platform: :mod:`bot.hotline`): the outbox queues nothing for them, not even to give it up."""
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.domain import Button, Outgoing, Task
-from bot.ports import OutboxItem
+from bot.ports import UNSENT_CHATS, OutboxItem
 from storage import bulk, prepared, upsert
 from storage.tables import CardRow, LeaseRow, OutboxRow, table_of
 
@@ -30,9 +30,6 @@ UNREACHABLE = "unreachable"
 to be handed back, once, when that chat works again (:meth:`Queues.take_unreachable_cards`)."""
 GIVEN_UP = (FAILED, UNREACHABLE)
 """The statuses operators count as given up (``griddesk doctor``)."""
-UNSENT_PREFIX = "hotline:"
-"""Chats of :attr:`bot.channels.Channel.HOTLINE` (12345 callers, :mod:`bot.hotline`): nobody
-can be sent a message there, so nothing is queued for them (not even to be given up)."""
 
 _NEVER = datetime(9999, 12, 31, tzinfo=UTC)
 _ALL = 2**31 - 1
@@ -108,7 +105,7 @@ class Queues:
 
     async def enqueue(self, message: Outgoing) -> None:
         """Queue ``message``, due at once whatever the reader's clock says."""
-        if not message.chat_id.startswith(UNSENT_PREFIX):
+        if not message.chat_id.startswith(UNSENT_CHATS):
             await self._run(prepared.INSERT_OUTBOX, self._outbox_values(message))
 
     async def enqueue_many(self, messages: Sequence[Outgoing]) -> None:
@@ -116,7 +113,7 @@ class Queues:
         values = [
             self._outbox_values(message)
             for message in messages
-            if not message.chat_id.startswith(UNSENT_PREFIX)
+            if not message.chat_id.startswith(UNSENT_CHATS)
         ]
         connection = await self._session.connection()
         await bulk.insert_rows(connection, table_of(OutboxRow), values)

@@ -10,7 +10,6 @@ from bot.webdesk.pages import Pages
 from bot.webdesk.ports import WebStore
 from bot.webdesk.presses import Presses
 from bot.webdesk.sessions import Sessions
-from bot.webdesk.signin import SignIn
 from handlers.web.guard import Guard
 from handlers.web.rendering import Templates
 from handlers.web.routes import WebDesk
@@ -20,12 +19,13 @@ def web_desk(
     context: Context, desk: Desk, settings: WebSettings, secret: str, store: WebStore
 ) -> WebDesk:
     """The desk's routes and their collaborators; ``secret`` signs the session cookies. The
-    sign-in is the desk's own (it sends the links ``/login`` asks for), or a new one for a desk
-    built without it."""
+    links are redeemed by the sign-in that sends them on ``/login`` (``desk.sign_in``)."""
+    if desk.sign_in is None:
+        raise ValueError("the web desk needs a desk built with its sign-in")
     sessions = Sessions(secret, settings.session_lifetime, context.clock)
     return WebDesk(
         context=context,
-        sign_in=desk.sign_in or SignIn(context, settings, store),
+        sign_in=desk.sign_in,
         guard=Guard(sessions, context.org, settings),
         pages=Pages(context, store),
         presses=Presses(desk),
