@@ -341,6 +341,10 @@ class Outgoing:
     """Not a message but the deletion of the bot's message with this id in ``chat_id`` (an old
     copy of a card, :meth:`bot.desk.desk.Desk.take_down_old_copy`); ``text`` stays empty. A
     message already gone, or too old to delete, counts as done."""
+    parts: int = 1
+    """How many outbox messages this one says together (:mod:`bot.sending.merging`: waiting
+    messages to a WeChat resident merge). Never stored; a sender that could carry only one of
+    them (WeChat's template) refuses it, and the outbox sends them one by one."""
 
 
 class Audience(StrEnum):

@@ -58,6 +58,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 import uuid
@@ -79,6 +80,7 @@ from bot.errors import (
     Undeliverable,
 )
 from bot.ports import OutboxItem, Sender, Store, Transaction
+from bot.sending import merging
 from bot.sending.chats import ChatMoves
 from bot.sending.lease import RENEW_EVERY, Fenced, SendingLease
 from bot.sending.stopping import Stopped, StopSignal
@@ -106,6 +108,8 @@ class _Lane:
     queue: deque[tuple[OutboxItem, int]] = field(default_factory=deque)
     more: bool = False
     """A read found as many of the chat's messages as it takes: there may be more after them."""
+    merging: bool = True
+    """Waiting messages go out as one where the channel counts each (until one is refused)."""
     task: asyncio.Task[None] | None = None
 
 
@@ -349,19 +353,25 @@ class OutboxDispatcher:
         term they were read in ends, or the dispatcher stops."""
         try:
             while lane.queue and not (self.stop.is_set() or self._winding_down):
-                item, term = lane.queue[0]
-                if not self.lease.may_send(term):
+                run = self._next_run(chat_id, lane)
+                if not run:
                     break
                 self._attempted += 1
+                done = 1
                 try:
-                    go_on = await self._deliver(item)
+                    if len(run) > 1:
+                        done, go_on = await self._deliver_together(run)
+                        lane.merging = done == len(run)
+                    else:
+                        go_on = await self._deliver(run[0])
                 except Fenced:
                     log.info("outbox %d to chat %s: send cut off as the lease term ended; it "
-                             "stays pending", item.id, chat_id)  # fmt: skip
+                             "stays pending", run[0].id, chat_id)  # fmt: skip
                     go_on = False
                 finally:
-                    lane.queue.popleft()
-                    self._in_hand[item.id] = self._reads
+                    for _ in range(done):
+                        item, _term = lane.queue.popleft()
+                        self._in_hand[item.id] = self._reads
                 if not go_on:
                     break
         finally:
@@ -373,6 +383,43 @@ class OutboxDispatcher:
             if lane.more or self._crowded or not self._lanes:
                 self._crowded = False
                 self.wake()
+
+    def _next_run(self, chat_id: str, lane: _Lane) -> list[OutboxItem]:
+        """The lane's next message and those that go out with it as one (on a channel where
+        each message counts, :mod:`bot.sending.merging`); none when its lease term is over."""
+        length = 1
+        if lane.merging and merging.merges(chat_id):
+            length = merging.run_length(item.message for item, _ in lane.queue)
+        run = []
+        for item, term in itertools.islice(lane.queue, length):
+            if not self.lease.may_send(term):
+                break
+            run.append(item)
+        return run
+
+    async def _deliver_together(self, run: Sequence[OutboxItem]) -> tuple[int, bool]:
+        """Send ``run`` as one message: how many of it are settled, and whether the chat may
+        go on. Refused for good as a whole (WeChat's window or quota), only the first is tried
+        on its own, and the rest after it the same way: each may go as it can (a template)."""
+        message = merging.merged([item.message for item in run])
+        message = replace(message, chat_id=self.chat_moves.current(message.chat_id))
+        try:
+            async with self.lease.fence():
+                message_id = await self.sender.send(message, None)
+        except (RetryLater, TransientDeliveryError) as exc:
+            await self._retry(run[0], exc)  # the rest wait behind it, in order
+            return 1, False
+        except Undeliverable as exc:
+            log.info("outbox %s to chat %s as one message: %s; sending them one by one",
+                     [item.id for item in run], message.chat_id, exc)  # fmt: skip
+            return 1, await self._deliver(run[0])
+        async with self._recording() as tx:
+            for item in run:
+                await tx.outbox_sent(item.id, message_id)
+            reposting = await self._repost_unreachable_cards(tx, message.chat_id)
+        if reposting:
+            self.wake()
+        return len(run), True
 
     def _lane_done(self, task: asyncio.Task[None]) -> None:
         """Keep a lane's failure for the loop to raise (the first one is enough)."""

@@ -6,7 +6,10 @@ otherwise). The desk already says little (the receipt, a question, the claim not
 about the resident's own task that WeChat refuses for the window or the quota goes again as the
 configured template message (``[wechat.notice_template]``, :mod:`handlers.wechat.templates`);
 anything else refused so (a broadcast; every notice when no template is set up) is given up by
-the outbox with WeChat's reason, and ``griddesk doctor`` lists it: never silently dropped.
+the outbox with WeChat's reason, and ``griddesk doctor`` lists it: never silently dropped. The
+outbox sends a resident's waiting messages as one (:mod:`bot.sending.merging`); such a message
+is never cut down to a template, which carries one notice: it is refused, and its parts come
+again one by one.
 
 WeChat has no buttons under a message. Choices (which community, which kind of problem, a
 rating) become numbered lines the resident answers with a number, or, with ``[wechat] menus``
@@ -83,7 +86,7 @@ class WeChatSender:
         try:
             await self._customer_service(openid, message.text, labels)
         except (OutsideWindow, QuotaUsed) as refused:
-            return await self._by_template(openid, message.text, labels, refused)
+            return await self._by_template(openid, message.text, labels, refused, message.parts)
         return NO_MESSAGE_ID
 
     async def _customer_service(self, openid: str, text: str, labels: list[str]) -> None:
@@ -97,13 +100,19 @@ class WeChatSender:
             await self._api.send_text(openid, text)
 
     async def _by_template(
-        self, openid: str, text: str, labels: list[str], refused: ChatUnreachable
+        self,
+        openid: str,
+        text: str,
+        labels: list[str],
+        refused: ChatUnreachable,
+        message_parts: int,
     ) -> int:
         """The notice as the configured template message, WeChat having refused it as a
-        customer-service message (``refused``, raised again when no template may carry it)."""
+        customer-service message (``refused``, raised again when no template may carry it: a
+        template carries one notice, so never several merged, :mod:`bot.sending.merging`)."""
         template = self._template
         data = None
-        if template is not None:
+        if template is not None and message_parts == 1:
             data = template_data(template, text, labels, self._clock(), self._zone)
         if template is None or data is None:
             raise refused
