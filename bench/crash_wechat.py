@@ -48,6 +48,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from bot.channels import Channel, address, parse
+from bot.sending import merging
 from handlers.tencent.xml import XmlValue
 from standins.tencent_callbacks import CallbackDriver, Delivery
 from standins.wechat import WeChatStandIn
@@ -300,11 +301,11 @@ class Followers:
             ]
         copies: dict[tuple[str, str], list[int]] = defaultdict(list)
         for i, sent in enumerate(delivered):
-            source = _recorded_text(sent.content, recorded[sent.openid])
-            if source is None:
+            sources = _recorded_texts(sent.content, recorded[sent.openid])
+            if not sources:
                 figures.unrecorded.append(f"to {sent.openid} at send {i}: {sent.content[:60]}")
-                continue
-            copies[sent.openid, source].append(i)
+            for source in sources:
+                copies[sent.openid, source].append(i)
         for openid, texts_sent in sorted(recorded.items()):
             for text, count in sorted(texts_sent.items()):
                 at = copies.get((openid, text), [])
@@ -319,13 +320,23 @@ class Followers:
                 figures.doubled += [where] * max(0, extra - after_kill)
 
 
-def _recorded_text(content: str, recorded: Mapping[str, int]) -> str | None:
-    """The outbox text a message WeChat accepted was sent from: the same, or the longest one
-    it starts with (choices are added below a message's text)."""
-    if content in recorded:
-        return content
-    found = [text for text in recorded if text and content.startswith(text)]
-    return max(found, key=len) if found else None
+def _recorded_texts(content: str, recorded: Mapping[str, int]) -> list[str]:
+    """The outbox texts a message WeChat accepted was sent from, in order: one, or several
+    merged (:mod:`bot.sending.merging`, blank lines between); each the longest recorded text
+    the rest starts with (choices are added below the last one). None found: empty."""
+    found: list[str] = []
+    rest = content
+    while rest:
+        starts = [text for text in recorded if text and rest.startswith(text)]
+        if not starts:
+            break
+        text = max(starts, key=len)
+        found.append(text)
+        rest = rest[len(text) :]
+        if not rest.startswith(merging.SEPARATOR):
+            break
+        rest = rest[len(merging.SEPARATOR) :]
+    return found
 
 
 def _between(marks: Sequence[int], first: int, then: int) -> bool:

@@ -14,13 +14,14 @@ from pathlib import Path
 import pytest
 
 from bot.channels import Channel, address
+from bot.config.wechat import NoticeTemplate
 from bot.desk.actions import Action, Verb
 from bot.domain import Button, Outgoing
 from bot.sending import merging
-from tests.test_wechat_e2e import PROGRESS
 from tests.wechat_world import WeChatWorld, wechat_world
 
 RESIDENT = address(Channel.WECHAT, "oRES1")
+PROGRESS = NoticeTemplate("TPL_progress_0001", "character_string1", "thing2")
 RATE = ((Button("满意", Action(Verb.RATE, 1, "satisfied").encode()),),)
 
 
