@@ -9,7 +9,8 @@ calls to its callback. This module is that side of the shell: the WeCom API stan
 (:class:`~standins.wecom.WeComStandIn`) receives what the bot sends the members and plays their
 presses and messages, Tencent's caller (:class:`~standins.tencent_callbacks.CallbackDriver`,
 WeCom mode) brings them to the bot's ``/wecom`` callback, and what a member's chat with the app
-shows — texts, and cards as they look now — is turned into printouts for the shell
+shows — texts, images (a resident's photo goes just before its card, as a line with its size),
+and cards as they look now — is turned into printouts for the shell
 (:meth:`WeComMembers.unseen`), one member at a time.
 
 The config's people become members as ``tests/wechat_world.py`` makes them: a Telegram user
@@ -68,6 +69,7 @@ HELP = """\
 CHAT = "{name}的企业微信"
 ONLY_CHAT = "（{name}在企业微信上只有和应用的这一个聊天：{chat}）"
 CARD = "【卡片】{title}"
+IMAGE = "【图片】{size}"
 ROW = "{key}：{value}"
 GREYED = "  （按钮已变灰：{text}）"
 CARDS_NOW = "（{chat}里没有新消息；{name}还能按按钮的卡片现在是这样：）"
@@ -131,7 +133,9 @@ class WeComMembers:
                 happened.append((card.updated_at or card.sent_at, replace(now, updated=True)))
         messages = self._wecom.messages(userid)
         for message in messages[self._shown[name] :]:
-            if message.task_id is None:
+            if message.image is not None:
+                happened.append((message.at, Shown(IMAGE.format(size=_size(len(message.image))))))
+            elif message.task_id is None:
                 happened.append((message.at, Shown(message.content or "")))
             elif (name, message.task_id) not in self._faces:
                 now = self._card(name, self._wecom.card(userid, message.task_id))
@@ -188,6 +192,15 @@ class WeComMembers:
             return NOT_DELIVERED.format(why=_why(delivery))
         await settle(bot)
         return None
+
+
+def _size(length: int) -> str:
+    """A file's size as the shell prints it: bytes, KB or MB."""
+    if length < 1024:
+        return f"{length} B"
+    if length < 1024 * 1024:
+        return f"{length / 1024:.1f} KB"
+    return f"{length / 1024 / 1024:.1f} MB"
 
 
 def _why(delivery: Delivery) -> str:

@@ -28,10 +28,12 @@ Public surface of :class:`WeComStandIn`:
 - acting as members, each returning the plaintext XML WeCom would POST (encrypted) to the
   app's callback URL — delivering it is another module's job: ``press()`` (a card button:
   ``template_card_event``) and ``member_says()`` (a text message to the app).
-- observing the app: ``messages(userid)`` (:class:`Delivered`, in order), ``card(userid,
-  task_id)`` and ``cards(userid)`` (:class:`Card`: the card as that member sees it now, with
-  its earlier faces), ``wait_for()``, ``wait_for_card()``, ``presses``, ``dropped`` (messages
-  the per-member limit swallowed), ``callbacks`` (every XML produced), ``calls``.
+- observing the app: ``messages(userid)`` (:class:`Delivered`, in order; an image carries
+  its ``media_id`` and bytes), ``media(media_id)`` (:class:`Media`, what was uploaded),
+  ``card(userid, task_id)`` and ``cards(userid)`` (:class:`Card`: the card as that member
+  sees it now, with its earlier faces), ``wait_for()``, ``wait_for_card()``, ``presses``,
+  ``dropped`` (messages the per-member limit swallowed), ``callbacks`` (every XML produced),
+  ``calls``.
 - faults, for the next call(s) of one path: ``fail_next()`` (an error answer; ready-made ones
   in :data:`FAULTS`) and ``drop_next()`` (the connection closes unanswered; note that aiohttp
   itself retries an idempotent GET, such as gettoken, once on a reused connection).
@@ -44,7 +46,8 @@ Modelled, and confirmed where it says so. "Doc N" is developer.work.weixin.qq.co
 path/N, read in the copies in ``wxkingstar/doc-hub-mcp`` (snapshot of 2026-02-28); "the
 probe" is a published record of calling qyapi with fake credentials (2026-09-11). Error codes
 are in :mod:`standins.wecom_errors`, card rules in :mod:`standins.wecom_cards`, sending limits
-in :mod:`standins.wecom_limits`.
+in :mod:`standins.wecom_limits`, temporary media (upload, media_id, their codes and guesses)
+in :mod:`standins.wecom_media`.
 
 - ``GET /cgi-bin/gettoken`` (Doc 91039): ``{"errcode":0,"errmsg":"ok","access_token",
   "expires_in":7200}``; the same token again while it is valid ("有效期内重复获取返回相同结果",
@@ -54,10 +57,16 @@ in :mod:`standins.wecom_limits`.
 - every other call takes ``access_token`` from the query string only (the probe: a token in a
   header or in the body is 41001), and checks it before its parameters: missing 41001, unknown
   or revoked 40014, expired 42001. Unknown paths answer 404 with an empty body (the probe).
-- ``POST /cgi-bin/message/send`` (Doc 90236), ``msgtype`` ``text``, ``markdown`` and
-  ``template_card``: ``agentid`` missing 41011, not this app's integer 40056; empty content
-  44004; text over 2048 bytes is cut (Doc 90236: "超过将截断", although Doc 90313 lists it
-  under 45002), markdown over 2048 bytes refused 45002;
+- ``POST /cgi-bin/media/upload?type=image`` (Doc 90253, Doc 91054), multipart/form-data with
+  the file in a part named ``media`` (parsed with aiohttp): JPEG or PNG of 6 bytes to 10 MB;
+  the answer ``{"errcode":0,"errmsg":"","type":"image","media_id","created_at"}``
+  (``created_at`` a string). Refusals as :mod:`standins.wecom_media` lists them.
+- ``POST /cgi-bin/message/send`` (Doc 90236), ``msgtype`` ``text``, ``markdown``, ``image``
+  and ``template_card``: an image's ``image.media_id`` must be one this stand-in issued for an
+  image less than 3 days ago (40007 otherwise, 41006 when missing); ``agentid`` missing
+  41011, not this app's integer 40056; empty content 44004; text over 2048 bytes is cut
+  (Doc 90236: "超过将截断", although Doc 90313 lists it under 45002), markdown over 2048 bytes
+  refused 45002;
   ``touser``/``toparty``/``totag`` ("a|b", "@all"; all empty 82001; over 1000 users 40032, over
   100 parties 82002 or tags 82003). Members unknown or outside the visible range are listed,
   lower-cased, in ``invaliduser`` and the rest still get the message; none valid is 81013
@@ -97,7 +106,8 @@ over 4 h; 45009 refusing a whole send that would cross the daily quota; the errm
 "ours" in :mod:`standins.wecom_errors`.
 
 Not modelled, so not to be trusted here: other ``msgtype`` values and card types (refused with
-40008/40058 naming the stand-in), tags (every ``totag`` is invalid), ``unlicenseduser``,
+40008/40058 naming the stand-in), uploads of ``type`` voice, video or file (40005 naming the
+stand-in), ``media/get``, permanent media, tags (every ``totag`` is invalid), ``unlicenseduser``,
 ``enable_id_trans`` (texts stay as sent), ``safe``, ``button_selection`` and ``SelectedItems``,
 the passive-reply update (Doc 90241), ``appchat`` (which cannot carry cards, Doc 90248), group
 robots, recalling messages, the per-corp/per-IP API limits and ``45033`` (inject them with
@@ -129,6 +139,7 @@ from standins.local_server import LocalServer
 from standins.wecom_cards import Button, CardFace, grey_out, parse_card, replace_name
 from standins.wecom_errors import FAULTS, WeComError
 from standins.wecom_limits import Limit, SendingLimits
+from standins.wecom_media import Form, Media, MediaStore, read_form
 
 __all__ = [
     "FAULTS",
@@ -139,13 +150,14 @@ __all__ = [
     "Delivered",
     "Department",
     "Dropped",
+    "Media",
     "Member",
     "Press",
     "WeComStandIn",
 ]
 
 JsonDict = dict[str, Any]
-Kind = Literal["text", "markdown", "template_card"]
+Kind = Literal["text", "markdown", "image", "template_card"]
 
 TOKEN_SECONDS = 7200
 RESPONSE_CODE_SECONDS = 72 * 3600
@@ -155,10 +167,14 @@ MAX_DUPLICATE_INTERVAL = 4 * 3600
 ROOT_DEPARTMENT = 1
 _USERID = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 _UNMODELLED = frozenset(
-    {"image", "voice", "video", "file", "textcard", "news", "mpnews", "miniprogram_notice"}
+    {"voice", "video", "file", "textcard", "news", "mpnews", "miniprogram_notice"}
     | {"interactive_taskcard"}
 )
-_PATHS = ("gettoken", "message/send", "message/update_template_card")
+MEDIA_UPLOAD = "media/upload"
+MAX_BODY = 32 * 1024 * 1024
+"""What aiohttp lets in (its default is 1 MB): room for a file over WeCom's limits, so that
+the stand-in, not aiohttp, refuses it with WeCom's code."""
+_PATHS = ("gettoken", "message/send", "message/update_template_card", MEDIA_UPLOAD)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +201,8 @@ class Delivered:
     """A message that reached a member's conversation with the app, as it was sent.
 
     ``content`` is the text or markdown (text cut at 2048 bytes, as WeCom cuts it); a card has
-    ``task_id`` instead, and :meth:`WeComStandIn.card` shows how it looks now.
+    ``task_id`` instead, and :meth:`WeComStandIn.card` shows how it looks now; an image has
+    the ``media_id`` it was sent with and the bytes uploaded under it (``image``).
     """
 
     userid: str
@@ -194,6 +211,8 @@ class Delivered:
     at: int
     content: str | None = None
     task_id: str | None = None
+    media_id: str | None = None
+    image: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +250,8 @@ class Dropped:
 
 
 class Call(NamedTuple):
-    """One request under ``/cgi-bin/``: its path, query string and decoded JSON body."""
+    """One request under ``/cgi-bin/``: its path, query string and decoded JSON body (an
+    upload's: its :class:`~standins.wecom_media.Form`)."""
 
     path: str
     query: Mapping[str, str]
@@ -301,6 +321,7 @@ class WeComStandIn:
         self._callbacks: list[str] = []
         self._limits = SendingLimits(seats)
         self._duplicates: dict[str, tuple[float, JsonDict]] = {}
+        self._media = MediaStore()
         self._faults: dict[str, deque[_Fault]] = {}
         self._calls: list[Call] = []
         self._counter: Iterator[int] = itertools.count(1)
@@ -316,7 +337,7 @@ class WeComStandIn:
 
     async def start(self) -> None:
         """Serve on 127.0.0.1 on a free port (see :attr:`base_url`)."""
-        app = web.Application()
+        app = web.Application(client_max_size=MAX_BODY)
         app.router.add_route("*", "/cgi-bin/{path:.*}", self._handle)
         app.router.add_route("*", "/{path:.*}", self._not_found)
         await self._server.start(app)
@@ -459,6 +480,11 @@ class WeComStandIn:
             raise ValueError(f"{userid} has no card {task_id!r}")
         return card
 
+    def media(self, media_id: str) -> Media:
+        """What the app uploaded as ``media_id`` (kept after it expires, as a member's chat
+        keeps an image)."""
+        return self._media.get(media_id)
+
     def cards(self, userid: str) -> list[Card]:
         """Every card ``userid`` received, as they see it now, in the order sent."""
         key = self._member(userid).userid.lower()
@@ -495,7 +521,9 @@ class WeComStandIn:
                     await self._changed.wait()
                 return found
         except TimeoutError:
-            sent = [(m.userid, m.msgtype, m.content or m.task_id) for m in self._messages]
+            sent = [
+                (m.userid, m.msgtype, m.content or m.task_id or m.media_id) for m in self._messages
+            ]
             raise TimeoutError(f"no message matched within {timeout}s; sent: {sent}") from None
 
     async def wait_for_card(self, predicate: Callable[[Card], bool], timeout: float = 5.0) -> Card:
@@ -531,20 +559,28 @@ class WeComStandIn:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         path = request.match_info["path"]
-        raw = await request.read()
-        try:
-            body: object = json.loads(raw) if raw else None
-        except ValueError:
-            body = raw.decode(errors="replace")
+        form: Form | None = None
+        raw = b""
+        body: object
+        if path == MEDIA_UPLOAD:
+            body = form = await read_form(request)
+        else:
+            raw = await request.read()
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = raw.decode(errors="replace")
         self._calls.append(Call(path, dict(request.query), body))
         try:
             faults = self._faults.get(path)
             if faults:
                 return self._inflict(faults.popleft(), request)
-            route = self._routes.get(path)
-            if route is None:
+            if form is not None:
+                answer = self._upload(request.query, form)
+            elif (route := self._routes.get(path)) is not None:
+                answer = route(request.query, raw)
+            else:
                 return web.Response(status=404)
-            answer = route(request.query, raw)
         except WeComError as error:
             answer = error.body(f"{int(self.now)}{next(self._counter):09d}")
         finally:
@@ -590,6 +626,10 @@ class WeComStandIn:
             raise WeComError(42001)
         raise WeComError(40014)
 
+    def _upload(self, query: Mapping[str, str], form: Form) -> JsonDict:
+        self._authorise(query)
+        return self._media.upload(query, form, self.now)
+
     def _request(self, query: Mapping[str, str], raw: bytes) -> JsonDict:
         """The JSON body of an authorised call to this app, refused as WeCom refuses it."""
         self._authorise(query)
@@ -609,6 +649,7 @@ class WeComStandIn:
     def _send(self, query: Mapping[str, str], raw: bytes) -> JsonDict:
         params = self._request(query, raw)
         kind, content, face, task_id = self._message(params)
+        image = self._media.image(params, self.now) if kind == "image" else None
         duplicate_key = self._duplicate_key(params)
         if duplicate_key is not None:
             until, answer = self._duplicates.get(duplicate_key, (-math.inf, {}))
@@ -623,9 +664,12 @@ class WeComStandIn:
         msgid = f"standin-msgid-{next(self._counter):06d}"
         at = int(self.now)
         got = [key for key in keys if self._admit(key, msgid)]
+        media_id, image_bytes = (image.media_id, image.content) if image else (None, None)
         for key in got:
             userid = self._members[key].userid
-            self._messages.append(Delivered(userid, msgid, kind, at, content, task_id))
+            self._messages.append(
+                Delivered(userid, msgid, kind, at, content, task_id, media_id, image_bytes)
+            )
             if face is not None and task_id is not None:
                 self._cards[key, task_id] = Card(userid, task_id, msgid, face, at)
         sent: JsonDict = {"errcode": 0, "errmsg": "ok", **invalid, "msgid": msgid}
@@ -644,6 +688,8 @@ class WeComStandIn:
             return "text", _content(params, "text"), None, None
         if msgtype == "markdown":
             return "markdown", _content(params, "markdown"), None, None
+        if msgtype == "image":
+            return "image", None, None, None
         if msgtype == "template_card":
             if not self.callback_configured:
                 raise WeComError(43012)

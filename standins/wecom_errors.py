@@ -28,7 +28,12 @@ JsonDict = dict[str, Any]
 TEXTS: dict[int, str] = {
     -1: "system busy",  # ours
     40001: "invalid credential",  # seen
+    40004: "invalid media type",  # ours; 90313: 不合法的媒体文件类型
+    40005: "invalid type",  # ours; 90313: 不合法的type参数
+    40006: "invalid file size",  # ours; 90313: 不合法的文件大小
+    40007: "invalid media_id",  # ours; 90313: 不合法的media_id参数
     40008: "invalid message type",  # seen
+    40009: "invalid image size",  # ours; 90313: 上传图片大小不是有效值
     40013: "invalid corpid",  # seen
     40014: "invalid access_token",  # seen, without hint
     40032: "invalid userid list size",  # ours; 90313: 发消息接口最多指定1000人
@@ -37,6 +42,7 @@ TEXTS: dict[int, str] = {
     41001: "access_token missing",  # seen
     41002: "corpid missing",  # ours, after 41004
     41004: "corpsecret missing",  # seen
+    41006: "media_id missing",  # ours; 90313: 缺少media_id参数
     41011: "agentid missing",  # ours
     42001: "access_token expired",  # seen
     42014: "taskid has existed or empty or exceed max len",  # seen (WeCom community, 2022)
@@ -47,6 +53,7 @@ TEXTS: dict[int, str] = {
     42038: "Template_Card.button_list.text missing or invalid",  # ours, from 90313
     42039: "Template_Card.button_list.key missing or invalid",  # ours, from 90313
     43012: "app need to set callback url",  # ours; 90313: 应用需配置回调url
+    44001: "empty media data",  # ours; 90313: 多媒体文件为空
     44004: "empty content",  # seen
     45002: "content size out of limit",  # ours; 90313: 消息内容大小超过限制
     45009: "api freq out of limit",  # seen

@@ -7,6 +7,7 @@ bounded by ``LIMIT`` seconds; nothing sleeps.
 from __future__ import annotations
 
 import asyncio
+import io
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -96,6 +97,34 @@ class Api:
     async def update(self, response_code: str, **fields: Any) -> Json:
         body = {"agentid": AGENTID, "response_code": response_code} | fields
         return await self.post("message/update_template_card", body)
+
+    async def upload(
+        self,
+        content: bytes,
+        *,
+        kind: str | None = "image",
+        field: str = "media",
+        filename: str | None = "photo.jpg",
+        content_type: str = "image/jpeg",
+    ) -> Json:
+        """``media/upload`` as WeCom's docs show it: the file in a multipart part."""
+        form = aiohttp.FormData()
+        if filename is None:  # a plain field, not a file: aiohttp names every bytes part
+            form.add_field(field, content.decode("latin-1"), content_type=content_type)
+        else:
+            body = io.BytesIO(content)  # raw bytes over 1 MB make aiohttp warn
+            form.add_field(field, body, filename=filename, content_type=content_type)
+        params = {"access_token": self.token} | ({"type": kind} if kind else {})
+        async with self.http.post("/cgi-bin/media/upload", params=params, data=form) as r:
+            assert r.status == 200
+            answer: Json = await r.json()
+            assert r.headers["Error-Code"] == str(answer["errcode"])
+            return answer
+
+    async def send_image(self, touser: str, media_id: str | None) -> Json:
+        image = {} if media_id is None else {"media_id": media_id}
+        body = {"touser": touser, "msgtype": "image", "agentid": AGENTID, "image": image}
+        return await self.post("message/send", body)
 
 
 def card(task_id: str, *keys: str) -> Json:
@@ -238,8 +267,8 @@ async def test_recipients_resolve_as_wecom_resolves_them(wecom: WeComStandIn, ap
         pytest.param({"agentid": 1000003}, 40056, id="other-agentid"),
         pytest.param({"agentid": "1000002"}, 40056, id="agentid-as-string"),
         pytest.param({"msgtype": "fax"}, 40008, id="unknown-msgtype"),
-        pytest.param({"msgtype": "image"}, 40008, id="unmodelled-msgtype"),
-        pytest.param({"msgtype": "image"}, "not modelled by the stand-in", id="says-unmodelled"),
+        pytest.param({"msgtype": "voice"}, 40008, id="unmodelled-msgtype"),
+        pytest.param({"msgtype": "voice"}, "not modelled by the stand-in", id="says-unmodelled"),
         pytest.param({"text": {"content": ""}}, 44004, id="empty-text"),
         pytest.param({"touser": ["zhangsan"]}, 40058, id="touser-as-list"),
     ],
@@ -592,3 +621,113 @@ async def test_wait_for_card_wakes_on_update(wecom: WeComStandIn, api: Api) -> N
     assert (found.userid, found.task_id) == ("zhangsan", "t17")
     with pytest.raises(TimeoutError, match="t17"):
         await wecom.wait_for(lambda m: m.msgtype == "markdown", timeout=0.01)
+
+
+# ---- temporary media and image messages ---------------------------------------------------
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) + b"\xff\xd9"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
+
+
+async def test_an_uploaded_image_reaches_members_as_an_image(wecom: WeComStandIn, api: Api) -> None:
+    """media/upload answers as Doc 90253 shows (errmsg "", created_at a string); an image
+    message naming the media_id reaches each member with the very bytes uploaded."""
+    uploaded = await api.upload(JPEG)
+    assert set(uploaded) == {"errcode", "errmsg", "type", "media_id", "created_at"}
+    assert (uploaded["errcode"], uploaded["errmsg"], uploaded["type"]) == (0, "", "image")
+    assert uploaded["created_at"] == str(int(START))
+    call = wecom.calls[-1]
+    assert (call.path, call.query["type"]) == ("media/upload", "image")
+    sent = await api.send_image("zhangsan|LiSi|ghost", uploaded["media_id"])
+    assert (sent["errcode"], sent["invaliduser"]) == (0, "ghost")
+    for userid in ("zhangsan", "lisi"):
+        [message] = wecom.messages(userid)
+        assert (message.msgtype, message.media_id, message.image) == (
+            "image",
+            uploaded["media_id"],
+            JPEG,
+        )
+    media = wecom.media(uploaded["media_id"])
+    assert (media.content, media.filename, media.content_type) == (JPEG, "photo.jpg", "image/jpeg")
+    assert (await api.upload(PNG, filename="p.png", content_type="image/png"))["errcode"] == 0
+
+
+@pytest.mark.parametrize(
+    ("upload", "errcode"),
+    [
+        pytest.param({"kind": None}, 40005, id="no-type"),
+        pytest.param({"kind": "gif"}, 40005, id="unknown-type"),
+        pytest.param({"kind": "voice"}, "not modelled by the stand-in", id="says-unmodelled"),
+        pytest.param({"field": "file"}, 44001, id="not-in-media"),
+        pytest.param({"filename": None}, 44001, id="no-filename"),
+        pytest.param({"content": b""}, 44001, id="empty"),
+        pytest.param({"content": JPEG[:5]}, 40006, id="five-bytes"),
+        pytest.param({"content": b"GIF89a" + bytes(32)}, 40004, id="not-jpg-or-png"),
+        pytest.param({"content": JPEG[:3] + bytes(10 * 1024 * 1024 - 2)}, 40009, id="over-10-mb"),
+    ],
+)
+async def test_upload_refusals(
+    wecom: WeComStandIn, api: Api, upload: Json, errcode: int | str
+) -> None:
+    """An upload WeCom would not take is refused with its code, and issues no media_id."""
+    arguments: Json = {"content": JPEG, **upload}
+    answer = await api.upload(**arguments)
+    assert "media_id" not in answer
+    if isinstance(errcode, str):
+        assert errcode in answer["errmsg"]
+    else:
+        assert answer["errcode"] == errcode
+
+
+async def test_upload_limits_are_inclusive(api: Api) -> None:
+    """Six bytes and exactly 10 MB are taken ("大于5个字节", "10MB")."""
+    assert (await api.upload(JPEG[:6]))["errcode"] == 0
+    assert (await api.upload(JPEG[:3] + bytes(10 * 1024 * 1024 - 3)))["errcode"] == 0
+
+
+async def test_upload_needs_multipart_and_a_token(
+    wecom: WeComStandIn, api: Api, http: aiohttp.ClientSession
+) -> None:
+    """A JSON body holds no file (44001); the token is checked first, as for every call."""
+    assert (await api.post("media/upload?type=image", {"media": "x"}))["errcode"] == 44001
+    form = aiohttp.FormData()
+    form.add_field("media", JPEG, filename="a.jpg", content_type="image/jpeg")
+    params = {"access_token": "stale", "type": "image"}
+    async with http.post("/cgi-bin/media/upload", params=params, data=form) as response:
+        assert (await response.json())["errcode"] == 40014
+
+
+@pytest.mark.parametrize(
+    ("media_id", "errcode"),
+    [
+        pytest.param(None, 41006, id="missing"),
+        pytest.param("1G6nrLmr5EC3MMb_-zK1dDdzmd0p7cNliYu9V5w7o8K0", 40007, id="never-issued"),
+    ],
+)
+async def test_an_image_needs_a_media_id_the_app_uploaded(
+    wecom: WeComStandIn, api: Api, media_id: str | None, errcode: int
+) -> None:
+    """No media_id is 41006; one WeCom never issued is 40007; nothing is delivered."""
+    assert (await api.send_image("zhangsan", media_id))["errcode"] == errcode
+    assert wecom.messages("zhangsan") == []
+
+
+async def test_a_media_id_lives_three_days(wecom: WeComStandIn, api: Api) -> None:
+    """An image's media_id is good for 3 days ("仅三天内有效"); after that it is 40007."""
+    media_id = (await api.upload(JPEG))["media_id"]
+    wecom.advance(3 * 24 * HOUR - 1)
+    await api.refresh()  # the token expired meanwhile
+    assert (await api.send_image("zhangsan", media_id))["errcode"] == 0
+    wecom.advance(1)
+    assert (await api.send_image("lisi", media_id))["errcode"] == 40007
+    assert wecom.messages("lisi") == []
+
+
+async def test_faults_can_be_injected_into_uploads(wecom: WeComStandIn, api: Api) -> None:
+    """fail_next and drop_next take media/upload too; the upload is not served then."""
+    wecom.fail_next("media/upload", *FAULTS["busy"])
+    assert (await api.upload(JPEG))["errcode"] == -1
+    wecom.drop_next("media/upload")
+    with pytest.raises(aiohttp.ServerDisconnectedError):
+        await api.upload(JPEG)
+    assert (await api.upload(JPEG))["media_id"] == "standin-media-000001-" + str(int(START))

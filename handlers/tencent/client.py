@@ -116,12 +116,17 @@ class TencentClient:
         body: JsonDict | None,
         read: Callable[[str, aiohttp.ClientResponse], Awaitable[T]],
         timeout: aiohttp.ClientTimeout | None = None,
+        form: aiohttp.FormData | None = None,
     ) -> T:
-        """One request; ``read`` makes the answer of a 200. No answer, or another status, is
-        transient; the error never carries the URL (it holds the token, or the secret)."""
+        """One request with a JSON ``body`` or a multipart ``form`` (an upload); ``read`` makes
+        the answer of a 200. No answer, or another status, is transient; the error never
+        carries the URL (it holds the token, or the secret)."""
         session = self._require_session()
-        data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
-        headers = None if data is None else {"Content-Type": _JSON}
+        data: bytes | aiohttp.FormData | None = form
+        headers = None
+        if body is not None:
+            data = json.dumps(body, ensure_ascii=False).encode()
+            headers = {"Content-Type": _JSON}
         try:
             async with session.request(
                 method,

@@ -8,6 +8,12 @@ robot or an AI bot, and what each endpoint takes and answers: ``docs/research/we
 ``base_url`` is the seam where tests and ``griddesk shell`` plug in the stand-in
 (:mod:`standins.wecom`).
 
+A photo goes as an image message, which names a temporary media (临时素材) uploaded first
+(:meth:`WeComApi.upload_image`: ``POST /cgi-bin/media/upload?type=image``, multipart/form-data
+with the file in a part named ``media``, Doc 90253). WeCom takes JPG and PNG of 6 bytes to
+10 MB (Doc 91054) and answers a ``media_id`` good for three days; an image message with one it
+does not know, of another type or expired is 40007 (Doc 90313).
+
 Recipients are UserIDs (no channel prefix), joined with ``|``; WeCom takes at most 1000 in a
 call. A text to more is sent in several calls, their answers merged. A card to more is refused
 with :class:`ValueError`: a card's ``task_id`` is unique per app for ever, and one send's
@@ -41,7 +47,9 @@ Each is turned into what it means for the caller, in :mod:`bot.errors` terms::
     │                      or is older than 72 h; send a fresh card instead
     └── Refused            any other code: the request itself is wrong (40058 a field, 42014
                            a task_id used before, 43012 no callback URL set for the app, 44004
-                           empty content, 45002 too long …)
+                           empty content, 45002 too long …); for media, the file refused
+                           (40004 not JPG/PNG, 40006 too small, 40009 too big, 44001 none
+                           found, 45001 too big) or the media_id (40007 unknown or expired)
 
 A token WeCom refuses as unknown or expired (40014, 42001) is replaced once through the
 :class:`~handlers.tencent.tokens.TokenKeeper` (shared by every instance, in the database, under
@@ -57,11 +65,14 @@ URL: errors name the path, and an HTTP library's error text is stripped of token
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from typing import Any
+
+import aiohttp
 
 from bot.errors import (
     ChatUnreachable,
@@ -88,11 +99,14 @@ until then, so a longer margin would only fetch it again on every call (a call t
 expiry in flight is refused with 42001, and the token refreshed once)."""
 
 GETTOKEN = "/cgi-bin/gettoken"
+MEDIA_UPLOAD = "/cgi-bin/media/upload"
 MESSAGE_SEND = "/cgi-bin/message/send"
 UPDATE_CARD = "/cgi-bin/message/update_template_card"
 
 MAX_USERS = 1000
 """Recipients in one ``message/send`` (Doc 90236; more is 40032)."""
+MEDIA_FIELD = "media"
+"""The form field an upload's file travels in ("文件标识名为"media"", Doc 90253)."""
 MAX_TEXT_BYTES = 2048
 """WeCom cuts a text beyond this many bytes of UTF-8 without a word (Doc 90236): keep it shorter."""
 
@@ -238,6 +252,38 @@ class WeComApi(TencentClient):
                         "someone presses it", MESSAGE_SEND)  # fmt: skip
             code = ""
         return SentCard(code, _invalid_users(answer, recipients))
+
+    async def upload_image(self, content: bytes, filename: str, content_type: str) -> str:
+        """Upload ``content`` as a temporary image (JPG or PNG, 6 bytes to 10 MB); the
+        ``media_id`` an image message names it by, good for three days (Doc 90253).
+        :class:`Refused` when WeCom will not take the file."""
+
+        async def call(token: str) -> JsonDict:
+            form = aiohttp.FormData()  # one per request: aiohttp consumes it when it is sent
+            file = io.BytesIO(content)  # raw bytes over 1 MB would make aiohttp warn
+            form.add_field(MEDIA_FIELD, file, filename=filename, content_type=content_type)
+            query = {"access_token": token, "type": "image"}
+            answer = await self._http(
+                "POST", MEDIA_UPLOAD, query, body=None, read=self._json_answer, form=form
+            )
+            _check(MEDIA_UPLOAD, answer, self._clock)
+            return answer
+
+        answer = await self._with_token(call)
+        media_id = answer.get("media_id")
+        if not isinstance(media_id, str) or not media_id:
+            raise TransientDeliveryError(f"WeCom {MEDIA_UPLOAD} answered no media_id")
+        return media_id
+
+    async def send_image(self, users: Sequence[str], media_id: str) -> tuple[str, ...]:
+        """The image uploaded as ``media_id`` to each of ``users`` (at most :data:`MAX_USERS`,
+        as for a card it goes with); the ones WeCom did not deliver to. :class:`Refused`
+        (40007) when WeCom does not know the media_id, or it expired."""
+        recipients = _recipients(users)
+        if len(recipients) > MAX_USERS:
+            raise ValueError(f"an image goes to at most {MAX_USERS} members in one send")
+        body: JsonDict = {"msgtype": "image", "image": {"media_id": media_id}}
+        return _invalid_users(await self._send(recipients, body), recipients)
 
     async def update_card(self, response_code: str, card: Mapping[str, Any]) -> tuple[str, ...]:
         """Replace, for every recipient (``atall``), the card ``response_code`` belongs to with

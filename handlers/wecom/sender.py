@@ -13,11 +13,27 @@ takes the single-use code WeCom handed out with the send or with the last press
 than 72 hours) the change goes out as a new card, as an edit of a message that is gone does on
 Telegram. Anything else is a text message. Nothing sent through an app is taken back: a
 deletion counts as done.
+
+Neither a template card nor a text carries a photo, so a new card or a text with one (a WeChat
+resident's, kept in the database as ``media:<id>``, :func:`bot.ports.kept_photo`: the card's
+photo, the claimer's copies of the task's other photos) is preceded by the photo as an image
+message to the same members: read from the store, uploaded as a temporary image
+(``media/upload``) and sent (``msgtype: image``) just before it, so it sits above its card or
+caption in each chat. The photo is what the members need to judge the task, never a
+condition for the message: one that cannot go is left out and the card or text goes alone — a
+kept photo that is gone (erased with the resident) or a platform's file id (a Telegram
+resident's, which cannot be fetched here) with an INFO line, a photo WeCom refuses (its upload
+or its image message: :class:`~handlers.wecom.api.Refused`) with a WARNING. A transient failure
+(the database busy, WeCom busy or unreachable, a quota) raises as any other send does, before
+the card or text went, and the outbox tries the whole again: a retry after the image went shows
+it twice, never not at all. The media_id is not kept: a photo goes with its message once, and
+it lives three days.
 """
 
 from __future__ import annotations
 
 import logging
+import mimetypes
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
@@ -25,9 +41,9 @@ from datetime import datetime, timedelta
 from bot.channels import Channel, address, parse
 from bot.config.org import Org
 from bot.domain import Outgoing
-from bot.errors import ChatUnreachable, Undeliverable
-from bot.ports import PlatformCard, Store
-from handlers.wecom.api import CardExpired, WeComApi
+from bot.errors import ChatUnreachable, StoreBusy, TransientDeliveryError, Undeliverable
+from bot.ports import PlatformCard, Store, kept_media_id
+from handlers.wecom.api import CardExpired, Refused, WeComApi
 from handlers.wecom.cards import Drawn, template_card
 
 log = logging.getLogger(__name__)
@@ -68,12 +84,16 @@ class WeComSender:
                 card = await tx.platform_card(edit_message_id)
             if card is not None and await self._change(card, drawn, before_request):
                 return card.card_id
-        elif not is_card:
+            return await self._new_card(message.chat_id, users, drawn, before_request, None)
+        if not is_card:
+            media_id = await self._upload(message.photo) if message.photo else None
             if before_request is not None:
                 await before_request()
+            await self._send_image(message.chat_id, users, media_id)
             self._note_missing(message.chat_id, await self._api.send_text(users, message.text))
             return NO_MESSAGE_ID
-        return await self._new_card(message.chat_id, users, drawn, before_request)
+        media_id = await self._upload(message.photo) if message.photo else None
+        return await self._new_card(message.chat_id, users, drawn, before_request, media_id)
 
     def recipients(self, chat_id: str) -> list[str]:
         """The WeCom UserIDs a message to ``chat_id`` goes to (see the module doc)."""
@@ -95,7 +115,15 @@ class WeComSender:
         users: Sequence[str],
         drawn: Drawn,
         before_request: Callable[[], Awaitable[None]] | None,
+        media_id: str | None,
     ) -> int:
+        """Send a new card, after the image uploaded as ``media_id`` when there is one.
+
+        A change that has to go out as a new card (its code spent or too old) passes no image:
+        the members have the photo already, above the card that went first, and sending it
+        again with every such change would repeat it in their chats and spend their per-member
+        limit (30 messages a minute, Doc 90236) and the app's daily quota on what they have.
+        """
         task_key = f"gd-{uuid.uuid4().hex}"
         async with self._store.transaction() as tx:
             card_id = await tx.new_platform_card(
@@ -103,6 +131,7 @@ class WeComSender:
             )
         if before_request is not None:
             await before_request()
+        await self._send_image(chat_id, users, media_id)
         sent = await self._api.send_card(users, template_card(task_key, drawn))
         self._note_missing(chat_id, sent.invalid_users)
         async with self._store.transaction() as tx:
@@ -136,6 +165,42 @@ class WeComSender:
                 card.card_id, response_code=None, coded_at=None, content=drawn.dumps()
             )
         return True
+
+    async def _send_image(self, chat_id: str, users: Sequence[str], media_id: str | None) -> None:
+        """The image uploaded as ``media_id`` (none: nothing), just before the message it goes
+        with; refused, that message goes without it."""
+        if media_id is None:
+            return
+        try:
+            await self._api.send_image(users, media_id)  # who missed it: the message says
+        except Refused as exc:
+            log.warning("WeCom refused the photo for %s (%s); the message goes without it",
+                        chat_id, exc)  # fmt: skip
+
+    async def _upload(self, photo: str) -> str | None:
+        """The media_id of ``photo`` uploaded to WeCom; None when it cannot go (see the module
+        doc). Raises what is transient: the outbox tries again."""
+        media_id = kept_media_id(photo)
+        if media_id is None:
+            log.info("photo %s is not kept here (a platform's file id): the message goes to "
+                     "WeCom without it", photo)  # fmt: skip
+            return None
+        try:
+            async with self._store.transaction() as tx:
+                kept = await tx.media(media_id)
+        except StoreBusy as exc:
+            raise TransientDeliveryError(f"photo {photo} could not be read: {exc}") from exc
+        if kept is None:
+            log.info("photo %s is no longer kept (erased): the message goes without it", photo)
+            return None
+        content, content_type = kept
+        mime = content_type.split(";")[0].strip() or "application/octet-stream"
+        filename = f"photo-{media_id}{mimetypes.guess_extension(mime) or ''}"
+        try:
+            return await self._api.upload_image(content, filename, mime)
+        except Refused as exc:
+            log.warning("WeCom refused photo %s (%s); the message goes without it", photo, exc)
+            return None
 
     def _note_missing(self, chat_id: str, invalid: Sequence[str]) -> None:
         """Members WeCom did not deliver to: not in the corp, or outside the app's visible
