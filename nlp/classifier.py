@@ -7,9 +7,18 @@ How a message is scored:
 2. Each category collects its distinct keywords present and its phrases whose parts all occur
    within the phrase's window; its score is the strongest weight plus each further one at
    ``decay`` times the one before. A category with an ``exclude`` match scores nothing.
+   The letter's stance (:class:`nlp.rules.StanceRules`) then weighs in: a message of at least
+   ``stance.min_chars`` characters that proposes or asks about the city's plans and names no
+   fault happening now counts ``stance.factor`` of every grid category's weight, and ``other``
+   gains ``stance.weight``.
 3. Every category scoring at least ``mention_ratio`` of the best is a contender, and the one
-   mentioned first wins: residents lead with the problem they care about most. Other categories
-   scoring at least ``also_ratio`` of the best are reported as ``also``.
+   mentioned first wins: residents lead with the problem they care about most — except that in
+   a message naming a fault happening now (and asking about no plan), ``other`` wins only when
+   it is strictly the strongest: the resident reports a repair, and a topic word of the city's
+   (地铁, 培训机构) mentioned first does not make it the city's business. In a letter
+   (``letter_chars`` or longer) a grid winner scoring under ``letter_floor`` — weak hints only —
+   makes the letter ``other``. Other categories scoring at least ``also_ratio`` of the best are
+   reported as ``also``.
 4. Confidence grows with the winner's score (``1 - exp(-score / saturation)``) and shrinks when
    a rival scores close to it. Below ``ask_below`` the resident is asked to pick.
 5. Urgency is independent of the category: any urgent trigger, unless an urgent exclusion matches
@@ -32,7 +41,20 @@ from operator import itemgetter
 from typing import Any
 
 from nlp.normalize import normalize
-from nlp.rules import URGENCY, URGENCY_HERE, Pattern, Phrase, Role, RuleIndex, Rules
+from nlp.rules import (
+    ASKS,
+    FAULTS,
+    IN_PHRASE,
+    URGENCY,
+    URGENCY_HERE,
+    Pattern,
+    Phrase,
+    Role,
+    RuleIndex,
+    Rules,
+    Scoring,
+    StanceRules,
+)
 from nlp.segmenter import Tokenizer, segment
 from nlp.taxonomy import CATEGORIES, Category
 
@@ -83,19 +105,22 @@ def classify(text: str, rules: Rules, tokenizer: Tokenizer) -> Classification:
     tokens = segment(tokenizer, normal)
     positions = rule_word_positions(tokens, rules)
     evidence, trigger = _evidence(positions, rules.index, tokens)
+    repair = _weigh_stance(evidence, positions, rules.stance, len(normal))
     if not evidence:
         return Classification(Category.OTHER, (), trigger is not None, trigger, 0.0, (), True)
     if len(evidence) == 1:  # one category named, the commonest case: no rival to weigh
         [(ordinal, hits)] = evidence.items()
         category = CATEGORIES[ordinal]
-        confidence = _confidence(-_score(hits, scoring.decay)[0], 0.0, scoring.saturation)
+        score = -_score(hits, scoring.decay)[0]
+        confidence = _confidence(score, 0.0, scoring.saturation)
+        weak = ordinal != _OTHER and _weak_in_letter(score, len(normal), scoring)
         return Classification(
-            category=category,
+            category=Category.OTHER if weak else category,
             also=(),
             urgent=trigger is not None,
             urgent_trigger=trigger,
             confidence=confidence,
-            matched=_explanation(hits, tokens),
+            matched=() if weak else _explanation(hits, tokens),
             ask=confidence < scoring.ask_below,
             ranked=() if ordinal == _OTHER else (category,),
         )
@@ -104,20 +129,33 @@ def classify(text: str, rules: Rules, tokenizer: Tokenizer) -> Classification:
     best = -ranked[0][0]
     # among the contenders, the one mentioned first (a tie goes to the stronger)
     floor = -best * scoring.mention_ratio
-    winner = min([entry for entry in ranked if entry[0] <= floor], key=_FIRST_MENTION)
+    contenders = [entry for entry in ranked if entry[0] <= floor]
+    if repair:  # a fault now: the city's topic words decide only when strictly the strongest
+        grid = [entry for entry in contenders if entry[2] != _OTHER]
+        if grid and not (ranked[0][2] == _OTHER and ranked[0][0] < grid[0][0]):
+            contenders = grid
+    winner = min(contenders, key=_FIRST_MENTION)
     rivals = [entry for entry in ranked if entry is not winner]
     confidence = _confidence(-winner[0], -rivals[0][0] if rivals else 0.0, scoring.saturation)
     also_floor = -best * scoring.also_ratio
+    weak = winner[2] != _OTHER and _weak_in_letter(-winner[0], len(normal), scoring)
     return Classification(
-        category=CATEGORIES[winner[2]],
+        category=Category.OTHER if weak else CATEGORIES[winner[2]],
         also=tuple([CATEGORIES[r[2]] for r in rivals if r[0] <= also_floor and r[2] != _OTHER]),
         urgent=trigger is not None,
         urgent_trigger=trigger,
         confidence=confidence,
-        matched=_explanation(evidence[winner[2]], tokens),
+        matched=() if weak else _explanation(evidence[winner[2]], tokens),
         ask=confidence < scoring.ask_below,
         ranked=tuple([CATEGORIES[e[2]] for e in (winner, *rivals) if e[2] != _OTHER]),
     )
+
+
+def _weak_in_letter(score: float, length: int, scoring: Scoring) -> bool:
+    """Whether a grid category's ``score`` is too weak to decide a letter of ``length``
+    characters: weak hints alone (``scoring.letter_floor``) among hundreds of characters are
+    what any letter says in passing. The resident is still asked, offered that category."""
+    return score < scoring.letter_floor and length >= scoring.letter_chars
 
 
 def category_scores(text: str, rules: Rules, tokenizer: Tokenizer) -> dict[Category, float]:
@@ -127,7 +165,9 @@ def category_scores(text: str, rules: Rules, tokenizer: Tokenizer) -> dict[Categ
     (:mod:`nlp.problems`)."""
     normal = normalize(text[: rules.scoring.max_chars])
     tokens = segment(tokenizer, normal)
-    evidence, _ = _evidence(rule_word_positions(tokens, rules), rules.index, tokens)
+    positions = rule_word_positions(tokens, rules)
+    evidence, _ = _evidence(positions, rules.index, tokens)
+    _weigh_stance(evidence, positions, rules.stance, len(normal))
     decay = rules.scoring.decay
     return {CATEGORIES[ordinal]: -_score(hits, decay)[0] for ordinal, hits in evidence.items()}
 
@@ -224,6 +264,49 @@ def _evidence(
     ruled_out = not triggers or URGENCY in vetoed
     here = here if ruled_out else _in_clause(here, vetoed, positions, index)
     return evidence, None if ruled_out else _trigger(triggers, here, tokens)
+
+
+def _weigh_stance(
+    evidence: dict[int, list[Hit]],
+    positions: Mapping[str, list[int]],
+    stance: StanceRules,
+    length: int,
+) -> bool:
+    """Apply the message's stance (:class:`nlp.rules.StanceRules`) to ``evidence`` in place;
+    return whether the message reports a repair: a fault cue, and no asking cue.
+
+    A message of at least ``min_chars`` characters that proposes or asks about the city's
+    plans, with no fault happening now, counts ``factor`` of every grid category's weight, and
+    ``other`` gains ``weight`` at the first asking cue. The cost is one look-up per rule word
+    present; the cues of several parts are searched only when one of their words occurs.
+    """
+    cues = stance.cues
+    asking: list[int] = []
+    fault = False
+    several = False
+    for word, places in positions.items():
+        role = cues.get(word)
+        if role:
+            if role & ASKS:
+                asking.append(places[0])
+            fault = fault or bool(role & FAULTS)
+            several = several or bool(role & IN_PHRASE)
+    if several:
+        for phrase in stance.asking:
+            if len(phrase.parts) > 1 and (found := find_phrase(phrase, positions)):
+                asking.append(found[0])
+        fault = fault or any(
+            len(phrase.parts) > 1 and find_phrase(phrase, positions) for phrase in stance.fault
+        )
+    if asking and not fault and length >= stance.min_chars:
+        factor = stance.factor
+        for ordinal, hits in evidence.items():
+            if ordinal != _OTHER:
+                evidence[ordinal] = [(start, parts, w * factor) for start, parts, w in hits]
+        if stance.weight > 0:
+            cue = min(asking)
+            evidence.setdefault(_OTHER, []).append((cue, (cue,), stance.weight))
+    return fault and not asking
 
 
 def _in_clause(

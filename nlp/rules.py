@@ -17,6 +17,11 @@ The file has four kinds of tables (the shipped ``data/rules.toml`` documents the
     phrases that veto the category.
 ``[urgent]``
     ``triggers`` and ``exclude``: words or phrases.
+``[stance]``
+    ``asking`` and ``fault``: words or phrases; ``factor``, ``weight``. A message that proposes,
+    or asks about a plan, a policy or a works project (``asking``) and names no fault happening
+    now (``fault``) is the city's business rather than a grid's repair: every grid category's
+    score is multiplied by ``factor`` and ``other`` gains ``weight`` at the first such cue.
 ``[dictionary]``
     ``words``: words that score nothing but must segment whole, so that they do not lend their
     characters to a rule word (``单元门口`` is a place, not a broken ``单元门``).
@@ -83,6 +88,56 @@ class UrgencyRules:
 
 
 @dataclass(frozen=True)
+class StanceRules:
+    """What a letter is doing: proposing or asking about the city's plans (``asking``), or
+    reporting a fault happening now (``fault``) (issue 15).
+
+    Real letters to a city use grid words while discussing policy — a river's renovation, a
+    road's planning, a works project's progress ("…河整治何时完工", "建议规划停车位") — and one
+    grid word then decided the category. A proposal or a progress question without a present
+    fault weakens every grid category (``factor``) and is itself evidence for ``other``
+    (``weight``); a strongly named grid object ("加装电梯的事有进展没") still wins, and one
+    present fault ("又停水了", "堵了") keeps the letter a repair.
+    """
+
+    asking: tuple[Phrase, ...] = ()
+    fault: tuple[Phrase, ...] = ()
+    factor: float = 1.0
+    """What a grid category's score is multiplied by when the stance holds."""
+    weight: float = 0.0
+    """What ``other`` gains when the stance holds."""
+    min_chars: int = 0
+    """A message shorter than this (normalised) keeps its evidence as it is: a chat message
+    ("建议多装几个路灯") names its matter in a few words, a letter wanders through many."""
+    cues: Mapping[str, int] = field(init=False, compare=False, repr=False)
+    """Each cue word's role, as bits: :data:`ASKS` and :data:`FAULTS` when the word alone is
+    such a cue, :data:`IN_PHRASE` when it is a part of a cue of several parts. Apart from the
+    rule index (:class:`RuleIndex`), so the stance never changes what a word scores."""
+
+    def __post_init__(self) -> None:
+        cues: dict[str, int] = {}
+        for phrases, alone in ((self.asking, ASKS), (self.fault, FAULTS)):
+            for phrase in phrases:
+                bit = alone if len(phrase.parts) == 1 else IN_PHRASE
+                for word in phrase.words:
+                    cues[word] = cues.get(word, 0) | bit
+        object.__setattr__(self, "cues", cues)
+
+    @property
+    def words(self) -> frozenset[str]:
+        """Every cue word: they go into the tokenizer's dictionary too."""
+        return frozenset(self.cues)
+
+
+ASKS = 1
+"""A :attr:`StanceRules.cues` bit: the word alone asks about a plan (建议, 规划, 进展)."""
+FAULTS = 2
+"""A :attr:`StanceRules.cues` bit: the word alone names a fault happening now (坏, 堵, 停水)."""
+IN_PHRASE = 4
+"""A :attr:`StanceRules.cues` bit: the word is a part of a cue of several parts (何时 + 完工)."""
+
+
+@dataclass(frozen=True)
 class Scoring:
     """How scores become a decision; see ``data/rules.toml`` for what each value means."""
 
@@ -93,12 +148,17 @@ class Scoring:
     saturation: float = 2.5
     max_chars: int = 1500
     default_window: int = 6
+    letter_chars: int = 0
+    """A message this long (normalised) or longer is a letter, where ``letter_floor`` holds."""
+    letter_floor: float = 0.0
+    """In a letter, a grid category scoring below this — weak hints only, 路 or 施工 among
+    hundreds of characters — is not evidence enough: the letter is ``other`` (issue 15)."""
 
 
 URGENCY = -1
+"""What urgency patterns have for a category ordinal: a veto of it rules urgency out."""
 URGENCY_HERE = -2
 """The ordinal of a clause-scoped urgency exclusion (:attr:`UrgencyRules.exclude_in_clause`)."""
-"""What urgency patterns have for a category ordinal: a veto of it rules urgency out."""
 
 
 class Role(Enum):
@@ -208,6 +268,7 @@ class Rules:
     scoring: Scoring
     dictionary: frozenset[str] = frozenset()
     """Words that score nothing but must segment whole (``[dictionary]``)."""
+    stance: StanceRules = StanceRules()
     index: RuleIndex = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -256,7 +317,7 @@ def parse_rules(text: str, source: str = "<rules>") -> Rules:
 
 
 def _build(data: Mapping[str, Any]) -> Rules:
-    _only_keys(data, "", {"scoring", "categories", "urgent", "dictionary"})
+    _only_keys(data, "", {"scoring", "categories", "urgent", "stance", "dictionary"})
     scoring = _scoring(_table(data, "scoring", "", required=False))
     window = scoring.default_window
     categories_table = _table(data, "categories", "", required=True)
@@ -279,7 +340,31 @@ def _build(data: Mapping[str, Any]) -> Rules:
         _word(word, f"dictionary.words[{i}]")
         for i, word in enumerate(_list(dictionary.get("words", []), "dictionary.words"))
     }
-    return Rules(categories, urgency, scoring, frozenset(plain_words))
+    return Rules(
+        categories,
+        urgency,
+        scoring,
+        frozenset(plain_words),
+        _stance(_table(data, "stance", "", required=False), window),
+    )
+
+
+def _stance(table: Mapping[str, Any], window: int) -> StanceRules:
+    _only_keys(table, "stance", {"asking", "fault", "factor", "weight", "min_chars"})
+    return StanceRules(
+        asking=_patterns(table.get("asking", []), "stance.asking", window),
+        fault=_patterns(table.get("fault", []), "stance.fault", window),
+        factor=_number(table.get("factor", 1.0), "stance.factor", 0.0, 1.0),
+        weight=_number(table.get("weight", 0.0), "stance.weight", 0.0, 100.0),
+        min_chars=_whole(table.get("min_chars", 0), "stance.min_chars", 0, 1_000_000),
+    )
+
+
+def _whole(value: Any, key: str, low: int, high: int) -> int:
+    number = _number(value, key, low, high)
+    if not number.is_integer():
+        raise RulesError(f"{key}: must be a whole number, got {value}")
+    return int(number)
 
 
 def _scoring(table: Mapping[str, Any]) -> Scoring:
@@ -293,6 +378,8 @@ def _scoring(table: Mapping[str, Any]) -> Scoring:
         "saturation": (0.1, 100.0),
         "max_chars": (50, 1_000_000),
         "default_window": (1, 1000),
+        "letter_chars": (0, 1_000_000),
+        "letter_floor": (0.0, 100.0),
     }
     values: dict[str, Any] = {}
     for name, (low, high) in bounds.items():
@@ -390,14 +477,16 @@ def _index(rules: Rules) -> RuleIndex:
         for bit, part in enumerate(pattern.phrase.parts):
             for word in part:
                 parts.setdefault(word, []).append((number, 1 << bit))
+    # dictionary and stance words are listed too, with no rules: the former protect their
+    # characters, the latter are found among the tokens for the stance (StanceRules)
+    plain = rules.dictionary | rules.stance.words
     return RuleIndex(
-        # dictionary words are listed too, with no rules: they protect their characters
         words={
             word: (tuple(keywords.get(word, ())), tuple(parts.get(word, ())))
-            for word in keywords.keys() | parts.keys() | rules.dictionary
+            for word in keywords.keys() | parts.keys() | plain
         },
         patterns=tuple(patterns),
-        vocabulary=frozenset(keywords.keys() | parts.keys() | rules.dictionary),
+        vocabulary=frozenset(keywords.keys() | parts.keys() | plain),
     )
 
 

@@ -43,6 +43,20 @@ def test_a_generic_word_alone_decides_nothing(language: Language, text: str) -> 
         ("投诉夜间施工", Category.NOISE),
         ("梅峰河堵了", Category.DRAINAGE),
         ("偷工减料，不按图纸施工", Category.OTHER),
+        # 违章 alone is a building's; parked, a car's
+        ("小区北门天天有车违章停车", Category.PARKING),
+        # a bill is its utility's matter; paying it is other's (电费怎么交)
+        ("电费问题", Category.POWER),
+        # 污染 said of noise is noise, not the river's dirt
+        ("内河整治噪音污染", Category.NOISE),
+        ("考消防工程师交了钱，机构一直不退费", Category.OTHER),
+        ("家门口那条臭水沟", Category.SANITATION),
+        ("村口主路开挖好几个月了", Category.ROADS),
+        # when a works project starts or ends is the city's schedule
+        ("那条河何时完工？", Category.OTHER),
+        ("办个准生证需要什么手续", Category.OTHER),
+        # stalls spilling over a pavement are sanitation's, the bus stop merely where
+        ("公交站对面几家大排档占道经营", Category.SANITATION),
     ],
 )
 def test_with_a_problem_beside_it_the_problem_decides(

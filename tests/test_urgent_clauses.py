@@ -60,6 +60,10 @@ def test_a_supposition_rules_out_its_own_clause_only(
         ("如果发生火灾怎么办", False),
         ("每个月都有人把烟头扔进垃圾桶，导致失火的事故发生", False),
         ("心脏起搏器是救命的东西，医保却不能报", False),
+        ("医保应该扩大救命器械的报销范围", False),
+        # taken for a danger, then not; a danger beside a mistaken guess stays one
+        ("远处看去以为是着火了，走近才发现是在烧烤", False),
+        ("楼道里冒烟了，我还以为是谁家做饭呢，赶紧来人", True),
     ],
 )
 def test_urgency_means_danger_now(language: Language, text: str, urgent: bool) -> None:
