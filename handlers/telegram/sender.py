@@ -37,7 +37,6 @@ matched without regard to case.
 from __future__ import annotations
 
 import logging
-import mimetypes
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
@@ -69,11 +68,11 @@ from bot.errors import (
     ChatMoved,
     ChatUnreachable,
     RetryLater,
-    StoreBusy,
     TransientDeliveryError,
     Undeliverable,
 )
 from bot.ports import Store, kept_media_id
+from bot.sending.photos import read_kept_photo
 
 log = logging.getLogger(__name__)
 
@@ -244,16 +243,10 @@ class TelegramSender:
             return photo
         if self._store is None:
             raise Undeliverable(f"photo {photo} is kept in the database, and no store was given")
-        try:
-            async with self._store.transaction() as tx:
-                kept = await tx.media(media_id)
-        except StoreBusy as exc:
-            raise TransientDeliveryError(f"photo {photo} could not be read: {exc}") from exc
+        kept = await read_kept_photo(self._store, media_id)
         if kept is None:
             raise Undeliverable(f"photo {photo} is no longer kept")
-        content, content_type = kept
-        extension = mimetypes.guess_extension(content_type.split(";")[0].strip()) or ""
-        return InputFile(content, filename=f"photo-{media_id}{extension}")
+        return InputFile(kept.content, filename=kept.filename)
 
 
 def _says(error: TelegramError, *descriptions: str) -> bool:

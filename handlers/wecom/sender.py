@@ -33,7 +33,6 @@ it lives three days.
 from __future__ import annotations
 
 import logging
-import mimetypes
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
@@ -41,8 +40,9 @@ from datetime import datetime, timedelta
 from bot.channels import Channel, address, parse
 from bot.config.org import Org
 from bot.domain import Outgoing
-from bot.errors import ChatUnreachable, StoreBusy, TransientDeliveryError, Undeliverable
+from bot.errors import ChatUnreachable, Undeliverable
 from bot.ports import PlatformCard, Store, kept_media_id
+from bot.sending.photos import read_kept_photo
 from handlers.wecom.api import CardExpired, Refused, WeComApi
 from handlers.wecom.cards import Drawn, template_card
 
@@ -185,19 +185,12 @@ class WeComSender:
             log.info("photo %s is not kept here (a platform's file id): the message goes to "
                      "WeCom without it", photo)  # fmt: skip
             return None
-        try:
-            async with self._store.transaction() as tx:
-                kept = await tx.media(media_id)
-        except StoreBusy as exc:
-            raise TransientDeliveryError(f"photo {photo} could not be read: {exc}") from exc
+        kept = await read_kept_photo(self._store, media_id)
         if kept is None:
             log.info("photo %s is no longer kept (erased): the message goes without it", photo)
             return None
-        content, content_type = kept
-        mime = content_type.split(";")[0].strip() or "application/octet-stream"
-        filename = f"photo-{media_id}{mimetypes.guess_extension(mime) or ''}"
         try:
-            return await self._api.upload_image(content, filename, mime)
+            return await self._api.upload_image(kept.content, kept.filename, kept.mime)
         except Refused as exc:
             log.warning("WeCom refused photo %s (%s); the message goes without it", photo, exc)
             return None
