@@ -17,8 +17,9 @@ How a message is scored:
    it is strictly the strongest: the resident reports a repair, and a topic word of the city's
    (地铁, 培训机构) mentioned first does not make it the city's business. In a letter
    (``letter_chars`` or longer) a grid winner scoring under ``letter_floor`` — weak hints only —
-   makes the letter ``other``. Other categories scoring at least ``also_ratio`` of the best are
-   reported as ``also``.
+   makes the letter ``other``, and so does one weak hint (under ``hint_floor``) in a message of
+   a few sentences (``hint_chars`` or longer). Other categories scoring at least
+   ``also_ratio`` of the best are reported as ``also``.
 4. Confidence grows with the winner's score (``1 - exp(-score / saturation)``) and shrinks when
    a rival scores close to it. Below ``ask_below`` the resident is asked to pick.
 5. Urgency is independent of the category: any urgent trigger, unless an urgent exclusion matches
@@ -154,8 +155,12 @@ def classify(text: str, rules: Rules, tokenizer: Tokenizer) -> Classification:
 def _weak_in_letter(score: float, length: int, scoring: Scoring) -> bool:
     """Whether a grid category's ``score`` is too weak to decide a letter of ``length``
     characters: weak hints alone (``scoring.letter_floor``) among hundreds of characters are
-    what any letter says in passing. The resident is still asked, offered that category."""
-    return score < scoring.letter_floor and length >= scoring.letter_chars
+    what any letter says in passing, and one weak hint (``scoring.hint_floor``) in a message of
+    a few sentences (``scoring.hint_chars``) is a word said in passing too. The resident is
+    still asked, offered that category."""
+    return (score < scoring.letter_floor and length >= scoring.letter_chars) or (
+        score < scoring.hint_floor and length >= scoring.hint_chars
+    )
 
 
 def category_scores(text: str, rules: Rules, tokenizer: Tokenizer) -> dict[Category, float]:

@@ -153,6 +153,14 @@ class Scoring:
     letter_floor: float = 0.0
     """In a letter, a grid category scoring below this — weak hints only, 路 or 施工 among
     hundreds of characters — is not evidence enough: the letter is ``other`` (issue 15)."""
+    hint_chars: int = 0
+    """A message this long (normalised) or longer says more than a chat line: ``hint_floor``
+    holds in it."""
+    hint_floor: float = 0.0
+    """In a message of ``hint_chars`` or more, a grid category scoring below this — one weak
+    hint, 申请 or 矛盾 or 公园 in a few sentences about something else — is not evidence enough:
+    the message is ``other``, and the resident asked offers that category first (issue 15).
+    A chat line keeps its one hint: "路咋还没修好" is roads, asked."""
 
 
 URGENCY = -1
@@ -380,6 +388,8 @@ def _scoring(table: Mapping[str, Any]) -> Scoring:
         "default_window": (1, 1000),
         "letter_chars": (0, 1_000_000),
         "letter_floor": (0.0, 100.0),
+        "hint_chars": (0, 1_000_000),
+        "hint_floor": (0.0, 100.0),
     }
     values: dict[str, Any] = {}
     for name, (low, high) in bounds.items():

@@ -24,6 +24,8 @@ from nlp.taxonomy import Category
         "收费标准是多少",
         "门口那个事儿到底有人管没人管啊",
         "可以申请旧房新建吗",
+        # 补贴 is any subsidy (a car's, a job's); the grid's are named: 高龄补贴, 残疾补贴
+        "新能源车的购车补贴今年还有吗",
     ],
 )
 def test_a_generic_word_alone_decides_nothing(language: Language, text: str) -> None:
