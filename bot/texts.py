@@ -265,6 +265,7 @@ def card(
     phone: str | None = None,
     question: bool = False,
     erased: bool = False,
+    reachable: bool = True,
 ) -> str:
     """The task card a unit's group sees; ``place``, ``text`` and ``phone`` are already masked
     (``text`` on one line: :func:`one_line`), and ``text`` is quoted 「…」 as the resident's;
@@ -272,7 +273,8 @@ def card(
     ``question``: a 咨询, answered rather than repaired.
 
     ``received``: when the report came in; ``phone``: the number the resident gave, if any (the
-    claimer gets it whole, privately).
+    claimer gets it whole, privately); ``reachable``: whether the claimer can reach the resident
+    without it (a Telegram profile; not a WeChat follower or a 12345 caller).
 
     ``earlier_result``: the result is the one a reopened task had before (居民不满意).
 
@@ -294,7 +296,8 @@ def card(
         if received:
             lines.append(f"收到：{received}")
         if not erased:  # an erased resident's card offers no contact
-            lines.append(CARD_PHONE.format(phone=phone) if phone else CARD_NO_PHONE)
+            no_phone = CARD_NO_PHONE if reachable else CARD_NO_CONTACT
+            lines.append(CARD_PHONE.format(phone=phone) if phone else no_phone)
         if matched:
             lines.append(f"识别依据：{'、'.join(matched)}")
         done = "答复" if question else "办结"
@@ -793,6 +796,9 @@ phone number and how long it has been, which the resident may have said only onc
 
 CARD_PHONE = "电话：{phone}（认领后私信发完整号码）"
 CARD_NO_PHONE = "联系：居民没有留电话，认领后私信发联系方式"
+CARD_NO_CONTACT = "联系：居民没有留电话，也没有可以直接联系的方式，办理结果由平台转告居民"
+"""A resident with no number on a channel that opens no profile (a WeChat follower, a 12345
+caller): the claimer will get no way to reach them, so the card promises none."""
 CLAIMER_PHONE = "电话：{phone}\n"
 CLAIMED_BY_YOU = "您认领了工单 {number}（{category}）。"
 TRANSFERRED_TO_YOU = "{giver}把工单 {number}（{category}）转交给您。"

@@ -11,6 +11,7 @@ import pytest
 
 from bot import texts
 from bot.desk.actions import Verb, person_key
+from bot.desk.context import Actor
 from bot.desk.desk import Desk
 from bot.followup.reminders import Reminders
 from nlp.privacy import mask_phone, phone_number
@@ -72,6 +73,16 @@ async def test_a_card_without_a_number_says_how_to_reach_the_resident(
     [card] = to(await said(store), GRID1_CHAT)
     assert texts.CARD_NO_PHONE in card.text
     assert "电话：" not in card.text
+
+
+async def test_a_card_promises_no_contact_it_cannot_give(desk: Desk, store: SqlStore) -> None:
+    """A WeChat follower with no number: WeChat opens no profile, so the card does not promise
+    the claimer a way to reach her; it says the platform tells her the result."""
+    follower = Actor("wechat:oRES1", "wechat:oRES1", "微信用户")
+    await desk.private_message(follower, NO_PHONE, None, None)
+    [card] = to(await said(store), GRID1_CHAT)
+    assert texts.CARD_NO_CONTACT in card.text
+    assert texts.CARD_NO_PHONE not in card.text
 
 
 async def test_phone_numbers_are_found_and_masked() -> None:

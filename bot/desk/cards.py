@@ -83,6 +83,7 @@ class Presenter:
             phone=mask_phone(phone) if (phone := phone_number(task.text)) else None,
             question=task.kind is TaskKind.QUESTION,
             erased=task.resident_id == FORGOTTEN,
+            reachable=task.resident_id != FORGOTTEN and bool(profile_link(task.resident_id)),
         )
         # the photo rides along on edits too: a photo's card is edited through its caption
         if new:
