@@ -282,6 +282,9 @@ class Draft:
     """When the bot last asked its question; the reminder and the expiry count from here."""
     reminded: bool = False
     """The resident was reminded of the unanswered question (once)."""
+    community: str | None = None
+    """Where it is asked in two steps: the community picked first; the question now is which
+    of its places (小区), and a reminder offers those."""
 
     def joined(self, text: str, photo: str | None) -> Draft:
         """This draft with a further message added."""

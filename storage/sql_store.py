@@ -206,6 +206,7 @@ class SqlTransaction(
             "alert_chat": draft.alert_chat,
             "asked_at": draft.asked_at,
             "reminded": draft.reminded,
+            "community": draft.community,
         }
         await self._upsert(DraftRow, values, keys=("resident_id",))
 
@@ -409,6 +410,7 @@ def _draft(row: Any) -> Draft:
         row.alert_chat,
         row.asked_at,
         row.reminded,
+        row.community,
     )
 
 

@@ -241,6 +241,8 @@ class DraftRow(SQLModel, table=True):
     asked_at: datetime | None = Field(default=None, sa_type=UtcDateTime, index=True)
     """When the bot last asked; NULL in rows written before it existed (never reminded)."""
     reminded: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    community: str | None = Field(default=None, sa_type=Text)
+    """The community the resident picked while saying where (revision 0009)."""
 
 
 class AwaitedNoteRow(SQLModel, table=True):

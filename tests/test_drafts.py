@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot import texts
+from bot.desk.actions import Verb
 from bot.desk.desk import Desk
 from bot.domain import DraftReason
 from bot.followup.drafts import DraftFollowUp
@@ -20,6 +21,7 @@ from tests.clock import FakeClock
 from tests.desk_support import (  # noqa: F401 - fixtures, used by name
     GRID1_CHAT,
     RESIDENT,
+    act,
     actions,
     clock,
     desk,
@@ -140,6 +142,32 @@ async def test_an_unanswered_question_is_reminded_once_then_expires_with_a_word(
     [expired] = await said(store)
     assert expired.text.startswith("您11月22日反映的问题（楼道里的灯坏了）一直没能告诉我")
     assert await draft_of(store) is None
+
+
+async def test_a_reminder_after_the_community_offers_its_places(
+    desk: Desk, store: SqlStore, clock: FakeClock
+) -> None:
+    """She picked 兴安南路社区, then stopped at which 小区: the reminder, counted from that
+    question, offers that community's places (not the communities again), and one of them
+    files the report."""
+    follow = drafts_of(desk)
+    await desk.private_message(RESIDENT, "楼道里的灯坏了", None, None)
+    await said(store)
+    clock.advance(timedelta(minutes=20))
+    await desk.press(RESIDENT, act(Verb.PICK_COMMUNITY, 0, "xingannanlu:d"), None)
+    [places] = await said(store)
+    clock.advance(timedelta(minutes=29))
+    assert await follow.tick(clock()) == 0, "the wait counts from the second question"
+    clock.advance(timedelta(minutes=1))
+    assert await follow.tick(clock()) == 1
+    [reminder] = await said(store)
+    assert texts.DRAFT_STILL_NEEDS[DraftReason.NEED_PLACE] in reminder.text
+    assert actions(reminder) == actions(places)
+    assert all(action.startswith("pd:") for action in actions(reminder))
+    await desk.press(RESIDENT, actions(reminder)[1], None)
+    task = await latest_task(store)
+    assert task is not None
+    assert task.place == "审计厅小区"
 
 
 async def test_more_words_restart_the_wait(desk: Desk, store: SqlStore, clock: FakeClock) -> None:

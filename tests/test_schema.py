@@ -35,7 +35,7 @@ from tests.conftest import DATA
 pytestmark = pytest.mark.asyncio
 
 RELEASE_0_1 = DATA / "release_0_1.sqlite"
-ALL = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008"]
+ALL = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009"]
 
 
 def _release_rows() -> Iterator[tuple[str, list[dict[str, Any]]]]:

@@ -99,19 +99,24 @@ class Intake:
         """Show a community's places (小区) as buttons: to bind a home, or to say where the
         waiting report is (``:d``); False for an unknown community."""
         community_id, _, purpose = arg.partition(":")
-        verb = Verb.PLACE_DRAFT if purpose == FOR_DRAFT else Verb.PICK_PLACE
-        ref = UnitRef(UnitKind.COMMUNITY, community_id)
-        rows = tuple(
-            (Button(place.name, Action(verb, 0, f"{grid.ref.id}:{i}").encode()),)
-            for grid in self.ctx.org.children(ref)
-            for i, place in enumerate(grid.places)
-        )
+        rows = place_buttons(self.ctx.org, community_id, purpose)
         if not rows:
             return False
         async with self.ctx.store.transaction() as tx:
+            if purpose == FOR_DRAFT:  # the question is now which of its places: remembered
+                await self._narrow_draft(tx, actor, community_id)
             await tx.enqueue(Outgoing(actor.chat_id, texts.PICK_GRID, rows))
             await mark_processed(tx, update_id)
         return True
+
+    async def _narrow_draft(self, tx: Transaction, actor: Actor, community_id: str) -> None:
+        """The waiting report's place is in ``community_id``: its reminder, if one comes,
+        offers that community's places, and counts from this question."""
+        resident = await self._resident(tx, actor)
+        draft = await tx.draft(resident.user_id)
+        if draft is not None and draft.reason is DraftReason.NEED_PLACE:
+            now = self.ctx.clock()
+            await tx.save_draft(replace(draft, community=community_id, asked_at=now))
 
     async def pick_place(self, actor: Actor, arg: str, update_id: int | None) -> bool:
         """Bind the resident's home to a place picked from buttons (``/start``, or the offer on
@@ -418,13 +423,26 @@ def community_buttons(org: Org, purpose: str = "") -> tuple[tuple[Button, ...], 
     )
 
 
+def place_buttons(org: Org, community_id: str, purpose: str = "") -> tuple[tuple[Button, ...], ...]:
+    """One button per place (小区) of a community: to bind a home, or (``purpose`` "d") to say
+    where the waiting report is; none for an unknown community."""
+    verb = Verb.PLACE_DRAFT if purpose == FOR_DRAFT else Verb.PICK_PLACE
+    return tuple(
+        (Button(place.name, Action(verb, 0, f"{grid.ref.id}:{i}").encode()),)
+        for grid in org.children(UnitRef(UnitKind.COMMUNITY, community_id))
+        for i, place in enumerate(grid.places)
+    )
+
+
 def question_buttons(
     org: Org, draft: Draft, result: Classification | None = None
 ) -> tuple[tuple[Button, ...], ...]:
     """The buttons that answer the question a draft waits on; ``result``, the draft's words
-    classified, puts the likeliest kinds on the category question."""
+    classified, puts the likeliest kinds on the category question; where the resident picked
+    a community already, that community's places."""
     if draft.reason is DraftReason.NEED_PLACE:
-        return community_buttons(org, FOR_DRAFT)
+        narrowed = place_buttons(org, draft.community, FOR_DRAFT) if draft.community else ()
+        return narrowed or community_buttons(org, FOR_DRAFT)
     if draft.reason is DraftReason.NEED_CATEGORY:
         return category_buttons(result or UNSURE)
     if draft.reason is DraftReason.SEVERAL:
