@@ -26,6 +26,8 @@ WELCOME_BOUND = (
     "您好！您登记的地址是：{place}。\n有问题直接发给我就行；要改地址，请在下面重新选择社区："
 )
 PICK_GRID = "请选择您住的小区："
+PICK_REPORT_PLACE = "这件事在哪个小区？请选择："
+"""The second step of saying where a waiting report is: not where the resident lives."""
 BOUND = "好的，已登记您的地址：{place}。以后有问题直接发消息给我就行。"
 ASK_PLACE = (
     "收到。为了转给负责的网格员，请告诉我这件事在哪个小区——可以直接打小区名字，也可以在下面选择："

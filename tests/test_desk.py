@@ -192,7 +192,7 @@ async def test_unbound_resident_without_place_is_asked_and_draft_becomes_task(
     else:
         assert await desk.press(RESIDENT, "pc:0:xingannanlu:d", None) == Answer("")
         [picker] = await said(store)
-        assert picker.text == texts.PICK_GRID
+        assert picker.text == texts.PICK_REPORT_PLACE, "where it is, not where she lives"
         assert labels(picker) == [
             "电影制片厂小区",
             "审计厅小区",

@@ -105,7 +105,8 @@ class Intake:
         async with self.ctx.store.transaction() as tx:
             if purpose == FOR_DRAFT:  # the question is now which of its places: remembered
                 await self._narrow_draft(tx, actor, community_id)
-            await tx.enqueue(Outgoing(actor.chat_id, texts.PICK_GRID, rows))
+            question = texts.PICK_REPORT_PLACE if purpose == FOR_DRAFT else texts.PICK_GRID
+            await tx.enqueue(Outgoing(actor.chat_id, question, rows))
             await mark_processed(tx, update_id)
         return True
 
