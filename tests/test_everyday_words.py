@@ -136,3 +136,37 @@ def test_a_harm_said_to_be_likely_is_no_danger_now(language: Language) -> None:
     same trigger told as happening stays urgent."""
     assert not language.classify("孩子打闹期间极易受伤").urgent
     assert language.classify("有人受伤了快来").urgent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # compensation for the land a works project takes
+        "河道改造占了我们小区的地，想问问补偿标准是多少",
+        # a plan judged, or asked about, however smelly the river beside it
+        "河道改造方案不合理，离我们楼太近了，臭水沟就在窗户底下",
+        "请问政府如何规划这条河？河水又黑又臭，一到夏天就受不了",
+        # the contractor asked to pay for what its works broke
+        "施工队挖断了我家菜地的篱笆，要求施工队赔偿损失",
+        "修河的施工方把我家的大棚弄坏了，要求施工方作出赔偿",
+        # a works project running late
+        "施工严重滞后，河边公园的护栏和步道做了好几个月还没做完，希望有关部门督促一下，谢谢",
+        "施工单位磨洋工，河边公园的护栏和步道做了好几个月还没做完，希望有关部门督促一下，谢谢",
+        "工程拖拖拉拉，河边公园的护栏和步道做了好几个月还没做完，希望有关部门督促一下，谢谢",
+        "施工拖延时间，河边公园的护栏和步道做了好几个月还没做完，希望有关部门督促一下，谢谢",
+    ],
+)
+def test_a_city_works_project_is_other(language: Language, text: str) -> None:
+    """A works project's plan, its compensation, its contractor's damage and its delays are the
+    city's business (LABELLING.md: policy, planning and progress), whatever grid words the
+    resident uses to describe the place (issue 15)."""
+    assert language.classify(text).category is Category.OTHER
+
+
+def test_a_works_delay_needs_the_works(language: Language) -> None:
+    """拖延 alone is anyone stalling (a management company "一味拖延"): the letter stays its
+    grid matter; and a road the works' lorries broke is a repair, late works or not."""
+    stalled = "物业一味拖延，小区门口的护栏歪了好几个月也不扶正，希望有关部门督促一下物业，谢谢"
+    assert language.classify(stalled).category is Category.PUBLIC_FACILITIES
+    broken = "河道整治工程一直拖拖拉拉，施工车辆压坏的路面到现在也没修，出门很不方便，希望尽快修好"
+    assert language.classify(broken).category is Category.ROADS
