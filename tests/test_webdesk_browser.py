@@ -24,7 +24,8 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from bot.export import headers
 from tests.webdesk_world import desk_world
@@ -112,7 +113,10 @@ async def test_sign_in_filter_open_reassign_and_export(
 
         search = await step(lambda: driver.find_element(By.NAME, "q"))
         await step(lambda: search.send_keys(water.number))
+        unfiltered = await step(lambda: driver.find_element(By.ID, "task-list"))
         await step(lambda: driver.find_element(By.ID, "apply").click())
+        # the filtered page replaces this one: read its list, not the old one's (gone stale)
+        await step(lambda: WebDriverWait(driver, 10).until(staleness_of(unfiltered)))
         links = await step(lambda: driver.find_elements(By.CSS_SELECTOR, "#task-list a"))
         assert [link.text for link in await step(lambda: list(links))] == [water.number]
 
