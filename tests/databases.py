@@ -14,6 +14,14 @@ the databases its finished tests used: after a test, every connection to its dat
 and the ``public`` schema (all the tables, sequences and types griddesk makes) dropped and made
 anew, so the next test there starts as empty as on a new database. One that cannot be emptied
 is dropped; all of them are dropped when the test process ends.
+
+Most tests only open a store on their database, which creates this build's tables first (some
+170 ms on PostgreSQL, a third of such a test's set-up). So a database left exactly at this
+build's tables (the newest revision, the same table names) is kept *ready* instead: its rows are
+truncated (identities restarted, the revision row kept) and the next test gets it, and finds
+its tables there, as a running deployment's database would have them. A test about the schema
+itself — migrations, backups, racing starters, which must see a database with nothing in it —
+says so with ``pytest.mark.empty_database`` and gets an empty one as before.
 """
 
 from __future__ import annotations
@@ -28,7 +36,9 @@ import pytest
 import pytest_asyncio
 
 from storage.engine import open_store
+from storage.schema import revisions
 from storage.sql_store import SqlStore
+from storage.tables import METADATA
 
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 PG_ADMIN_DATABASES = ("postgres", "test")
@@ -37,6 +47,10 @@ PG_CONNECT_TIMEOUT = 5.0
 
 _EMPTIED: list[str] = []
 """This test process's PostgreSQL databases that are empty and free for its next test."""
+_READY: list[str] = []
+"""Those at this build's tables, every row truncated, free for a test that needs no emptiness."""
+EMPTY_DATABASE = "empty_database"
+"""The marker of a test whose database must hold nothing at all, not even the tables."""
 
 
 @pytest_asyncio.fixture(params=["sqlite", "postgresql"])
@@ -46,14 +60,22 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         yield f"sqlite:///{tmp_path / 'griddesk.db'}"
         return
     admin = await _admin_connection()
+    empty = request.node.get_closest_marker(EMPTY_DATABASE) is not None
     try:
-        name = _EMPTIED.pop() if _EMPTIED else await _create(admin)
+        if not empty and _READY:
+            name = _READY.pop()
+        elif _EMPTIED:
+            name = _EMPTIED.pop()
+        else:
+            name = await _create(admin)
     finally:
         await admin.close()
     try:
         yield f"{PG_SERVER}/{name}"
     finally:
-        if await _emptied(name):
+        if await _truncated(name):
+            _READY.append(name)
+        elif await _emptied(name):
             _EMPTIED.append(name)
         else:
             await _drop(name)
@@ -63,9 +85,10 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 def _drop_emptied_databases() -> Iterator[None]:
     """When the test process ends, the databases it kept go."""
     yield
-    if _EMPTIED:
-        asyncio.run(_drop_all(list(_EMPTIED)))
+    if _EMPTIED or _READY:
+        asyncio.run(_drop_all([*_EMPTIED, *_READY]))
         _EMPTIED.clear()
+        _READY.clear()
 
 
 async def _create(admin: asyncpg.Connection) -> str:
@@ -94,6 +117,32 @@ async def _emptied(name: str) -> bool:
     return bool(left == 0)
 
 
+async def _truncated(name: str) -> bool:
+    """End every connection to ``name`` and, if it holds exactly this build's tables at the
+    newest revision, empty every one of them but the revision's; False otherwise (or on any
+    trouble): then it is emptied the slow way."""
+    try:
+        admin = await _admin_connection()
+        try:
+            await admin.execute(_END_CONNECTIONS, name)
+        finally:
+            await admin.close()
+        own = await asyncpg.connect(f"{PG_SERVER}/{name}", timeout=PG_CONNECT_TIMEOUT)
+        try:
+            tables = {row[0] for row in await own.fetch(_TABLES)}
+            if tables != _THIS_BUILDS_TABLES:
+                return False
+            if await own.fetchval("SELECT version_num FROM alembic_version") != _HEAD:
+                return False
+            names = ", ".join(f'"{table}"' for table in sorted(tables - {"alembic_version"}))
+            await own.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        finally:
+            await own.close()
+    except (OSError, TimeoutError, asyncpg.PostgresError):
+        return False
+    return True
+
+
 async def _drop(name: str) -> None:
     admin = await _admin_connection()
     try:
@@ -109,6 +158,9 @@ async def _drop_all(names: list[str]) -> None:
 
 
 _END_CONNECTIONS = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1"
+_TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+_THIS_BUILDS_TABLES = {*METADATA.tables, "alembic_version"}
+_HEAD = revisions().get_current_head()
 _LEFT_OUTSIDE_PUBLIC = """
     SELECT count(*) FROM pg_namespace
     WHERE nspname NOT IN ('public', 'information_schema') AND nspname NOT LIKE 'pg\\_%'

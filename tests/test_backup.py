@@ -39,6 +39,8 @@ from tests.conftest import DATA
 from tests.databases import database_url
 from tests.store_support import ALICE, DAY, NOW, new_task
 
+pytestmark = pytest.mark.empty_database  # migrations and backups need nothing there
+
 __all__ = ["database_url"]  # the fixture, imported so that pytest finds it here
 
 Snapshot = dict[str, list[tuple[Any, ...]]]

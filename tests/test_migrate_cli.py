@@ -10,6 +10,8 @@ import pytest
 from bot.cli.main import main
 from tests.conftest import DATA
 
+pytestmark = pytest.mark.empty_database  # migrations and backups need nothing there
+
 EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
 RELEASE_0_1 = DATA / "release_0_1.sqlite"
 """A database of release 0.1 (see tests/test_schema.py)."""

@@ -32,7 +32,7 @@ from storage.schema import BrokenReferences, current_revision, revisions
 from storage.tables import METADATA
 from tests.conftest import DATA
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.empty_database]  # migrations need nothing there
 
 RELEASE_0_1 = DATA / "release_0_1.sqlite"
 ALL = ["0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009"]

@@ -17,7 +17,7 @@ from sqlalchemy import inspect
 from storage.engine import create_engine, open_store
 from storage.tables import METADATA
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.empty_database]  # migrations need nothing there
 
 STARTERS = 4
 RACE_TIMEOUT = 60.0
