@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -98,29 +98,37 @@ async def _create(admin: asyncpg.Connection) -> str:
 
 
 async def _emptied(name: str) -> bool:
-    """End every connection to ``name`` and drop what a test made in it; False when that
-    failed (the database is then not used again)."""
-    try:
-        admin = await _admin_connection()
-        try:
-            await admin.execute(_END_CONNECTIONS, name)
-        finally:
-            await admin.close()
-        own = await asyncpg.connect(f"{PG_SERVER}/{name}", timeout=PG_CONNECT_TIMEOUT)
-        try:
-            await own.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-            left = await own.fetchval(_LEFT_OUTSIDE_PUBLIC)
-        finally:
-            await own.close()
-    except (OSError, TimeoutError, asyncpg.PostgresError):
-        return False
-    return bool(left == 0)
+    """Drop what a test made in ``name``; False when that failed (the database is then not
+    used again)."""
+
+    async def empty(own: asyncpg.Connection) -> bool:
+        await own.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        return bool(await own.fetchval(_LEFT_OUTSIDE_PUBLIC) == 0)
+
+    return await _alone_in(name, empty)
 
 
 async def _truncated(name: str) -> bool:
-    """End every connection to ``name`` and, if it holds exactly this build's tables at the
-    newest revision, empty every one of them but the revision's; False otherwise (or on any
-    trouble): then it is emptied the slow way."""
+    """If ``name`` holds exactly this build's tables at the newest revision, empty every one
+    of them but the revision's; False otherwise (or on any trouble): then it is emptied the
+    slow way."""
+
+    async def truncate(own: asyncpg.Connection) -> bool:
+        tables = {row[0] for row in await own.fetch(_TABLES)}
+        if tables != _THIS_BUILDS_TABLES:
+            return False
+        if await own.fetchval("SELECT version_num FROM alembic_version") != _HEAD:
+            return False
+        names = ", ".join(f'"{table}"' for table in sorted(tables - {"alembic_version"}))
+        await own.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        return True
+
+    return await _alone_in(name, truncate)
+
+
+async def _alone_in(name: str, work: Callable[[asyncpg.Connection], Awaitable[bool]]) -> bool:
+    """End every connection to ``name`` (a test's bot may have left some), then ``work`` on
+    one of our own; False on any trouble."""
     try:
         admin = await _admin_connection()
         try:
@@ -129,18 +137,11 @@ async def _truncated(name: str) -> bool:
             await admin.close()
         own = await asyncpg.connect(f"{PG_SERVER}/{name}", timeout=PG_CONNECT_TIMEOUT)
         try:
-            tables = {row[0] for row in await own.fetch(_TABLES)}
-            if tables != _THIS_BUILDS_TABLES:
-                return False
-            if await own.fetchval("SELECT version_num FROM alembic_version") != _HEAD:
-                return False
-            names = ", ".join(f'"{table}"' for table in sorted(tables - {"alembic_version"}))
-            await own.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            return await work(own)
         finally:
             await own.close()
     except (OSError, TimeoutError, asyncpg.PostgresError):
         return False
-    return True
 
 
 async def _drop(name: str) -> None:
