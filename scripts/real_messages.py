@@ -3,10 +3,17 @@
     python scripts/real_messages.py extract --mirrors DIR --out messages.jsonl
     python scripts/real_messages.py sample --messages messages.jsonl --out DIR
     python scripts/real_messages.py merge --batches DIR --labels DIR/labels-batch-*.csv
+    python scripts/real_messages.py sample --round 2 --messages messages.jsonl --out DIR2
+    python scripts/real_messages.py merge --round 2 --batches DIR2 --labels DIR2/labels-batch-*.csv
 
 ``extract`` rebuilds every record; ``sample`` picks the records to label and deals them into
 batches, one per annotator, each double-labelled record in a second batch too; ``merge`` joins
 the annotators' files into :data:`LABELS` and prints their agreement.
+
+The first round (:data:`SAMPLE`) was split by key into a tuning part and a held-out part
+(:data:`HELD_OUT`). The second round (:data:`SECOND_ROUND`) adds records to the tuning part only:
+the held-out part stays the first round's, so its figures before and after stay comparable and
+nobody has looked at it.
 
 The texts carry no licence, so none is committed: ``tests/data/real/labels.csv`` holds each
 message's key, the SHA-1 of its text and the labels people gave it, and this script rebuilds the
@@ -57,6 +64,11 @@ SOURCES = {
 
 SAMPLE = {"msga": 1000, "fz": 500, "dg": 60}
 """How many records of each source are labelled (a seeded sample; all of ``dg``)."""
+SECOND_ROUND = {"fz": (None, 0), "msga": (("城建", "环保", "治安"), 536)}
+"""Round 2: source → (the coarse domains drawn from, None for all; how many, 0 for every record
+not yet labelled). All of Fuzhou's remaining records (chat-length titles), and city-building,
+environment and public-order letters, where grid matters are (the other domains held ~3% grid
+matters in round 1)."""
 DOUBLE = 200
 """How many of the sampled records get a second, independent label (annotator agreement)."""
 LABELS = Path(__file__).resolve().parent.parent / "tests" / "data" / "real" / "labels.csv"
@@ -141,6 +153,17 @@ def sample(messages: Sequence[Message], seed: int = 15) -> list[Message]:
     return chosen
 
 
+def second_sample(messages: Sequence[Message], labelled: set[str], seed: int = 16) -> list[Message]:
+    """Round 2's records (:data:`SECOND_ROUND`): none already labelled."""
+    rng = random.Random(seed)
+    chosen: list[Message] = []
+    for source, (domains, count) in SECOND_ROUND.items():
+        pool = [m for m in messages if m.key.startswith(f"{source}:") and m.key not in labelled
+                and (domains is None or m.domain in domains)]  # fmt: skip
+        chosen += pool if count == 0 or count >= len(pool) else rng.sample(pool, count)
+    return chosen
+
+
 def read(path: Path) -> list[Message]:
     with path.open(encoding="utf-8") as lines:
         return [Message(**{k: v for k, v in json.loads(line).items() if k in _FIELDS})
@@ -150,10 +173,11 @@ def read(path: Path) -> list[Message]:
 _FIELDS = {"key", "text", "title", "domain"}
 
 
-def write(messages: Sequence[Message], path: Path) -> None:
+def write(messages: Sequence[Message], path: Path, tuning: bool = False) -> None:
     with path.open("w", encoding="utf-8") as out:
         for message in messages:
-            record = asdict(message) | {"sha1": message.sha1, "held_out": message.held_out}
+            held_out = message.held_out and not tuning
+            record = asdict(message) | {"sha1": message.sha1, "held_out": held_out}
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
@@ -189,10 +213,13 @@ def agreement(pairs: Sequence[tuple[Label, Label]]) -> tuple[float, float, float
     return observed, kappa, urgent
 
 
-def merge(batches: Path, label_files: Sequence[Path], out: Path) -> list[tuple[Label, Label]]:
+def merge(
+    batches: Path, label_files: Sequence[Path], out: Path, round_: int = 1
+) -> list[tuple[Label, Label]]:
     """Join the annotators' files (``labels-batch-N.csv`` for ``batch-N.jsonl``) into ``out``:
     each record's first label is its own batch's, the second (when double-labelled) the other
-    batch's. Returns the double-labelled pairs."""
+    batch's. Round 2 keeps round 1's rows of ``out`` and adds its own, all to the tuning part.
+    Returns the double-labelled pairs."""
     given: dict[str, list[Label]] = {}
     records: dict[str, Message] = {}
     for labels in sorted(label_files):
@@ -202,23 +229,34 @@ def merge(batches: Path, label_files: Sequence[Path], out: Path) -> list[tuple[L
             records.setdefault(message.key, message)
             if message.key in judged:
                 given.setdefault(message.key, []).append(judged[message.key])
+    kept: list[list[str]] = []
+    if round_ > 1:
+        with out.open(encoding="utf-8", newline="") as file:
+            kept = list(csv.reader(file))[1:]
     out.parent.mkdir(parents=True, exist_ok=True)
     pairs: list[tuple[Label, Label]] = []
+    rows: list[list[str]] = [row for row in kept if row[0] not in given]
+    for key, judgements in given.items():
+        first, *more = judgements
+        second = more[0] if more else None
+        message = records[key]
+        part = "held_out" if round_ == 1 and message.held_out else "tune"
+        rows.append([
+            key, message.sha1, part, first.category, str(int(first.urgent)),
+            second.category if second else "", "" if second is None else str(int(second.urgent)),
+            str(round_),
+        ])  # fmt: skip
+        if second is not None:
+            pairs.append((first, second))
     with out.open("w", encoding="utf-8", newline="") as file:
         writer = csv.writer(file, lineterminator="\n")
-        writer.writerow(["key", "sha1", "part", "label", "urgent", "second_label", "second_urgent"])
-        for key in sorted(given, key=_order):
-            first, *more = given[key]
-            second = more[0] if more else None
-            message = records[key]
-            writer.writerow([
-                key, message.sha1, "held_out" if message.held_out else "tune",
-                first.category, int(first.urgent),
-                second.category if second else "", "" if second is None else int(second.urgent),
-            ])  # fmt: skip
-            if second is not None:
-                pairs.append((first, second))
+        writer.writerow(COLUMNS)
+        rows.sort(key=lambda row: _order(row[0]))
+        writer.writerows(rows)
     return pairs
+
+
+COLUMNS = ["key", "sha1", "part", "label", "urgent", "second_label", "second_urgent", "round"]
 
 
 def _order(key: str) -> tuple[str, int]:
@@ -236,13 +274,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     sampling.add_argument("--messages", type=Path, required=True)
     sampling.add_argument("--out", type=Path, required=True, help="a folder for the batches")
     sampling.add_argument("--batches", type=int, default=8)
+    sampling.add_argument("--round", type=int, choices=(1, 2), default=1)
     merging = commands.add_parser("merge", help="the annotators' files into labels.csv")
     merging.add_argument("--batches", type=Path, required=True, help="the sampled batches")
     merging.add_argument("--labels", type=Path, nargs="+", required=True)
     merging.add_argument("--out", type=Path, default=LABELS)
+    merging.add_argument("--round", type=int, choices=(1, 2), default=1)
     args = parser.parse_args(argv)
     if args.command == "merge":
-        pairs = merge(args.batches, args.labels, args.out)
+        pairs = merge(args.batches, args.labels, args.out, args.round)
         same, kappa, urgent = agreement(pairs)
         print(
             f"{args.out}: {len(pairs)} records labelled twice; the same category "
@@ -253,6 +293,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         messages = list(extract(args.mirrors))
         write(messages, args.out)
         print(f"{len(messages)} records written to {args.out}")
+        return 0
+    if args.round == 2:
+        with LABELS.open(encoding="utf-8", newline="") as file:
+            labelled = {row["key"] for row in csv.DictReader(file)}
+        chosen = second_sample(read(args.messages), labelled)
+        args.out.mkdir(parents=True, exist_ok=True)
+        for batch in range(args.batches):
+            write(chosen[batch :: args.batches], args.out / f"batch-{batch + 1}.jsonl", tuning=True)
+        print(f"{len(chosen)} records in {args.batches} batches, all for the tuning part")
         return 0
     chosen = sample(read(args.messages))
     rng = random.Random(1500)

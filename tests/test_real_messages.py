@@ -7,11 +7,12 @@ repositories); what is committed — keys, text hashes, parts and labels — is 
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import pytest
 
 from nlp.taxonomy import Category
-from scripts.real_messages import HELD_OUT, LABELS, Label, Message, agreement
+from scripts.real_messages import HELD_OUT, LABELS, Label, Message, agreement, merge, write
 
 IDS = {category.value for category in Category}
 
@@ -23,7 +24,8 @@ def _rows() -> list[dict[str, str]]:
 
 def test_the_labels_are_well_formed_and_split_by_key() -> None:
     rows = _rows()
-    assert len(rows) >= 1500
+    first_round = [row for row in rows if row["round"] == "1"]
+    assert len(first_round) >= 1500
     keys = [row["key"] for row in rows]
     assert len(set(keys)) == len(keys)
     for row in rows:
@@ -33,10 +35,12 @@ def test_the_labels_are_well_formed_and_split_by_key() -> None:
         assert row["urgent"] in {"0", "1"}, row
         assert row["second_label"] in IDS | {""}, row
         assert row["second_urgent"] in {"0", "1", ""}, row
-        expected = "held_out" if Message(row["key"], "").held_out else "tune"
-        assert row["part"] == expected, row  # the part depends on the key alone
+        assert row["round"] in {"1", "2"}, row
+        # round 1's part depends on the key alone; round 2 only adds to the tuning part
+        kept_aside = row["round"] == "1" and Message(row["key"], "").held_out
+        assert row["part"] == ("held_out" if kept_aside else "tune"), row
     assert sum(1 for row in rows if row["second_label"]) >= 200
-    held_out = sum(1 for row in rows if row["part"] == "held_out") / len(rows)
+    held_out = sum(1 for row in first_round if row["part"] == "held_out") / len(first_round)
     assert abs(held_out - HELD_OUT) < 0.05
 
 
@@ -50,3 +54,21 @@ def test_agreement_counts_equal_labels_and_corrects_for_chance() -> None:
     assert kappa == pytest.approx((3 / 4 - 8 / 16) / (1 - 8 / 16))
     assert urgent == pytest.approx(3 / 4)
     assert agreement([]) == (0.0, 0.0, 0.0)
+
+
+def test_a_second_round_adds_to_the_tuning_part_and_keeps_the_first(tmp_path: Path) -> None:
+    out = tmp_path / "labels.csv"
+    held = next(f"fz:{n}" for n in range(2, 100) if Message(f"fz:{n}", "").held_out)
+    tuned = next(f"fz:{n}" for n in range(2, 100) if not Message(f"fz:{n}", "").held_out)
+    later = next(f"fz:{n}" for n in range(100, 200) if Message(f"fz:{n}", "").held_out)
+    for round_, keys, batch in ((1, [held, tuned], "one"), (2, [later], "two")):
+        folder = tmp_path / batch
+        folder.mkdir()
+        write([Message(key, f"text {key}") for key in keys], folder / "batch-1.jsonl")
+        labels = folder / "labels-batch-1.csv"
+        labels.write_text("key,label,urgent,note\n" + "".join(f"{k},noise,0,\n" for k in keys))
+        merge(folder, [labels], out, round_)
+    with out.open(encoding="utf-8", newline="") as file:
+        parts = {row["key"]: (row["part"], row["round"]) for row in csv.DictReader(file)}
+    # the held-out part stays round 1's: a round-2 record goes to tuning whatever its key
+    assert parts == {held: ("held_out", "1"), tuned: ("tune", "1"), later: ("tune", "2")}
