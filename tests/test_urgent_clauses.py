@@ -61,6 +61,18 @@ def test_a_supposition_rules_out_its_own_clause_only(
         ("每个月都有人把烟头扔进垃圾桶，导致失火的事故发生", False),
         ("心脏起搏器是救命的东西，医保却不能报", False),
         ("医保应该扩大救命器械的报销范围", False),
+        # a danger that keeps coming back, came a few days ago, or would follow; works that
+        # broke a pipe; a figure of speech (round 2 of the real messages) — and beside each, the
+        # same danger happening now in another clause stays one
+        ("小区电梯经常困人，希望彻底维修", False),
+        ("前两天晚上施工把燃气管道挖爆起火了，现在桥还没修", False),
+        ("线路老化，极易超负荷，引发火灾", False),
+        ("施工挖爆水管，导致周边停水", False),
+        ("施工挖爆水管了，现在跑水了，赶紧来人", True),
+        ("这条河一到晚上就臭，求政府救命", False),
+        ("那臭味能把人熏晕", False),
+        ("不会短时间造成爆炸性需求", False),
+        ("电梯经常坏，现在又困人了，赶紧来人", True),
         # taken for a danger, then not; a danger beside a mistaken guess stays one
         ("远处看去以为是着火了，走近才发现是在烧烤", False),
         ("楼道里冒烟了，我还以为是谁家做饭呢，赶紧来人", True),
