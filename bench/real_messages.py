@@ -1,6 +1,6 @@
 """The classifier on real citizen messages (issue 15): the figures of the issue's table.
 
-    python bench/real_messages.py --mirrors /work/.mirror [--part held_out|tune|all]
+    python bench/real_messages.py --mirrors /work/.mirror [--part held_out|tune|all] [--round 1|2]
 
 Rebuilds the labelled records' texts from local copies of their repositories
 (scripts/real_messages.py; nothing of them is committed), checks each against the hash in
@@ -94,10 +94,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--mirrors", type=Path, required=True)
     parser.add_argument("--part", choices=("held_out", "tune", "all"), default="held_out")
+    parser.add_argument("--round", choices=("1", "2"), help="one labelling round only")
     args = parser.parse_args(argv)
     with LABELS.open(encoding="utf-8", newline="") as file:
         labels = [row for row in csv.DictReader(file)
-                  if args.part == "all" or row["part"] == args.part]  # fmt: skip
+                  if (args.part == "all" or row["part"] == args.part)
+                  and args.round in (None, row["round"])]  # fmt: skip
     records = {message.key: message for message in extract(args.mirrors)}
     language = build_language(ClassifierSettings())
     scored: list[Scored] = []
@@ -108,7 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             changed += 1
             continue
         scored.append(_score(language, message, row["label"], row["urgent"] == "1"))
-    print(f"part: {args.part}; {len(scored)} records scored, {changed} missing or changed")
+    chosen = f"part: {args.part}" + (f", round {args.round}" if args.round else "")
+    print(f"{chosen}; {len(scored)} records scored, {changed} missing or changed")
     sources = sorted({r.source for r in scored})
     columns = [("all", scored)] + [(s, [r for r in scored if r.source == s]) for s in sources]
     table = [_figures(rows) for _, rows in columns]
