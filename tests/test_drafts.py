@@ -170,6 +170,27 @@ async def test_a_reminder_after_the_community_offers_its_places(
     assert task.place == "审计厅小区"
 
 
+async def test_words_after_the_community_ask_again_with_its_places(
+    desk: Desk, store: SqlStore
+) -> None:
+    """She picked 兴安南路社区, then typed a 小区 the bot does not know: the words join the
+    report, and the question comes again with that community's places, not the communities she
+    has already chosen among."""
+    await desk.private_message(RESIDENT, "楼道里的灯坏了", None, None)
+    await said(store)
+    await desk.press(RESIDENT, act(Verb.PICK_COMMUNITY, 0, "xingannanlu:d"), None)
+    [places] = await said(store)
+    await desk.private_message(RESIDENT, "火星小区", None, None)
+    [again] = await said(store)
+    assert again.text == texts.PLACE_NOT_FOUND.format(text="火星小区")
+    assert actions(again) == actions(places)
+    assert all(action.startswith("pd:") for action in actions(again))
+    await desk.press(RESIDENT, actions(again)[0], None)
+    task = await latest_task(store)
+    assert task is not None
+    assert task.text == "楼道里的灯坏了\n火星小区"
+
+
 async def test_more_words_restart_the_wait(desk: Desk, store: SqlStore, clock: FakeClock) -> None:
     """A question asked again counts from then: 45 minutes after the first question but 25
     after the second, nothing is due yet."""

@@ -281,7 +281,8 @@ class Intake:
                 if attempt
                 else texts.ADDED_ASK_PLACE
             )
-            await self._keep(tx, resident, joined, question, self._communities(FOR_DRAFT))
+            # asked again with the same choices: her community's places once she picked it
+            await self._keep(tx, resident, joined, question, question_buttons(self.ctx.org, joined))
             return
         # waiting for a category (or a choice about several problems): the added words may
         # make it clear
