@@ -6,11 +6,14 @@ How a message is scored:
    and segmented; only tokens the rules mention are kept, with their positions.
 2. Each category collects its distinct keywords present and its phrases whose parts all occur
    within the phrase's window; its score is the strongest weight plus each further one at
-   ``decay`` times the one before. A category with an ``exclude`` match scores nothing.
+   ``decay`` times the one before. A category with an ``exclude`` match scores nothing, unless
+   one of its ``keep`` words or phrases occurs too; in a letter (``letter_chars`` or longer)
+   the chat-only keywords (closing thanks) count nothing.
    The letter's stance (:class:`nlp.rules.StanceRules`) then weighs in: a message of at least
    ``stance.min_chars`` characters that proposes or asks about the city's plans and names no
-   fault happening now counts ``stance.factor`` of every grid category's weight, and ``other``
-   gains ``stance.weight``.
+   fault happening now — or asks for its whole compound's renovation, whatever faults it lists
+   — counts ``stance.factor`` of every grid category's weight, and ``other`` gains
+   ``stance.weight``.
 3. Every category scoring at least ``mention_ratio`` of the best is a contender, and the one
    mentioned first wins: residents lead with the problem they care about most — except that in
    a message naming a fault happening now (and asking about no plan), ``other`` wins only when
@@ -46,6 +49,7 @@ from nlp.rules import (
     ASKS,
     FAULTS,
     IN_PHRASE,
+    RENEWS,
     URGENCY,
     URGENCY_HERE,
     Pattern,
@@ -106,6 +110,8 @@ def classify(text: str, rules: Rules, tokenizer: Tokenizer) -> Classification:
     tokens = segment(tokenizer, normal)
     positions = rule_word_positions(tokens, rules)
     evidence, trigger = _evidence(positions, rules.index, tokens)
+    if len(normal) >= scoring.letter_chars:
+        _drop_chat_only(evidence, positions, rules.chat_only)
     repair = _weigh_stance(evidence, positions, rules.stance, len(normal))
     if not evidence:
         return Classification(Category.OTHER, (), trigger is not None, trigger, 0.0, (), True)
@@ -172,6 +178,8 @@ def category_scores(text: str, rules: Rules, tokenizer: Tokenizer) -> dict[Categ
     tokens = segment(tokenizer, normal)
     positions = rule_word_positions(tokens, rules)
     evidence, _ = _evidence(positions, rules.index, tokens)
+    if len(normal) >= rules.scoring.letter_chars:
+        _drop_chat_only(evidence, positions, rules.chat_only)
     _weigh_stance(evidence, positions, rules.stance, len(normal))
     decay = rules.scoring.decay
     return {CATEGORIES[ordinal]: -_score(hits, decay)[0] for ordinal, hits in evidence.items()}
@@ -237,6 +245,7 @@ def _evidence(
     evidence: dict[int, list[Hit]] = {}
     seen_parts: dict[int, int] = {}
     vetoed: list[int] = []  # category ordinals, URGENCY when urgency is ruled out
+    kept: list[int] = []  # category ordinals whose vetoes a keep pattern lifts
     triggers: list[tuple[int, str]] = []  # (a position, what made it urgent)
     here: list[int] = []  # where clause-scoped urgency exclusions of several parts start
     for word, places in positions.items():
@@ -261,14 +270,39 @@ def _evidence(
             )
         elif pattern.role is Role.URGENT:
             triggers.append((start, shown))
-        else:  # EXCLUDE its category, or NOT_URGENT (URGENCY, URGENCY_HERE)
-            vetoed.append(pattern.ordinal)
+        else:  # EXCLUDE or KEEP its category, or NOT_URGENT (URGENCY, URGENCY_HERE)
+            (kept if pattern.role is Role.KEEP else vetoed).append(pattern.ordinal)
             here.extend([start] * (pattern.ordinal == URGENCY_HERE))
-    for ordinal in vetoed:
+    for ordinal in set(vetoed).difference(kept):  # a keep lifts its category's vetoes
         evidence.pop(ordinal, None)
     ruled_out = not triggers or URGENCY in vetoed
     here = here if ruled_out else _in_clause(here, vetoed, positions, index)
     return evidence, None if ruled_out else _trigger(triggers, here, tokens)
+
+
+def _drop_chat_only(
+    evidence: dict[int, list[Hit]],
+    positions: Mapping[str, list[int]],
+    chat_only: Mapping[str, frozenset[int]],
+) -> None:
+    """Remove, in place, the hits of keywords that count only in a chat line
+    (:attr:`nlp.rules.CategoryRules.chat_only`): the message is a letter, whose closing thanks
+    say nothing about what it is about. A keyword's hit is the one-part hit at its first
+    position; the look-up costs one set test per chat-only word present."""
+    for word, ordinals in chat_only.items():
+        places = positions.get(word)
+        if places is None:
+            continue
+        first = places[0]
+        for ordinal in ordinals:
+            hits = evidence.get(ordinal)
+            if hits is None:
+                continue
+            kept = [hit for hit in hits if not (hit[0] == first and hit[1] == (first,))]
+            if kept:
+                evidence[ordinal] = kept
+            else:
+                del evidence[ordinal]
 
 
 def _weigh_stance(
@@ -282,12 +316,16 @@ def _weigh_stance(
 
     A message of at least ``min_chars`` characters that proposes or asks about the city's
     plans, with no fault happening now, counts ``factor`` of every grid category's weight, and
-    ``other`` gains ``weight`` at the first asking cue. The cost is one look-up per rule word
-    present; the cues of several parts are searched only when one of their words occurs.
+    ``other`` gains ``weight`` at the first asking cue. A ``renewal`` cue (a whole compound's
+    renovation asked for) asks too, and its letter's fault cues do not count: an old compound's
+    list of faults is why it asks to be renovated, not a repair (LABELLING.md). The cost is one
+    look-up per rule word present; the cues of several parts are searched only when one of their
+    words occurs.
     """
     cues = stance.cues
     asking: list[int] = []
     fault = False
+    renewal = False
     several = False
     for word, places in positions.items():
         role = cues.get(word)
@@ -295,14 +333,20 @@ def _weigh_stance(
             if role & ASKS:
                 asking.append(places[0])
             fault = fault or bool(role & FAULTS)
+            renewal = renewal or bool(role & RENEWS)
             several = several or bool(role & IN_PHRASE)
     if several:
         for phrase in stance.asking:
             if len(phrase.parts) > 1 and (found := find_phrase(phrase, positions)):
                 asking.append(found[0])
+        for phrase in stance.renewal:
+            if len(phrase.parts) > 1 and (found := find_phrase(phrase, positions)):
+                asking.append(found[0])
+                renewal = True
         fault = fault or any(
             len(phrase.parts) > 1 and find_phrase(phrase, positions) for phrase in stance.fault
         )
+    fault = fault and not renewal  # a renovation's list of faults gives its reasons
     if asking and not fault and length >= stance.min_chars:
         factor = stance.factor
         for ordinal, hits in evidence.items():

@@ -20,9 +20,11 @@ from nlp.taxonomy import Category
 _QUESTION = re.compile(
     r"怎么|怎样|如何|哪天|哪里|哪儿|在哪|几点|几号|什么时候|多少|能不能|可不可以"
     r"|是否|请问|咨询|[?？]$"
+    r"|何时|啥时候|为何|为什么"
 )
 """Words that ask, as a plain alternation: ``re`` tries each at every position, so the search
-is linear in the text."""
+is linear in the text. 何时, 啥时候 (when) and 为何, 为什么 (why) ask as 什么时候 does: "…何时完工",
+"为何迟迟未能动迁" typed without a question mark are questions too."""
 _ASKED_WITH_MA = ("可以", "能", "需要", "要")
 """Words that ask when a 吗 follows them anywhere later (能派人来看看吗, 要交钱吗).
 

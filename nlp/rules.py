@@ -11,10 +11,15 @@ The file has four kinds of tables (the shipped ``data/rules.toml`` documents the
     ``ask_below`` (confidence under which the resident is asked to pick), ``also_ratio``,
     ``saturation``, ``max_chars``, ``default_window``.
 ``[categories.<id>]``
-    ``keywords`` — groups ``{weight = 3, words = [...]}``; ``phrases`` — ``{words = [...],
+    ``keywords`` — groups ``{weight = 3, words = [...]}``, with ``in_letters = false`` for words
+    that count only in a message shorter than ``scoring.letter_chars`` (thanks: a chat line's
+    evidence, every letter's closing words); ``phrases`` — ``{words = [...],
     window = 4, weight = 2}``: every part must occur (``|`` separates alternatives within a
     part) within ``window`` tokens, default ``scoring.default_window``; ``exclude`` — words or
-    phrases that veto the category.
+    phrases that veto the category; ``keep`` — words or phrases that lift the category's vetoes:
+    an exclusion guesses that a word means something else here (a river's smell is not the
+    sewer's), and the category's own unmistakable cue in the message (a compound's sewage not
+    connected to the sewer network) overrules the guess.
 ``[urgent]``
     ``triggers`` and ``exclude``: words or phrases.
 ``[stance]``
@@ -22,6 +27,8 @@ The file has four kinds of tables (the shipped ``data/rules.toml`` documents the
     or asks about a plan, a policy or a works project (``asking``) and names no fault happening
     now (``fault``) is the city's business rather than a grid's repair: every grid category's
     score is multiplied by ``factor`` and ``other`` gains ``weight`` at the first such cue.
+    ``renewal``: words or phrases asking for a whole compound's renovation (or its demolition):
+    they ask, and outweigh the ``fault`` cues, the faults being the works' reasons.
 ``[dictionary]``
     ``words``: words that score nothing but must segment whole, so that they do not lend their
     characters to a rule word (``单元门口`` is a place, not a broken ``单元门``).
@@ -73,6 +80,12 @@ class CategoryRules:
     keywords: Mapping[str, float]
     phrases: tuple[Phrase, ...]
     exclude: tuple[Phrase, ...]
+    keep: tuple[Phrase, ...] = ()
+    """Words or phrases that lift ``exclude``: when one occurs, the exclusions do not apply."""
+    chat_only: frozenset[str] = frozenset()
+    """Keywords that count only in a message shorter than ``scoring.letter_chars`` (a group
+    with ``in_letters = false``): the thanks that close a chat line ("谢谢") say it is not a
+    report, but nearly every letter ends with them, whatever it is about."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +115,11 @@ class StanceRules:
 
     asking: tuple[Phrase, ...] = ()
     fault: tuple[Phrase, ...] = ()
+    renewal: tuple[Phrase, ...] = ()
+    """Cues that a letter asks for its whole compound or village to be renovated (or pulled
+    down): it asks, like ``asking``, and the faults it lists are the reasons for the works, not
+    a repair, so no ``fault`` cue keeps it a repair (LABELLING.md: an old compound with a list
+    of problems asking to be renovated is ``other``)."""
     factor: float = 1.0
     """What a grid category's score is multiplied by when the stance holds."""
     weight: float = 0.0
@@ -116,7 +134,11 @@ class StanceRules:
 
     def __post_init__(self) -> None:
         cues: dict[str, int] = {}
-        for phrases, alone in ((self.asking, ASKS), (self.fault, FAULTS)):
+        for phrases, alone in (
+            (self.asking, ASKS),
+            (self.fault, FAULTS),
+            (self.renewal, ASKS | RENEWS),
+        ):
             for phrase in phrases:
                 bit = alone if len(phrase.parts) == 1 else IN_PHRASE
                 for word in phrase.words:
@@ -135,6 +157,9 @@ FAULTS = 2
 """A :attr:`StanceRules.cues` bit: the word alone names a fault happening now (坏, 堵, 停水)."""
 IN_PHRASE = 4
 """A :attr:`StanceRules.cues` bit: the word is a part of a cue of several parts (何时 + 完工)."""
+RENEWS = 8
+"""A :attr:`StanceRules.cues` bit: the word alone asks for a whole compound's renovation
+(旧改, 小区改造): it asks, and outweighs any fault cue."""
 
 
 @dataclass(frozen=True)
@@ -174,6 +199,7 @@ class Role(Enum):
 
     SCORE = "score"  # a category phrase: adds its weight
     EXCLUDE = "exclude"  # vetoes its category
+    KEEP = "keep"  # lifts its category's vetoes
     URGENT = "urgent"  # makes the message urgent
     NOT_URGENT = "not_urgent"  # rules urgency out
 
@@ -245,6 +271,11 @@ class RuleIndex:
         object.__setattr__(self, "effects", _effects(self.words, self.patterns))
 
 
+_SEARCHED = frozenset({Role.SCORE, Role.KEEP})
+"""Roles whose one-word patterns still go through the phrase search: a score counts once
+however many of its alternatives occur, and a keep is rare enough not to need a shortcut."""
+
+
 def _effects(
     words: Mapping[str, WordRules], patterns: tuple[Pattern, ...]
 ) -> dict[str, WordEffects]:
@@ -257,7 +288,7 @@ def _effects(
         vetoes: list[int] = []
         for number, bit in parts:
             pattern = patterns[number]
-            if pattern.all_parts != 1 or pattern.role is Role.SCORE:
+            if pattern.all_parts != 1 or pattern.role in _SEARCHED:
                 several.append((number, bit))  # needs the phrase search (or scores a weight)
             elif pattern.role is Role.URGENT:
                 urgent = True
@@ -278,9 +309,18 @@ class Rules:
     """Words that score nothing but must segment whole (``[dictionary]``)."""
     stance: StanceRules = StanceRules()
     index: RuleIndex = field(init=False, repr=False, compare=False)
+    chat_only: Mapping[str, frozenset[int]] = field(init=False, repr=False, compare=False)
+    """Each chat-only keyword (:attr:`CategoryRules.chat_only`) and the category ordinals
+    for which it counts only outside letters."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "index", _index(self))
+        chat_only: dict[str, set[int]] = {}
+        for category_rules in self.categories:
+            ordinal = CATEGORIES.index(category_rules.category)
+            for word in category_rules.chat_only:
+                chat_only.setdefault(word, set()).add(ordinal)
+        object.__setattr__(self, "chat_only", {word: frozenset(o) for word, o in chat_only.items()})
 
     @property
     def vocabulary(self) -> frozenset[str]:
@@ -358,10 +398,11 @@ def _build(data: Mapping[str, Any]) -> Rules:
 
 
 def _stance(table: Mapping[str, Any], window: int) -> StanceRules:
-    _only_keys(table, "stance", {"asking", "fault", "factor", "weight", "min_chars"})
+    _only_keys(table, "stance", {"asking", "fault", "renewal", "factor", "weight", "min_chars"})
     return StanceRules(
         asking=_patterns(table.get("asking", []), "stance.asking", window),
         fault=_patterns(table.get("fault", []), "stance.fault", window),
+        renewal=_patterns(table.get("renewal", []), "stance.renewal", window),
         factor=_number(table.get("factor", 1.0), "stance.factor", 0.0, 1.0),
         weight=_number(table.get("weight", 0.0), "stance.weight", 0.0, 100.0),
         min_chars=_whole(table.get("min_chars", 0), "stance.min_chars", 0, 1_000_000),
@@ -408,19 +449,25 @@ def _category(name: str, table: Mapping[str, Any], window: int) -> CategoryRules
     except ValueError:
         known = ", ".join(c.value for c in Category)
         raise RulesError(f"{key}: unknown category id (known: {known})") from None
-    _only_keys(table, key, {"keywords", "phrases", "exclude"})
+    _only_keys(table, key, {"keywords", "phrases", "exclude", "keep"})
     keywords: dict[str, float] = {}
+    chat_only: set[str] = set()
     for i, group in enumerate(_list(table.get("keywords", []), f"{key}.keywords")):
         gkey = f"{key}.keywords[{i}]"
         if not isinstance(group, dict):
             raise RulesError(f"{gkey}: must be a table like {{weight = 2, words = [...]}}")
-        _only_keys(group, gkey, {"weight", "words"})
+        _only_keys(group, gkey, {"weight", "words", "in_letters"})
         weight = _number(_required(group, "weight", gkey), f"{gkey}.weight", 0.01, 100.0)
+        in_letters = group.get("in_letters", True)
+        if not isinstance(in_letters, bool):
+            raise RulesError(f"{gkey}.in_letters: must be true or false, got {in_letters!r}")
         for j, raw in enumerate(_list(_required(group, "words", gkey), f"{gkey}.words")):
             word = _word(raw, f"{gkey}.words[{j}]")
             if word in keywords:
                 raise RulesError(f"{gkey}.words[{j}]: {word!r} is listed twice in {key}")
             keywords[word] = weight
+            if not in_letters:
+                chat_only.add(word)
     phrases = []
     for i, item in enumerate(_list(table.get("phrases", []), f"{key}.phrases")):
         pkey = f"{key}.phrases[{i}]"
@@ -429,7 +476,10 @@ def _category(name: str, table: Mapping[str, Any], window: int) -> CategoryRules
         weight = _number(_required(item, "weight", pkey), f"{pkey}.weight", 0.01, 100.0)
         phrases.append(_phrase(item, pkey, window, weight))
     exclude = _patterns(table.get("exclude", []), f"{key}.exclude", window)
-    return CategoryRules(category, keywords, tuple(phrases), exclude)
+    keep = _patterns(table.get("keep", []), f"{key}.keep", window)
+    return CategoryRules(
+        category, keywords, tuple(phrases), exclude, keep=keep, chat_only=frozenset(chat_only)
+    )
 
 
 def _patterns(value: Any, key: str, window: int) -> tuple[Phrase, ...]:
@@ -478,6 +528,7 @@ def _index(rules: Rules) -> RuleIndex:
             for c in rules.categories
             for p in c.exclude
         ),
+        *(_pattern(Role.KEEP, ordinal[c.category], p) for c in rules.categories for p in c.keep),
         *(_pattern(Role.URGENT, URGENCY, p) for p in rules.urgency.triggers),
         *(_pattern(Role.NOT_URGENT, URGENCY, p) for p in rules.urgency.exclude),
         *(_pattern(Role.NOT_URGENT, URGENCY_HERE, p) for p in rules.urgency.exclude_in_clause),

@@ -102,6 +102,7 @@ def _evidence_by_patterns(
         for ordinal, weight in index.words[word][0]:
             evidence.setdefault(ordinal, []).append((places[0], (places[0],), weight))
     excluded: set[int] = set()
+    kept: set[int] = set()
     triggers: list[tuple[int, str]] = []
     ruled_out = False
     for pattern in index.patterns:
@@ -113,12 +114,14 @@ def _evidence_by_patterns(
             evidence.setdefault(pattern.ordinal, []).append((start, parts, pattern.phrase.weight))
         elif pattern.role is Role.EXCLUDE:
             excluded.add(pattern.ordinal)
+        elif pattern.role is Role.KEEP:
+            kept.add(pattern.ordinal)
         elif pattern.role is Role.URGENT:
             triggers.append((start, shown))
         else:
             ruled_out = True
     trigger = min(triggers)[1] if triggers and not ruled_out else None
-    return {o: sorted(h) for o, h in evidence.items() if o not in excluded}, trigger
+    return {o: sorted(h) for o, h in evidence.items() if o not in excluded - kept}, trigger
 
 
 def test_phrase_of_parts_seen_once_is_found_as_the_window_search_finds_it(
