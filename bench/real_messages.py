@@ -1,6 +1,6 @@
 """The classifier on real citizen messages (issue 15): the figures of the issue's table.
 
-    python bench/real_messages.py --mirrors /work/.mirror [--part held_out|tune|all] [--round 1|2]
+    python bench/real_messages.py --mirrors /work/.mirror [--part held_out|tune|all] [--round N]
 
 Rebuilds the labelled records' texts from local copies of their repositories
 (scripts/real_messages.py; nothing of them is committed), checks each against the hash in
@@ -37,7 +37,7 @@ from bot.language import Language, build_language  # noqa: E402
 from nlp.evaluation import evaluate  # noqa: E402
 from nlp.questions import is_question_task  # noqa: E402
 from nlp.taxonomy import Category  # noqa: E402
-from scripts.real_messages import LABELS, Message, extract  # noqa: E402
+from scripts.real_messages import LABELS, LATER_ROUNDS, Message, extract  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--mirrors", type=Path, required=True)
     parser.add_argument("--part", choices=("held_out", "tune", "all"), default="held_out")
-    parser.add_argument("--round", choices=("1", "2"), help="one labelling round only")
+    rounds = ("1", *map(str, LATER_ROUNDS))
+    parser.add_argument("--round", choices=rounds, help="one labelling round only")
     args = parser.parse_args(argv)
     with LABELS.open(encoding="utf-8", newline="") as file:
         labels = [row for row in csv.DictReader(file)

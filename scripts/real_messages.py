@@ -11,8 +11,8 @@ batches, one per annotator, each double-labelled record in a second batch too; `
 the annotators' files into :data:`LABELS` and prints their agreement.
 
 The first round (:data:`SAMPLE`) was split by key into a tuning part and a held-out part
-(:data:`HELD_OUT`). The second round (:data:`SECOND_ROUND`) adds records to the tuning part only:
-the held-out part stays the first round's, so its figures before and after stay comparable and
+(:data:`HELD_OUT`). Later rounds (:data:`LATER_ROUNDS`) add records to the tuning part only: the
+held-out part stays the first round's, so its figures before and after stay comparable and
 nobody has looked at it.
 
 The texts carry no licence, so none is committed: ``tests/data/real/labels.csv`` holds each
@@ -64,11 +64,15 @@ SOURCES = {
 
 SAMPLE = {"msga": 1000, "fz": 500, "dg": 60}
 """How many records of each source are labelled (a seeded sample; all of ``dg``)."""
-SECOND_ROUND = {"fz": (None, 0), "msga": (("城建", "环保", "治安"), 536)}
-"""Round 2: source → (the coarse domains drawn from, None for all; how many, 0 for every record
-not yet labelled). All of Fuzhou's remaining records (chat-length titles), and city-building,
-environment and public-order letters, where grid matters are (the other domains held ~3% grid
-matters in round 1)."""
+LATER_ROUNDS: dict[int, dict[str, tuple[tuple[str, ...] | None, int]]] = {
+    2: {"fz": (None, 0), "msga": (("城建", "环保", "治安"), 536)},
+    3: {"msga": (("城建", "环保", "治安"), 1200)},
+}
+"""Round → source → (the coarse domains drawn from, None for all; how many, 0 for every record
+not yet labelled). Round 2: all of Fuzhou's remaining records (chat-length titles), and
+city-building, environment and public-order letters, where grid matters are (the other domains
+held ~3% grid matters in round 1); round 3: more of those letters, the source the rules did
+worst on."""
 DOUBLE = 200
 """How many of the sampled records get a second, independent label (annotator agreement)."""
 LABELS = Path(__file__).resolve().parent.parent / "tests" / "data" / "real" / "labels.csv"
@@ -153,11 +157,11 @@ def sample(messages: Sequence[Message], seed: int = 15) -> list[Message]:
     return chosen
 
 
-def second_sample(messages: Sequence[Message], labelled: set[str], seed: int = 16) -> list[Message]:
-    """Round 2's records (:data:`SECOND_ROUND`): none already labelled."""
-    rng = random.Random(seed)
+def later_sample(messages: Sequence[Message], labelled: set[str], round_: int) -> list[Message]:
+    """A later round's records (:data:`LATER_ROUNDS`): none already labelled."""
+    rng = random.Random(14 + round_)
     chosen: list[Message] = []
-    for source, (domains, count) in SECOND_ROUND.items():
+    for source, (domains, count) in LATER_ROUNDS[round_].items():
         pool = [m for m in messages if m.key.startswith(f"{source}:") and m.key not in labelled
                 and (domains is None or m.domain in domains)]  # fmt: skip
         chosen += pool if count == 0 or count >= len(pool) else rng.sample(pool, count)
@@ -218,7 +222,8 @@ def merge(
 ) -> list[tuple[Label, Label]]:
     """Join the annotators' files (``labels-batch-N.csv`` for ``batch-N.jsonl``) into ``out``:
     each record's first label is its own batch's, the second (when double-labelled) the other
-    batch's. Round 2 keeps round 1's rows of ``out`` and adds its own, all to the tuning part.
+    batch's. A later round keeps the earlier rounds' rows of ``out`` and adds its own, all to the
+    tuning part.
     Returns the double-labelled pairs."""
     given: dict[str, list[Label]] = {}
     records: dict[str, Message] = {}
@@ -274,12 +279,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     sampling.add_argument("--messages", type=Path, required=True)
     sampling.add_argument("--out", type=Path, required=True, help="a folder for the batches")
     sampling.add_argument("--batches", type=int, default=8)
-    sampling.add_argument("--round", type=int, choices=(1, 2), default=1)
+    sampling.add_argument("--round", type=int, choices=(1, *LATER_ROUNDS), default=1)
     merging = commands.add_parser("merge", help="the annotators' files into labels.csv")
     merging.add_argument("--batches", type=Path, required=True, help="the sampled batches")
     merging.add_argument("--labels", type=Path, nargs="+", required=True)
     merging.add_argument("--out", type=Path, default=LABELS)
-    merging.add_argument("--round", type=int, choices=(1, 2), default=1)
+    merging.add_argument("--round", type=int, choices=(1, *LATER_ROUNDS), default=1)
     args = parser.parse_args(argv)
     if args.command == "merge":
         pairs = merge(args.batches, args.labels, args.out, args.round)
@@ -294,10 +299,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         write(messages, args.out)
         print(f"{len(messages)} records written to {args.out}")
         return 0
-    if args.round == 2:
+    if args.round > 1:
         with LABELS.open(encoding="utf-8", newline="") as file:
             labelled = {row["key"] for row in csv.DictReader(file)}
-        chosen = second_sample(read(args.messages), labelled)
+        chosen = later_sample(read(args.messages), labelled, args.round)
         args.out.mkdir(parents=True, exist_ok=True)
         for batch in range(args.batches):
             write(chosen[batch :: args.batches], args.out / f"batch-{batch + 1}.jsonl", tuning=True)
