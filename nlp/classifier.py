@@ -272,7 +272,8 @@ def _evidence(
             triggers.append((start, shown))
         else:  # EXCLUDE or KEEP its category, or NOT_URGENT (URGENCY, URGENCY_HERE)
             (kept if pattern.role is Role.KEEP else vetoed).append(pattern.ordinal)
-            here.extend([start] * (pattern.ordinal == URGENCY_HERE))
+            if_here = pattern.ordinal == URGENCY_HERE  # every clause it occurs in, not the first
+            here.extend(_all_starts(pattern.phrase, positions, start) if if_here else ())
     for ordinal in set(vetoed).difference(kept):  # a keep lifts its category's vetoes
         evidence.pop(ordinal, None)
     ruled_out = not triggers or URGENCY in vetoed
@@ -371,8 +372,33 @@ def _in_clause(
     ]
 
 
+def _all_starts(phrase: Phrase, positions: Mapping[str, list[int]], first: int) -> list[int]:
+    """Where a clause-scoped urgency exclusion of several parts starts, every time it occurs
+    (``first`` is the first): "救命的东西 … 救命器械" rules out both clauses' 救命, not the first
+    only. Searched only for an exclusion that occurs at all, which is rare."""
+    per_part = [
+        sorted(p for w in part if w in positions for p in positions[w]) for part in phrase.parts
+    ]
+    return [first] + [start for start, _ in _windows(per_part, phrase.window) if start != first]
+
+
+_QUOTES = {"“": "”", '"': '"', "「": "」", "『": "』", "‘": "’", "'": "'"}
+"""Opening quotation marks and their closing ones, as normalised."""
+
+
+def _quoted(tokens: Sequence[str], place: int) -> bool:
+    """Whether the one-token trigger at ``place`` stands alone inside quotation marks: a figure
+    of speech, "公园“受伤”了", not a person hurt."""
+    if place == 0 or place + 1 >= len(tokens):
+        return False
+    closing = _QUOTES.get(tokens[place - 1])
+    return closing is not None and tokens[place + 1] == closing
+
+
 def _trigger(triggers: list[tuple[int, str]], here: list[int], tokens: Sequence[str]) -> str | None:
-    """The first trigger that no clause-scoped exclusion in its clause rules out."""
+    """The first trigger that no clause-scoped exclusion in its clause rules out, nor
+    quotation marks around it make a figure of speech."""
+    triggers = [t for t in triggers if "+" in t[1] or not _quoted(tokens, t[0])]
     if triggers and here:
         clause = _clauses(tokens)
         ruled_out = {clause[place] for place in here}
@@ -447,6 +473,12 @@ def find_phrase(
 
 def _first_window(per_part: Sequence[Sequence[int]], window: int) -> tuple[int, int] | None:
     """The first and last token of the first span no wider than ``window`` holding every part."""
+    return next(_windows(per_part, window), None)
+
+
+def _windows(per_part: Sequence[Sequence[int]], window: int) -> Iterator[tuple[int, int]]:
+    """The first and last token of each span no wider than ``window`` holding every part, in
+    text order (a span's end is the first place completing it from its start)."""
     events = sorted((position, part) for part, places in enumerate(per_part) for position in places)
     counts = [0] * len(per_part)
     covered = left = 0
@@ -456,11 +488,10 @@ def _first_window(per_part: Sequence[Sequence[int]], window: int) -> tuple[int, 
         while covered == len(per_part):
             start, start_part = events[left]
             if position - start <= window:
-                return start, position
+                yield start, position
             counts[start_part] -= 1
             covered -= counts[start_part] == 0
             left += 1
-    return None
 
 
 def _confidence(best: float, runner_up: float, saturation: float) -> float:
