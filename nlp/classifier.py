@@ -278,7 +278,8 @@ def _evidence(
         evidence.pop(ordinal, None)
     ruled_out = not triggers or URGENCY in vetoed
     here = here if ruled_out else _in_clause(here, vetoed, positions, index)
-    return evidence, None if ruled_out else _trigger(triggers, here, tokens)
+    openers = index.opens_clause
+    return evidence, None if ruled_out else _trigger(triggers, here, tokens, openers)
 
 
 def _drop_chat_only(
@@ -395,12 +396,17 @@ def _quoted(tokens: Sequence[str], place: int) -> bool:
     return closing is not None and tokens[place + 1] == closing
 
 
-def _trigger(triggers: list[tuple[int, str]], here: list[int], tokens: Sequence[str]) -> str | None:
+def _trigger(
+    triggers: list[tuple[int, str]],
+    here: list[int],
+    tokens: Sequence[str],
+    openers: frozenset[str],
+) -> str | None:
     """The first trigger that no clause-scoped exclusion in its clause rules out, nor
     quotation marks around it make a figure of speech."""
     triggers = [t for t in triggers if "+" in t[1] or not _quoted(tokens, t[0])]
     if triggers and here:
-        clause = _clauses(tokens)
+        clause = _clauses(tokens, openers)
         ruled_out = {clause[place] for place in here}
         triggers = [t for t in triggers if clause[t[0]] not in ruled_out]
     return min(triggers)[1] if triggers else None
@@ -410,11 +416,14 @@ _CLAUSE_ENDS = frozenset(",.!?;。，！？；")
 """Punctuation that ends a clause (as normalised, and as typed)."""
 
 
-def _clauses(tokens: Sequence[str]) -> list[int]:
-    """Each token's clause number: how many clause-ending tokens come before it. Worked out
-    only for a message with both a trigger and a clause-scoped exclusion."""
-    numbers, clause = [], 0
+def _clauses(tokens: Sequence[str], openers: frozenset[str] = frozenset()) -> list[int]:
+    """Each token's clause number: how many clause-ending tokens, and clause-opening words
+    (:attr:`nlp.rules.UrgencyRules.opens_clause`), come before it or at it. Worked out only
+    for a message with both a trigger and a clause-scoped exclusion."""
+    numbers: list[int] = []
+    clause = 0
     for token in tokens:
+        clause += token in openers and bool(numbers)  # a supposition opens its own clause
         numbers.append(clause)
         if token in _CLAUSE_ENDS:
             clause += 1

@@ -98,6 +98,10 @@ class UrgencyRules:
     exclude_in_clause: tuple[Phrase, ...] = ()
     """Rule out only the triggers of their own clause (一旦/万一/如遇 … 爆炸: a supposition),
     so "煤气味很大，一旦爆炸就完了" stays urgent for its first clause."""
+    opens_clause: frozenset[str] = frozenset()
+    """Words that begin a new clause even with no punctuation before them: a supposition
+    governs what follows it, and residents in a hurry leave the comma out, so
+    "煤气味很大一旦爆炸就完了" is two clauses, the first one urgent."""
 
 
 @dataclass(frozen=True)
@@ -259,6 +263,8 @@ class RuleIndex:
     vocabulary: frozenset[str]
     """Every word the rules mention: the tokenizer's user dictionary, and the only tokens the
     classifier needs to look at."""
+    opens_clause: frozenset[str] = frozenset()
+    """:attr:`UrgencyRules.opens_clause`, where the classifier looks for it."""
     compounds: CompoundMemo = field(init=False, compare=False, repr=False)
     """The rule word inside a longer token, remembered within a memory budget. The only mutable
     part of the rules, and only ever a cache — the same token always gives the same answer."""
@@ -374,12 +380,16 @@ def _build(data: Mapping[str, Any]) -> Rules:
         for name in categories_table
     )
     urgent = _table(data, "urgent", "", required=False)
-    _only_keys(urgent, "urgent", {"triggers", "exclude", "exclude_in_clause"})
+    _only_keys(urgent, "urgent", {"triggers", "exclude", "exclude_in_clause", "opens_clause"})
+    openers = _list(urgent.get("opens_clause", []), "urgent.opens_clause")
     urgency = UrgencyRules(
         triggers=_patterns(urgent.get("triggers", []), "urgent.triggers", window),
         exclude=_patterns(urgent.get("exclude", []), "urgent.exclude", window),
         exclude_in_clause=_patterns(
             urgent.get("exclude_in_clause", []), "urgent.exclude_in_clause", window
+        ),
+        opens_clause=frozenset(
+            _word(word, f"urgent.opens_clause[{i}]") for i, word in enumerate(openers)
         ),
     )
     dictionary = _table(data, "dictionary", "", required=False)
@@ -538,9 +548,9 @@ def _index(rules: Rules) -> RuleIndex:
         for bit, part in enumerate(pattern.phrase.parts):
             for word in part:
                 parts.setdefault(word, []).append((number, 1 << bit))
-    # dictionary and stance words are listed too, with no rules: the former protect their
-    # characters, the latter are found among the tokens for the stance (StanceRules)
-    plain = rules.dictionary | rules.stance.words
+    # dictionary, stance and clause-opening words are listed too, with no rules: the first
+    # protect their characters, the others are found among the tokens (StanceRules, _clauses)
+    plain = rules.dictionary | rules.stance.words | rules.urgency.opens_clause
     return RuleIndex(
         words={
             word: (tuple(keywords.get(word, ())), tuple(parts.get(word, ())))
@@ -548,6 +558,7 @@ def _index(rules: Rules) -> RuleIndex:
         },
         patterns=tuple(patterns),
         vocabulary=frozenset(keywords.keys() | parts.keys() | plain),
+        opens_clause=rules.urgency.opens_clause,
     )
 
 

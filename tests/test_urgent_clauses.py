@@ -30,6 +30,11 @@ RULES = Path(__file__).parent.parent / "nlp" / "data" / "rules.toml"
         ("我想咨询一下燃气泄漏怎么防范", False),
         ("小区组织燃气泄漏应急演练。现场会有煤气味，请不要惊慌", False),
         ("楼道里冒烟了", True),
+        # typed in a hurry, without the comma: the supposition still opens its own clause
+        ("煤气味很大一旦爆炸就完了", True),
+        ("燃气泄漏了要是再不来人就要出事了", True),
+        ("小区消防通道被堵如遇火灾后果不堪设想", False),
+        ("如果闻到煤气味应该怎么办", False),
     ],
 )
 def test_a_supposition_rules_out_its_own_clause_only(
@@ -89,3 +94,11 @@ def test_the_rules_file_checks_the_new_key() -> None:
     end = shipped.index("\n]\n", start) + 3
     with pytest.raises(RulesError, match=r"urgent\.exclude_in_clause"):
         parse_rules(shipped[:start] + "exclude_in_clause = [3]\n" + shipped[end:])
+
+
+def test_a_wrong_clause_opener_is_named_by_key() -> None:
+    shipped = RULES.read_text("utf-8")
+    start = shipped.index("opens_clause = [")
+    end = shipped.index("]\n", start) + 2
+    with pytest.raises(RulesError, match=r"urgent\.opens_clause\[0\]"):
+        parse_rules(shipped[:start] + "opens_clause = [3]\n" + shipped[end:])
