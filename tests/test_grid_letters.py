@@ -1,0 +1,59 @@
+"""Grid matters in letters to a city (issue 15, the Q&A-letter source): the fault a letter is
+about, filed under the right grid category rather than lost to ``other`` or to a neighbour.
+
+A letter asking for charging points names the fire risk of charging at home as its reason: the
+missing facility is what it asks for (public_facilities), while a letter reporting bikes charged
+in the stairwell stays fire_safety's. Building without leave is said whole (私自建设, 擅自搭建),
+and a compound's gate kept shut is the management's to open. Every message below is made up.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.language import Language
+from nlp.taxonomy import Category
+
+CASES = [
+    # charging points asked for: the facility, not the fire risk given as the reason
+    (
+        "我们小区有几百辆电动车，可是一个充电桩都没有，大家只好把电瓶拿回家充电，"
+        "很不安全，希望物业尽快在小区里安装充电桩。",
+        Category.PUBLIC_FACILITIES,
+    ),
+    (
+        "小区入住三年了还没有建设电动车充电棚，很多人只能推车进楼道充电，请督促开发商和物业"
+        "把充电设施建起来，我们也不想冒这个险。",
+        Category.PUBLIC_FACILITIES,
+    ),
+    # building without leave, said whole
+    (
+        "隔壁小区的开发商没有报备就私自建设围墙，把我们两个小区之间的路拦断了，居民出行要绕很远，"
+        "请相关部门核实处理。",
+        Category.ILLEGAL_CONSTRUCTION,
+    ),
+    # a compound's gate kept shut: the management's to open
+    (
+        "我们小区南门自从前年封闭以后就一直不开放，住在南边的居民每天出门都得绕一公里多，"
+        "老人买菜很不方便，恳请有关部门协调把南门打开。",
+        Category.PROPERTY_MGMT,
+    ),
+    (
+        "小区东门常闭不开，只留一个西门进出，上下班高峰人车混行，居民意见很大，希望能恢复开放东门。",
+        Category.PROPERTY_MGMT,
+    ),
+    # guards: charging in the stairwell reported is fire_safety's; a shed built without leave
+    # is illegal construction; a broken charging point in a chat line is the facility's
+    ("楼道里天天有人拉电线给电动车充电，万一着火了怎么办，请来管一管", Category.FIRE_SAFETY),
+    (
+        "我们楼下有住户私自搭建车棚，还违规盖了两间房子出租，占了大家的公共空地，一直没人管，"
+        "请相关部门尽快拆除。",
+        Category.ILLEGAL_CONSTRUCTION,
+    ),
+    ("小区东门的充电桩坏了好几天了", Category.PUBLIC_FACILITIES),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_a_letters_grid_matter(language: Language, text: str, expected: Category) -> None:
+    assert language.classify(text).category is expected
