@@ -4,7 +4,10 @@ about, filed under the right grid category rather than lost to ``other`` or to a
 A letter asking for charging points names the fire risk of charging at home as its reason: the
 missing facility is what it asks for (public_facilities), while a letter reporting bikes charged
 in the stairwell stays fire_safety's. Building without leave is said whole (私自建设, 擅自搭建),
-and a compound's gate kept shut is the management's to open. Every message below is made up.
+and a compound's gate kept shut is the management's to open. Rubbish lorries heard at dawn
+are noise; a pile named as a fire risk is fire_safety (LABELLING.md); a lift asked for in a
+renovation letter is the lift's; wages owed are a worker's claim, not the trade he worked in.
+Every message below is made up.
 """
 
 from __future__ import annotations
@@ -41,6 +44,47 @@ CASES = [
     (
         "小区东门常闭不开，只留一个西门进出，上下班高峰人车混行，居民意见很大，希望能恢复开放东门。",
         Category.PROPERTY_MGMT,
+    ),
+    # rubbish lorries waking a block at dawn: the noise, not the rubbish
+    (
+        "我们小区每天早上五点多垃圾车就来清运，噪音特别大，整栋楼的人都被吵醒，跟物业说了好几次"
+        "也没用，希望能把清运时间改到七点以后。",
+        Category.NOISE,
+    ),
+    (
+        "每天凌晨环卫车在我们楼下倒垃圾桶，哐哐的声音吵得老人孩子睡不着觉，希望环卫部门调整一下"
+        "作业时间。",
+        Category.NOISE,
+    ),
+    # a pile named as a fire risk, however dirty the letter says it is
+    (
+        "我们楼有位老人天天捡垃圾，楼道里堆满了纸壳、塑料瓶和旧衣服，又脏又臭，夏天招苍蝇，"
+        "这些易燃杂物堆放在楼梯上，出了事连逃生的路都没有，物业劝了也不听。",
+        Category.FIRE_SAFETY,
+    ),
+    # a lift asked for in a renovation letter is still the lift's (LABELLING.md)
+    (
+        "听说我们小区明年要进行老旧小区改造，请问改造内容里有没有加装电梯？楼里老人多，"
+        "上下楼太难了。",
+        Category.ELEVATOR,
+    ),
+    # the management itself complained of
+    (
+        "我们小区物业垄断了装修垃圾清运，只准他们指定的人干，价格翻了一倍，请有关部门查一查。",
+        Category.PROPERTY_MGMT,
+    ),
+    # wages owed are the worker's claim, whatever trade he worked in
+    (
+        "我去年在一个小区做消防工程，干了大半年，老板到现在还欠我三万多工资，打电话要工资一直推，"
+        "马上过年了，恳请领导帮我要回血汗钱。",
+        Category.OTHER,
+    ),
+    # guards: rubbish not collected is sanitation's; a dirty pile with no fire named is too
+    ("垃圾车好几天没来清运了，垃圾桶都满得溢出来了，臭气熏天", Category.SANITATION),
+    (
+        "我们楼道里堆满了邻居的旧家具和纸箱，又脏又乱，夏天还招蟑螂，说了好几次也不搬走，"
+        "希望社区来管一管。",
+        Category.SANITATION,
     ),
     # guards: charging in the stairwell reported is fire_safety's; a shed built without leave
     # is illegal construction; a broken charging point in a chat line is the facility's
