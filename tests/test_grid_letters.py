@@ -93,6 +93,13 @@ CASES = [
         "方便附近居民出行，谢谢。",
         Category.ROADS,
     ),
+    # a danger said to threaten residents is no quarrel; a neighbour threatening someone is
+    (
+        "村口那段河道加固工程施工时没有任何防护措施，严重威胁附近居民的安全，"
+        "请问施工单位有没有安全方案？",
+        Category.OTHER,
+    ),
+    ("楼上邻居因为停车的事威胁我，说要弄死我全家，我很害怕", Category.NEIGHBOR_DISPUTE),
     # guards: rubbish not collected is sanitation's; a dirty pile with no fire named is too
     ("垃圾车好几天没来清运了，垃圾桶都满得溢出来了，臭气熏天", Category.SANITATION),
     (
