@@ -100,6 +100,19 @@ CASES = [
         Category.OTHER,
     ),
     ("楼上邻居因为停车的事威胁我，说要弄死我全家，我很害怕", Category.NEIGHBOR_DISPUTE),
+    # a stall trading without a licence, a barbecue in the open: the street's environment
+    (
+        "我们小区东门外有一个早餐摊，这里不是餐饮经营的地方，摊主一直无照经营，"
+        "希望有关部门早日处理。",
+        Category.SANITATION,
+    ),
+    (
+        "每到傍晚公园东边路口就有人搞露天烧烤，烟熏火燎，周边居民窗户都不敢开，"
+        "希望执法部门管一管。",
+        Category.SANITATION,
+    ),
+    # guard: a card room without a licence is the market regulator's, not the street's
+    ("无照经营的棋牌室人员聚集，没有任何防疫措施，请有关部门查处。", Category.OTHER),
     # guards: rubbish not collected is sanitation's; a dirty pile with no fire named is too
     ("垃圾车好几天没来清运了，垃圾桶都满得溢出来了，臭气熏天", Category.SANITATION),
     (
