@@ -111,6 +111,17 @@ CASES = [
         "希望执法部门管一管。",
         Category.SANITATION,
     ),
+    # the street's watering, and pests in the compound: the environment's
+    (
+        "冬天了镇上还天天在路上洒水，路面结了一层冰，老人走路容易摔倒，希望环境办别再洒水了。",
+        Category.SANITATION,
+    ),
+    (
+        "小区路面上全是跳蚤，好多人被咬了，已经跳到居民家里了，请领导尽快安排人来处理。",
+        Category.SANITATION,
+    ),
+    # guard: a watering lorry's music at dawn is noise
+    ("洒水车天天早上五点就来，音乐声音吵死了，能不能晚点来", Category.NOISE),
     # guard: a card room without a licence is the market regulator's, not the street's
     ("无照经营的棋牌室人员聚集，没有任何防疫措施，请有关部门查处。", Category.OTHER),
     # guards: rubbish not collected is sanitation's; a dirty pile with no fire named is too
