@@ -120,6 +120,22 @@ CASES = [
         "小区路面上全是跳蚤，好多人被咬了，已经跳到居民家里了，请领导尽快安排人来处理。",
         Category.SANITATION,
     ),
+    # a piano lesson through the wall is noise; a fire route let as parking spaces is the fire
+    # route's (LABELLING.md); a road crushed by lorries is the road's, not the lorries' dirt
+    (
+        "我家对门在家里开了钢琴班，每个周末从早到晚都有小朋友来上课，电梯口人来人往，"
+        "我们根本没法休息。",
+        Category.NOISE,
+    ),
+    (
+        "物业出租了小区几百米消防通道作停车位，已经好几年了，打电话给消防支队也拖着不清理，"
+        "请有关部门查处。",
+        Category.FIRE_SAFETY,
+    ),
+    (
+        "村里的路被渣土车压烂一年多了，一下雨根本没法走，孩子上学要绕很远，请问什么时候能修？",
+        Category.ROADS,
+    ),
     # guard: a watering lorry's music at dawn is noise
     ("洒水车天天早上五点就来，音乐声音吵死了，能不能晚点来", Category.NOISE),
     # guard: a card room without a licence is the market regulator's, not the street's
