@@ -148,6 +148,13 @@ CASES = [
         "请有关部门查一查。",
         Category.ILLEGAL_CONSTRUCTION,
     ),
+    # the tap's water gone dirty is the supply's; a river gone dirty is not (guard)
+    (
+        "这一个月我们整栋楼的生活用水浑浊发黑，找了物业好几次也没解决，居民用水污染了怎么办，"
+        "请有关部门督促处理。",
+        Category.WATER_SUPPLY,
+    ),
+    ("河水浑浊发黑，臭味很大，请环保部门来看看。", Category.SANITATION),
     # guard: a watering lorry's music at dawn is noise
     ("洒水车天天早上五点就来，音乐声音吵死了，能不能晚点来", Category.NOISE),
     # guard: a card room without a licence is the market regulator's, not the street's
