@@ -1,0 +1,55 @@
+"""Letters that are not a grid's matter though they use its words (issue 15, recall of other).
+
+A city's works on its river (整治, 治理, 改造) are its programme: asked when they end, they are
+the city's, and only the dirt itself (黑臭, 发臭) or a river left uncleaned (清淤, 清理) is the
+environment's. Greening (绿化) is as often a park's or a river bank's landscaping as a compound's
+lawn, so it is a strong hint, not the category by itself. A worker's pay owed is the labour
+office's, whatever trade the work was in. Every message below is made up.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.language import Language
+from nlp.taxonomy import Category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "请问我们小区旁边那条河的整治工程什么时候能完工？",
+        "咨询一下东门外那条内河的综合治理工程何时完工？望答复",
+        "河道改造都搞了两年多了，到底什么时候能完工？",
+        # greening asked of a river's or a park's works: their landscaping, not a lawn to tend
+        "河边两侧为什么还不做绿化景观？河道整治完都一年多了，两边还一直用铁皮围着，"
+        "附近居民每天出门看着都难受，别的区的河道早就修得漂漂亮亮，我们这边却一直拖着，"
+        "希望相关部门重视一下，早点把这一段的景观做起来，给大家一个交代。",
+        "新建的滨河公园绿化做得太差了，只铺了一层草皮，几乎没有花卉，附近几个小区的居民都有意见，和隔壁区的河道公园"
+        "比差远了，同样是政府投资的工程，为什么差别这么大？希望有关部门一碗水端平，"
+        "也给我们这边的市民一个像样的休闲环境，谢谢。",
+        # pay owed, whatever trade the work was
+        "我们几个人去年在工地上干消防水电安装的活，包工头到现在还拖欠我们工资六万多，"
+        "打电话一直推，马上过年了，恳请领导帮我们要回血汗钱。",
+        "今年三月给一家饭店装修干电工活，加班加点干完了，老板到现在一分工钱都不给，"
+        "请领导帮忙解决。",
+    ],
+)
+def test_not_a_grid_matter(language: Language, text: str) -> None:
+    assert language.classify(text).category is Category.OTHER
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # guards: the river's dirt, a river left uncleaned, a lawn destroyed stay the grid's
+        ("小区后面的河道好多年没清淤了，一到夏天就发臭，蚊子特别多", Category.SANITATION),
+        ("我们楼下的河又黑又臭，整治了几次也没用，请派人来看看", Category.SANITATION),
+        ("楼前的绿化带被一楼住户毁了种菜", Category.GREENERY),
+        ("小区绿化好久没人修剪了", Category.GREENERY),
+        # guard: a noise complaint about the works stays noise
+        ("河道整治工地每天晚上十一点还在施工，噪音太大了睡不着觉", Category.NOISE),
+    ],
+)
+def test_the_grids_own_matter_stays(language: Language, text: str, expected: Category) -> None:
+    assert language.classify(text).category is expected
