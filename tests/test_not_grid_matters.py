@@ -3,8 +3,10 @@
 A city's works on its river (整治, 治理, 改造) are its programme: asked when they end, they are
 the city's, and only the dirt itself (黑臭, 发臭) or a river left uncleaned (清淤, 清理) is the
 environment's. Greening (绿化) is as often a park's or a river bank's landscaping as a compound's
-lawn, so it is a strong hint, not the category by itself. A worker's pay owed is the labour
-office's, whatever trade the work was in. Every message below is made up.
+lawn, so it is a strong hint, not the category by itself; a works project holding a compound's
+land is a claim on the project. A worker's pay owed is the labour office's, whatever trade the
+work was in, and a threat to everyone's safety is no neighbours' dispute. Every message below is
+made up.
 """
 
 from __future__ import annotations
@@ -28,6 +30,12 @@ from nlp.taxonomy import Category
         "新建的滨河公园绿化做得太差了，只铺了一层草皮，几乎没有花卉，附近几个小区的居民都有意见，和隔壁区的河道公园"
         "比差远了，同样是政府投资的工程，为什么差别这么大？希望有关部门一碗水端平，"
         "也给我们这边的市民一个像样的休闲环境，谢谢。",
+        # a works project that holds a compound's land: a claim on the project
+        "小区旁边的河道改造占用了我们小区的绿地和停车位，都一年多了，水务公司一直拖着不处理，"
+        "上次答复说月底前处理好，到现在也没有动静。",
+        "内河整治工程侵占我们小区的公共用地，建设部门说是为了公益让业主做贡献，这合法吗？",
+        # a threat to everyone's safety, not a neighbour's
+        "河道施工方在施工的时候没有任何安全措施，严重威胁到附近居民的人身安全，请部门处理。",
         # pay owed, whatever trade the work was
         "我们几个人去年在工地上干消防水电安装的活，包工头到现在还拖欠我们工资六万多，"
         "打电话一直推，马上过年了，恳请领导帮我们要回血汗钱。",
@@ -47,6 +55,8 @@ def test_not_a_grid_matter(language: Language, text: str) -> None:
         ("我们楼下的河又黑又臭，整治了几次也没用，请派人来看看", Category.SANITATION),
         ("楼前的绿化带被一楼住户毁了种菜", Category.GREENERY),
         ("小区绿化好久没人修剪了", Category.GREENERY),
+        # guard: a neighbour's threat stays the neighbours' dispute
+        ("邻居威胁说要打我，还天天在门口骂人", Category.NEIGHBOR_DISPUTE),
         # guard: a noise complaint about the works stays noise
         ("河道整治工地每天晚上十一点还在施工，噪音太大了睡不着觉", Category.NOISE),
     ],
