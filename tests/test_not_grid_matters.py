@@ -5,8 +5,9 @@ the city's, and only the dirt itself (黑臭, 发臭) or a river left uncleaned 
 environment's. Greening (绿化) is as often a park's or a river bank's landscaping as a compound's
 lawn, so it is a strong hint, not the category by itself; a works project holding a compound's
 land is a claim on the project. A worker's pay owed is the labour office's, whatever trade the
-work was in, and a threat to everyone's safety is no neighbours' dispute. Every message below is
-made up.
+work was in, and a threat to everyone's safety is no neighbours' dispute. A word holding a
+shorter rule word is not that word: 破烂不堪 (dilapidated) is no junk, 地下水 (groundwater) no
+sewer. Every message below is made up.
 """
 
 from __future__ import annotations
@@ -34,6 +35,13 @@ from nlp.taxonomy import Category
         "小区旁边的河道改造占用了我们小区的绿地和停车位，都一年多了，水务公司一直拖着不处理，"
         "上次答复说月底前处理好，到现在也没有动静。",
         "内河整治工程侵占我们小区的公共用地，建设部门说是为了公益让业主做贡献，这合法吗？",
+        # dilapidated (破烂不堪) is no junk (破烂), and groundwater no sewer (下水)
+        "小区南大门拆了快一年了一直没有重建，现在还是一片废墟破烂不堪，老人孩子天天从这里过，"
+        "恳求领导督促尽快重建。",
+        "我们村四周高楼林立，唯独这里的房子破烂不堪，外来人口多，几十年了都说要拆迁，"
+        "希望领导尽快推进。",
+        "开发商的地下水开采证被取消了，小区原来承诺的二十四小时热水没有了，居委会也不管，"
+        "业主投诉无门。",
         # a threat to everyone's safety, not a neighbour's
         "河道施工方在施工的时候没有任何安全措施，严重威胁到附近居民的人身安全，请部门处理。",
         # pay owed, whatever trade the work was
@@ -55,6 +63,9 @@ def test_not_a_grid_matter(language: Language, text: str) -> None:
         ("我们楼下的河又黑又臭，整治了几次也没用，请派人来看看", Category.SANITATION),
         ("楼前的绿化带被一楼住户毁了种菜", Category.GREENERY),
         ("小区绿化好久没人修剪了", Category.GREENERY),
+        # a road dilapidated is the road's; a village on well water asks for the mains
+        ("小区门口那条路破烂不堪，到处是坑", Category.ROADS),
+        ("我们村一直喝的是地下水，水碱很大，什么时候能通上自来水", Category.WATER_SUPPLY),
         # guard: a neighbour's threat stays the neighbours' dispute
         ("邻居威胁说要打我，还天天在门口骂人", Category.NEIGHBOR_DISPUTE),
         # guard: a noise complaint about the works stays noise
