@@ -1,13 +1,13 @@
 """Letters that are not a grid's matter though they use its words (issue 15, recall of other).
 
-A city's works on its river (整治, 治理, 改造) are its programme: asked when they end, they are
-the city's, and only the dirt itself (黑臭, 发臭) or a river left uncleaned (清淤, 清理) is the
-environment's. Greening (绿化) is as often a park's or a river bank's landscaping as a compound's
-lawn, so it is a strong hint, not the category by itself; a works project holding a compound's
-land is a claim on the project. A worker's pay owed is the labour office's, whatever trade the
-work was in, and a threat to everyone's safety is no neighbours' dispute. A word holding a
-shorter rule word is not that word: 破烂不堪 (dilapidated) is no junk, 地下水 (groundwater) no
-sewer. Every message below is made up.
+A city's works on its river (整治, 治理, 改造) are its programme: asked when they end or how
+they are getting on, they are the city's, and only the dirt itself (黑臭, 发臭) or a river
+left uncleaned (清淤, 清理) is the environment's. Greening (绿化) is as often a park's or a
+river bank's landscaping as a compound's lawn, so it is a strong hint, not the category by
+itself; a works project holding a compound's land is a claim on the project. A worker's pay
+owed is the labour office's, whatever trade the work was in, and a threat to everyone's safety
+is no neighbours' dispute. A word holding a shorter rule word is not that word: 破烂不堪
+(dilapidated) is no junk, 地下水 (groundwater) no sewer. Every message below is made up.
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ from nlp.taxonomy import Category
         "新建的滨河公园绿化做得太差了，只铺了一层草皮，几乎没有花卉，附近几个小区的居民都有意见，和隔壁区的河道公园"
         "比差远了，同样是政府投资的工程，为什么差别这么大？希望有关部门一碗水端平，"
         "也给我们这边的市民一个像样的休闲环境，谢谢。",
+        # a works project's progress asked about, in a line (路 is only the address)
+        "人民路口的改造工程几月份启动？谢谢",
+        "人民路那段的改造最新进展如何？谢谢。",
         # a works project that holds a compound's land: a claim on the project
         "小区旁边的河道改造占用了我们小区的绿地和停车位，都一年多了，水务公司一直拖着不处理，"
         "上次答复说月底前处理好，到现在也没有动静。",
@@ -66,6 +69,8 @@ def test_not_a_grid_matter(language: Language, text: str) -> None:
         # a road dilapidated is the road's; a village on well water asks for the mains
         ("小区门口那条路破烂不堪，到处是坑", Category.ROADS),
         ("我们村一直喝的是地下水，水碱很大，什么时候能通上自来水", Category.WATER_SUPPLY),
+        # guard: a road dug up by the works is the road's, however slow the works
+        ("小区改造施工进度慢，路面挖开了到处是坑，出门都没法走", Category.ROADS),
         # guard: a neighbour's threat stays the neighbours' dispute
         ("邻居威胁说要打我，还天天在门口骂人", Category.NEIGHBOR_DISPUTE),
         # guard: a noise complaint about the works stays noise
