@@ -1,8 +1,8 @@
 """Letters that are not a grid's matter though they use its words (issue 15, recall of other).
 
-A city's works on its river (整治, 治理, 改造) are its programme: asked when they end or how
-they are getting on, they are the city's, and only the dirt itself (黑臭, 发臭) or a river
-left uncleaned (清淤, 清理) is the environment's. Greening (绿化) is as often a park's or a
+A city's works on its river (整治, 治理, 改造) are its programme: asked when they end (完工)
+or how they are getting on, they are the city's; the dirt itself (黑臭, 发臭) is the
+environment's. Greening (绿化) is as often a park's or a
 river bank's landscaping as a compound's lawn, so it is a strong hint, not the category by
 itself; a works project holding a compound's land is a claim on the project. A worker's pay
 owed is the labour office's, whatever trade the work was in, and a threat to everyone's safety
@@ -23,7 +23,8 @@ from nlp.taxonomy import Category
     [
         "请问我们小区旁边那条河的整治工程什么时候能完工？",
         "咨询一下东门外那条内河的综合治理工程何时完工？望答复",
-        "河道改造都搞了两年多了，到底什么时候能完工？",
+        "内河完工时间 河道治理工期很慢，请问靠近我们小区那一侧具体完工时间？",
+        "那条河的治理工程到底哪年竣工？",
         # greening asked of a river's or a park's works: their landscaping, not a lawn to tend
         "河边两侧为什么还不做绿化景观？河道整治完都一年多了，两边还一直用铁皮围着，"
         "附近居民每天出门看着都难受，别的区的河道早就修得漂漂亮亮，我们这边却一直拖着，"
@@ -71,6 +72,9 @@ def test_not_a_grid_matter(language: Language, text: str) -> None:
         ("我们村一直喝的是地下水，水碱很大，什么时候能通上自来水", Category.WATER_SUPPLY),
         # guard: a road dug up by the works is the road's, however slow the works
         ("小区改造施工进度慢，路面挖开了到处是坑，出门都没法走", Category.ROADS),
+        # guards: works asked about beside a water cut or a blocked road are the repair's
+        ("水管什么时候完工？停水三天了", Category.WATER_SUPPLY),
+        ("门口修路什么时候完工，车都开不出去", Category.ROADS),
         # guard: a neighbour's threat stays the neighbours' dispute
         ("邻居威胁说要打我，还天天在门口骂人", Category.NEIGHBOR_DISPUTE),
         # guard: a noise complaint about the works stays noise
