@@ -7,7 +7,8 @@ river bank's landscaping as a compound's lawn, so it is a strong hint, not the c
 itself; a works project holding a compound's land is a claim on the project. A worker's pay
 owed is the labour office's, whatever trade the work was in, and a threat to everyone's safety
 is no neighbours' dispute. A word holding a shorter rule word is not that word: 破烂不堪
-(dilapidated) is no junk, 地下水 (groundwater) no sewer. Every message below is made up.
+(dilapidated) is no junk, 地下水 (groundwater) and 污水处理 (sewage treatment) no sewer.
+Every message below is made up.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ from nlp.taxonomy import Category
         "希望领导尽快推进。",
         "开发商的地下水开采证被取消了，小区原来承诺的二十四小时热水没有了，居委会也不管，"
         "业主投诉无门。",
+        # sewage treatment, a plant's or a project's, is no sewer (污水处理 holds 污水)
+        "请问一下村里的污水处理改造什么时候进行",
         # a threat to everyone's safety, not a neighbour's
         "河道施工方在施工的时候没有任何安全措施，严重威胁到附近居民的人身安全，请部门处理。",
         # pay owed, whatever trade the work was
