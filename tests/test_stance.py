@@ -110,8 +110,8 @@ def test_stance_words_segment_whole_but_score_nothing(language: Language) -> Non
     """Cue words are in the tokenizer's dictionary and the index, with no rules of their own:
     the stance never changes what a word scores."""
     rules = language.rules
-    assert "进展" in rules.vocabulary
-    keywords, parts = rules.index.words["进展"]
+    assert "提议" in rules.vocabulary
+    keywords, parts = rules.index.words["提议"]
     assert (keywords, parts) == ((), ())
 
 
