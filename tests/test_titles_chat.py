@@ -5,7 +5,8 @@ neither passed over (the bot then asks the resident to pick the kind) nor taken 
 happens beside: a sound too loud is noise whatever makes it (a pump, a drain, running water);
 no light where there should be one is the lighting's; water standing on a road is the drains';
 standing water gone foul (臭水塘, 一潭死水), black water poured into a river (黑水), sewage let
-out on the sly (私自排污) are the environment's. Every message below is made up.
+out on the sly (私自排污), silt with no sewer named (淤泥) are the environment's. Every message
+below is made up.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ from nlp.taxonomy import Category
         ("广场边上的水池一潭死水", Category.SANITATION),
         ("村口的河里流进来好多黑水", Category.SANITATION),
         ("楼后面那条小河脏污不堪", Category.SANITATION),
+        # silt alone is dirt to clear away; with the sewer named it is the sewer's (guard below)
+        ("桥底下的淤泥好久没人清理", Category.SANITATION),
+        ("门口全是淤泥", Category.SANITATION),
         # sewage let out on the sly, or into the river (河内: in the river, however jieba cuts it)
         ("有人私自排污", Category.SANITATION),
         ("餐馆把脏水排放到河内", Category.SANITATION),
@@ -56,6 +60,8 @@ def test_a_chat_line_naming_its_problem_is_filed_without_asking(
         ("路面坑坑洼洼一下雨就积水", Category.ROADS),
         ("马路上一个大坑积水", Category.ROADS),
         ("暖气片里有水流声", Category.HEATING),
+        ("下水道里全是淤泥", Category.DRAINAGE),
+        ("雨水井里全是淤泥，一下雨就冒", Category.DRAINAGE),
     ],
 )
 def test_the_fault_named_still_decides(language: Language, text: str, category: Category) -> None:
