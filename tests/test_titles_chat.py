@@ -38,6 +38,11 @@ from nlp.taxonomy import Category
         # silt alone is dirt to clear away; with the sewer named it is the sewer's (guard below)
         ("桥底下的淤泥好久没人清理", Category.SANITATION),
         ("门口全是淤泥", Category.SANITATION),
+        # a river's water turned a colour; mud a site leaves on the street (LABELLING.md)
+        ("后面那条河水颜色不对", Category.SANITATION),
+        ("工地开工以后路上都是泥巴", Category.SANITATION),
+        # the water's problem, said no more precisely
+        ("我家水有问题", Category.WATER_SUPPLY),
         # sewage let out on the sly, or into the river (河内: in the river, however jieba cuts it)
         ("有人私自排污", Category.SANITATION),
         ("餐馆把脏水排放到河内", Category.SANITATION),
@@ -61,6 +66,8 @@ def test_a_chat_line_naming_its_problem_is_filed_without_asking(
         ("马路上一个大坑积水", Category.ROADS),
         ("暖气片里有水流声", Category.HEATING),
         ("下水道里全是淤泥", Category.DRAINAGE),
+        ("门口是泥巴路", Category.ROADS),
+        ("积水问题", Category.DRAINAGE),
         ("雨水井里全是淤泥，一下雨就冒", Category.DRAINAGE),
     ],
 )
