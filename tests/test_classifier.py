@@ -163,7 +163,7 @@ def test_every_dev_set_explanation_quotes_its_message(language: Language) -> Non
     [
         ("3号楼又停水了", ("停水",)),
         ("电梯困人了", ("电梯", "困人")),
-        ("楼上天天半夜剁肉声音很大", ("半夜", "剁肉", "声音")),
+        ("楼上天天半夜剁肉声音很大", ("半夜", "剁肉", "声音很大")),  # a phrase: the sound too loud
         ("厨房一股煤气味", ("煤气味",)),
         ("审计厅小区3号楼下水堵了", ("下水堵了",)),  # a phrase, as the resident put it
         ("停了水，啥时候来", ("停了水",)),
