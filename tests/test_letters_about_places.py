@@ -1,0 +1,50 @@
+"""Letters about the grid's places (城建、环境、治安 letters): which of the grid's categories —
+or none — a letter's words make it. Every message below is made up in residents' style.
+
+A flat let room by room (群租房, 打隔断, 非法合租) is illegal construction even when the letter goes
+on to the noise, the dirt or the crowd its tenants bring (LABELLING.md); a tenant's deposit kept
+back by a landlord or an agency is a civil dispute, however the flat was partitioned.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.language import Language
+from nlp.taxonomy import Category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们小区好几套群租房，一套两居室住了十几个人，每天晚上吵到半夜一两点，打麻将，"
+        "严重影响我们休息，希望相关部门管一管。",
+        "我家对门是非法合租房，居住超员，一个小房间住四个人，每天半夜还在吵闹，噪音扰民，"
+        "请求整治。",
+        "楼下那户被中介打隔断改成了五居室出租，住的人特别多，楼道里天天乱哄哄的，垃圾乱扔，"
+        "希望尽快处理。",
+        "我们小区存在隔断房，卫生情况脏乱差，而且噪音扰民，请尽快处理。",
+    ],
+)
+def test_a_flat_let_room_by_room_outweighs_the_noise_and_dirt_it_brings(
+    language: Language, text: str
+) -> None:
+    assert language.classify(text).category is Category.ILLEGAL_CONSTRUCTION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我去年在中介租了一间隔断房，合同到期后我按时退租，房间也打扫干净了，可是中介到现在"
+        "一直不退押金，打电话也不接，请帮忙解决。",
+        "我和二房东签了一年的合同，租的是客厅打隔断的房间，退租以后房东找各种理由扣押金，"
+        "已经一个多月了，请有关部门处理。",
+    ],
+)
+def test_a_deposit_kept_back_is_the_tenants_dispute(language: Language, text: str) -> None:
+    assert language.classify(text).category is Category.OTHER
+
+
+# guard: a divider is not a partitioned flat, and a flat let room by room is still reported
+def test_a_partitioned_flat_said_in_a_chat_line(language: Language) -> None:
+    assert language.classify("3号楼有人打隔断出租").category is Category.ILLEGAL_CONSTRUCTION
