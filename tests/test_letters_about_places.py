@@ -3,7 +3,9 @@ or none — a letter's words make it. Every message below is made up in resident
 
 A flat let room by room (群租房, 打隔断, 非法合租) is illegal construction even when the letter goes
 on to the noise, the dirt or the crowd its tenants bring (LABELLING.md); a tenant's deposit kept
-back by a landlord or an agency is a civil dispute, however the flat was partitioned.
+back by a landlord or an agency is a civil dispute, however the flat was partitioned. A noise
+said to be huge (声音巨大, 噪音之大) is the complaint, whatever works or place the letter names
+first.
 """
 
 from __future__ import annotations
@@ -48,3 +50,14 @@ def test_a_deposit_kept_back_is_the_tenants_dispute(language: Language, text: st
 # guard: a divider is not a partitioned flat, and a flat let room by room is still reported
 def test_a_partitioned_flat_said_in_a_chat_line(language: Language) -> None:
     assert language.classify("3号楼有人打隔断出租").category is Category.ILLEGAL_CONSTRUCTION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "小区改造期间，半夜经常有大货车来装卸材料，声音巨大。",
+        "杨树街口每天晚上都有改装摩托车来回开，噪音之大，投诉了好几次也没用。",
+    ],
+)
+def test_a_noise_said_to_be_huge_is_the_complaint(language: Language, text: str) -> None:
+    assert language.classify(text).category is Category.NOISE
