@@ -5,7 +5,8 @@ A flat let room by room (群租房, 打隔断, 非法合租) is illegal construc
 on to the noise, the dirt or the crowd its tenants bring (LABELLING.md); a tenant's deposit kept
 back by a landlord or an agency is a civil dispute, however the flat was partitioned. A noise
 said to be huge (声音巨大, 噪音之大) is the complaint, whatever works or place the letter names
-first.
+first. Overhead lines to be put underground (高压线入地) are a programme asked about, not a
+line down to repair.
 """
 
 from __future__ import annotations
@@ -61,3 +62,23 @@ def test_a_partitioned_flat_said_in_a_chat_line(language: Language) -> None:
 )
 def test_a_noise_said_to_be_huge_is_the_complaint(language: Language, text: str) -> None:
     assert language.classify(text).category is Category.NOISE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "您好，听说我们这片要搞高压线入地工程，想问一下我们村东边那一排电线杆上的电线也会入地吗？"
+        "什么时候开始？",
+        "小学门口的架空线能不能入地？现在电线杆上的电线密密麻麻的，很不美观。",
+    ],
+)
+def test_overhead_lines_to_be_put_underground_are_a_programme(
+    language: Language, text: str
+) -> None:
+    assert language.classify(text).category is Category.OTHER
+
+
+# guard: a line down is still the power's repair
+def test_a_line_down_is_still_a_repair(language: Language) -> None:
+    text = "楼后面的电线掉下来了，耷拉在地上，很危险，赶紧来修。"
+    assert language.classify(text).category is Category.POWER
