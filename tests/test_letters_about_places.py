@@ -6,7 +6,8 @@ on to the noise, the dirt or the crowd its tenants bring (LABELLING.md); a tenan
 back by a landlord or an agency is a civil dispute, however the flat was partitioned. A noise
 said to be huge (声音巨大, 噪音之大) is the complaint, whatever works or place the letter names
 first. Overhead lines to be put underground (高压线入地) are a programme asked about, not a
-line down to repair.
+line down to repair. A heat pump or a heating plant humming through the walls is a noise
+complaint; a cold home named first is still the heating's.
 """
 
 from __future__ import annotations
@@ -82,3 +83,20 @@ def test_overhead_lines_to_be_put_underground_are_a_programme(
 def test_a_line_down_is_still_a_repair(language: Language) -> None:
     text = "楼后面的电线掉下来了，耷拉在地上，很危险，赶紧来修。"
     assert language.classify(text).category is Category.POWER
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "我们小区用的是空气源热泵取暖，外机噪音和低频振动特别严重，晚上在卧室里头都疼。",
+        "楼下换热站的机组一开就有低频噪音，整栋楼都能听见，已经持续一个冬天了。",
+    ],
+)
+def test_a_heating_plant_humming_is_a_noise(language: Language, text: str) -> None:
+    assert language.classify(text).category is Category.NOISE
+
+
+# guard: a cold home named first stays the heating's, whatever hums beside it
+def test_a_cold_home_named_first_is_still_heating(language: Language) -> None:
+    text = "暖气不热，屋里才十五度，锅炉噪音还特别大。"
+    assert language.classify(text).category is Category.HEATING
