@@ -7,7 +7,8 @@ back by a landlord or an agency is a civil dispute, however the flat was partiti
 said to be huge (声音巨大, 噪音之大) is the complaint, whatever works or place the letter names
 first. Overhead lines to be put underground (高压线入地) are a programme asked about, not a
 line down to repair. A heat pump or a heating plant humming through the walls is a noise
-complaint; a cold home named first is still the heating's.
+complaint; a cold home named first is still the heating's. A home's structure taken apart in a refit
+(私自拆除楼板, 破坏主体结构, 私拆称重墙) is illegal construction, as 拆承重墙 is.
 """
 
 from __future__ import annotations
@@ -100,3 +101,23 @@ def test_a_heating_plant_humming_is_a_noise(language: Language, text: str) -> No
 def test_a_cold_home_named_first_is_still_heating(language: Language) -> None:
     text = "暖气不热，屋里才十五度，锅炉噪音还特别大。"
     assert language.classify(text).category is Category.HEATING
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "楼上业主装修私自拆除楼板，说要做成复式，我们担心楼会出问题，物业也不管。",
+        "隔壁单元有户人家装修把承重横梁都砸掉了，破坏主体结构，请相关部门赶紧来查。",
+        "602装修私拆称重墙，整栋楼住户都很担心安全，请尽快处理。",
+    ],
+)
+def test_a_structure_taken_apart_in_a_refit_is_illegal_construction(
+    language: Language, text: str
+) -> None:
+    assert language.classify(text).category is Category.ILLEGAL_CONSTRUCTION
+
+
+# guard: a crack in a floor slab is not an alteration
+def test_a_cracked_floor_slab_is_not_an_alteration(language: Language) -> None:
+    text = "我家楼板裂了一道缝，是不是房子质量有问题？"
+    assert language.classify(text).category is not Category.ILLEGAL_CONSTRUCTION
