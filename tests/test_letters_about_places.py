@@ -8,7 +8,8 @@ said to be huge (声音巨大, 噪音之大) is the complaint, whatever works or
 first. Overhead lines to be put underground (高压线入地) are a programme asked about, not a
 line down to repair. A heat pump or a heating plant humming through the walls is a noise
 complaint; a cold home named first is still the heating's. A home's structure taken apart in a refit
-(私自拆除楼板, 破坏主体结构, 私拆称重墙) is illegal construction, as 拆承重墙 is.
+(私自拆除楼板, 破坏主体结构, 私拆称重墙) is illegal construction, as 拆承重墙 is. Fumes a works
+lets out (偷排有害气体, 排废气) are the air's dirt, sanitation; a smell of gas at home stays gas.
 """
 
 from __future__ import annotations
@@ -121,3 +122,20 @@ def test_a_structure_taken_apart_in_a_refit_is_illegal_construction(
 def test_a_cracked_floor_slab_is_not_an_alteration(language: Language) -> None:
     text = "我家楼板裂了一道缝，是不是房子质量有问题？"
     assert language.classify(text).category is not Category.ILLEGAL_CONSTRUCTION
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "小区北边那家厂每天晚上偷排有害气体，刺鼻得很，晚上都不敢开窗。",
+        "村东头的塑料加工厂一直往外排废气，呛得人直咳嗽，希望环保部门来查。",
+    ],
+)
+def test_fumes_let_out_are_the_airs_dirt(language: Language, text: str) -> None:
+    assert language.classify(text).category is Category.SANITATION
+
+
+# guard: a smell of gas at home is still the gas's
+def test_a_smell_of_gas_at_home_is_still_gas(language: Language) -> None:
+    text = "厨房里有一股刺鼻的气味，是不是燃气漏气了？"
+    assert language.classify(text).category is Category.GAS
