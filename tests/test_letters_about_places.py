@@ -10,6 +10,7 @@ line down to repair. A heat pump or a heating plant humming through the walls is
 complaint; a cold home named first is still the heating's. A home's structure taken apart in a refit
 (私自拆除楼板, 破坏主体结构, 私拆称重墙) is illegal construction, as 拆承重墙 is. Fumes a works
 lets out (偷排有害气体, 排废气) are the air's dirt, sanitation; a smell of gas at home stays gas.
+Lights there but not switched on at night (晚上不开灯, 八点就关) are street lights'.
 """
 
 from __future__ import annotations
@@ -139,3 +140,20 @@ def test_fumes_let_out_are_the_airs_dirt(language: Language, text: str) -> None:
 def test_a_smell_of_gas_at_home_is_still_gas(language: Language) -> None:
     text = "厨房里有一股刺鼻的气味，是不是燃气漏气了？"
     assert language.classify(text).category is Category.GAS
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "儿童广场晚上不开灯，孩子骑车很危险，希望管一管。",
+        "小区花园的灯有些晚上没开，有些晚上八点就关，老人孩子晚上出来散步什么都看不清，请尽快处理。",
+    ],
+)
+def test_lights_not_switched_on_at_night(language: Language, text: str) -> None:
+    assert language.classify(text).category is Category.STREET_LIGHTS
+
+
+# guard: a gate shut at night is not a light
+def test_a_gate_shut_at_night_is_not_a_light(language: Language) -> None:
+    text = "小区大门晚上十点就关了，下夜班回来进不去。"
+    assert language.classify(text).category is not Category.STREET_LIGHTS
