@@ -1,0 +1,49 @@
+"""Letters about the people and the company who run a compound (the city-letter source).
+
+A letter about a compound's gate kept shut since the epidemic spends most of its words on the
+epidemic — its measures, its policy, the testing — and asks for one thing: the gate opened again,
+which the management does (LABELLING.md: property_mgmt). So does a letter about a compound
+anyone walks into, its guard checking no one: the gatekeeping is the management's (保安). Every
+message below is made up.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.language import Language
+from nlp.taxonomy import Category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a gate shut for the epidemic and never reopened
+        "疫情期间小区东门被铁板封死了，现在疫情早就结束了还是不打开，防疫政策也早就调整了，"
+        "老人孩子去地铁站都得绕到西门，多走十几分钟，请相关部门督促把东门打开。",
+        "书记您好，我们小区靠近医院的南门，去年因为疫情防控需要临时关闭，到现在还没有开放，"
+        "建议督促物业恢复南门通行，方便居民出行。",
+        # anyone walks in, the guard checks no one
+        "我们小区保安形同虚设，坐在门口只管抬杆，外卖快递人员进出不扫码不登记，疫情期间居委会"
+        "辛辛苦苦组织核酸检测，小区安全却没人把关。",
+        "写字楼的安保人员态度恶劣，取外卖取快递都要扫码，已经报警好几次了，大厦方也不解决，"
+        "希望领导管一管。",
+        "小区里外来人员随意进出，晚上还有人在楼道里睡觉，疫情防控期间也没人查验，居民的安全"
+        "得不到保障，请领导帮忙解决。",
+    ],
+)
+def test_the_gate_and_who_keeps_it_are_the_managements(language: Language, text: str) -> None:
+    assert language.classify(text).category is Category.PROPERTY_MGMT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # guard: a compound asking to be closed off (封闭管理) is no gate shut
+        "小区一直没有实行封闭管理，商铺和住宅共用一个大门，希望规划部门批准再开一个西门。",
+        # guard: a bus route asked about during the epidemic is the city's
+        "疫情期间停运的公交线路什么时候恢复？地铁站的出入口也还关闭着，出行很不方便。",
+    ],
+)
+def test_a_gate_in_a_citys_letter_is_not_the_managements(language: Language, text: str) -> None:
+    assert language.classify(text).category is Category.OTHER
