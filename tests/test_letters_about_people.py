@@ -3,8 +3,10 @@
 A letter about a compound's gate kept shut since the epidemic spends most of its words on the
 epidemic — its measures, its policy, the testing — and asks for one thing: the gate opened again,
 which the management does (LABELLING.md: property_mgmt). So does a letter about a compound
-anyone walks into, its guard checking no one: the gatekeeping is the management's (保安). Every
-message below is made up.
+anyone walks into, its guard checking no one: the gatekeeping is the management's (保安). And the
+income of the common parts — the lift's advertising screens — is the owners', which the
+management keeps or hides: the management's matter, however much the letter says of the lift.
+Every message below is made up.
 """
 
 from __future__ import annotations
@@ -47,3 +49,20 @@ def test_the_gate_and_who_keeps_it_are_the_managements(language: Language, text:
 )
 def test_a_gate_in_a_citys_letter_is_not_the_managements(language: Language, text: str) -> None:
     assert language.classify(text).category is Category.OTHER
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "您好，想咨询一下，小区电梯里的广告收益归谁所有？电梯轿厢里装了好几块广告屏，收入从来没有"
+        "公示过。",
+        "我们楼的电梯轿厢里去年装了电子广告屏，业主都不知道，广告费一直没有公示，请帮忙落实一下。",
+    ],
+)
+def test_the_income_of_the_common_parts_is_the_managements(language: Language, text: str) -> None:
+    assert language.classify(text).category is Category.PROPERTY_MGMT
+
+
+def test_a_lifts_advertising_screen_too_loud_is_still_noise(language: Language) -> None:
+    # guard: no income named, the screen is only where the noise comes from
+    assert language.classify("电梯里的广告声音太大了，吵死了").category is Category.NOISE
