@@ -6,7 +6,8 @@ which the management does (LABELLING.md: property_mgmt). So does a letter about 
 anyone walks into, its guard checking no one: the gatekeeping is the management's (保安). And the
 income of the common parts — the lift's advertising screens — is the owners', which the
 management keeps or hides: the management's matter, however much the letter says of the lift.
-Every message below is made up.
+Fitness equipment or benches asked for where there are none are the facility's, even proposed
+in a letter about a park or its greenery. Every message below is made up.
 """
 
 from __future__ import annotations
@@ -66,3 +67,16 @@ def test_the_income_of_the_common_parts_is_the_managements(language: Language, t
 def test_a_lifts_advertising_screen_too_loud_is_still_noise(language: Language) -> None:
     # guard: no income named, the screen is only where the noise comes from
     assert language.classify("电梯里的广告声音太大了，吵死了").category is Category.NOISE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "区长好！对我们小区旁边新建的公园提点建议：希望在公园东侧添置一些健身器材，再放几张乒乓球台，"
+        "方便附近居民锻炼，可行否？",
+        "园林部门的绿化工程已经建得差不多了，可是两块绿地之间没有配套建设健身器材，附近几个小区的"
+        "居民都没有地方锻炼，希望增设一些健身器材。",
+    ],
+)
+def test_fitness_equipment_asked_for_is_the_facilitys(language: Language, text: str) -> None:
+    assert language.classify(text).category is Category.PUBLIC_FACILITIES
