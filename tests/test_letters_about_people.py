@@ -7,7 +7,9 @@ anyone walks into, its guard checking no one: the gatekeeping is the management'
 income of the common parts — the lift's advertising screens — is the owners', which the
 management keeps or hides: the management's matter, however much the letter says of the lift.
 Fitness equipment or benches asked for where there are none are the facility's, even proposed
-in a letter about a park or its greenery. Every message below is made up.
+in a letter about a park or its greenery. The management's prices and the deposits it keeps are
+its own matter, however much the letter cites contracts and paperwork. Every message below is
+made up.
 """
 
 from __future__ import annotations
@@ -80,3 +82,24 @@ def test_a_lifts_advertising_screen_too_loud_is_still_noise(language: Language) 
 )
 def test_fitness_equipment_asked_for_is_the_facilitys(language: Language, text: str) -> None:
     assert language.classify(text).category is Category.PUBLIC_FACILITIES
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "装修早就完了，物业一直拒绝退还装修押金，说墙面有划痕，三千块押金到现在也没退，请问这合法吗？"
+        "合同上写得清清楚楚。",
+        "新小区收房时物业价格过高，业主不认可物业合同，物业就不让办理收房手续，希望领导帮助我们下调"
+        "物业收费标准。",
+    ],
+)
+def test_the_managements_prices_and_deposits_are_its_own_matter(
+    language: Language, text: str
+) -> None:
+    assert language.classify(text).category is Category.PROPERTY_MGMT
+
+
+def test_a_landlords_deposit_is_not_the_managements(language: Language) -> None:
+    # guard: a deposit and a contract with no management company named stay the city's
+    text = "租房的押金房东一直不退，合同也到期了，请问找哪个部门？"
+    assert language.classify(text).category is Category.OTHER
