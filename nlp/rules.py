@@ -511,12 +511,19 @@ def _phrase(
     raw_parts = _list(_required(table, "words", key), f"{key}.words")
     if len(raw_parts) < 2:
         raise RulesError(f"{key}.words: a phrase needs at least two parts")
-    parts = []
+    parts: list[frozenset[str]] = []
     for j, part in enumerate(raw_parts):
         pkey = f"{key}.words[{j}]"
         if not isinstance(part, str):
             raise RulesError(f"{pkey}: must be a string, got {type(part).__name__}")
-        parts.append(frozenset(_word(alt, pkey) for alt in part.split("|")))
+        words = frozenset(_word(alt, pkey) for alt in part.split("|"))
+        for k, earlier in enumerate(parts):  # one token filling two parts: a phrase of one word
+            if shared := sorted(words & earlier):
+                raise RulesError(
+                    f"{pkey}: {shared[0]!r} is in part {k} too: a phrase's parts are separate "
+                    "words (make the one word a phrase or a keyword of its own)"
+                )
+        parts.append(words)
     span = int(_number(table.get("window", window), f"{key}.window", 1, 1_000_000))
     return Phrase(tuple(parts), span, weight)
 

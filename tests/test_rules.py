@@ -107,6 +107,10 @@ def test_ask_below_override_is_validated() -> None:
             "categories.gas.phrases[0].weight: missing",
         ),
         (
+            '[categories.power]\nphrases = [{words = ["晚上", "没|停电", "电|停电"], weight = 3}]',
+            "categories.power.phrases[0].words[2]: '停电' is in part 1 too",
+        ),
+        (
             '[categories.gas]\nphrases = [{ words = ["燃气", "味"], weight = 2, window = 0 }]',
             "categories.gas.phrases[0].window: must be between",
         ),
