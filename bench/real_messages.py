@@ -16,6 +16,11 @@ asked (the held-out part by default: scored, never tuned on) and for each source
   buttons: weak evidence; the issue keeps this under 15%);
 - urgent: false alarms, and real ones caught.
 
+With ``--against RULES`` (an earlier rules file, ``git show REV:nlp/data/rules.toml``) it also
+counts the answers that changed between those rules and today's, and how many of the changes
+made a wrong answer right or a right one wrong: on records the rules were not written for, this
+says whether a change is a pattern or a fit (issue 15).
+
 Without the copies it says which repositories to fetch and stops. CI keeps the floors on our
 own sets (tests/test_dev_set.py); these figures are printed, never asserted.
 """
@@ -90,12 +95,33 @@ def _figures(rows: Sequence[Scored]) -> list[tuple[str, str]]:
     ]  # fmt: skip
 
 
+def changes(before: Sequence[Scored], after: Sequence[Scored]) -> list[tuple[str, str]]:
+    """How the answers of ``after`` differ from those of ``before`` (the same records, in the
+    same order): changed, wrong → right, right → wrong, for whole messages and titles alone."""
+
+    def count(pairs: list[tuple[Category, Category | None, Category | None]]) -> str:
+        changed = [(label, old, new) for label, old, new in pairs if old is not new]
+        fixed = sum(1 for label, _, new in changed if new is label)
+        broken = sum(1 for label, old, _ in changed if old is label)
+        return f"{len(changed)} of {len(pairs)} changed: {fixed} made right, {broken} made wrong"
+
+    paired = list(zip(before, after, strict=True))
+    titled = [(b, a) for b, a in paired if b.title_predicted is not None]
+    return [
+        ("whole messages", count([(a.label, b.predicted, a.predicted) for b, a in paired])),
+        ("titles alone",
+         count([(a.label, b.title_predicted, a.title_predicted) for b, a in titled])),
+    ]  # fmt: skip
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--mirrors", type=Path, required=True)
     parser.add_argument("--part", choices=("held_out", "tune", "all"), default="held_out")
     rounds = ("1", *map(str, LATER_ROUNDS))
     parser.add_argument("--round", choices=rounds, help="one labelling round only")
+    since = "also count the answers changed since these (earlier) rules"
+    parser.add_argument("--against", type=Path, metavar="RULES", help=since)
     args = parser.parse_args(argv)
     with LABELS.open(encoding="utf-8", newline="") as file:
         labels = [row for row in csv.DictReader(file)
@@ -103,7 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                   and args.round in (None, row["round"])]  # fmt: skip
     records = {message.key: message for message in extract(args.mirrors)}
     language = build_language(ClassifierSettings())
+    earlier = build_language(ClassifierSettings(rules_file=args.against)) if args.against else None
     scored: list[Scored] = []
+    scored_before: list[Scored] = []
     changed = 0
     for row in labels:
         message = records.get(row["key"])
@@ -111,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             changed += 1
             continue
         scored.append(_score(language, message, row["label"], row["urgent"] == "1"))
+        if earlier is not None:
+            scored_before.append(_score(earlier, message, row["label"], row["urgent"] == "1"))
     chosen = f"part: {args.part}" + (f", round {args.round}" if args.round else "")
     print(f"{chosen}; {len(scored)} records scored, {changed} missing or changed")
     sources = sorted({r.source for r in scored})
@@ -119,6 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{'':42}" + "".join(f"{name:>18}" for name, _ in columns))
     for i, (what, _) in enumerate(table[0]):
         print(f"{what:42}" + "".join(f"{figures[i][1]:>18}" for figures in table))
+    if args.against:
+        print(f"answers changed since {args.against}:")
+        for what, figures in changes(scored_before, scored):
+            print(f"  {what:40}{figures}")
     return 0
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.real_messages import Scored, changes
 from nlp.taxonomy import Category
 from scripts.real_messages import (
     HELD_OUT,
@@ -81,3 +82,29 @@ def test_a_second_round_adds_to_the_tuning_part_and_keeps_the_first(tmp_path: Pa
         parts = {row["key"]: (row["part"], row["round"]) for row in csv.DictReader(file)}
     # the held-out part stays round 1's: a round-2 record goes to tuning whatever its key
     assert parts == {held: ("held_out", "1"), tuned: ("tune", "1"), later: ("tune", "2")}
+
+
+def test_changes_count_answers_made_right_and_made_wrong() -> None:
+    """bench/real_messages.py --against: of the answers that changed between two rule sets,
+    how many became right and how many became wrong, for whole messages and titles alone."""
+    water, other, noise = Category.WATER_SUPPLY, Category.OTHER, Category.NOISE
+
+    def scored(label: Category, predicted: Category, title: Category | None) -> Scored:
+        return Scored("fz", label, False, predicted, False, title, False)
+
+    before = [
+        scored(water, other, other),  # made right, whole and title
+        scored(other, other, other),  # made wrong, whole and title
+        scored(water, water, water),  # unchanged
+        scored(water, noise, None),  # wrong to another wrong; no title
+    ]
+    after = [
+        scored(water, water, water),
+        scored(other, noise, noise),
+        scored(water, water, water),
+        scored(water, other, None),
+    ]
+    assert changes(before, after) == [
+        ("whole messages", "3 of 4 changed: 1 made right, 1 made wrong"),
+        ("titles alone", "2 of 3 changed: 1 made right, 1 made wrong"),
+    ]
