@@ -5,15 +5,16 @@
     python scripts/real_messages.py merge --batches DIR --labels DIR/labels-batch-*.csv
     python scripts/real_messages.py sample --round 2 --messages messages.jsonl --out DIR2
     python scripts/real_messages.py merge --round 2 --batches DIR2 --labels DIR2/labels-batch-*.csv
+    (the same for rounds 3 and 4)
 
 ``extract`` rebuilds every record; ``sample`` picks the records to label and deals them into
 batches, one per annotator, each double-labelled record in a second batch too; ``merge`` joins
 the annotators' files into :data:`LABELS` and prints their agreement.
 
 The first round (:data:`SAMPLE`) was split by key into a tuning part and a held-out part
-(:data:`HELD_OUT`). Later rounds (:data:`LATER_ROUNDS`) add records to the tuning part only: the
-held-out part stays the first round's, so its figures before and after stay comparable and
-nobody has looked at it.
+(:data:`HELD_OUT`). Later rounds (:data:`LATER_ROUNDS`) go whole to one part: rounds 2 and 3 to
+the tuning part, round 4 to the held-out part, so round 1's held-out figures stay comparable
+before and after, and nobody has looked at either held-out round.
 
 The texts carry no licence, so none is committed: ``tests/data/real/labels.csv`` holds each
 message's key, the SHA-1 of its text and the labels people gave it, and this script rebuilds the
@@ -64,15 +65,53 @@ SOURCES = {
 
 SAMPLE = {"msga": 1000, "fz": 500, "dg": 60}
 """How many records of each source are labelled (a seeded sample; all of ``dg``)."""
-LATER_ROUNDS: dict[int, dict[str, tuple[tuple[str, ...] | None, int]]] = {
-    2: {"fz": (None, 0), "msga": (("城建", "环保", "治安"), 536)},
-    3: {"msga": (("城建", "环保", "治安"), 1200)},
+GRID_DOMAINS = ("城建", "环保", "治安")
+"""MSGABench's coarse domains where grid matters are (the others held ~3% in round 1)."""
+
+
+@dataclass(frozen=True)
+class Stratum:
+    """Part of a later round: ``count`` records of ``source`` not yet labelled (0: all of them),
+    from the coarse ``domains`` (None: any) and not from ``other_than``."""
+
+    source: str
+    count: int
+    domains: tuple[str, ...] | None = None
+    other_than: tuple[str, ...] = ()
+
+    def admits(self, message: Message) -> bool:
+        return (
+            message.key.startswith(f"{self.source}:")
+            and (self.domains is None or message.domain in self.domains)
+            and message.domain not in self.other_than
+        )
+
+
+@dataclass(frozen=True)
+class Round:
+    """A later labelling round: its strata, whether it is kept aside (held out) rather than
+    added to the tuning part, and how many of its records get a second label."""
+
+    strata: tuple[Stratum, ...]
+    held_out: bool = False
+    double: int = 0
+
+
+LATER_ROUNDS: dict[int, Round] = {
+    2: Round((Stratum("fz", 0), Stratum("msga", 536, GRID_DOMAINS))),
+    3: Round((Stratum("msga", 1200, GRID_DOMAINS),)),
+    4: Round(
+        (Stratum("msga", 480, GRID_DOMAINS), Stratum("msga", 120, other_than=GRID_DOMAINS)),
+        held_out=True,
+        double=100,
+    ),
 }
-"""Round → source → (the coarse domains drawn from, None for all; how many, 0 for every record
-not yet labelled). Round 2: all of Fuzhou's remaining records (chat-length titles), and
-city-building, environment and public-order letters, where grid matters are (the other domains
-held ~3% grid matters in round 1); round 3: more of those letters, the source the rules did
-worst on."""
+"""Round 2: all of Fuzhou's remaining records (chat-length titles), and city-building,
+environment and public-order letters; round 3: more of those letters, the source the rules did
+worst on. Both only add to the tuning part. Round 4 is a second held-out part, labelled after
+five rounds of tuning had stopped gaining on the first: the first held-out part holds only 98
+grid letters of MSGABench, too few for its figures to say much; four in five of round 4 are
+such letters, one in five from the other domains (mostly not grid matters)."""
 DOUBLE = 200
 """How many of the sampled records get a second, independent label (annotator agreement)."""
 LABELS = Path(__file__).resolve().parent.parent / "tests" / "data" / "real" / "labels.csv"
@@ -161,9 +200,9 @@ def later_sample(messages: Sequence[Message], labelled: set[str], round_: int) -
     """A later round's records (:data:`LATER_ROUNDS`): none already labelled."""
     rng = random.Random(14 + round_)
     chosen: list[Message] = []
-    for source, (domains, count) in LATER_ROUNDS[round_].items():
-        pool = [m for m in messages if m.key.startswith(f"{source}:") and m.key not in labelled
-                and (domains is None or m.domain in domains)]  # fmt: skip
+    for stratum in LATER_ROUNDS[round_].strata:
+        pool = [m for m in messages if stratum.admits(m) and m.key not in labelled]
+        count = stratum.count
         chosen += pool if count == 0 or count >= len(pool) else rng.sample(pool, count)
     return chosen
 
@@ -177,11 +216,10 @@ def read(path: Path) -> list[Message]:
 _FIELDS = {"key", "text", "title", "domain"}
 
 
-def write(messages: Sequence[Message], path: Path, tuning: bool = False) -> None:
+def write(messages: Sequence[Message], path: Path) -> None:
     with path.open("w", encoding="utf-8") as out:
         for message in messages:
-            held_out = message.held_out and not tuning
-            record = asdict(message) | {"sha1": message.sha1, "held_out": held_out}
+            record = asdict(message) | {"sha1": message.sha1}
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
@@ -222,8 +260,8 @@ def merge(
 ) -> list[tuple[Label, Label]]:
     """Join the annotators' files (``labels-batch-N.csv`` for ``batch-N.jsonl``) into ``out``:
     each record's first label is its own batch's, the second (when double-labelled) the other
-    batch's. A later round keeps the earlier rounds' rows of ``out`` and adds its own, all to the
-    tuning part.
+    batch's. A later round keeps the earlier rounds' rows of ``out`` and adds its own, to the part
+    :func:`kept_aside` says.
     Returns the double-labelled pairs."""
     given: dict[str, list[Label]] = {}
     records: dict[str, Message] = {}
@@ -245,7 +283,7 @@ def merge(
         first, *more = judgements
         second = more[0] if more else None
         message = records[key]
-        part = "held_out" if round_ == 1 and message.held_out else "tune"
+        part = "held_out" if kept_aside(round_, message) else "tune"
         rows.append([
             key, message.sha1, part, first.category, str(int(first.urgent)),
             second.category if second else "", "" if second is None else str(int(second.urgent)),
@@ -259,6 +297,25 @@ def merge(
         rows.sort(key=lambda row: _order(row[0]))
         writer.writerows(rows)
     return pairs
+
+
+def kept_aside(round_: int, message: Message) -> bool:
+    """Whether a record of ``round_`` is in the held-out part: round 1's by its key
+    (:data:`HELD_OUT`), a later round's all or none (:attr:`Round.held_out`)."""
+    if round_ == 1:
+        return message.held_out
+    return LATER_ROUNDS[round_].held_out
+
+
+def deal(chosen: Sequence[Message], count: int, double: int, seed: int) -> list[list[Message]]:
+    """``chosen`` dealt into ``count`` batches, one per annotator, and ``double`` of them (a
+    seeded sample) dealt a second time into the next batch, for a second, independent label."""
+    again = random.Random(seed).sample(list(chosen), double)
+    batches = [list(chosen[batch::count]) for batch in range(count)]
+    place = {message.key: i for i, message in enumerate(chosen)}
+    for message in again:
+        batches[(place[message.key] % count + 1) % count].append(message)
+    return batches
 
 
 COLUMNS = ["key", "sha1", "part", "label", "urgent", "second_label", "second_urgent", "round"]
@@ -303,23 +360,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         with LABELS.open(encoding="utf-8", newline="") as file:
             labelled = {row["key"] for row in csv.DictReader(file)}
         chosen = later_sample(read(args.messages), labelled, args.round)
-        args.out.mkdir(parents=True, exist_ok=True)
-        for batch in range(args.batches):
-            write(chosen[batch :: args.batches], args.out / f"batch-{batch + 1}.jsonl", tuning=True)
-        print(f"{len(chosen)} records in {args.batches} batches, all for the tuning part")
-        return 0
-    chosen = sample(read(args.messages))
-    rng = random.Random(1500)
-    again = rng.sample(chosen, DOUBLE)
+        double, seed = LATER_ROUNDS[args.round].double, 1500 + args.round
+    else:
+        chosen, double, seed = sample(read(args.messages)), DOUBLE, 1500
     args.out.mkdir(parents=True, exist_ok=True)
-    count = args.batches
-    batches = [chosen[batch::count] for batch in range(count)]
-    place = {message.key: i for i, message in enumerate(chosen)}
-    for message in again:  # a second label, from the next batch's annotator
-        batches[(place[message.key] % count + 1) % count].append(message)
-    for batch, messages in enumerate(batches, 1):
+    for batch, messages in enumerate(deal(chosen, args.batches, double, seed), 1):
         write(messages, args.out / f"batch-{batch}.jsonl")
-    print(f"{len(chosen)} records in {args.batches} batches, {DOUBLE} of them twice")
+    print(f"{len(chosen)} records in {args.batches} batches, {double} of them twice")
     return 0
 
 

@@ -20,6 +20,8 @@ from scripts.real_messages import (
     Label,
     Message,
     agreement,
+    deal,
+    kept_aside,
     merge,
     write,
 )
@@ -46,9 +48,9 @@ def test_the_labels_are_well_formed_and_split_by_key() -> None:
         assert row["second_label"] in IDS | {""}, row
         assert row["second_urgent"] in {"0", "1", ""}, row
         assert row["round"] in {"1", *map(str, LATER_ROUNDS)}, row
-        # round 1's part depends on the key alone; round 2 only adds to the tuning part
-        kept_aside = row["round"] == "1" and Message(row["key"], "").held_out
-        assert row["part"] == ("held_out" if kept_aside else "tune"), row
+        # round 1's part depends on the key alone; a later round goes whole to one part
+        aside = kept_aside(int(row["round"]), Message(row["key"], ""))
+        assert row["part"] == ("held_out" if aside else "tune"), row
     assert sum(1 for row in rows if row["second_label"]) >= 200
     held_out = sum(1 for row in first_round if row["part"] == "held_out") / len(first_round)
     assert abs(held_out - HELD_OUT) < 0.05
@@ -66,12 +68,14 @@ def test_agreement_counts_equal_labels_and_corrects_for_chance() -> None:
     assert agreement([]) == (0.0, 0.0, 0.0)
 
 
-def test_a_second_round_adds_to_the_tuning_part_and_keeps_the_first(tmp_path: Path) -> None:
+def test_later_rounds_go_whole_to_their_part_and_keep_the_first(tmp_path: Path) -> None:
     out = tmp_path / "labels.csv"
     held = next(f"fz:{n}" for n in range(2, 100) if Message(f"fz:{n}", "").held_out)
     tuned = next(f"fz:{n}" for n in range(2, 100) if not Message(f"fz:{n}", "").held_out)
     later = next(f"fz:{n}" for n in range(100, 200) if Message(f"fz:{n}", "").held_out)
-    for round_, keys, batch in ((1, [held, tuned], "one"), (2, [later], "two")):
+    aside = next(f"msga:{n}" for n in range(2, 100) if not Message(f"msga:{n}", "").held_out)
+    rounds = ((1, [held, tuned], "one"), (2, [later], "two"), (4, [aside], "four"))
+    for round_, keys, batch in rounds:
         folder = tmp_path / batch
         folder.mkdir()
         write([Message(key, f"text {key}") for key in keys], folder / "batch-1.jsonl")
@@ -80,8 +84,28 @@ def test_a_second_round_adds_to_the_tuning_part_and_keeps_the_first(tmp_path: Pa
         merge(folder, [labels], out, round_)
     with out.open(encoding="utf-8", newline="") as file:
         parts = {row["key"]: (row["part"], row["round"]) for row in csv.DictReader(file)}
-    # the held-out part stays round 1's: a round-2 record goes to tuning whatever its key
-    assert parts == {held: ("held_out", "1"), tuned: ("tune", "1"), later: ("tune", "2")}
+    # round 1 is split by key; round 2 goes to tuning and round 4 is kept aside, whatever the key
+    assert parts == {
+        held: ("held_out", "1"),
+        tuned: ("tune", "1"),
+        later: ("tune", "2"),
+        aside: ("held_out", "4"),
+    }
+
+
+def test_dealing_gives_each_record_one_batch_and_the_doubled_ones_the_next() -> None:
+    chosen = [Message(f"msga:{n}", f"text {n}") for n in range(2, 32)]
+    batches = deal(chosen, count=4, double=6, seed=1504)
+    keys = [[m.key for m in batch] for batch in batches]
+    seen = [key for batch in keys for key in batch]
+    assert len(seen) == 30 + 6
+    assert set(seen) == {m.key for m in chosen}
+    twice = {key for key in seen if seen.count(key) == 2}
+    assert len(twice) == 6
+    for place, message in enumerate(chosen):  # dealt in turn; a second label from the next batch
+        own = place % 4
+        assert message.key in keys[own]
+        assert (message.key in keys[(own + 1) % 4]) is (message.key in twice)
 
 
 def test_changes_count_answers_made_right_and_made_wrong() -> None:
