@@ -16,6 +16,9 @@ asked (the held-out part by default: scored, never tuned on) and for each source
   buttons: weak evidence; the issue keeps this under 15%);
 - urgent: false alarms, and real ones caught.
 
+A round chosen by the words its texts use (round 5: letters talking of danger) is no part of
+these figures unless named with ``--round``: read alone, its urgent line is a worst case.
+
 With ``--against RULES`` (an earlier rules file, ``git show REV:nlp/data/rules.toml``) it also
 counts the answers that changed between those rules and today's, and how many of the changes
 made a wrong answer right or a right one wrong: on records the rules were not written for, this
@@ -114,6 +117,16 @@ def changes(before: Sequence[Scored], after: Sequence[Scored]) -> list[tuple[str
     ]  # fmt: skip
 
 
+def _wanted(row: dict[str, str], part: str, round_: str | None) -> bool:
+    """Whether a labelled record is scored: in the part asked for, and in the round asked for;
+    with no round asked for, in any round but one chosen by what its texts say."""
+    if part not in ("all", row["part"]):
+        return False
+    if round_ is not None:
+        return row["round"] == round_
+    return row["round"] == "1" or not LATER_ROUNDS[int(row["round"])].chosen_by_words
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--mirrors", type=Path, required=True)
@@ -124,9 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--against", type=Path, metavar="RULES", help=since)
     args = parser.parse_args(argv)
     with LABELS.open(encoding="utf-8", newline="") as file:
-        labels = [row for row in csv.DictReader(file)
-                  if (args.part == "all" or row["part"] == args.part)
-                  and args.round in (None, row["round"])]  # fmt: skip
+        labels = [row for row in csv.DictReader(file) if _wanted(row, args.part, args.round)]
     records = {message.key: message for message in extract(args.mirrors)}
     language = build_language(ClassifierSettings())
     earlier = build_language(ClassifierSettings(rules_file=args.against)) if args.against else None

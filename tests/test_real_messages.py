@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.real_messages import Scored, changes
+from bench.real_messages import Scored, _wanted, changes
 from nlp.taxonomy import Category
 from scripts.real_messages import (
     HELD_OUT,
@@ -19,6 +19,7 @@ from scripts.real_messages import (
     LATER_ROUNDS,
     Label,
     Message,
+    Stratum,
     agreement,
     deal,
     kept_aside,
@@ -132,3 +133,28 @@ def test_changes_count_answers_made_right_and_made_wrong() -> None:
         ("whole messages", "3 of 4 changed: 1 made right, 1 made wrong"),
         ("titles alone", "2 of 3 changed: 1 made right, 1 made wrong"),
     ]
+
+
+def test_a_stratum_admits_its_source_domains_and_words_only() -> None:
+    letter = Message("msga:7", "楼道里有股煤气味，很危险", domain="城建")
+    assert Stratum("msga", 10, domains=("城建",)).admits(letter)
+    assert not Stratum("fz", 10).admits(letter)
+    assert not Stratum("msga", 10, domains=("教育",)).admits(letter)
+    assert not Stratum("msga", 10, other_than=("城建",)).admits(letter)
+    assert Stratum("msga", 10, mentions="泄漏|煤气味").admits(letter)
+    assert not Stratum("msga", 10, mentions="着火|冒烟").admits(letter)
+
+
+def test_a_round_chosen_by_words_is_scored_only_when_named() -> None:
+    """Round 5 holds letters picked because they talk of danger: mixed into the held-out
+    figures it would skew them, so the bench reads it only with --round 5."""
+    by_words = next(r for r, spec in LATER_ROUNDS.items() if spec.chosen_by_words)
+    drawn = next(
+        r for r, spec in LATER_ROUNDS.items() if spec.held_out and not spec.chosen_by_words
+    )
+    row = {"part": "held_out", "round": str(by_words)}
+    assert not _wanted(row, "held_out", None)
+    assert _wanted(row, "held_out", str(by_words))
+    assert _wanted({"part": "held_out", "round": str(drawn)}, "held_out", None)
+    assert _wanted({"part": "held_out", "round": "1"}, "all", None)
+    assert not _wanted({"part": "tune", "round": "1"}, "held_out", None)
