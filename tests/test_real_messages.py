@@ -24,6 +24,7 @@ from scripts.real_messages import (
     deal,
     kept_aside,
     merge,
+    residents_words,
     write,
 )
 
@@ -42,7 +43,7 @@ def test_the_labels_are_well_formed_and_split_by_key() -> None:
     keys = [row["key"] for row in rows]
     assert len(set(keys)) == len(keys)
     for row in rows:
-        assert row["key"].split(":")[0] in {"msga", "fz", "dg"}, row
+        assert row["key"].split(":")[0] in {"msga", "fz", "dg", "hk", "dgs"}, row
         assert len(row["sha1"]) == 40, row
         assert row["label"] in IDS, row
         assert row["urgent"] in {"0", "1"}, row
@@ -158,3 +159,27 @@ def test_a_round_chosen_by_words_is_scored_only_when_named() -> None:
     assert _wanted({"part": "held_out", "round": str(drawn)}, "held_out", None)
     assert _wanted({"part": "held_out", "round": "1"}, "all", None)
     assert not _wanted({"part": "tune", "round": "1"}, "held_out", None)
+
+
+@pytest.mark.parametrize(
+    ("order", "said"),
+    [
+        # the channel and the desk's closing instruction, with the office's answer after it
+        (
+            "市民来电反映: 幸福里小区3栋楼道灯坏了一个月。请龙华区政府核实处理！（请职能局按规定在"
+            "30分钟内联系市民，响应处置） 2018-01-02 区政府答复：已修复。",
+            "幸福里小区3栋楼道灯坏了一个月",
+        ),
+        ("市民微信咨询：公积金怎么提取？", "公积金怎么提取？"),
+        ("市民来电投诉:楼下烧烤店半夜很吵，请公安局核实处理谢谢！（", "楼下烧烤店半夜很吵"),
+        # a second call on the same order is not the first message
+        ("市民来电反映：门口井盖没了。 市民再次来电反映：还没修。", "门口井盖没了。"),
+        # a resident's own wish for a check stays
+        ("市民来电反映：路灯不亮，希望相关部门核实处理。", "路灯不亮，希望相关部门核实处理。"),
+        # not a resident's message: an office's feedback, a follow-up on an earlier order
+        ("交警来电反馈：该车辆已拖离。", ""),
+        ("市民来电咨询：工单号20180101000001的处理情况。", ""),
+    ],
+)
+def test_a_work_order_keeps_the_residents_words_only(order: str, said: str) -> None:
+    assert residents_words(order) == said
