@@ -233,17 +233,18 @@ def extract(mirrors: Path) -> Iterator[Message]:
     for n, item in enumerate(json.loads(_file(mirrors, "dg")), 1):
         heading = re.sub(r"^提问：|编号:.*$", "", _clean(item.get("title"))).strip()
         yield Message(f"dg:{n}", _clean(item.get("content")), title=heading)
-    table = csv.DictReader(io.StringIO(_file(mirrors, "hk").decode("gb18030")))
-    for n, row in enumerate(table, 2):
-        said = residents_words(_clean(row["诉求内容"]))
+    orders = csv.DictReader(io.StringIO(_file(mirrors, "hk").decode("gb18030")))
+    for n, order in enumerate(orders, 2):
+        said = residents_words(_clean(order["诉求内容"]))
         if said:
             yield Message(f"hk:{n}", said)
     seen: set[str] = set()
-    for n, row in enumerate(csv.DictReader(io.StringIO(_file(mirrors, "dgs").decode())), 2):
-        body = _clean(row["content"])
-        if body and body not in seen:
-            seen.add(body)
-            yield Message(f"dgs:{n}", body, title=_clean(row["title"]))
+    complaints = csv.DictReader(io.StringIO(_file(mirrors, "dgs").decode()))
+    for n, complaint in enumerate(complaints, 2):
+        content = _clean(complaint["content"])
+        if content and content not in seen:
+            seen.add(content)
+            yield Message(f"dgs:{n}", content, title=_clean(complaint["title"]))
 
 
 _RESIDENT = re.compile(r"^市民(?:来电|微信|公众号|云|网络)?(?:反映|投诉|求助|建议|咨询)\s*[:：]\s*")
