@@ -1,6 +1,7 @@
 """The classifier on real citizen messages (issue 15): the figures of the issue's table.
 
     python bench/real_messages.py --mirrors /work/.mirror [--part held_out|tune|all] [--round N]
+                                  [--half read|gate] [--against OLD_RULES.toml]
 
 Rebuilds the labelled records' texts from local copies of their repositories
 (scripts/real_messages.py; nothing of them is committed), checks each against the hash in
@@ -45,7 +46,7 @@ from bot.language import Language, build_language  # noqa: E402
 from nlp.evaluation import evaluate  # noqa: E402
 from nlp.questions import is_question_task  # noqa: E402
 from nlp.taxonomy import Category  # noqa: E402
-from scripts.real_messages import LABELS, LATER_ROUNDS, Message, extract  # noqa: E402
+from scripts.real_messages import LABELS, LATER_ROUNDS, Message, extract, gate_half  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -117,10 +118,13 @@ def changes(before: Sequence[Scored], after: Sequence[Scored]) -> list[tuple[str
     ]  # fmt: skip
 
 
-def _wanted(row: dict[str, str], part: str, round_: str | None) -> bool:
-    """Whether a labelled record is scored: in the part asked for, and in the round asked for;
-    with no round asked for, in any round but one chosen by what its texts say."""
+def _wanted(row: dict[str, str], part: str, round_: str | None, half: str | None = None) -> bool:
+    """Whether a labelled record is scored: in the part asked for, the half asked for (a tuning
+    round's half to read or its gate, :func:`scripts.real_messages.gate_half`), and the round
+    asked for; with no round asked for, in any round but one chosen by what its texts say."""
     if part not in ("all", row["part"]):
+        return False
+    if half is not None and gate_half(row["key"]) != (half == "gate"):
         return False
     if round_ is not None:
         return row["round"] == round_
@@ -133,11 +137,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--part", choices=("held_out", "tune", "all"), default="held_out")
     rounds = ("1", *map(str, LATER_ROUNDS))
     parser.add_argument("--round", choices=rounds, help="one labelling round only")
+    halves = "a tuning round's half to read from, or its gate (whose errors no one reads)"
+    parser.add_argument("--half", choices=("read", "gate"), help=halves)
     since = "also count the answers changed since these (earlier) rules"
     parser.add_argument("--against", type=Path, metavar="RULES", help=since)
     args = parser.parse_args(argv)
     with LABELS.open(encoding="utf-8", newline="") as file:
-        labels = [row for row in csv.DictReader(file) if _wanted(row, args.part, args.round)]
+        labels = [row for row in csv.DictReader(file)
+                  if _wanted(row, args.part, args.round, args.half)]  # fmt: skip
     records = {message.key: message for message in extract(args.mirrors)}
     language = build_language(ClassifierSettings())
     earlier = build_language(ClassifierSettings(rules_file=args.against)) if args.against else None
@@ -153,6 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if earlier is not None:
             scored_before.append(_score(earlier, message, row["label"], row["urgent"] == "1"))
     chosen = f"part: {args.part}" + (f", round {args.round}" if args.round else "")
+    chosen += f", the {args.half} half" if args.half else ""
     print(f"{chosen}; {len(scored)} records scored, {changed} missing or changed")
     sources = sorted({r.source for r in scored})
     columns = [("all", scored)] + [(s, [r for r in scored if r.source == s]) for s in sources]

@@ -143,6 +143,7 @@ LATER_ROUNDS: dict[int, Round] = {
         held_out=True,
         double=20,
     ),
+    8: Round((Stratum("hk", 300), Stratum("dgs", 300))),
 }
 """Round 2: all of Fuzhou's remaining records (chat-length titles), and city-building,
 environment and public-order letters; round 3: more of those letters, the source the rules did
@@ -158,7 +159,9 @@ after the tuning had stopped: round 6 is drawn at random from Haikou's 12345 wor
 Dongguan's complaints (short, and nearer to what a resident types than a letter), and is held out
 with rounds 1 and 4; round 7 holds every Haikou order and 100 Dongguan complaints that use a word
 of danger (:data:`DANGER_NOW_WORDS`), where the few calls about a danger happening now are: read
-on its own, for how many of them the bot catches."""
+on its own, for how many of them the bot catches. Round 8, 600 more of those two sources, is for
+tuning on short messages: split by key (:func:`gate_half`), one half to read and change rules
+from, the other a gate no one reads, that a change must pass (issue 15)."""
 DOUBLE = 200
 """How many of the sampled records get a second, independent label (annotator agreement)."""
 LABELS = Path(__file__).resolve().parent.parent / "tests" / "data" / "real" / "labels.csv"
@@ -383,6 +386,13 @@ def merge(
         rows.sort(key=lambda row: _order(row[0]))
         writer.writerows(rows)
     return pairs
+
+
+def gate_half(key: str) -> bool:
+    """Whether a tuning record is in the gate half of its round (by its key's hash, like the
+    held-out split, so it is fixed before anyone reads a text): a change of the rules made from
+    the other half is kept only if it also helps here, where no one has read the errors."""
+    return hashlib.sha1(key.encode()).digest()[1] % 2 == 1
 
 
 def kept_aside(round_: int, message: Message) -> bool:

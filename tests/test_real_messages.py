@@ -22,6 +22,7 @@ from scripts.real_messages import (
     Stratum,
     agreement,
     deal,
+    gate_half,
     kept_aside,
     merge,
     residents_words,
@@ -183,3 +184,13 @@ def test_a_round_chosen_by_words_is_scored_only_when_named() -> None:
 )
 def test_a_work_order_keeps_the_residents_words_only(order: str, said: str) -> None:
     assert residents_words(order) == said
+
+
+def test_a_tuning_round_splits_into_a_half_to_read_and_a_gate_by_key() -> None:
+    keys = [f"hk:{n}" for n in range(2, 402)]
+    gate = [key for key in keys if gate_half(key)]
+    assert 150 < len(gate) < 250  # about half, fixed by the key alone
+    row = {"part": "tune", "round": "8", "key": gate[0]}
+    assert _wanted(row, "tune", "8", "gate")
+    assert not _wanted(row, "tune", "8", "read")
+    assert _wanted(row, "tune", "8", None)
