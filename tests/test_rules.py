@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -322,3 +324,44 @@ def test_a_wrong_set_names_the_set_and_where_it_is_used(text: str, named: tuple[
     assert message.startswith("my_rules.toml: ")
     for fragment in named:
         assert fragment in message
+
+
+def _shipped_table() -> dict[str, Any]:
+    return tomllib.loads(default_rules_text())
+
+
+def test_shipped_rules_load_with_their_sets() -> None:
+    """The shipped file names its shared lists as sets, and loads with them written out: the
+    river words in water_supply's exclusion, and rivers without the other waters in
+    sanitation's clean-up phrase (the difference kept on purpose, see the file)."""
+    sets = _shipped_table()["sets"]
+    text = default_rules_text()
+    assert all(f'"@{name}' in text or f"|@{name}" in text for name in sets)
+    rules = load_rules()
+    by_category = {c.category: c for c in rules.categories}
+    river_words = set(sets["rivers"]) | set(sets["waters"])
+    assert by_category[Category.WATER_SUPPLY].exclude[1].parts[0] == river_words
+    clean_up = by_category[Category.SANITATION].phrases[-1]
+    assert "整治" in clean_up.parts[1]
+    assert clean_up.parts[0] == set(sets["rivers"])
+
+
+def test_shipped_rules_write_no_long_list_twice() -> None:
+    """A list of alternatives that several rules share is a set, not copies that drift apart:
+    no part of five or more alternatives is written out twice."""
+    seen: dict[frozenset[str], str] = {}
+
+    def walk(value: Any, key: str) -> None:
+        if isinstance(value, dict):
+            for name, item in value.items():
+                walk(item, f"{key}.{name}" if key else name)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, f"{key}[{i}]")
+        elif isinstance(value, str) and value.count("|") >= 4:
+            words = frozenset(value.split("|"))
+            assert words not in seen, f"{key} repeats {seen[words]}: make it a set"
+            seen[words] = key
+
+    walk(_shipped_table(), "")
+    assert seen  # the walk did find the file's phrases
