@@ -5,7 +5,7 @@ no code changes. A rules file that does not make sense must stop the bot at star
 exact key that is wrong, never be half-applied, so loading validates everything and raises
 :class:`RulesError` naming the key path (``categories.gas.keywords[0].weight``).
 
-The file has four kinds of tables (the shipped ``data/rules.toml`` documents them in place):
+The file's tables (the shipped ``data/rules.toml`` documents them in place):
 
 ``[scoring]``
     ``ask_below`` (confidence under which the resident is asked to pick), ``also_ratio``,
@@ -32,11 +32,18 @@ The file has four kinds of tables (the shipped ``data/rules.toml`` documents the
 ``[dictionary]``
     ``words``: words that score nothing but must segment whole, so that they do not lend their
     characters to a rule word (``单元门口`` is a place, not a broken ``单元门``).
+``[sets]``
+    named word lists, ``rivers = ["河", "内河", ...]``, that a rule names as ``@rivers`` wherever a
+    word is allowed: a list that several rules share (the river words that water supply and
+    drainage exclude and sanitation scores) is written once, and a change to it reaches them all.
+    Sets are expanded as the file loads (:class:`_WordSets`), so everything after loading — the
+    classifier, ``rules-check``, ``rules-suggest`` — sees only words.
 Every rule word also goes into the tokenizer's dictionary so that it segments as a whole word.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -371,48 +378,108 @@ def parse_rules(text: str, source: str = "<rules>") -> Rules:
 
 
 def _build(data: Mapping[str, Any]) -> Rules:
-    _only_keys(data, "", {"scoring", "categories", "urgent", "stance", "dictionary"})
+    _only_keys(data, "", {"scoring", "categories", "urgent", "stance", "dictionary", "sets"})
     scoring = _scoring(_table(data, "scoring", "", required=False))
     window = scoring.default_window
+    sets = _WordSets(_table(data, "sets", "", required=False))
     categories_table = _table(data, "categories", "", required=True)
     categories = tuple(
-        _category(name, _table(categories_table, name, "categories", required=True), window)
+        _category(name, _table(categories_table, name, "categories", required=True), window, sets)
         for name in categories_table
     )
     urgent = _table(data, "urgent", "", required=False)
     _only_keys(urgent, "urgent", {"triggers", "exclude", "exclude_in_clause", "opens_clause"})
-    openers = _list(urgent.get("opens_clause", []), "urgent.opens_clause")
     urgency = UrgencyRules(
-        triggers=_patterns(urgent.get("triggers", []), "urgent.triggers", window),
-        exclude=_patterns(urgent.get("exclude", []), "urgent.exclude", window),
+        triggers=_patterns(urgent.get("triggers", []), "urgent.triggers", window, sets),
+        exclude=_patterns(urgent.get("exclude", []), "urgent.exclude", window, sets),
         exclude_in_clause=_patterns(
-            urgent.get("exclude_in_clause", []), "urgent.exclude_in_clause", window
+            urgent.get("exclude_in_clause", []), "urgent.exclude_in_clause", window, sets
         ),
-        opens_clause=frozenset(
-            _word(word, f"urgent.opens_clause[{i}]") for i, word in enumerate(openers)
-        ),
+        opens_clause=frozenset(sets.words(urgent.get("opens_clause", []), "urgent.opens_clause")),
     )
     dictionary = _table(data, "dictionary", "", required=False)
     _only_keys(dictionary, "dictionary", {"words"})
-    plain_words = {
-        _word(word, f"dictionary.words[{i}]")
-        for i, word in enumerate(_list(dictionary.get("words", []), "dictionary.words"))
-    }
-    return Rules(
-        categories,
-        urgency,
-        scoring,
-        frozenset(plain_words),
-        _stance(_table(data, "stance", "", required=False), window),
-    )
+    plain_words = sets.words(dictionary.get("words", []), "dictionary.words")
+    stance = _stance(_table(data, "stance", "", required=False), window, sets)
+    sets.check_unused()
+    return Rules(categories, urgency, scoring, frozenset(plain_words), stance)
 
 
-def _stance(table: Mapping[str, Any], window: int) -> StanceRules:
+class _WordSets:
+    """The ``[sets]`` table: word lists written once and named as ``@name`` by the rules.
+
+    A reference stands for the set's words written out where it is: in a list of words, each of
+    them; in a phrase's part, each of them as an alternative (``"@rivers|水体"``). So a rule with
+    a set loads to exactly the rules with its words written out, and nothing after loading knows
+    sets exist. Sets are flat — a set naming another is refused — so a set's words are read in
+    one place. Errors name the reference's key and the set, since the mistake may be either.
+    """
+
+    def __init__(self, table: Mapping[str, Any]) -> None:
+        self._words: dict[str, tuple[str, ...]] = {}
+        self._nested: dict[str, str] = {}
+        """A set naming another: its name, and the key and reference naming it."""
+        self._used: set[str] = set()
+        for name, value in table.items():
+            key = f"sets.{name}"
+            if not _SET_NAME.fullmatch(name):
+                raise RulesError(f"{key}: a set's name is letters, digits, _ and - only")
+            words: dict[str, None] = {}
+            for i, raw in enumerate(_list(value, key)):
+                ikey = f"{key}[{i}]"
+                if isinstance(raw, str) and raw.strip().startswith(_SET):
+                    self._nested.setdefault(name, f"{ikey} is {raw.strip()}")
+                    continue
+                word = _word(raw, ikey)
+                if word in words:
+                    raise RulesError(f"{ikey}: {word!r} is listed twice in {key}")
+                words[word] = None
+            self._words[name] = tuple(words)
+
+    def expand(self, value: Any, key: str) -> tuple[str, ...]:
+        """A word as written at ``key``: itself, validated and normalised, or a set's words."""
+        if not (isinstance(value, str) and value.strip().startswith(_SET)):
+            return (_word(value, key),)
+        name = value.strip()[len(_SET) :]
+        if name not in self._words:
+            known = ", ".join(f"{_SET}{n}" for n in self._words)
+            defined = f"sets defined: {known}" if known else "there is no [sets] table"
+            raise RulesError(f"{key}: unknown set {_SET}{name} ({defined})")
+        self._used.add(name)
+        self._check(name, f"{key}: {_SET}{name}")
+        return self._words[name]
+
+    def words(self, value: Any, key: str) -> list[str]:
+        """The words of the list at ``key``, every set in it written out."""
+        items = enumerate(_list(value, key))
+        return [word for i, item in items for word in self.expand(item, f"{key}[{i}]")]
+
+    def check_unused(self) -> None:
+        """A set no rule names is harmless, but an empty or nested one is still an error."""
+        for name in sorted(self._words.keys() - self._used):
+            self._check(name, f"sets.{name} (used nowhere)")
+
+    def _check(self, name: str, where: str) -> None:
+        if name in self._nested:
+            raise RulesError(
+                f"{where} names another set ({self._nested[name]}): sets are flat, so list "
+                "the words themselves"
+            )
+        if not self._words[name]:
+            raise RulesError(f"{where} is an empty set (sets.{name} = []): give it words")
+
+
+_SET = "@"
+"""What starts a reference to a set, where a word could be: ``@rivers``."""
+_SET_NAME = re.compile(r"[\w-]+")
+
+
+def _stance(table: Mapping[str, Any], window: int, sets: _WordSets) -> StanceRules:
     _only_keys(table, "stance", {"asking", "fault", "renewal", "factor", "weight", "min_chars"})
     return StanceRules(
-        asking=_patterns(table.get("asking", []), "stance.asking", window),
-        fault=_patterns(table.get("fault", []), "stance.fault", window),
-        renewal=_patterns(table.get("renewal", []), "stance.renewal", window),
+        asking=_patterns(table.get("asking", []), "stance.asking", window, sets),
+        fault=_patterns(table.get("fault", []), "stance.fault", window, sets),
+        renewal=_patterns(table.get("renewal", []), "stance.renewal", window, sets),
         factor=_number(table.get("factor", 1.0), "stance.factor", 0.0, 1.0),
         weight=_number(table.get("weight", 0.0), "stance.weight", 0.0, 100.0),
         min_chars=_whole(table.get("min_chars", 0), "stance.min_chars", 0, 1_000_000),
@@ -452,7 +519,7 @@ def _scoring(table: Mapping[str, Any]) -> Scoring:
     return Scoring(**values)
 
 
-def _category(name: str, table: Mapping[str, Any], window: int) -> CategoryRules:
+def _category(name: str, table: Mapping[str, Any], window: int, sets: _WordSets) -> CategoryRules:
     key = f"categories.{name}"
     try:
         category = Category(name)
@@ -472,60 +539,79 @@ def _category(name: str, table: Mapping[str, Any], window: int) -> CategoryRules
         if not isinstance(in_letters, bool):
             raise RulesError(f"{gkey}.in_letters: must be true or false, got {in_letters!r}")
         for j, raw in enumerate(_list(_required(group, "words", gkey), f"{gkey}.words")):
-            word = _word(raw, f"{gkey}.words[{j}]")
-            if word in keywords:
-                raise RulesError(f"{gkey}.words[{j}]: {word!r} is listed twice in {key}")
-            keywords[word] = weight
-            if not in_letters:
-                chat_only.add(word)
+            wkey = f"{gkey}.words[{j}]"
+            for word in sets.expand(raw, wkey):
+                if word in keywords:
+                    raise RulesError(
+                        f"{wkey}: {word!r}{_via(raw.strip(), word)} is listed twice in {key}"
+                    )
+                keywords[word] = weight
+                if not in_letters:
+                    chat_only.add(word)
     phrases = []
     for i, item in enumerate(_list(table.get("phrases", []), f"{key}.phrases")):
         pkey = f"{key}.phrases[{i}]"
         if not isinstance(item, dict):
             raise RulesError(f"{pkey}: must be a table like {{words = [...], weight = 2}}")
         weight = _number(_required(item, "weight", pkey), f"{pkey}.weight", 0.01, 100.0)
-        phrases.append(_phrase(item, pkey, window, weight))
-    exclude = _patterns(table.get("exclude", []), f"{key}.exclude", window)
-    keep = _patterns(table.get("keep", []), f"{key}.keep", window)
+        phrases.append(_phrase(item, pkey, window, sets, weight))
+    exclude = _patterns(table.get("exclude", []), f"{key}.exclude", window, sets)
+    keep = _patterns(table.get("keep", []), f"{key}.keep", window, sets)
     return CategoryRules(
         category, keywords, tuple(phrases), exclude, keep=keep, chat_only=frozenset(chat_only)
     )
 
 
-def _patterns(value: Any, key: str, window: int) -> tuple[Phrase, ...]:
-    """A list whose items are single words or phrase tables (no weight)."""
+def _patterns(value: Any, key: str, window: int, sets: _WordSets) -> tuple[Phrase, ...]:
+    """A list whose items are single words (or sets, each word a pattern of its own, as if
+    written out) or phrase tables (no weight)."""
     patterns = []
     for i, item in enumerate(_list(value, key)):
         ikey = f"{key}[{i}]"
         if isinstance(item, dict):
-            patterns.append(_phrase(item, ikey, window, weight=1.0, weighted=False))
+            patterns.append(_phrase(item, ikey, window, sets, weight=1.0, weighted=False))
         else:
-            patterns.append(Phrase((frozenset({_word(item, ikey)}),), 1, 1.0))
+            patterns.extend(
+                Phrase((frozenset({word}),), 1, 1.0) for word in sets.expand(item, ikey)
+            )
     return tuple(patterns)
 
 
 def _phrase(
-    table: Mapping[str, Any], key: str, window: int, weight: float, *, weighted: bool = True
+    table: Mapping[str, Any],
+    key: str,
+    window: int,
+    sets: _WordSets,
+    weight: float,
+    *,
+    weighted: bool = True,
 ) -> Phrase:
     _only_keys(table, key, {"words", "window", "weight"} if weighted else {"words", "window"})
     raw_parts = _list(_required(table, "words", key), f"{key}.words")
     if len(raw_parts) < 2:
         raise RulesError(f"{key}.words: a phrase needs at least two parts")
-    parts: list[frozenset[str]] = []
+    parts: list[dict[str, str]] = []  # each part's words, and the alternative that gave each
     for j, part in enumerate(raw_parts):
         pkey = f"{key}.words[{j}]"
         if not isinstance(part, str):
             raise RulesError(f"{pkey}: must be a string, got {type(part).__name__}")
-        words = frozenset(_word(alt, pkey) for alt in part.split("|"))
+        words = {word: alt.strip() for alt in part.split("|") for word in sets.expand(alt, pkey)}
         for k, earlier in enumerate(parts):  # one token filling two parts: a phrase of one word
-            if shared := sorted(words & earlier):
+            if shared := sorted(words.keys() & earlier.keys()):
+                word = shared[0]
                 raise RulesError(
-                    f"{pkey}: {shared[0]!r} is in part {k} too: a phrase's parts are separate "
-                    "words (make the one word a phrase or a keyword of its own)"
+                    f"{pkey}: {word!r}{_via(words[word], word)} is in part {k}"
+                    f"{_via(earlier[word], word)} too: a phrase's parts are separate words "
+                    "(make the one word a phrase or a keyword of its own)"
                 )
         parts.append(words)
     span = int(_number(table.get("window", window), f"{key}.window", 1, 1_000_000))
-    return Phrase(tuple(parts), span, weight)
+    return Phrase(tuple(frozenset(words) for words in parts), span, weight)
+
+
+def _via(written: str, word: str) -> str:
+    """`` (in @rivers)`` when a set brought ``word`` in, nothing when it was written out."""
+    return f" (in {written})" if written.startswith(_SET) else ""
 
 
 def _index(rules: Rules) -> RuleIndex:
