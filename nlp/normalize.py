@@ -1,14 +1,17 @@
 """One normal form for matching, so rules are written once for every way people type.
 
 Residents type on phones: full-width digits and letters, stray spaces from voice input, emoji,
-zero-width joiners and bidi marks pasted from other apps. Matching sees the normal form; the task
-keeps the original text, so nothing the resident wrote is lost.
+zero-width joiners and bidi marks pasted from other apps, and some write traditional characters
+(a phone set that way, a resident from Hong Kong or Taiwan: 樓道燈壞了). Matching sees the normal
+form; the task keeps the original text, so nothing the resident wrote is lost.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+import opencc
 
 # Pictographs, dingbats, arrows, geometric shapes, variation selectors, keycaps, tags: not words.
 _EMOJI = (
@@ -23,15 +26,21 @@ _GAPS = re.compile(f"[{_EMOJI}{_INVISIBLE}\\s]+")
 # Full-width ASCII and the ideographic space: what NFKC changes in almost every Chinese message.
 _WIDE = re.compile("[\uff01-\uff5e\u3000]")
 _HALF = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)} | {"\u3000": " "}
+# OpenCC's traditional → simplified conversion, phrase by phrase (乾淨 → 干净, 乾隆 stays): the
+# rules, the gazetteer and jieba's dictionary are written in simplified characters. It leaves
+# simplified text as it is, and costs about 2 µs for a chat line.
+_SIMPLIFIED = opencc.OpenCC("t2s.json")
 
 
 def normalize(text: str) -> str:
-    """Return ``text`` in matching form: NFKC, lower case, no emoji or invisibles, single spaces.
+    """Return ``text`` in matching form: NFKC, simplified characters, lower case, no emoji or
+    invisibles, single spaces.
 
-    NFKC folds full-width forms (``３号楼`` → ``3号楼``, ``ＫＴＶ`` → ``KTV``); emoji and
-    invisible characters become a space so they cannot glue two words together.
+    NFKC folds full-width forms (``３号楼`` → ``3号楼``, ``ＫＴＶ`` → ``KTV``); traditional
+    characters become simplified (``電梯壞了`` → ``电梯坏了``); emoji and invisible characters
+    become a space so they cannot glue two words together.
     """
-    return _GAPS.sub(" ", nfkc(text).lower()).strip()
+    return _GAPS.sub(" ", _SIMPLIFIED.convert(nfkc(text)).lower()).strip()
 
 
 def nfkc(text: str) -> str:

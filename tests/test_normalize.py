@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from bot.config.settings import ClassifierSettings
+from bot.language import build_language
 from nlp.normalize import normalize
+from nlp.taxonomy import Category
 
 
 @pytest.mark.parametrize(
@@ -21,8 +24,30 @@ from nlp.normalize import normalize
         ("", ""),
         ("🙏🙏🙏", ""),
         ("①号楼", "1号楼"),  # circled digits are digits
+        ("樓道燈壞了", "楼道灯坏了"),  # traditional characters read as simplified
+        ("乾淨的乾隆公園", "干净的乾隆公园"),  # phrase by phrase: a name keeps its 乾
+        ("楼道灯坏了", "楼道灯坏了"),  # simplified text is left as it is
     ],
 )
 def test_normalize(raw: str, expected: str) -> None:
     """Each typing habit maps to the same normal form."""
     assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("traditional", "simplified"),
+    [
+        ("電梯壞了，困在裡面出不來", "电梯坏了，困在里面出不来"),
+        ("樓下燒烤攤噪音擾民", "楼下烧烤摊噪音扰民"),
+        ("小區門口亂停車", "小区门口乱停车"),
+        ("廚房一股煤氣味", "厨房一股煤气味"),
+    ],
+)
+def test_traditional_characters_classify_as_simplified(traditional: str, simplified: str) -> None:
+    """A resident whose phone types traditional characters is understood as well as any other:
+    the same category and the same urgency (the rules are written in simplified characters)."""
+    language = build_language(ClassifierSettings())
+    expected = language.classify(simplified)
+    assert expected.category is not Category.OTHER
+    got = language.classify(traditional)
+    assert (got.category, got.urgent) == (expected.category, expected.urgent)

@@ -34,7 +34,9 @@ def gazetteer() -> Gazetteer:
         ("学府花园小区停水好几天了", "huifeng-2", "学府花园小区", None, None),  # longest wins
         ("印象江南一期门口路坑坑洼洼", "guanyin-1", "印象江南一期", None, None),
         ("３号楼停电，审计厅小区的", "xingan-2", "审计厅小区", "3", None),  # building before place
-        ("ＨＩ，审計厅不对，审计厅小区", "xingan-2", "审计厅小区", None, None),
+        ("ＨＩ，审计厅小区", "xingan-2", "审计厅小区", None, None),  # full-width greeting first
+        # traditional characters name the same place (the name is given as normalised)
+        ("審計廳小區3號樓停水了", "xingan-2", "审计厅小区", "3", None),
     ],
 )
 def test_find(
