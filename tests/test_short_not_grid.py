@@ -1,7 +1,9 @@
 """Short messages that are no grid matter though a generic word in them names one (round 8).
 
 A hotline's summary tells that the resident called (故来电咨询, 市民来电反映): that 来电 is
-the call, not power coming back. Every message below is made up.
+the call, not power coming back. A shopper's dispute with a shop or an online store is the market
+regulator's, though it asks for 调解 or 赔偿 and the goods are cat food. Every message below is
+made up.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from nlp.taxonomy import Category
         "其想知道明年的春节假期放几天，故来电咨询",
         "市民来电反映其购买的洗衣机送货上门后发现有划痕，商家拒绝换货",
         "其儿子的学籍一直转不过来，故此来电求助",
+        # a shopper's dispute
+        "在天猫上买的猫粮付款一周了还不发货",
+        "小卖部卖三无产品，老板不肯退货，要求调解",
+        "在购物广场买的电饭煲坏了，售后不给修",
     ],
 )
 def test_not_a_grid_matter(language: Language, text: str) -> None:
@@ -32,6 +38,7 @@ def test_not_a_grid_matter(language: Language, text: str) -> None:
         ("什么时候来电啊，都停了一上午了", Category.POWER),
         ("小区停电两天了，故来电反映", Category.POWER),
         ("3号楼早上到现在都没电，市民来电要求尽快恢复供电", Category.POWER),
+        ("邻居装修把我家墙弄裂了，要求赔偿", Category.NEIGHBOR_DISPUTE),
     ],
 )
 def test_the_grids_own_matter_stays(language: Language, text: str, expected: Category) -> None:
