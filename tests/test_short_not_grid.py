@@ -2,8 +2,8 @@
 
 A hotline's summary tells that the resident called (故来电咨询, 市民来电反映): that 来电 is
 the call, not power coming back. A shopper's dispute with a shop or an online store is the market
-regulator's, though it asks for 调解 or 赔偿 and the goods are cat food. Every message below is
-made up.
+regulator's, though it asks for 调解 or 赔偿 and the goods are cat food. Cheated (坑人, 被坑) is
+no pit in a road. Every message below is made up.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ from nlp.taxonomy import Category
         "在天猫上买的猫粮付款一周了还不发货",
         "小卖部卖三无产品，老板不肯退货，要求调解",
         "在购物广场买的电饭煲坏了，售后不给修",
+        # cheated, not a pit
+        "那家驾校太坑人了，报名时说好的价格后来又加钱",
+        "理发店办的会员卡被坑了三千块",
     ],
 )
 def test_not_a_grid_matter(language: Language, text: str) -> None:
@@ -39,6 +42,7 @@ def test_not_a_grid_matter(language: Language, text: str) -> None:
         ("小区停电两天了，故来电反映", Category.POWER),
         ("3号楼早上到现在都没电，市民来电要求尽快恢复供电", Category.POWER),
         ("邻居装修把我家墙弄裂了，要求赔偿", Category.NEIGHBOR_DISPUTE),
+        ("楼下马路有个坑，下雨就积水", Category.ROADS),
     ],
 )
 def test_the_grids_own_matter_stays(language: Language, text: str, expected: Category) -> None:
