@@ -101,7 +101,10 @@ def _figures(rows: Sequence[Scored]) -> list[tuple[str, str]]:
 
 def changes(before: Sequence[Scored], after: Sequence[Scored]) -> list[tuple[str, str]]:
     """How the answers of ``after`` differ from those of ``before`` (the same records, in the
-    same order): changed, wrong → right, right → wrong, for whole messages and titles alone."""
+    same order): changed, wrong → right, right → wrong, for whole messages and titles alone; and
+    the titles no longer asked about (answered right how often) or asked about now (that had been
+    answered right how often): a change that stops a question without changing the guess shows
+    only here."""
 
     def count(pairs: list[tuple[Category, Category | None, Category | None]]) -> str:
         changed = [(label, old, new) for label, old, new in pairs if old is not new]
@@ -111,10 +114,18 @@ def changes(before: Sequence[Scored], after: Sequence[Scored]) -> list[tuple[str
 
     paired = list(zip(before, after, strict=True))
     titled = [(b, a) for b, a in paired if b.title_predicted is not None]
+    answered = [a for b, a in titled if b.title_asked and not a.title_asked]
+    asked = [b for b, a in titled if a.title_asked and not b.title_asked]
+    asks = (
+        f"{len(answered)} no longer asked: "
+        f"{sum(a.title_predicted is a.label for a in answered)} answered right; "
+        f"{len(asked)} asked now: {sum(b.title_predicted is b.label for b in asked)} had been right"
+    )
     return [
         ("whole messages", count([(a.label, b.predicted, a.predicted) for b, a in paired])),
         ("titles alone",
          count([(a.label, b.title_predicted, a.title_predicted) for b, a in titled])),
+        ("titles asked to pick the kind", asks),
     ]  # fmt: skip
 
 

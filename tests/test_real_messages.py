@@ -113,27 +113,40 @@ def test_dealing_gives_each_record_one_batch_and_the_doubled_ones_the_next() -> 
 
 def test_changes_count_answers_made_right_and_made_wrong() -> None:
     """bench/real_messages.py --against: of the answers that changed between two rule sets,
-    how many became right and how many became wrong, for whole messages and titles alone."""
+    how many became right and how many became wrong, for whole messages and titles alone; and
+    the titles no longer asked about, or asked about now."""
     water, other, noise = Category.WATER_SUPPLY, Category.OTHER, Category.NOISE
 
-    def scored(label: Category, predicted: Category, title: Category | None) -> Scored:
-        return Scored("fz", label, False, predicted, False, title, False)
+    def scored(
+        label: Category, predicted: Category, title: Category | None, asked: bool = False
+    ) -> Scored:
+        return Scored("fz", label, False, predicted, False, title, asked)
 
     before = [
         scored(water, other, other),  # made right, whole and title
         scored(other, other, other),  # made wrong, whole and title
         scored(water, water, water),  # unchanged
         scored(water, noise, None),  # wrong to another wrong; no title
+        scored(noise, noise, noise, asked=True),  # no longer asked, the guess was right
+        scored(noise, noise, water, asked=True),  # no longer asked, answered wrong
+        scored(water, water, water),  # asked now, had been right
     ]
     after = [
         scored(water, water, water),
         scored(other, noise, noise),
         scored(water, water, water),
         scored(water, other, None),
+        scored(noise, noise, noise),
+        scored(noise, noise, water),
+        scored(water, water, water, asked=True),
     ]
     assert changes(before, after) == [
-        ("whole messages", "3 of 4 changed: 1 made right, 1 made wrong"),
-        ("titles alone", "2 of 3 changed: 1 made right, 1 made wrong"),
+        ("whole messages", "3 of 7 changed: 1 made right, 1 made wrong"),
+        ("titles alone", "2 of 6 changed: 1 made right, 1 made wrong"),
+        (
+            "titles asked to pick the kind",
+            "2 no longer asked: 1 answered right; 1 asked now: 1 had been right",
+        ),
     ]
 
 
