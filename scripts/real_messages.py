@@ -144,6 +144,7 @@ LATER_ROUNDS: dict[int, Round] = {
         double=20,
     ),
     8: Round((Stratum("hk", 300), Stratum("dgs", 300))),
+    9: Round((Stratum("hk", 300), Stratum("dgs", 300))),
 }
 """Round 2: all of Fuzhou's remaining records (chat-length titles), and city-building,
 environment and public-order letters; round 3: more of those letters, the source the rules did
@@ -161,7 +162,8 @@ with rounds 1 and 4; round 7 holds every Haikou order and 100 Dongguan complaint
 of danger (:data:`DANGER_NOW_WORDS`), where the few calls about a danger happening now are: read
 on its own, for how many of them the bot catches. Round 8, 600 more of those two sources, is for
 tuning on short messages: split by key (:func:`gate_half`), one half to read and change rules
-from, the other a gate no one reads, that a change must pass (issue 15)."""
+from, the other a gate no one reads, that a change must pass (issue 15). Round 9, 600 more, is the
+next pass: round 8 is read whole, round 9 split the same way."""
 DOUBLE = 200
 """How many of the sampled records get a second, independent label (annotator agreement)."""
 LABELS = Path(__file__).resolve().parent.parent / "tests" / "data" / "real" / "labels.csv"
