@@ -104,7 +104,8 @@ def changes(before: Sequence[Scored], after: Sequence[Scored]) -> list[tuple[str
     same order): changed, wrong → right, right → wrong, for whole messages and titles alone; and
     the titles no longer asked about (answered right how often) or asked about now (that had been
     answered right how often): a change that stops a question without changing the guess shows
-    only here."""
+    only here; and the urgent flags that changed: false alarms gone or new, dangers caught or
+    missed now."""
 
     def count(pairs: list[tuple[Category, Category | None, Category | None]]) -> str:
         changed = [(label, old, new) for label, old, new in pairs if old is not new]
@@ -121,11 +122,19 @@ def changes(before: Sequence[Scored], after: Sequence[Scored]) -> list[tuple[str
         f"{sum(a.title_predicted is a.label for a in answered)} answered right; "
         f"{len(asked)} asked now: {sum(b.title_predicted is b.label for b in asked)} had been right"
     )
+    flipped = [(b, a) for b, a in paired if b.predicted_urgent is not a.predicted_urgent]
+    alarms = (
+        f"{sum(1 for b, a in flipped if not a.urgent and b.predicted_urgent)} false alarms gone, "
+        f"{sum(1 for b, a in flipped if not a.urgent and a.predicted_urgent)} new; "
+        f"{sum(1 for b, a in flipped if a.urgent and a.predicted_urgent)} dangers caught now, "
+        f"{sum(1 for b, a in flipped if a.urgent and b.predicted_urgent)} missed now"
+    )
     return [
         ("whole messages", count([(a.label, b.predicted, a.predicted) for b, a in paired])),
         ("titles alone",
          count([(a.label, b.title_predicted, a.title_predicted) for b, a in titled])),
         ("titles asked to pick the kind", asks),
+        ("urgent", alarms),
     ]  # fmt: skip
 
 

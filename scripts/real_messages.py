@@ -145,6 +145,7 @@ LATER_ROUNDS: dict[int, Round] = {
     ),
     8: Round((Stratum("hk", 300), Stratum("dgs", 300))),
     9: Round((Stratum("hk", 300), Stratum("dgs", 300))),
+    10: Round((Stratum("dgs", 200, mentions=DANGER_NOW_WORDS),)),
 }
 """Round 2: all of Fuzhou's remaining records (chat-length titles), and city-building,
 environment and public-order letters; round 3: more of those letters, the source the rules did
@@ -163,7 +164,9 @@ of danger (:data:`DANGER_NOW_WORDS`), where the few calls about a danger happeni
 on its own, for how many of them the bot catches. Round 8, 600 more of those two sources, is for
 tuning on short messages: split by key (:func:`gate_half`), one half to read and change rules
 from, the other a gate no one reads, that a change must pass (issue 15). Round 9, 600 more, is the
-next pass: round 8 is read whole, round 9 split the same way."""
+next pass: round 8 is read whole, round 9 split the same way. Round 10, 200 more Dongguan
+complaints that use a word of danger, is for tuning urgency: the false alarms such talk raises
+(10 in round 7's 100 of them, none of which reported a danger now)."""
 DOUBLE = 200
 """How many of the sampled records get a second, independent label (annotator agreement)."""
 LABELS = Path(__file__).resolve().parent.parent / "tests" / "data" / "real" / "labels.csv"

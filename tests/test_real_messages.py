@@ -118,9 +118,13 @@ def test_changes_count_answers_made_right_and_made_wrong() -> None:
     water, other, noise = Category.WATER_SUPPLY, Category.OTHER, Category.NOISE
 
     def scored(
-        label: Category, predicted: Category, title: Category | None, asked: bool = False
+        label: Category,
+        predicted: Category,
+        title: Category | None,
+        asked: bool = False,
+        urgent: tuple[bool, bool] = (False, False),
     ) -> Scored:
-        return Scored("fz", label, False, predicted, False, title, asked)
+        return Scored("fz", label, urgent[0], predicted, urgent[1], title, asked)
 
     before = [
         scored(water, other, other),  # made right, whole and title
@@ -130,6 +134,9 @@ def test_changes_count_answers_made_right_and_made_wrong() -> None:
         scored(noise, noise, noise, asked=True),  # no longer asked, the guess was right
         scored(noise, noise, water, asked=True),  # no longer asked, answered wrong
         scored(water, water, water),  # asked now, had been right
+        scored(water, water, None, urgent=(False, True)),  # a false alarm gone
+        scored(water, water, None, urgent=(True, False)),  # a danger caught now
+        scored(water, water, None, urgent=(True, True)),  # a danger still caught: no change
     ]
     after = [
         scored(water, water, water),
@@ -139,14 +146,18 @@ def test_changes_count_answers_made_right_and_made_wrong() -> None:
         scored(noise, noise, noise),
         scored(noise, noise, water),
         scored(water, water, water, asked=True),
+        scored(water, water, None, urgent=(False, False)),
+        scored(water, water, None, urgent=(True, True)),
+        scored(water, water, None, urgent=(True, True)),
     ]
     assert changes(before, after) == [
-        ("whole messages", "3 of 7 changed: 1 made right, 1 made wrong"),
+        ("whole messages", "3 of 10 changed: 1 made right, 1 made wrong"),
         ("titles alone", "2 of 6 changed: 1 made right, 1 made wrong"),
         (
             "titles asked to pick the kind",
             "2 no longer asked: 1 answered right; 1 asked now: 1 had been right",
         ),
+        ("urgent", "1 false alarms gone, 0 new; 1 dangers caught now, 0 missed now"),
     ]
 
 
