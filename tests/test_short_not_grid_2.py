@@ -1,0 +1,47 @@
+"""Short messages that are no grid matter, filed as other without asking (round 9).
+
+A resident's title names its matter in a few words; when that matter is the city's counter and
+not a grid's (a household registration, papers and permits), the bot should file it as other
+outright rather than ask which grid kind it is, or take the 办理 of the request for a benefit
+errand. Every message below is made up.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.language import Language
+from nlp.taxonomy import Category
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a household registration moved, papers and permits applied for
+        "人才引进积分入户需要什么条件",
+        "帮我儿子办理出生证",
+        "签证快到期了想续签",
+        "港澳通行证签注能在镇上办吗",
+        "办理无房证明要带什么材料",
+        "夫妻两地分居想把户籍迁过来",
+    ],
+)
+def test_filed_as_other_without_asking(language: Language, text: str) -> None:
+    """A short non-grid matter is other, and said strongly enough that the bot does not ask."""
+    result = language.classify(text)
+    assert result.category is Category.OTHER
+    assert not result.ask
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("燃气入户管道漏气了", Category.GAS),
+        ("社区能帮忙办理高龄补贴吗", Category.SOCIAL_SERVICES),
+        ("老人腿脚不便，想请社区上门帮忙办理认证", Category.SOCIAL_SERVICES),
+        ("楼上漏水，有照片可以证明", Category.NEIGHBOR_DISPUTE),
+    ],
+)
+def test_the_grids_own_matter_stays(language: Language, text: str, expected: Category) -> None:
+    """The grid's matter named beside the same words keeps its category."""
+    assert language.classify(text).category is expected
