@@ -1,9 +1,9 @@
 """Short messages that are no grid matter, filed as other without asking (round 9).
 
-A resident's title names its matter in a few words; when that matter is the city's counter and
-not a grid's (a household registration, papers and permits), the bot should file it as other
-outright rather than ask which grid kind it is, or take the 办理 of the request for a benefit
-errand. Every message below is made up.
+A resident's title names its matter in a few words; when that matter is a city office's and not
+a grid's (a household registration, papers and permits, a traffic ticket, a car's registration),
+the bot should file it as other outright rather than ask which grid kind it is, or take the 办理
+of the request for a benefit errand. Every message below is made up.
 """
 
 from __future__ import annotations
@@ -24,6 +24,12 @@ from nlp.taxonomy import Category
         "港澳通行证签注能在镇上办吗",
         "办理无房证明要带什么材料",
         "夫妻两地分居想把户籍迁过来",
+        # the traffic police and the vehicle office: a ticket, a registration, an accident
+        "违章网上怎么缴费",
+        "车管所几点下班",
+        "汽车年票到底取消没有",
+        "交通事故认定书多久能出来",
+        "禁摩以后上班怎么办",
     ],
 )
 def test_filed_as_other_without_asking(language: Language, text: str) -> None:
@@ -40,6 +46,8 @@ def test_filed_as_other_without_asking(language: Language, text: str) -> None:
         ("社区能帮忙办理高龄补贴吗", Category.SOCIAL_SERVICES),
         ("老人腿脚不便，想请社区上门帮忙办理认证", Category.SOCIAL_SERVICES),
         ("楼上漏水，有照片可以证明", Category.NEIGHBOR_DISPUTE),
+        ("小区里违章搭建，城管来罚款了吗", Category.ILLEGAL_CONSTRUCTION),
+        ("门口天天有车违章停车，交警也不管", Category.PARKING),
     ],
 )
 def test_the_grids_own_matter_stays(language: Language, text: str, expected: Category) -> None:
