@@ -40,11 +40,22 @@ def test_filed_as_other_without_asking(language: Language, text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text", ["想申请开一家奶茶店", "怎么办理公司注销", "研究生毕业了能申请什么"]
+)
+def test_paperwork_alone_is_no_benefit_errand(language: Language, text: str) -> None:
+    """Applying for or arranging something, with no benefit named, is not social services."""
+    assert language.classify(text).category is Category.OTHER
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("燃气入户管道漏气了", Category.GAS),
         ("社区能帮忙办理高龄补贴吗", Category.SOCIAL_SERVICES),
         ("老人腿脚不便，想请社区上门帮忙办理认证", Category.SOCIAL_SERVICES),
+        ("帮我父亲申请低保", Category.SOCIAL_SERVICES),
+        ("社区能上门办理养老认证吗", Category.SOCIAL_SERVICES),
+        ("丧葬补助怎么申请", Category.SOCIAL_SERVICES),
         ("楼上漏水，有照片可以证明", Category.NEIGHBOR_DISPUTE),
         ("小区里违章搭建，城管来罚款了吗", Category.ILLEGAL_CONSTRUCTION),
         ("门口天天有车违章停车，交警也不管", Category.PARKING),
