@@ -146,6 +146,7 @@ LATER_ROUNDS: dict[int, Round] = {
     8: Round((Stratum("hk", 300), Stratum("dgs", 300))),
     9: Round((Stratum("hk", 300), Stratum("dgs", 300))),
     10: Round((Stratum("dgs", 200, mentions=DANGER_NOW_WORDS),)),
+    11: Round((Stratum("hk", 300), Stratum("dgs", 300))),
 }
 """Round 2: all of Fuzhou's remaining records (chat-length titles), and city-building,
 environment and public-order letters; round 3: more of those letters, the source the rules did
@@ -166,7 +167,8 @@ tuning on short messages: split by key (:func:`gate_half`), one half to read and
 from, the other a gate no one reads, that a change must pass (issue 15). Round 9, 600 more, is the
 next pass: round 8 is read whole, round 9 split the same way. Round 10, 200 more Dongguan
 complaints that use a word of danger, is for tuning urgency: the false alarms such talk raises
-(10 in round 7's 100 of them, none of which reported a danger now)."""
+(10 in round 7's 100 of them, none of which reported a danger now). Round 11, 600 more short
+messages, is the third gated pass: rounds 8 and 9 are read whole, round 11 split."""
 DOUBLE = 200
 """How many of the sampled records get a second, independent label (annotator agreement)."""
 LABELS = Path(__file__).resolve().parent.parent / "tests" / "data" / "real" / "labels.csv"
