@@ -154,8 +154,12 @@ async def _drop(name: str) -> None:
 
 
 async def _drop_all(names: list[str]) -> None:
-    for name in names:
-        await _drop(name)
+    """Drop ``names`` at once. Each ``DROP DATABASE`` waits for a checkpoint, seconds apiece
+    on a busy disk at the end of every test process, and drops that ask together share one
+    (four took 2-3 s one after another, 0.1 s together)."""
+    dropped = await asyncio.gather(*(_drop(name) for name in names), return_exceptions=True)
+    if failures := [failure for failure in dropped if isinstance(failure, BaseException)]:
+        raise failures[0]
 
 
 _END_CONNECTIONS = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1"
