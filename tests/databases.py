@@ -92,8 +92,14 @@ def _drop_emptied_databases() -> Iterator[None]:
 
 
 async def _create(admin: asyncpg.Connection) -> str:
+    """A new database whose commits do not wait for the disk (``synchronous_commit`` off).
+
+    A commit is still atomic and at once seen by every connection, so no test can tell,
+    short of crashing the PostgreSQL server, which none does; it spares a flush of the WAL
+    per commit, 1-2 ms on an idle disk and tens of ms on a busy one."""
     name = f"griddesk_t_{secrets.token_hex(6)}"
     await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     return name
 
 
