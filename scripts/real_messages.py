@@ -148,6 +148,7 @@ LATER_ROUNDS: dict[int, Round] = {
     10: Round((Stratum("dgs", 200, mentions=DANGER_NOW_WORDS),)),
     11: Round((Stratum("hk", 300), Stratum("dgs", 300))),
     12: Round((Stratum("hk", 400),)),
+    13: Round((Stratum("hk", 600), Stratum("dgs", 300))),
 }
 """Round 2: all of Fuzhou's remaining records (chat-length titles), and city-building,
 environment and public-order letters; round 3: more of those letters, the source the rules did
@@ -170,7 +171,9 @@ next pass: round 8 is read whole, round 9 split the same way. Round 10, 200 more
 complaints that use a word of danger, is for tuning urgency: the false alarms such talk raises
 (10 in round 7's 100 of them, none of which reported a danger now). Round 11, 600 more short
 messages, is the third gated pass: rounds 8 and 9 are read whole, round 11 split. Round 12, 400
-Haikou orders, the source the rules did worst on among the short ones, is the fourth."""
+Haikou orders, the source the rules did worst on among the short ones, is the fourth. Round 13,
+600 more Haikou orders and 300 Dongguan complaints, is a gate whole: the changes of a fifth pass
+are read from the earlier rounds' read halves and kept only if they hold on all of round 13."""
 DOUBLE = 200
 """How many of the sampled records get a second, independent label (annotator agreement)."""
 LABELS = Path(__file__).resolve().parent.parent / "tests" / "data" / "real" / "labels.csv"
