@@ -97,7 +97,7 @@ def test_one_weak_hint_in_a_few_sentences_is_no_evidence(language: Language) -> 
     assert message.category is Category.OTHER
     assert message.ask
     assert message.ranked == (Category.PUBLIC_FACILITIES,)
-    chat = language.classify("前面那条路")
+    chat = language.classify("前面那个路口")
     assert chat.category is Category.ROADS
     assert chat.ask
 

@@ -84,18 +84,18 @@ def test_a_fault_is_not_the_citys_on_a_topic_word_mentioned_first(language: Lang
 
 
 def test_in_a_letter_a_weak_hint_alone_is_no_evidence(language: Language) -> None:
-    """路 (a hint, weight 1) in a letter of a hundred characters is what any letter says in
+    """路口 (a hint, weight 1) in a letter of a hundred characters is what any letter says in
     passing: the letter is other, and the resident is still asked, offered 道路; in a chat
     message the hint stays the guess (``scoring.letter_chars``, ``scoring.letter_floor``)."""
     letter = language.classify(
-        "我们村那条路一直没有正式打通，周围居民出门要绕很远，每天进出很不方便，大家都很发愁，"
+        "我们村口那个路口一直没有正式打通，周围居民出门要绕很远，每天进出很不方便，大家都很发愁，"
         "遇到下雨天更是麻烦。大家反映过好几次，一直没有回音，希望有关部门能重视起来，协调"
         "各方尽早解决，给我们这些居民一个明确的说法。"
     )
     assert letter.category is Category.OTHER
     assert letter.ask
     assert letter.ranked == (Category.ROADS,)
-    chat = language.classify("村那条路一直没有打通")
+    chat = language.classify("村口那个路口一直没有打通")
     assert chat.category is Category.ROADS
     assert chat.ask
 
