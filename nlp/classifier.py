@@ -24,7 +24,13 @@ How a message is scored:
    a few sentences (``hint_chars`` or longer). Other categories scoring at least
    ``also_ratio`` of the best are reported as ``also``.
 4. Confidence grows with the winner's score (``1 - exp(-score / saturation)``) and shrinks when
-   a rival scores close to it. Below ``ask_below`` the resident is asked to pick.
+   a rival scores close to it. Below ``ask_below`` the resident is asked to pick — when there
+   is a grid kind to offer. A message in which no grid kind found any evidence is ``other`` and
+   not asked about: the kinds the resident would be offered are only the commonest ones, which
+   their words did not name, so the question would be a guess list; the community desk reads
+   it instead, as a 12345 operator's general desk would (issue 15). Unless it says nothing yet
+   (:class:`nlp.rules.AnnounceRules`: "我想反映个情况", "？？？"): the desk could do nothing
+   with it, and the buttons at least tell the resident what the bot can take.
 5. Urgency is independent of the category: any urgent trigger, unless an urgent exclusion matches
    — anywhere in the message (``exclude``: a drill, a notice), or in the trigger's own clause
    (``exclude_in_clause``: a supposition, 一旦/万一 … 爆炸), clauses being what punctuation
@@ -81,7 +87,9 @@ class Classification:
     """The resident's own words that decided the category, in text order: shown to grid
     workers as 识别依据 (see :func:`_explanation`)."""
     ask: bool
-    """True when the resident should pick the category: the classifier is not sure enough."""
+    """True when the resident should pick the category: the classifier is not sure enough
+    between grid kinds it found evidence for (:attr:`ranked`); when it found none, only if the
+    message says nothing yet (:class:`nlp.rules.AnnounceRules`)."""
     ranked: tuple[Category, ...] = ()
     """Every category with evidence but ``other``, the chosen one first, then by score: what
     the resident is offered when asked to pick (:attr:`ask`)."""
@@ -114,7 +122,8 @@ def classify(text: str, rules: Rules, tokenizer: Tokenizer) -> Classification:
         _drop_chat_only(evidence, positions, rules.chat_only)
     repair = _weigh_stance(evidence, positions, rules.stance, len(normal))
     if not evidence:
-        return Classification(Category.OTHER, (), trigger is not None, trigger, 0.0, (), True)
+        asks = rules.announce.asks(normal)
+        return Classification(Category.OTHER, (), trigger is not None, trigger, 0.0, (), asks)
     if len(evidence) == 1:  # one category named, the commonest case: no rival to weigh
         [(ordinal, hits)] = evidence.items()
         category = CATEGORIES[ordinal]
@@ -128,7 +137,8 @@ def classify(text: str, rules: Rules, tokenizer: Tokenizer) -> Classification:
             urgent_trigger=trigger,
             confidence=confidence,
             matched=() if weak else _explanation(hits, tokens),
-            ask=confidence < scoring.ask_below,
+            ask=confidence < scoring.ask_below
+            and (ordinal != _OTHER or rules.announce.asks(normal)),
             ranked=() if ordinal == _OTHER else (category,),
         )
     # (-score, first mention, category ordinal): the strongest category first
@@ -145,6 +155,7 @@ def classify(text: str, rules: Rules, tokenizer: Tokenizer) -> Classification:
     rivals = [entry for entry in ranked if entry is not winner]
     confidence = _confidence(-winner[0], -rivals[0][0] if rivals else 0.0, scoring.saturation)
     also_floor = -best * scoring.also_ratio
+    ranked_grid = tuple([CATEGORIES[e[2]] for e in (winner, *rivals) if e[2] != _OTHER])
     weak = winner[2] != _OTHER and _weak_in_letter(-winner[0], len(normal), scoring)
     return Classification(
         category=Category.OTHER if weak else CATEGORIES[winner[2]],
@@ -153,8 +164,8 @@ def classify(text: str, rules: Rules, tokenizer: Tokenizer) -> Classification:
         urgent_trigger=trigger,
         confidence=confidence,
         matched=() if weak else _explanation(evidence[winner[2]], tokens),
-        ask=confidence < scoring.ask_below,
-        ranked=tuple([CATEGORIES[e[2]] for e in (winner, *rivals) if e[2] != _OTHER]),
+        ask=confidence < scoring.ask_below and (bool(ranked_grid) or rules.announce.asks(normal)),
+        ranked=ranked_grid,
     )
 
 

@@ -29,6 +29,12 @@ The file's tables (the shipped ``data/rules.toml`` documents them in place):
     score is multiplied by ``factor`` and ``other`` gains ``weight`` at the first such cue.
     ``renewal``: words or phrases asking for a whole compound's renovation (or its demolition):
     they ask, and outweigh the ``fault`` cues, the faults being the works' reasons.
+``[announce]``
+    ``words`` and ``max_chars``: a message in which no grid kind finds evidence is ``other``,
+    for the community desk, and the resident is not asked to pick a kind — unless it reads as
+    nothing yet (no letter in it) or announces a matter without naming it: one of ``words``
+    ("我想反映个情况") in a message shorter than ``max_chars`` characters. Such a message is
+    asked about, since the desk could do nothing with it.
 ``[dictionary]``
     ``words``: words that score nothing but must segment whole, so that they do not lend their
     characters to a rule word (``单元门口`` is a place, not a broken ``单元门``).
@@ -171,6 +177,29 @@ IN_PHRASE = 4
 RENEWS = 8
 """A :attr:`StanceRules.cues` bit: the word alone asks for a whole compound's renovation
 (旧改, 小区改造): it asks, and outweighs any fault cue."""
+
+
+@dataclass(frozen=True)
+class AnnounceRules:
+    """``[announce]``: when a message naming no grid kind is still asked about (the module's
+    docstring says why)."""
+
+    words: tuple[str, ...] = ()
+    """Normalised words that announce a matter without naming it (情况, 反映 …), matched
+    anywhere in the normalised message."""
+    max_chars: int = 0
+    """Only a message shorter than this announces; a longer one says what it is about."""
+
+    def asks(self, normal: str) -> bool:
+        """Whether the normalised message ``normal``, in which no grid kind found evidence, is
+        asked about: it holds no letter (digits, signs, nothing), or it announces a matter."""
+        if _LETTER.search(normal) is None:
+            return True
+        return len(normal) < self.max_chars and any(word in normal for word in self.words)
+
+
+_LETTER = re.compile(r"[^\W\d_]")
+"""A letter of any script (a Chinese character included): something a person wrote to be read."""
 
 
 @dataclass(frozen=True)
@@ -321,6 +350,7 @@ class Rules:
     dictionary: frozenset[str] = frozenset()
     """Words that score nothing but must segment whole (``[dictionary]``)."""
     stance: StanceRules = StanceRules()
+    announce: AnnounceRules = AnnounceRules()
     index: RuleIndex = field(init=False, repr=False, compare=False)
     chat_only: Mapping[str, frozenset[int]] = field(init=False, repr=False, compare=False)
     """Each chat-only keyword (:attr:`CategoryRules.chat_only`) and the category ordinals
@@ -378,7 +408,8 @@ def parse_rules(text: str, source: str = "<rules>") -> Rules:
 
 
 def _build(data: Mapping[str, Any]) -> Rules:
-    _only_keys(data, "", {"scoring", "categories", "urgent", "stance", "dictionary", "sets"})
+    tables = {"scoring", "categories", "urgent", "stance", "announce", "dictionary", "sets"}
+    _only_keys(data, "", tables)
     scoring = _scoring(_table(data, "scoring", "", required=False))
     window = scoring.default_window
     sets = _WordSets(_table(data, "sets", "", required=False))
@@ -401,8 +432,9 @@ def _build(data: Mapping[str, Any]) -> Rules:
     _only_keys(dictionary, "dictionary", {"words"})
     plain_words = sets.words(dictionary.get("words", []), "dictionary.words")
     stance = _stance(_table(data, "stance", "", required=False), window, sets)
+    announce = _announce(_table(data, "announce", "", required=False), sets)
     sets.check_unused()
-    return Rules(categories, urgency, scoring, frozenset(plain_words), stance)
+    return Rules(categories, urgency, scoring, frozenset(plain_words), stance, announce)
 
 
 class _WordSets:
@@ -483,6 +515,14 @@ def _stance(table: Mapping[str, Any], window: int, sets: _WordSets) -> StanceRul
         factor=_number(table.get("factor", 1.0), "stance.factor", 0.0, 1.0),
         weight=_number(table.get("weight", 0.0), "stance.weight", 0.0, 100.0),
         min_chars=_whole(table.get("min_chars", 0), "stance.min_chars", 0, 1_000_000),
+    )
+
+
+def _announce(table: Mapping[str, Any], sets: _WordSets) -> AnnounceRules:
+    _only_keys(table, "announce", {"words", "max_chars"})
+    return AnnounceRules(
+        words=tuple(dict.fromkeys(sets.words(table.get("words", []), "announce.words"))),
+        max_chars=_whole(table.get("max_chars", 0), "announce.max_chars", 0, 1_000_000),
     )
 
 

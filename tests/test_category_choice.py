@@ -45,7 +45,9 @@ pytestmark = pytest.mark.asyncio
 SMELL = "审计厅小区3号楼楼道里有股味"
 """Unsure between gas and sanitation: the resident is asked which kind."""
 UNCLEAR = "审计厅小区那边有点情况想反映一下"
-"""Nothing the classifier knows: the commonest kinds are offered."""
+"""A matter announced, not named: the commonest kinds are offered."""
+UNKNOWN_MATTER = "审计厅小区3号楼有人在家里养了一大群鸡"
+"""A matter named in words no grid kind knows: the community desk reads it, nobody is asked."""
 
 
 async def ask_kind(desk: Desk, store: SqlStore, text: str = SMELL) -> Outgoing:
@@ -81,6 +83,25 @@ async def test_other_files_the_report_for_the_community_desk_to_sort(
     """其他 is one press: the report is filed as 其他 and the community desk holds it."""
     await ask_kind(desk, store, UNCLEAR)
     assert await desk.press(RESIDENT, act(Verb.PICK_CATEGORY, 0, "other"), None) == Answer("")
+    task = await latest_task(store)
+    assert task is not None
+    assert (task.category, task.holder.kind) == (Category.OTHER, UnitKind.COMMUNITY)
+    assert await draft_of(store) is None
+
+
+async def test_a_matter_no_grid_kind_knows_goes_to_the_community_desk_unasked(
+    desk: Desk, store: SqlStore
+) -> None:
+    """Offered only the commonest kinds, which its words did not name, the resident would be
+    asked a guess list: the report is filed as 其他 at once, for the community desk to sort,
+    and the resident hears it is in hand, not a question."""
+    await desk.private_message(RESIDENT, UNKNOWN_MATTER, None, None)
+    messages = await said(store)
+    [receipt] = to(messages, RESIDENT.chat_id)
+    assert receipt.text != texts.ASK_CATEGORY
+    assert not actions(receipt)
+    [card] = to(messages, COMMUNITY_CHAT)
+    assert "其他" in card.text
     task = await latest_task(store)
     assert task is not None
     assert (task.category, task.holder.kind) == (Category.OTHER, UnitKind.COMMUNITY)

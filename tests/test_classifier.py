@@ -203,9 +203,33 @@ def test_several_problems_primary_is_the_first_and_others_are_also(language: Lan
 
 
 def test_unclear_message_asks_the_resident(language: Language) -> None:
-    """With no rule word at all the resident is asked to pick; nothing is guessed."""
+    """A matter announced but not named: the resident is asked to pick; nothing is guessed."""
     result = language.classify("我想反映个情况")
     assert (result.category, result.confidence, result.ask) == (C.OTHER, 0.0, True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["别墅里私养了一大群鸡", "村口有人在违法烧制红砖"],
+)
+def test_a_matter_no_grid_kind_knows_is_other_unasked(language: Language, text: str) -> None:
+    """Named, but in words no grid kind knows: other, for the community desk, not a question
+    offering kinds the words did not name (``[announce]``)."""
+    result = language.classify(text)
+    assert (result.category, result.ranked, result.ask) == (C.OTHER, (), False)
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("小区那边有点事想反映一下", True),
+        ("我要投诉", True),
+        # a longer message says what it is about, whatever word it opens with
+        ("我要投诉小区东门外那家公司的员工每天下班在路边打牌赌钱", False),
+    ],
+)
+def test_only_a_short_announcement_is_asked(language: Language, text: str, asked: bool) -> None:
+    assert language.classify(text).ask is asked
 
 
 def test_weak_evidence_asks_and_strong_evidence_does_not(language: Language) -> None:

@@ -365,3 +365,30 @@ def test_shipped_rules_write_no_long_list_twice() -> None:
 
     walk(_shipped_table(), "")
     assert seen  # the walk did find the file's phrases
+
+
+def test_announce_words_are_read_normalised_and_sets_expand() -> None:
+    """``[announce]``: its words (a set among them) normalised, its length a whole number."""
+    rules = parse_rules(
+        MINIMAL + '[sets]\nasks = ["咨询"]\n[announce]\nwords = ["情况", "ＨＥＬＰ", "@asks"]\n'
+        "max_chars = 20\n"
+    )
+    assert rules.announce.words == ("情况", "help", "咨询")
+    assert rules.announce.max_chars == 20
+    assert rules.announce.asks("我想反映个情况")
+    assert not rules.announce.asks("我想反映一下小区东门外那家公司员工的情况")  # 20 chars or more
+    assert rules.announce.asks("？？？ 123")  # no letter: nothing to read yet
+    assert not parse_rules(MINIMAL).announce.asks("我想反映个情况")  # no table: never announces
+
+
+@pytest.mark.parametrize(
+    ("table", "error"),
+    [
+        ('[announce]\nwordz = ["情况"]\n', r"announce\.wordz: unknown key"),
+        ("[announce]\nmax_chars = 2.5\n", r"announce\.max_chars: must be a whole number"),
+        ("[announce]\nwords = [3]\n", r"announce\.words\[0\]"),
+    ],
+)
+def test_a_malformed_announce_table_names_its_key(table: str, error: str) -> None:
+    with pytest.raises(RulesError, match=error):
+        parse_rules(MINIMAL + table)

@@ -310,8 +310,13 @@ class Intake:
             return
         if await self.several.offer(tx, resident, draft, where, result):
             return
-        # an urgent report is never held up by a question, and a question (咨询) has no kind
-        if result.ask and not result.urgent and not is_question_task(draft.text, result):
+        # an urgent report is never held up by a question, and a question (咨询) has no kind;
+        # while the resident is being asked which kind, words that still name none (only weak
+        # evidence, or none) do not settle it: the question stands
+        unsure = result.ask or (
+            asked_category and result.confidence < self.ctx.language.rules.scoring.ask_below
+        )
+        if unsure and not result.urgent and not is_question_task(draft.text, result):
             question = texts.ADDED_PICK_CATEGORY if asked_category else texts.ASK_CATEGORY
             buttons = () if asked_category else category_buttons(result)
             kept = replace(draft, reason=DraftReason.NEED_CATEGORY)
