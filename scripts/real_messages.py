@@ -38,6 +38,10 @@ Sources (a record is one citizen's message; its key is ``source:row``):
   or an office's feedback, not a follow-up on an earlier work order), and the desk's words are
   taken off — the channel before the colon, and from the closing "请…核实处理（…30分钟内…）"
   that names the office on, with the offices' answers and any later call after it.
+- ``zj``: alfonsocheng1025/liuyanzhejiang, ``data.json``: a dashboard's store of messages to
+  人民网's 领导留言板 of Zhejiang province, Hangzhou and its districts (2020–26), each a title
+  and the message, with a coarse domain (城建, 交通, 环保 …); every version of the file holds the
+  600 latest of its day whole, and the 8 versions (:data:`ZJ_VERSIONS`) hold 1,227 messages.
 - ``dgs``: IBBD/short-text-svm, ``dongguan.csv`` (deleted after the commit named): 6,747
   complaints to Dongguan's 阳光热线问政 of about 2016, a chat-length title and a paragraph each;
   a record whose content repeats an earlier one is skipped.
@@ -58,9 +62,10 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 SOURCES = {
     "msga": ("cmTCEC/MSGABench", "ce504a23217b96fa0344080645221398d96fdf7e",
@@ -73,8 +78,21 @@ SOURCES = {
            "data/4k_testset.csv"),
     "dgs": ("IBBD/short-text-svm", "ce302594b6ead28953bb534740444e7f46cb8dbe",
             "dongguan.csv"),
+    "zj": ("alfonsocheng1025/liuyanzhejiang", "5ce87682c1862b141f93b28be5ccb17fc66681c2",
+           "data.json"),
 }  # fmt: skip
 """Source name → (repository, commit, file)."""
+ZJ_VERSIONS = (
+    "d0c6590c650a6ac8f18efb15480970ef33e8c484",
+    "28bec1d0dfeab7e45ad42b6eb076be315538cf8d",
+    "e245c9c9b2d1d1f453973d379dc90894e4190095",
+    "69725d4bd2bfb311cc75c9d6c6b187c867ee6718",
+    "ab92fcbfc52033c9779fe24c6810b673826a9d94",
+    "91f7a38119e2ae7cf1946660b3082c1e660dcf4a",
+    "9340aa793ace2f7181df8eb4c7c1a0704e31e9a5",
+    "5ce87682c1862b141f93b28be5ccb17fc66681c2",
+)
+"""Every commit of ``zj``'s file, oldest first: each holds the 600 latest messages of its day."""
 
 SAMPLE = {"msga": 1000, "fz": 500, "dg": 60}
 """How many records of each source are labelled (a seeded sample; all of ``dg``)."""
@@ -149,6 +167,7 @@ LATER_ROUNDS: dict[int, Round] = {
     11: Round((Stratum("hk", 300), Stratum("dgs", 300))),
     12: Round((Stratum("hk", 400),)),
     13: Round((Stratum("hk", 600), Stratum("dgs", 300))),
+    14: Round((Stratum("zj", 600),), held_out=True, double=60),
 }
 """Round 2: all of Fuzhou's remaining records (chat-length titles), and city-building,
 environment and public-order letters; round 3: more of those letters, the source the rules did
@@ -173,7 +192,9 @@ complaints that use a word of danger, is for tuning urgency: the false alarms su
 messages, is the third gated pass: rounds 8 and 9 are read whole, round 11 split. Round 12, 400
 Haikou orders, the source the rules did worst on among the short ones, is the fourth. Round 13,
 600 more Haikou orders and 300 Dongguan complaints, is a gate whole: the changes of a fifth pass
-are read from the earlier rounds' read halves and kept only if they hold on all of round 13."""
+are read from the earlier rounds' read halves and kept only if they hold on all of round 13.
+Round 14, 600 messages to Zhejiang's leaders' boards (``zj``), a source no rule was written from,
+is held out with rounds 1, 4 and 6: residents' own words about everyday grid matters."""
 DOUBLE = 200
 """How many of the sampled records get a second, independent label (annotator agreement)."""
 LABELS = Path(__file__).resolve().parent.parent / "tests" / "data" / "real" / "labels.csv"
@@ -208,9 +229,11 @@ def _clean(value: object) -> str:
     return _SPACE.sub(" ", str(value or "")).strip()
 
 
-def _file(mirrors: Path, source: str) -> bytes:
-    """The source's file at its commit, from a bare mirror or a checkout under ``mirrors``."""
-    repo, commit, path = SOURCES[source]
+def _file(mirrors: Path, source: str, commit: str = "") -> bytes:
+    """The source's file at its commit (or at ``commit``), from a bare mirror or a checkout
+    under ``mirrors``."""
+    repo, default, path = SOURCES[source]
+    commit = commit or default
     bare = mirrors / repo.replace("/", "+") / "repo"
     if (bare / ".git").is_dir():  # a snapshot that came with a work tree
         bare = bare / ".git"
@@ -260,6 +283,29 @@ def extract(mirrors: Path) -> Iterator[Message]:
         if content and content not in seen:
             seen.add(content)
             yield Message(f"dgs:{n}", content, title=_clean(complaint["title"]))
+    yield from _zhejiang(mirrors)
+
+
+def _zhejiang(mirrors: Path) -> Iterator[Message]:
+    """``zj``, from every version of the dashboard's file (:data:`ZJ_VERSIONS`)."""
+    yield from zhejiang_messages(json.loads(_file(mirrors, "zj", c)) for c in ZJ_VERSIONS)
+
+
+def zhejiang_messages(versions: Iterable[Mapping[str, Any]]) -> Iterator[Message]:
+    """The messages of the dashboard's versions, oldest first: its ``recent`` list only (the
+    other lists cut messages short), each message once, keyed by the board's thread id; a
+    content seen before under another id is skipped."""
+    seen_ids: set[str] = set()
+    seen_contents: set[str] = set()
+    for version in versions:
+        for item in version["recent"]:
+            thread, content = str(item["tid"]), _clean(item.get("content"))
+            if thread in seen_ids or not content or content in seen_contents:
+                continue
+            seen_ids.add(thread)
+            seen_contents.add(content)
+            title, domain = _clean(item.get("title")), _clean(item.get("domain"))
+            yield Message(f"zj:{thread}", content, title, domain)
 
 
 _RESIDENT = re.compile(r"^市民(?:来电|微信|公众号|云|网络)?(?:反映|投诉|求助|建议|咨询)\s*[:：]\s*")

@@ -27,6 +27,7 @@ from scripts.real_messages import (
     merge,
     residents_words,
     write,
+    zhejiang_messages,
 )
 
 IDS = {category.value for category in Category}
@@ -218,3 +219,33 @@ def test_a_tuning_round_splits_into_a_half_to_read_and_a_gate_by_key() -> None:
     assert _wanted(row, "tune", "8", "gate")
     assert not _wanted(row, "tune", "8", "read")
     assert _wanted(row, "tune", "8", None)
+
+
+def test_zhejiang_versions_give_each_message_once_whole() -> None:
+    """Every version's ``recent`` list, oldest first: a thread seen in an earlier version, or
+    its content under another thread, is not taken twice; the lists that cut messages short are
+    not read. The records are made up."""
+    older = {
+        "recent": [
+            {
+                "tid": 11,
+                "title": "楼下 烧烤 扰民",
+                "content": "每晚烧烤到两点，  油烟很大",
+                "domain": "环保",
+            },
+            {"tid": 12, "title": "空的", "content": " ", "domain": "城建"},
+        ],
+        "pending": [{"tid": 13, "title": "截断的", "content": "只有前两百四十个字"}],
+    }
+    newer = {
+        "recent": [
+            {"tid": 11, "title": "楼下烧烤扰民", "content": "改过的内容", "domain": "环保"},
+            {"tid": 14, "title": "同一条又发了一次", "content": "每晚烧烤到两点， 油烟很大"},
+            {"tid": 15, "title": "电梯坏了", "content": "3号楼电梯停了一周", "domain": "城建"},
+        ]
+    }
+    messages = list(zhejiang_messages([older, newer]))
+    assert [(m.key, m.title, m.text, m.domain) for m in messages] == [
+        ("zj:11", "楼下 烧烤 扰民", "每晚烧烤到两点， 油烟很大", "环保"),
+        ("zj:15", "电梯坏了", "3号楼电梯停了一周", "城建"),
+    ]
