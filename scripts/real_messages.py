@@ -41,7 +41,9 @@ Sources (a record is one citizen's message; its key is ``source:row``):
 - ``zj``: alfonsocheng1025/liuyanzhejiang, ``data.json``: a dashboard's store of messages to
   人民网's 领导留言板 of Zhejiang province, Hangzhou and its districts (2020–26), each a title
   and the message, with a coarse domain (城建, 交通, 环保 …); every version of the file holds the
-  600 latest of its day whole, and the 8 versions (:data:`ZJ_VERSIONS`) hold 1,227 messages.
+  600 latest of its day, and the 8 versions (:data:`ZJ_VERSIONS`) hold 1,227 messages. The
+  dashboard keeps a message's first 100 characters (637 of them end so, with "..."): about a
+  chat message's length, and what the labellers read too.
 - ``dgs``: IBBD/short-text-svm, ``dongguan.csv`` (deleted after the commit named): 6,747
   complaints to Dongguan's 阳光热线问政 of about 2016, a chat-length title and a paragraph each;
   a record whose content repeats an earlier one is skipped.
@@ -293,7 +295,7 @@ def _zhejiang(mirrors: Path) -> Iterator[Message]:
 
 def zhejiang_messages(versions: Iterable[Mapping[str, Any]]) -> Iterator[Message]:
     """The messages of the dashboard's versions, oldest first: its ``recent`` list only (the
-    other lists cut messages short), each message once, keyed by the board's thread id; a
+    other lists cut messages shorter still), each message once, keyed by the board's thread id; a
     content seen before under another id is skipped."""
     seen_ids: set[str] = set()
     seen_contents: set[str] = set()

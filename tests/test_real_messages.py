@@ -17,6 +17,7 @@ from scripts.real_messages import (
     HELD_OUT,
     LABELS,
     LATER_ROUNDS,
+    SOURCES,
     Label,
     Message,
     Stratum,
@@ -45,7 +46,7 @@ def test_the_labels_are_well_formed_and_split_by_key() -> None:
     keys = [row["key"] for row in rows]
     assert len(set(keys)) == len(keys)
     for row in rows:
-        assert row["key"].split(":")[0] in {"msga", "fz", "dg", "hk", "dgs"}, row
+        assert row["key"].split(":")[0] in SOURCES, row
         assert len(row["sha1"]) == 40, row
         assert row["label"] in IDS, row
         assert row["urgent"] in {"0", "1"}, row
@@ -223,8 +224,8 @@ def test_a_tuning_round_splits_into_a_half_to_read_and_a_gate_by_key() -> None:
 
 def test_zhejiang_versions_give_each_message_once_whole() -> None:
     """Every version's ``recent`` list, oldest first: a thread seen in an earlier version, or
-    its content under another thread, is not taken twice; the lists that cut messages short are
-    not read. The records are made up."""
+    its content under another thread, is not taken twice; the lists that cut messages shorter
+    still are not read. The records are made up."""
     older = {
         "recent": [
             {
