@@ -138,20 +138,23 @@ def received(
     night: bool = False,
     urgent_advice: str | None = None,
     question: bool = False,
+    by_grid: bool = True,
 ) -> str:
     """受理告知: the moment a message becomes a task the resident learns its number, who
     handles it, by when someone takes it up and by when it should be done, and that they may be
     called back. At night the first line says when someone will be in touch; for an urgent
     report the safety advice comes first, before any number. ``claim_by``/``resolve_by`` as
-    :func:`spoken`."""
+    :func:`spoken`; ``by_grid``: whether a grid holds the task (else the community's or a
+    department's staff, whom the first line must not call 网格员)."""
     what = "您的咨询" if question else "您反映的问题"
+    staff = "网格员" if by_grid else "工作人员"
     first = (
         f"夜间已收到{what}，{claim_by}前有人联系您。"
         if night
         else (
             "已收到您的咨询，已转给工作人员答复。"
             if question
-            else "已收到您反映的问题，已转给网格员处理。"
+            else f"已收到您反映的问题，已转给{staff}处理。"
         )
     )
     lines = [

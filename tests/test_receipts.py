@@ -70,6 +70,17 @@ async def test_what_no_grid_handles_names_the_community(desk: Desk, store: SqlSt
     assert "负责：兴安南路社区\n" in text
 
 
+async def test_a_report_the_community_desk_holds_is_not_said_to_be_with_grid_workers(
+    desk: Desk, store: SqlStore
+) -> None:
+    """A report in words no grid kind knows goes to the community desk: the receipt's first
+    line does not say 网格员, and the handler line names the community."""
+    text = await receipt_of(desk, store, "审计厅小区3号楼有人在家里养了一大群鸡")
+    first, *_ = text.split("\n")
+    assert first == "已收到您反映的问题，已转给工作人员处理。"
+    assert "负责：兴安南路社区\n" in text
+
+
 async def test_a_report_at_night_is_answered_for_the_morning(
     desk: Desk, store: SqlStore, clock: FakeClock
 ) -> None:

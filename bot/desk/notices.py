@@ -66,6 +66,7 @@ class ResidentNotices:
             night=not task.urgent and self.at_night(task.created_at),
             urgent_advice=urgent_advice,
             question=task.kind is TaskKind.QUESTION,
+            by_grid=task.holder.kind is UnitKind.GRID,
         )
 
     def slip(self, moved: Task, why: Slip) -> str:
