@@ -51,7 +51,8 @@ in a run, so that what the bot owes her fits her quota. Quiet hours are switched
 every notice goes out whatever the time of day.
 
 When the instance that sends dies, another takes the outbox lease within about 4 s; when the
-one that polls dies, another polls within the poll lease's 10 s (``handlers.telegram.polling``).
+one that polls dies, another polls within the poll lease's 10 s (``handlers.telegram.polling``;
+``Workload.poll_lease`` sets it shorter).
 Messages are paced below Telegram's 20 a minute per group, which ``griddesk run`` respects, so
 that the backlog stays bounded.
 
@@ -172,6 +173,9 @@ class Workload:
     """The chance that a second member presses 认领 too, at the same moment."""
     settle: float = 120.0
     """Seconds the bots get to finish after the last kill."""
+    poll_lease: int = 10
+    """The bots' ``[telegram] poll_lease``: how long a killed poller keeps the others (and its
+    own restart) from polling; 10 s is the default a deployment runs with."""
     instances: int = 1
     """How many bots run at once on the database; one of them is killed in each life."""
     webhook: bool = False
@@ -505,6 +509,7 @@ class _Driver:
             EXAMPLE.read_text("utf-8")
             .replace('base_url = ""', f'base_url = "{self.standin.base_url}"')
             .replace("poll_timeout = 30", "poll_timeout = 5")
+            .replace("poll_lease = 10", f"poll_lease = {self.workload.poll_lease}")
             .replace('url = "sqlite:///griddesk.db"', f'url = "{self.db.url}"')
         )
         if port is not None:

@@ -1,7 +1,12 @@
-"""The tests' PostgreSQL databases (tests/databases.py): one kept ready for the next test holds
-nothing of the last one's, and numbers its rows from 1 again, as a new database would."""
+"""The tests' databases (tests/databases.py): a PostgreSQL one kept ready for the next test
+holds nothing of the last one's, and numbers its rows from 1 again, as a new database would; a
+SQLite one is a copy of a file at this build's tables with no rows, or no file at all when the
+test asks for an empty database."""
 
 from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -59,3 +64,29 @@ async def test_a_database_kept_ready_is_empty_and_counts_from_one_again() -> Non
             await connection.close()
     finally:
         await _drop(name)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_sqlite_database_is_ready_and_empty(database_url: str) -> None:
+    """A test's SQLite file is at this build's revision already, every table empty, and its
+    first task and outbox row are number 1."""
+    assert await migrate(database_url) == []
+    with sqlite3.connect(database_url.removeprefix("sqlite:///")) as connection:
+        for table in METADATA.tables:
+            assert connection.execute(f'SELECT count(*) FROM "{table}"').fetchone() == (0,)
+    async with open_store(database_url) as store, store.transaction() as tx:
+        await tx.save_resident(ALICE)
+        task = await tx.add_task(new_task(), DAY)
+        await tx.enqueue(Outgoing(telegram(1001), "第一条"))
+        [outgoing] = await tx.pending_outbox(10)
+    assert task.id == 1
+    assert outgoing.id == 1
+
+
+@pytest.mark.empty_database
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_an_empty_sqlite_database_is_no_file_yet(database_url: str) -> None:
+    """Marked ``empty_database``: the SQLite file does not exist until the test opens it, and
+    opening it creates the tables."""
+    assert not Path(database_url.removeprefix("sqlite:///")).exists()
+    assert await migrate(database_url) != []

@@ -31,7 +31,8 @@ from bot.desk.desk import Desk
 from bot.domain import Outgoing
 from bot.errors import AlreadyProcessed
 from bot.language import Language
-from handlers.telegram.polling import LEASE_TIME
+from bot.sending.stopping import StopSignal
+from handlers.telegram.polling import LEASE_TIME, Poller
 from handlers.telegram.runtime import TelegramRuntime
 from handlers.telegram.webhook import chat_lane
 from standins.telegram import BotApiStandIn, User
@@ -213,6 +214,29 @@ async def test_a_killed_poller_is_replaced_within_seconds(
         took = time.monotonic() - started
         assert other.bot.telegram.inbox.polling
         assert took < 5.0, f"the other instance took {took:.1f} s to poll"
+
+
+async def test_a_configured_poll_lease_is_the_one_that_runs_out(database_url: str) -> None:
+    """``[telegram] poll_lease``: a dead poller's shorter lease keeps the next instance off
+    for that long, not the default's 10 s."""
+    lease = timedelta(seconds=4)
+    clock = nine_am()
+    async with (
+        BotApiStandIn(token=TOKEN) as standin,
+        Bot(TOKEN, base_url=standin.base_url) as bot,
+        open_store(database_url) as store,
+    ):
+        first, second = (
+            Poller(bot, store, clock, poll_timeout=1, instance=name, stop=StopSignal(),
+                   lease_time=lease)
+            for name in ("first", "second")
+        )  # fmt: skip
+        assert await first.poll() == []  # then it dies: nothing renews its lease
+        clock.advance(lease - timedelta(seconds=1))
+        assert await second.poll() is None
+        clock.advance(timedelta(seconds=2))
+        assert await second.poll() == []
+        assert second.polling
 
 
 async def test_a_clean_stop_hands_polling_over_at_once(database_url: str, cache_dir: Path) -> None:

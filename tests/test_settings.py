@@ -22,6 +22,7 @@ from bot.config.settings import (
     load_settings,
 )
 from bot.domain import UnitKind, UnitRef
+from handlers.telegram.polling import LEASE_TIME
 from nlp.taxonomy import Category
 
 EXAMPLE = Path(__file__).parent.parent / "config.example.toml"
@@ -113,6 +114,7 @@ def _replace(old: str, new: str) -> str:
         (_replace('places = ["华建小区"', 'places = ["审计厅小区"'), "'审计厅小区' is claimed by grids 'xingan-1' and 'xingan-2'"),
         (_replace('name = "大学西路街道"\n', ""), "street.name: missing"),
         (_replace("poll_timeout = 30", "poll_timeout = 90"), "telegram.poll_timeout: must be from 1 to 50 seconds"),
+        (_replace("poll_lease = 10", "poll_lease = 1"), "telegram.poll_lease: must be from 3 to 60 seconds, got 1"),
         (_replace('url = "sqlite:///griddesk.db"', 'url = "mysql://x"'), "database.url: 'mysql://x' is neither"),
         (_replace("[[people]]\nuser_id = 2001", "[[people]]\nuser_id = 2001\nphone = 1"), "people[0].phone: unknown key"),
         (_replace('role = "grid_worker"\nunits = ["xingan-1"]', 'role = "grid_worker"'), "people[0].units: a grid_worker needs at least one unit"),
@@ -285,6 +287,15 @@ def test_a_secret_is_never_echoed_among_other_mistakes(tmp_path: Path) -> None:
     assert secret not in message
     assert "communities[0].grids[1].id: looks like a bot token" in message
     assert "telegram.poll_timeout: must be from 1 to 50 seconds, got 0" in message
+
+
+def test_the_poll_lease_is_read_and_its_default_is_the_pollers(tmp_path: Path) -> None:
+    """``[telegram] poll_lease`` is the example's 10 s, the poller's own default, and can change."""
+    assert load_settings(EXAMPLE).telegram.poll_lease == 10
+    assert timedelta(seconds=TelegramSettings().poll_lease) == LEASE_TIME
+    path = tmp_path / "griddesk.toml"
+    path.write_text(_replace("poll_lease = 10", "poll_lease = 4"), "utf-8")
+    assert load_settings(path).telegram.poll_lease == 4
 
 
 # --- [intake] --------------------------------------------------------------------------------

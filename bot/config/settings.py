@@ -142,6 +142,10 @@ class TelegramSettings:
     """``polling`` (``getUpdates``) or ``webhook`` (:mod:`bot.config.serving`)."""
     webhook_url: str | None = None
     """Webhook mode: the public URL Telegram posts updates to."""
+    poll_lease: int = 10
+    """Seconds the polling instance's lease lasts unless renewed (it renews it every third of
+    that): when it dies, another instance polls once it runs out (:mod:`handlers.telegram.
+    polling`)."""
 
 
 @dataclass(frozen=True)
@@ -291,7 +295,7 @@ def _path(data: Mapping[str, Any], name: str, key: str, base: Path) -> Path | No
 
 
 def _telegram(data: Mapping[str, Any], problems: Problems) -> TelegramSettings:
-    keys = {"base_url", "poll_timeout", "send_timeout", "mode", "webhook_url"}
+    keys = {"base_url", "poll_timeout", "poll_lease", "send_timeout", "mode", "webhook_url"}
     only_keys(data, "telegram", keys, problems, hints={"token": SECRET_HINT})
     defaults = TelegramSettings()
     base_url = problems.read(string, data, "base_url", "telegram", default="")
@@ -299,12 +303,15 @@ def _telegram(data: Mapping[str, Any], problems: Problems) -> TelegramSettings:
                          least=1, most=50, unit=" seconds")  # fmt: skip
     send = problems.read(integer, data, "send_timeout", "telegram", defaults.send_timeout,
                          least=1, most=60, unit=" seconds")  # fmt: skip
+    lease = problems.read(integer, data, "poll_lease", "telegram", defaults.poll_lease,
+                          least=3, most=60, unit=" seconds")  # fmt: skip
     return TelegramSettings(
         base_url or None,
         defaults.poll_timeout if poll is None else poll,
         defaults.send_timeout if send is None else send,
         problems.read(read_mode, data) or defaults.mode,
         problems.read(read_webhook_url, data),
+        poll_lease=defaults.poll_lease if lease is None else lease,
     )
 
 

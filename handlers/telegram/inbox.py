@@ -69,7 +69,7 @@ from bot.retry import StoreBusy, retrying
 from bot.sending.stopping import Stopped, StopSignal
 from handlers.callback_channel import CallbackChannel
 from handlers.http.metrics import UpdateMeter
-from handlers.telegram.polling import Poller
+from handlers.telegram.polling import LEASE_TIME, Poller
 from handlers.telegram.webhook import chat_lane
 
 log = logging.getLogger(__name__)
@@ -101,10 +101,12 @@ class Inbox:
         metrics: UpdateMeter | None = None,
         chats_at_once: int = 1,
         callbacks: Mapping[Channel, CallbackChannel] | None = None,
+        poll_lease: timedelta = LEASE_TIME,
     ) -> None:
         """``chats_at_once``: how many chats' updates are handled at the same time, each chat's
         in order (:meth:`_handle_claimed`). ``callbacks``: the callback channels (WeChat,
-        WeCom) whose stored messages this inbox hands to them."""
+        WeCom) whose stored messages this inbox hands to them. ``poll_lease``: how long the
+        poll lease lasts unrenewed (:class:`Poller`)."""
         self.callbacks = dict(callbacks or {})
         self.application = application
         self.store = store
@@ -121,6 +123,7 @@ class Inbox:
             poll_timeout=poll_timeout,
             instance=self.instance,
             stop=self.stop,
+            lease_time=poll_lease,
         )
         """Polls Telegram while this instance holds the poll lease (not in webhook mode)."""
         self.metrics = metrics

@@ -3,11 +3,12 @@
 Telegram hands a bot's updates to one ``getUpdates`` caller: a second caller ends the first's
 long poll with 409 Conflict, and two pollers trade conflicts for as long as both run. So of the
 instances on one database only the holder of the :data:`LEASE` lease polls (DESIGN.md §9). It
-renews the lease every :data:`RENEW_EVERY` seconds while it polls, and a clean stop releases it
-(:meth:`Poller.release`). When the holder dies its lease runs out after :data:`LEASE_TIME`, and
-the next instance to ask — each asks every second or so — polls from then on, from the offset
-after the last update stored. Instances without the lease still handle stored updates
-(:mod:`handlers.telegram.inbox`); they do not wait for the poller to do it.
+renews the lease every third of its time (:data:`LEASE_TIME` unless ``[telegram] poll_lease``
+says otherwise) while it polls, and a clean stop releases it (:meth:`Poller.release`). When the
+holder dies its lease runs out, and the next instance to ask — each asks every second or so —
+polls from then on, from the offset after the last update stored. Instances without the lease
+still handle stored updates (:mod:`handlers.telegram.inbox`); they do not wait for the poller to
+do it.
 
 Before its first poll as holder an instance calls ``deleteWebhook`` (keeping pending updates):
 a webhook left set would make every ``getUpdates`` fail with 409.
@@ -48,9 +49,9 @@ T = TypeVar("T")
 LEASE = "telegram-poll"
 """The lease's name (the outbox has its own, ``outbox``)."""
 LEASE_TIME = timedelta(seconds=10)
-"""How long a dead poller keeps the others from polling: updates wait at most about this long."""
-RENEW_EVERY = 3.0
-"""Seconds between renewals while polling: a third of the lease, so two renewals may fail."""
+"""How long a dead poller keeps the others from polling, by default (``[telegram] poll_lease``):
+updates wait at most about this long. It is renewed every third of it while polling, so two
+renewals may fail."""
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 _READ_MARGIN = 5.0
 """Seconds past the long poll's own timeout to wait for Telegram's answer (PTB's get_updates
@@ -97,6 +98,7 @@ class Poller:
         poll_timeout: int,
         instance: str,
         stop: StopSignal,
+        lease_time: timedelta = LEASE_TIME,
     ) -> None:
         self.bot = bot
         self.store = store
@@ -105,6 +107,10 @@ class Poller:
         self.instance = instance
         """This instance's name on the lease."""
         self.stop = stop
+        self.lease_time = lease_time
+        """How long the lease lasts unless renewed: a dead holder keeps the others off so long."""
+        self._renew_every = lease_time.total_seconds() / 3
+        """Seconds between renewals while polling."""
         self._held = False
         self._renewed_at = 0.0  # time.monotonic() of the last renewal: renewals keep real time
         self._offset: int | None = None
@@ -162,11 +168,12 @@ class Poller:
     async def _hold(self, *, now_please: bool = False) -> bool:
         """Whether this instance holds the lease, taking or renewing it when due.
 
-        While held it is renewed every :data:`RENEW_EVERY` seconds (``now_please``: at once);
+        While held it is renewed every third of the lease (``now_please``: at once);
         a database that stays busy counts as lost, to be safe — another instance may take
         the lease meanwhile, and two pollers must not overlap for long.
         """
-        if self._held and not now_please and time.monotonic() < self._renewed_at + RENEW_EVERY:
+        due = self._renewed_at + self._renew_every
+        if self._held and not now_please and time.monotonic() < due:
             return True
         was_held = self._held
         try:
@@ -189,7 +196,7 @@ class Poller:
     async def _take(self) -> bool:
         now = self.clock()
         async with self.store.transaction() as tx:
-            return await tx.take_lease(LEASE, self.instance, now + LEASE_TIME, now)
+            return await tx.take_lease(LEASE, self.instance, now + self.lease_time, now)
 
     async def _next_offset(self) -> int | None:
         async with self.store.transaction() as tx:
@@ -205,7 +212,8 @@ class Poller:
         fetch = asyncio.ensure_future(self._get_updates(offset))
         try:
             while True:
-                done, _ = await self.stop.interrupting(asyncio.wait({fetch}, timeout=RENEW_EVERY))
+                waiting = asyncio.wait({fetch}, timeout=self._renew_every)
+                done, _ = await self.stop.interrupting(waiting)
                 if done:
                     return fetch.result()
                 if not await self._hold():

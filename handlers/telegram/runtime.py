@@ -163,6 +163,7 @@ class TelegramRuntime:
             metrics=metrics,
             chats_at_once=chats_at_once,
             callbacks={callback.channel: callback for callback in callbacks},
+            poll_lease=timedelta(seconds=settings.poll_lease),
         )
         self._callbacks = tuple(callbacks)
         self._settings = settings
