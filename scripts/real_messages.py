@@ -170,6 +170,7 @@ LATER_ROUNDS: dict[int, Round] = {
     12: Round((Stratum("hk", 400),)),
     13: Round((Stratum("hk", 600), Stratum("dgs", 300))),
     14: Round((Stratum("zj", 600),), held_out=True, double=60),
+    15: Round((Stratum("zj", 600),)),
 }
 """Round 2: all of Fuzhou's remaining records (chat-length titles), and city-building,
 environment and public-order letters; round 3: more of those letters, the source the rules did
@@ -196,7 +197,8 @@ Haikou orders, the source the rules did worst on among the short ones, is the fo
 600 more Haikou orders and 300 Dongguan complaints, is a gate whole: the changes of a fifth pass
 are read from the earlier rounds' read halves and kept only if they hold on all of round 13.
 Round 14, 600 messages to Zhejiang's leaders' boards (``zj``), a source no rule was written from,
-is held out with rounds 1, 4 and 6: residents' own words about everyday grid matters."""
+is held out with rounds 1, 4 and 6: residents' own words about everyday grid matters. Round 15,
+600 more of them, is for tuning on that source, split by key like rounds 8-12."""
 DOUBLE = 200
 """How many of the sampled records get a second, independent label (annotator agreement)."""
 LABELS = Path(__file__).resolve().parent.parent / "tests" / "data" / "real" / "labels.csv"
