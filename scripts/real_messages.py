@@ -99,13 +99,15 @@ ZJ_VERSIONS = (
 SAMPLE = {"msga": 1000, "fz": 500, "dg": 60}
 """How many records of each source are labelled (a seeded sample; all of ``dg``)."""
 GRID_DOMAINS = ("城建", "环保", "治安")
+"""MSGABench's coarse domains where grid matters are (the others held ~3% in round 1)."""
 DANGER_WORDS = "危险|紧急|赶紧|隐患|泄漏|泄露|漏气|着火|起火|冒烟|被困|塌|煤气味|燃气味"
 """Round 5's filter: words a letter about a danger uses, whether the danger is now or not."""
 DANGER_NOW_WORDS = (
     "泄漏|泄露|漏气|气味|爆|冒烟|着火|起火|火灾|被困|困在|电线|井盖|塌|淹|漏电|危险|紧急"
 )
 """Round 7's filter: words of a danger a caller reports as it happens (and of many that are not)."""
-"""MSGABench's coarse domains where grid matters are (the others held ~3% in round 1)."""
+DANGER_ANY_WORDS = f"{DANGER_WORDS}|{DANGER_NOW_WORDS}"
+"""Round 16's filter: either of the above."""
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,14 @@ LATER_ROUNDS: dict[int, Round] = {
     13: Round((Stratum("hk", 600), Stratum("dgs", 300))),
     14: Round((Stratum("zj", 600),), held_out=True, double=60),
     15: Round((Stratum("zj", 600),)),
+    16: Round(
+        (
+            Stratum("msga", 300, mentions=DANGER_ANY_WORDS),
+            Stratum("dgs", 0, mentions=DANGER_ANY_WORDS),
+            Stratum("hk", 0, mentions=DANGER_ANY_WORDS),
+            Stratum("zj", 0),
+        )
+    ),
 }
 """Round 2: all of Fuzhou's remaining records (chat-length titles), and city-building,
 environment and public-order letters; round 3: more of those letters, the source the rules did
@@ -198,7 +208,11 @@ Haikou orders, the source the rules did worst on among the short ones, is the fo
 are read from the earlier rounds' read halves and kept only if they hold on all of round 13.
 Round 14, 600 messages to Zhejiang's leaders' boards (``zj``), a source no rule was written from,
 is held out with rounds 1, 4 and 6: residents' own words about everyday grid matters. Round 15,
-600 more of them, is for tuning on that source, split by key like rounds 8-12."""
+600 more of them, is for tuning on that source, split by key like rounds 8-12. Round 16 is for
+tuning urgency, split the same way: 300 more letters and every remaining Dongguan complaint and
+Haikou order that use a word of danger (:data:`DANGER_ANY_WORDS`), and the last Zhejiang
+messages; the gated urgency changes of earlier passes found too few such records in the gates to
+say whether a change was a pattern."""
 DOUBLE = 200
 """How many of the sampled records get a second, independent label (annotator agreement)."""
 LABELS = Path(__file__).resolve().parent.parent / "tests" / "data" / "real" / "labels.csv"
