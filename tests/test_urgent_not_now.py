@@ -6,9 +6,10 @@ programme to put overhead lines underground, a head "about to explode" from a ne
 music, food poisoning after a meal out, an event told as one (着火事件), a clause opened by 一但
 (a common typo of 一旦). The same danger reported as it happens stays urgent, and so does one
 told with what it is causing ("水管爆了导致楼下被淹"): a cause word opens a clause of its own, so
-it rules out a danger it leads to ("极易引发火灾"), not the one that leads to it. Read from the tuning part's read halves of
-rounds 8-16; gate (the never-read halves of rounds 10-12): 3 false alarms gone and a danger
-caught that 导致 had ruled out, none new, no danger missed (issue 15). Every message below is made up.
+it rules out a danger it leads to ("极易引发火灾"), not the one that leads to it. Read from the
+tuning part's read halves of rounds 8-16; gate (the never-read halves of rounds 10-12): 3 false
+alarms gone and a danger caught that 导致 had ruled out, none new, no danger missed (issue 15).
+Every message below is made up.
 """
 
 from __future__ import annotations
