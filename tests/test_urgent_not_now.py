@@ -37,6 +37,10 @@ from bot.language import Language
         "配电房噪音太大，受伤害的业主希望供电局来调查",
         "一楼住户搭的彩钢板房易起火造成火灾事故",
         "电动车在楼道充电极易引发火灾",
+        "工地旁的墙裂了，就担心哪天倒塌砸到人",
+        "人行道上的广告牌若掉落砸到人，后果严重",
+        "去年小区的狗咬了人，希望加强管理",
+        "建议河边装护栏，防止小孩掉进河里",
     ],
 )
 def test_a_danger_not_happening_now_is_not_urgent(language: Language, text: str) -> None:
@@ -55,7 +59,28 @@ def test_a_danger_not_happening_now_is_not_urgent(language: Language, text: str)
         # a danger that has a consequence is still happening: the cause words open a clause
         "水管爆了导致楼下被淹",
         "煤气泄漏造成有人晕倒了",
+        # ...and a smell of gas now, however the clause after it worries about a blast
+        "有燃气异味，居民非常担心燃气泄漏爆炸",
     ],
 )
 def test_the_same_danger_happening_now_stays_urgent(language: Language, text: str) -> None:
+    assert language.classify(text).urgent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "电梯突然停了，里面有人",
+        "家里的暖气管爆了，水喷了一地",
+        "小区里的大树倒了，压着电线",
+        "路面塌了个大坑，车陷进去了",
+        "有人被狗咬了，在小区门口",
+        "有个小孩掉河里了",
+        "楼上往下扔东西砸到人了",
+    ],
+)
+def test_a_danger_in_a_residents_everyday_words_is_urgent(language: Language, text: str) -> None:
+    """Dangers typed as they happen, in words the triggers did not know: a stopped lift with
+    someone inside, a heating pipe burst, a tree pinning a line, a road caving in, a dog bite,
+    a child in the water, something dropped from above that hit someone."""
     assert language.classify(text).urgent
