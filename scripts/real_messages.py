@@ -24,7 +24,8 @@ longer matches is reported, never silently relabelled.
 ``DIR`` holds the copies, either as the workplace's ``fetch`` leaves them
 (``owner+name/repo``, a bare git directory) or as checkouts (``owner/name``).
 
-Sources (a record is one citizen's message; its key is ``source:row``):
+Sources (a record is one citizen's message; its key is ``source:row``, or ``source:thread`` for
+the leaders' boards):
 
 - ``msga``: cmTCEC/MSGABench, "Government affairs Q&A service scenario.xlsx", sheet 情感分类:
   11,529 messages to a city's government (留言), with a coarse domain (问题领域).
@@ -47,6 +48,10 @@ Sources (a record is one citizen's message; its key is ``source:row``):
 - ``dgs``: IBBD/short-text-svm, ``dongguan.csv`` (deleted after the commit named): 6,747
   complaints to Dongguan's 阳光热线问政 of about 2016, a chat-length title and a paragraph each;
   a record whose content repeats an earlier one is skipped.
+- ``gas``: yong-xiong/peoples-daily-natural-gas-complaints, ``all_pages_location.csv``: 1,050
+  messages to 人民网's 领导留言板 of 2022–23 that a search for gas shortages found (mostly
+  northern villages and towns left without gas or heat in winter), each a title and the
+  message, keyed by the board's thread id.
 
 Not used, and not to be added: the TipDM 2020 智慧政务 competition data and the Shangluo mayor's
 mailbox, kept aside for independent evaluation.
@@ -82,6 +87,8 @@ SOURCES = {
             "dongguan.csv"),
     "zj": ("alfonsocheng1025/liuyanzhejiang", "5ce87682c1862b141f93b28be5ccb17fc66681c2",
            "data.json"),
+    "gas": ("yong-xiong/peoples-daily-natural-gas-complaints",
+            "4c5c146201a76fa39d1c63c1dd2ab5f63ad4bc0a", "all_pages_location.csv"),
 }  # fmt: skip
 """Source name → (repository, commit, file)."""
 ZJ_VERSIONS = (
@@ -139,12 +146,14 @@ class Round:
     strata: tuple[Stratum, ...]
     held_out: bool = False
     double: int = 0
+    searched: bool = False
+    """Whether its source itself was gathered by a search for words (``gas``)."""
 
     @property
     def chosen_by_words(self) -> bool:
         """Whether its records were chosen by what they say: a sample that is no part of a
         representative figure, read only on its own (``bench/real_messages.py --round N``)."""
-        return any(stratum.mentions for stratum in self.strata)
+        return self.searched or any(stratum.mentions for stratum in self.strata)
 
 
 LATER_ROUNDS: dict[int, Round] = {
@@ -181,6 +190,7 @@ LATER_ROUNDS: dict[int, Round] = {
             Stratum("zj", 0),
         )
     ),
+    17: Round((Stratum("gas", 400),), searched=True),
 }
 """Round 2: all of Fuzhou's remaining records (chat-length titles), and city-building,
 environment and public-order letters; round 3: more of those letters, the source the rules did
@@ -212,7 +222,10 @@ is held out with rounds 1, 4 and 6: residents' own words about everyday grid mat
 tuning urgency, split the same way: 300 more letters and every remaining Dongguan complaint and
 Haikou order that use a word of danger (:data:`DANGER_ANY_WORDS`), and the last Zhejiang
 messages; the gated urgency changes of earlier passes found too few such records in the gates to
-say whether a change was a pattern."""
+say whether a change was a pattern. Round 17, 400 messages of a seventh source (``gas``: villages
+and towns left without gas or heat in winter), is for tuning gas and heating, and gas outages
+taken for leaks, split by key the same way; its source was gathered by a search, so it too is
+read only on its own."""
 DOUBLE = 200
 """How many of the sampled records get a second, independent label (annotator agreement)."""
 LABELS = Path(__file__).resolve().parent.parent / "tests" / "data" / "real" / "labels.csv"
@@ -302,6 +315,20 @@ def extract(mirrors: Path) -> Iterator[Message]:
             seen.add(content)
             yield Message(f"dgs:{n}", content, title=_clean(complaint["title"]))
     yield from _zhejiang(mirrors)
+    yield from gas_messages(csv.DictReader(io.StringIO(_file(mirrors, "gas").decode())))
+
+
+def gas_messages(rows: Iterable[Mapping[str, str]]) -> Iterator[Message]:
+    """``gas``: each message once, keyed by the board's thread id (``replyID``); one that names
+    Shangluo is left out, however it came there (its mayor's mailbox is kept aside)."""
+    seen: set[str] = set()
+    for row in rows:
+        thread, content = row["replyID"].strip(), _clean(row["replyContentMain"])
+        title = _clean(row["title"])
+        if not content or thread in seen or "商洛" in f"{title}{content}{row['reply_object']}":
+            continue
+        seen.add(thread)
+        yield Message(f"gas:{thread}", content, title, _clean(row["domainName"]))
 
 
 def _zhejiang(mirrors: Path) -> Iterator[Message]:

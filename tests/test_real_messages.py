@@ -23,6 +23,7 @@ from scripts.real_messages import (
     Stratum,
     agreement,
     deal,
+    gas_messages,
     gate_half,
     kept_aside,
     merge,
@@ -249,4 +250,28 @@ def test_zhejiang_versions_give_each_message_once_whole() -> None:
     assert [(m.key, m.title, m.text, m.domain) for m in messages] == [
         ("zj:11", "楼下 烧烤 扰民", "每晚烧烤到两点， 油烟很大", "环保"),
         ("zj:15", "电梯坏了", "3号楼电梯停了一周", "城建"),
+    ]
+
+
+def test_gas_letters_give_each_thread_once_and_never_shangluo() -> None:
+    """The gas letters keyed by thread id, each once, the text's spaces tidied; an empty one, and
+    one that names Shangluo (kept aside for independent evaluation) in its title, text or
+    recipient, are left out. The rows are made up."""
+    rows = [
+        {"replyID": "101", "title": "村里 天天停气", "replyContentMain": "每天晚上停气，  没法做饭",
+         "reply_object": "某县委书记", "domainName": "城建"},
+        {"replyID": "101", "title": "重复", "replyContentMain": "再发一次",
+         "reply_object": "某县委书记", "domainName": "城建"},
+        {"replyID": "102", "title": "空的", "replyContentMain": " ",
+         "reply_object": "某县委书记", "domainName": "城建"},
+        {"replyID": "103", "title": "暖气不热", "replyContentMain": "家里只有十二度",
+         "reply_object": "商洛市委书记", "domainName": "城建"},
+        {"replyID": "104", "title": "燃气表", "replyContentMain": "商洛的燃气表走得快",
+         "reply_object": "某市长", "domainName": "企业"},
+        {"replyID": "105", "title": "管道气何时通", "replyContentMain": "我们小区还没通天然气",
+         "reply_object": "某区长", "domainName": "三农"},
+    ]  # fmt: skip
+    assert [(m.key, m.title, m.text, m.domain) for m in gas_messages(rows)] == [
+        ("gas:101", "村里 天天停气", "每天晚上停气， 没法做饭", "城建"),
+        ("gas:105", "管道气何时通", "我们小区还没通天然气", "三农"),
     ]
