@@ -50,6 +50,20 @@ MINIMAL = '[categories.water_supply]\nkeywords = [{ weight = 3, words = ["停水
         ("小区的蓄水池好久没清洗了", Category.WATER_SUPPLY),
         ("一下雨就水浸街", Category.DRAINAGE),
         ("晚上楼道太暗了", Category.STREET_LIGHTS),
+        # the street's lamp in other words: 街灯, and 马路灯 (not 马路, a road)
+        ("街灯不亮", Category.STREET_LIGHTS),
+        ("马路灯坏了好几天", Category.STREET_LIGHTS),
+        # the lights at home flickering is the voltage; a dead animal is the street's cleaning,
+        # not a neighbour's pet
+        ("家里忽明忽暗的", Category.POWER),
+        ("草丛里有死猫", Category.SANITATION),
+        # rain turning the street into a river, in the residents' jokes
+        ("小区门口一下雨就成河了", Category.DRAINAGE),
+        ("一下雨门口就看海", Category.DRAINAGE),
+        # children running and jumping overhead
+        ("楼上小孩天天跑跳", Category.NOISE),
+        # a manhole's cover by another name is still the road's (LABELLING.md: 井盖 is roads)
+        ("下水井盖子碎了", Category.ROADS),
         ("楼下草丛里蚊虫滋生", Category.SANITATION),
         ("对面那户搞群租", Category.ILLEGAL_CONSTRUCTION),
         ("门口好大一个坑洞", Category.ROADS),

@@ -46,6 +46,9 @@ from tests.desk_support import (  # noqa: F401 - fixtures, used by name
         ("情况很危险快来人", Category.OTHER, ()),  # general advice then
         ("我家老人摔倒起不来了", Category.SOCIAL_SERVICES, (Danger.PERSON_DOWN,)),
         ("小区门口井盖丢了", Category.ROADS, (Danger.MANHOLE,)),
+        # the same dangers in other words: a fall told with 摔了, a cover called 盖子
+        ("我妈一个人在家摔了起不来", Category.SOCIAL_SERVICES, (Danger.PERSON_DOWN,)),
+        ("下水井盖子碎了", Category.ROADS, (Danger.MANHOLE,)),
         ("路上没井盖了", Category.ROADS, (Danger.MANHOLE,)),
         ("电线杆倒了，电线也断了", Category.POWER, (Danger.FALLEN_POLE,)),
         ("电线掉下来了", Category.POWER, (Danger.LIVE_WIRE,)),
@@ -123,6 +126,8 @@ async def test_more_words_while_asked_where_do_not_alert_twice(desk: Desk, store
     ("text", "danger"),
     [
         ("审计厅小区3号楼门口，我家老人摔倒起不来了", Danger.PERSON_DOWN),
+        ("审计厅小区3号楼，我妈一个人在家摔了起不来", Danger.PERSON_DOWN),
+        ("审计厅小区3号楼门口的下水井盖子碎了", Danger.MANHOLE),
         ("审计厅小区3号楼门口的井盖丢了，晚上看不见", Danger.MANHOLE),
         ("审计厅小区3号楼前面的电线杆倒在路上了", Danger.FALLEN_POLE),
         ("审计厅小区3号楼门口电线掉下来了", Danger.LIVE_WIRE),
