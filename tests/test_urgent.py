@@ -49,6 +49,10 @@ from tests.desk_support import (  # noqa: F401 - fixtures, used by name
         # the same dangers in other words: a fall told with 摔了, a cover called 盖子
         ("我妈一个人在家摔了起不来", Category.SOCIAL_SERVICES, (Danger.PERSON_DOWN,)),
         ("下水井盖子碎了", Category.ROADS, (Danger.MANHOLE,)),
+        ("楼下冒黑烟了", Category.FIRE_SAFETY, (Danger.FIRE,)),
+        ("暖气管崩了，满屋子热水", Category.HEATING, (Danger.BURST_MAIN,)),
+        ("路上有个井没盖子", Category.ROADS, (Danger.MANHOLE,)),
+        ("有人坠楼了", Category.OTHER, (Danger.INJURY,)),
         ("路上没井盖了", Category.ROADS, (Danger.MANHOLE,)),
         ("电线杆倒了，电线也断了", Category.POWER, (Danger.FALLEN_POLE,)),
         ("电线掉下来了", Category.POWER, (Danger.LIVE_WIRE,)),

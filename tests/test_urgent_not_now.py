@@ -77,10 +77,27 @@ def test_the_same_danger_happening_now_stays_urgent(language: Language, text: st
         "有人被狗咬了，在小区门口",
         "有个小孩掉河里了",
         "楼上往下扔东西砸到人了",
+        "楼下冒黑烟了",
+        "暖气管崩了，满屋子热水",
+        "路上有个井没盖子，刚才有人差点掉下去",
+        "有人从楼上掉下来了",
+        "地下车库进水了，水越来越深",
     ],
 )
 def test_a_danger_in_a_residents_everyday_words_is_urgent(language: Language, text: str) -> None:
     """Dangers typed as they happen, in words the triggers did not know: a stopped lift with
     someone inside, a heating pipe burst, a tree pinning a line, a road caving in, a dog bite,
-    a child in the water, something dropped from above that hit someone."""
+    a child in the water, something dropped from above that hit someone, black smoke, a well
+    with no cover, someone fallen from a height, water rising in a car park."""
     assert language.classify(text).urgent
+
+
+@pytest.mark.parametrize(
+    "text", ["工厂烟囱天天冒黑烟", "物业不管，孩子摔下来怎么办", "外墙皮摇摇欲坠，多次反映没人管"]
+)
+def test_the_same_words_told_as_a_habit_or_a_worry_are_not_urgent(
+    language: Language, text: str
+) -> None:
+    """A chimney smoking every day is the air's dirt, a fall asked about is a worry, a facade
+    "about to fall" is how letters describe a risk: the new triggers need 了 (it is happening)."""
+    assert not language.classify(text).urgent
