@@ -64,6 +64,10 @@ MINIMAL = '[categories.water_supply]\nkeywords = [{ weight = 3, words = ["停水
         ("楼上小孩天天跑跳", Category.NOISE),
         # a manhole's cover by another name is still the road's (LABELLING.md: 井盖 is roads)
         ("下水井盖子碎了", Category.ROADS),
+        # the sewer's pipe by its colloquial name; ice on the paths is cleared like snow
+        ("楼道下水管子漏了，埋汰死了", Category.DRAINAGE),
+        ("下水口让树叶糊住了，积了一大片水", Category.DRAINAGE),
+        ("门口的冰没人铲，滑倒好几个了", Category.SANITATION),
         ("楼下草丛里蚊虫滋生", Category.SANITATION),
         ("对面那户搞群租", Category.ILLEGAL_CONSTRUCTION),
         ("门口好大一个坑洞", Category.ROADS),

@@ -41,6 +41,11 @@ from bot.language import Language
         "人行道上的广告牌若掉落砸到人，后果严重",
         "去年小区的狗咬了人，希望加强管理",
         "建议河边装护栏，防止小孩掉进河里",
+        # a fear, and people who keep falling: "怕", "老摔人"
+        "楼道里有人抽烟扔烟头怕着火",
+        "道上全是冰，老摔人",
+        # something that fell is no one's fall
+        "树上毛毛虫掉下来把孩子蛰了",
     ],
 )
 def test_a_danger_not_happening_now_is_not_urgent(language: Language, text: str) -> None:
@@ -81,6 +86,7 @@ def test_the_same_danger_happening_now_stays_urgent(language: Language, text: st
         "暖气管崩了，满屋子热水",
         "路上有个井没盖子，刚才有人差点掉下去",
         "有人从楼上掉下来了",
+        "孩子从阳台摔下去了",
         "地下车库进水了，水越来越深",
     ],
 )
