@@ -33,7 +33,7 @@ class Danger(StrEnum):
 # The words that name each danger, in the order a reply gives their advice: what to do this
 # second (gas, fire) before whom to call for a person hurt.
 _WORDS: dict[Danger, tuple[str, ...]] = {
-    Danger.GAS: ("煤气", "燃气", "天然气", "液化气", "煤汽", "臭鸡蛋味", "漏气", "一氧化碳",
+    Danger.GAS: ("煤气", "燃气", "天然气", "液化气", "煤汽", "燃汽", "臭鸡蛋味", "漏气", "一氧化碳",
                  "煤烟", "中毒"),
     Danger.FIRE: ("着火", "失火", "起火", "火灾", "冒烟", "浓烟", "烧起来", "爆炸", "火苗",
                   "明火", "黑烟"),

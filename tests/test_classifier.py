@@ -279,6 +279,28 @@ def test_full_width_and_typos(language: Language) -> None:
     assert language.classify("ＫＴＶ太吵了").category is C.NOISE
 
 
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("燃汽味好大", C.GAS),
+        ("造音太大了", C.NOISE),
+        ("垃级满了", C.SANITATION),
+        ("电体停了", C.ELEVATOR),
+        ("屋业不管", C.PROPERTY_MGMT),
+        ("消访通道堵了", C.FIRE_SAFETY),
+    ],
+)
+def test_a_pinyin_keyboards_homophone_typo_is_read_as_meant(
+    language: Language, text: str, category: C
+) -> None:
+    """Residents type with a pinyin keyboard and send the first homophone it offers (燃汽 for
+    燃气, 造音 for 噪音); the rules list the common ones beside the word they mistype. A smell
+    of gas so typed is still urgent."""
+    result = language.classify(text)
+    assert result.category is category
+    assert result.urgent is (category is C.GAS)
+
+
 def test_long_text_is_read_on_a_bounded_prefix(language: Language) -> None:
     """A 100 KB message is classified on its first max_chars characters, not all of it."""
     max_chars = language.rules.scoring.max_chars
