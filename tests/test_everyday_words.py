@@ -62,6 +62,12 @@ MINIMAL = '[categories.water_supply]\nkeywords = [{ weight = 3, words = ["停水
         ("一下雨门口就看海", Category.DRAINAGE),
         # children running and jumping overhead
         ("楼上小孩天天跑跳", Category.NOISE),
+        # a dog barking in the written word (犬吠's twin)
+        ("院里狗吠不停", Category.NOISE),
+        # a pavement named only as where people dance: the music is the complaint
+        ("大妈们天天在人行道上跳广场舞", Category.NOISE),
+        # 加梯 is how residents shorten 加装电梯
+        ("我们楼想加梯", Category.ELEVATOR),
         # a manhole's cover by another name is still the road's (LABELLING.md: 井盖 is roads)
         ("下水井盖子碎了", Category.ROADS),
         # the sewer's pipe by its colloquial name; ice on the paths is cleared like snow
