@@ -46,6 +46,9 @@ from bot.language import Language
         "道上全是冰，老摔人",
         # something that fell is no one's fall
         "树上毛毛虫掉下来把孩子蛰了",
+        # once, before (曾有), and the attacker named after the event
+        "曾有邻居被困电梯十几分钟都打不出电话",
+        "已把砍人者的信息交给派出所，至今没有回复",
     ],
 )
 def test_a_danger_not_happening_now_is_not_urgent(language: Language, text: str) -> None:
