@@ -68,6 +68,8 @@ MINIMAL = '[categories.water_supply]\nkeywords = [{ weight = 3, words = ["停水
         ("大妈们天天在人行道上跳广场舞", Category.NOISE),
         # 加梯 is how residents shorten 加装电梯
         ("我们楼想加梯", Category.ELEVATOR),
+        # the emergency light is fire equipment, not the stairwell's lamp (LABELLING.md: 楼道灯)
+        ("楼道的应急灯不亮了", Category.FIRE_SAFETY),
         # a manhole's cover by another name is still the road's (LABELLING.md: 井盖 is roads)
         ("下水井盖子碎了", Category.ROADS),
         # the sewer's pipe by its colloquial name; ice on the paths is cleared like snow
