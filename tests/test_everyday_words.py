@@ -70,6 +70,8 @@ MINIMAL = '[categories.water_supply]\nkeywords = [{ weight = 3, words = ["停水
         ("我们楼想加梯", Category.ELEVATOR),
         # the emergency light is fire equipment, not the stairwell's lamp (LABELLING.md: 楼道灯)
         ("楼道的应急灯不亮了", Category.FIRE_SAFETY),
+        # a parking space held with a stone or a cone is the space's matter
+        ("有人用石墩子占车位", Category.PARKING),
         # a manhole's cover by another name is still the road's (LABELLING.md: 井盖 is roads)
         ("下水井盖子碎了", Category.ROADS),
         # the sewer's pipe by its colloquial name; ice on the paths is cleared like snow
