@@ -56,6 +56,15 @@ from tests.desk_support import (  # noqa: F401 - fixtures, used by name
         ("路上没井盖了", Category.ROADS, (Danger.MANHOLE,)),
         ("电线杆倒了，电线也断了", Category.POWER, (Danger.FALLEN_POLE,)),
         ("电线掉下来了", Category.POWER, (Danger.LIVE_WIRE,)),
+        # as typed in a chat (test_urgent_as_typed.py): each still gets the advice that fits
+        ("楼道里电动车电瓶着了", Category.FIRE_SAFETY, (Danger.FIRE,)),
+        ("楼下打起来了 拿刀了", Category.NEIGHBOR_DISPUTE, (Danger.INJURY,)),
+        ("隔壁老头让人推下台阶了 躺那不动", Category.NEIGHBOR_DISPUTE, (Danger.PERSON_DOWN,)),
+        ("对门独居的王大爷两天没见人了 敲门不开", Category.SOCIAL_SERVICES, (Danger.NO_ANSWER,)),
+        ("燃气味很大，物业电话不接", Category.GAS, (Danger.GAS,)),  # no one alone named
+        ("楼道电表箱里啪啪打火", Category.POWER, (Danger.LIVE_WIRE,)),
+        ("一楼地漏往外返黑水 越返越多", Category.DRAINAGE, (Danger.BURST_MAIN,)),
+        ("我家厨房有然气味", Category.GAS, (Danger.GAS,)),
     ],
 )
 def test_the_danger_named_decides_the_advice(
@@ -73,6 +82,7 @@ def test_every_danger_has_advice_that_says_what_to_do() -> None:
     assert "119" in advice[Danger.FIRE]
     assert "120" in advice[Danger.INJURY]
     assert "警铃" in advice[Danger.LIFT]
+    assert all(number in advice[Danger.NO_ANSWER] for number in ("110", "120"))
     assert "95598" in advice[Danger.LIVE_WIRE]
     assert "总阀" in advice[Danger.BURST_MAIN]
     assert all("120" in advice[d] for d in (Danger.PERSON_DOWN, Danger.FALLEN_POLE))
