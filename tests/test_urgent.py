@@ -65,6 +65,9 @@ from tests.desk_support import (  # noqa: F401 - fixtures, used by name
         ("楼道电表箱里啪啪打火", Category.POWER, (Danger.LIVE_WIRE,)),
         ("一楼地漏往外返黑水 越返越多", Category.DRAINAGE, (Danger.BURST_MAIN,)),
         ("我家厨房有然气味", Category.GAS, (Danger.GAS,)),
+        ("暖气片接口呲水呢 热水喷一地", Category.HEATING, (Danger.BURST_MAIN,)),
+        ("楼上王奶奶一个人住 喊半天不应", Category.SOCIAL_SERVICES, (Danger.NO_ANSWER,)),
+        ("为了车位俩邻居扭打一块了", Category.PARKING, (Danger.INJURY,)),
     ],
 )
 def test_the_danger_named_decides_the_advice(
