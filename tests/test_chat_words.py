@@ -41,6 +41,19 @@ from nlp.taxonomy import Category
         # a button to call for help, for an old person at home
         ("老伴心脏不好，有没有那种一键呼叫的", Category.SOCIAL_SERVICES),
         ("楼下主管道堵了 整个单元马桶都冲不下去", Category.DRAINAGE),
+        ("厨房水池子下不去水 泡了一池子脏水", Category.DRAINAGE),
+        # rats by their northern name, the management by a pinyin slip (物叶 for 物业)
+        ("地下室耗子老鼻子了 还咬东西", Category.SANITATION),
+        ("报修三回了物叶没人来 就会收钱", Category.PROPERTY_MGMT),
+        # a fire told as it grows is fire safety's, wherever it is (a rubbish point, a stall)
+        ("垃圾站那着起来了 火苗子老高 挨着车棚呢", Category.FIRE_SAFETY),
+        ("小区门口烧烤摊把旁边的树点着了 火挺大", Category.FIRE_SAFETY),
+        # a fight going on is the matter, whatever it is over
+        ("楼下两家因为车位的事打起来了，一个拿着棍子", Category.NEIGHBOR_DISPUTE),
+        ("为了车位俩邻居扭打一块了", Category.NEIGHBOR_DISPUTE),
+        # a tree by its kind, dying; a drain's grate by its correct character (箅子, not 篦子)
+        ("小区东边那棵老槐树半边都枯死了，底下就是停车的地方", Category.GREENERY),
+        ("雨水箅子让树叶和垃圾糊死了，根本不往下走", Category.DRAINAGE),
         # a deposit, a car's inspection, a clinic: no grid matter
         ("装修公司拿了定金不干活了，能告他不", Category.OTHER),
         ("我家车年检去哪个检测站快点", Category.OTHER),
@@ -48,4 +61,29 @@ from nlp.taxonomy import Category
     ],
 )
 def test_a_chat_message_finds_its_kind(language: Language, text: str, category: Category) -> None:
+    assert language.classify(text).category is category
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # a utility's telephone or office asked for, a job at the management company, something to
+        # buy, a car repair, a fraud warning: a question for the desk, not a fault
+        ("自来水公司客服电话多少", Category.OTHER),
+        ("燃气公司营业时间几点到几点", Category.OTHER),
+        ("物业公司还招保洁不，我想干", Category.OTHER),
+        ("想买个电暖气，啥牌子省电", Category.OTHER),
+        ("附近哪有修车的，车打不着火了", Category.OTHER),
+        ("有人接到电话说是燃气公司的要转账，大家注意是诈骗", Category.OTHER),
+        ("电费阶梯价是咋算的，咋这个月这么多", Category.OTHER),
+        # ...while the same companies named beside a fault stay the fault's
+        ("燃气公司电话打不通，家里没气了", Category.GAS),
+        ("取暖费早交了咋还不给开栓", Category.HEATING),
+        # jieba cuts 有/辆车: the car that blocks a door is still a car
+        ("有辆车天天堵我们单元门口，打电话也不接", Category.PARKING),
+    ],
+)
+def test_a_question_for_the_desk_is_not_a_fault(
+    language: Language, text: str, category: Category
+) -> None:
     assert language.classify(text).category is category

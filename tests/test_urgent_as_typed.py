@@ -75,6 +75,11 @@ from bot.language import Language
         "人行道塌了个洞 下面是空的",
         "隔壁孤寡老人屋里好几天没亮灯了 敲门没人应",
         "楼上王奶奶一个人住 喊半天不应 屋里电视还开着",
+        # a third batch (questions, and longer messages with background first)
+        "一楼地漏往上返臭水，越来越多都漫到屋里了，咋整",
+        "院里变压器嗡嗡响还冒火星子，快来人看看！",
+        "对门独居的王大爷一天没开门了，敲门也不应",
+        "物业说疏通车明天才能来，一楼满地黑水，现在还在往上冒！",
     ],
 )
 def test_a_danger_typed_as_it_happens_is_urgent(language: Language, text: str) -> None:
@@ -102,6 +107,10 @@ def test_a_danger_typed_as_it_happens_is_urgent(language: Language, text: str) -
         "邻居狗咬了我家孩子 不给赔",
         "绿化带里全是烟头塑料瓶子，没人捡",
         "窗帘遇明火时极易燃烧，火苗窜出窗外会扩大火灾范围",
+        "快递老放门口快递柜，我们老人拿不动",
+        "老人年纪大了挑不动水，啥时候能给我们接上自来水",
+        "孩子推着自行车进电梯，门还没关好电梯就往上走",
+        "楼后那几棵树长得比五楼还高，树枝都搭在电线上了",
     ],
 )
 def test_danger_words_with_no_danger_now_are_not_urgent(language: Language, text: str) -> None:
