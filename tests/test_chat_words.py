@@ -54,6 +54,15 @@ from nlp.taxonomy import Category
         # a tree by its kind, dying; a drain's grate by its correct character (箅子, not 篦子)
         ("小区东边那棵老槐树半边都枯死了，底下就是停车的地方", Category.GREENERY),
         ("雨水箅子让树叶和垃圾糊死了，根本不往下走", Category.DRAINAGE),
+        # a street's trades: a hawker's loudspeaker, a butcher's blood, an open ditch, a site's
+        # wiring, tricycles left across a door, a management that only takes the money
+        ("夜市摊主拿扩音器叫卖，关上窗户都能听见", Category.NOISE),
+        ("羊肉馆在门口杀羊，血水淌一地", Category.SANITATION),
+        ("路边明沟一年没清了，淤泥都满了", Category.DRAINAGE),
+        ("工地工人宿舍乱拉电线用电炉子", Category.FIRE_SAFETY),
+        ("快递三轮和电动车在楼门口横七竖八的", Category.PARKING),
+        ("物业光收钱，底商把垃圾堆后院也不管", Category.PROPERTY_MGMT),
+        ("楼下那家烧烤一串羊肉串卖八块，还缺斤少两", Category.OTHER),
         # a deposit, a car's inspection, a clinic: no grid matter
         ("装修公司拿了定金不干活了，能告他不", Category.OTHER),
         ("我家车年检去哪个检测站快点", Category.OTHER),
