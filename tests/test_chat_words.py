@@ -63,6 +63,8 @@ from nlp.taxonomy import Category
         ("快递三轮和电动车在楼门口横七竖八的", Category.PARKING),
         ("物业光收钱，底商把垃圾堆后院也不管", Category.PROPERTY_MGMT),
         ("楼下那家烧烤一串羊肉串卖八块，还缺斤少两", Category.OTHER),
+        # a street sign is a public facility (read halves 2 right; gates 4 right, 1 wrong)
+        ("路口的路牌字迹模糊，杆子油漆剥落", Category.PUBLIC_FACILITIES),
         # a deposit, a car's inspection, a clinic: no grid matter
         ("装修公司拿了定金不干活了，能告他不", Category.OTHER),
         ("我家车年检去哪个检测站快点", Category.OTHER),
