@@ -65,6 +65,11 @@ from nlp.taxonomy import Category
         ("楼下那家烧烤一串羊肉串卖八块，还缺斤少两", Category.OTHER),
         # a street sign is a public facility (read halves 2 right; gates 4 right, 1 wrong)
         ("路口的路牌字迹模糊，杆子油漆剥落", Category.PUBLIC_FACILITIES),
+        ("3号楼那边的换电柜一直显示故障", Category.PUBLIC_FACILITIES),
+        ("一楼开门改商铺", Category.ILLEGAL_CONSTRUCTION),
+        # a neighbour who shoves, or raises a knife (砍 is no tree felled then)
+        ("说了他一句，他家老爷们就推了我一把，腰现在还疼", Category.NEIGHBOR_DISPUTE),
+        ("五楼那男的拎着菜刀在楼道里喊要砍楼下那家，门都踹了", Category.NEIGHBOR_DISPUTE),
         # a deposit, a car's inspection, a clinic: no grid matter
         ("装修公司拿了定金不干活了，能告他不", Category.OTHER),
         ("我家车年检去哪个检测站快点", Category.OTHER),

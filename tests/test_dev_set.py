@@ -1,12 +1,16 @@
 """The labelled sets: their shape, and the accuracy the shipped rules must not fall below.
 
 dev.csv is what the rules were tuned on; holdout.csv was written separately, blind to the rules,
-and is only measured. Floors sit a little under the figures measured when the rules last
-changed, so a rules edit that loses accuracy fails here (see tests/data/LABELLING.md).
+and is only measured. chat.csv holds 1,888 chat messages that helper sessions wrote blind to the
+rules in eleven batches, each read and tuned on after it was written (like dev.csv), with an
+urgent column: its floors keep what that tuning won on chat messages and their dangers. Floors
+sit a little under the figures measured when the rules last changed, so a rules edit that loses
+accuracy fails here (see tests/data/LABELLING.md).
 """
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
 
 import pytest
@@ -17,8 +21,11 @@ from nlp.evaluation import evaluate
 from nlp.taxonomy import Category
 from tests.conftest import DATA
 
-# measured 2026-11-22: dev 0.970 / 0.969, holdout 0.932 / 0.923 (accuracy / macro-F1)
-FLOORS = {"dev.csv": (0.96, 0.96), "holdout.csv": (0.91, 0.90)}
+# measured 2026-11-22: dev 0.970 / 0.969, holdout 0.932 / 0.923 (accuracy / macro-F1);
+# 2026-12-07: chat 0.894 / 0.902
+FLOORS = {"dev.csv": (0.96, 0.96), "holdout.csv": (0.91, 0.90), "chat.csv": (0.88, 0.89)}
+# 2026-12-07, chat.csv: 226 of 263 dangers caught, 13 false alarms in 1,625 messages
+CHAT_DANGERS_CAUGHT, CHAT_FALSE_ALARMS = 0.84, 16
 SHORT_MAX, LONG_MIN = 60, 200
 
 
@@ -42,3 +49,23 @@ def test_accuracy_floor(language: Language, name: str) -> None:
     accuracy_floor, macro_f1_floor = FLOORS[name]
     assert report.accuracy >= accuracy_floor
     assert report.macro_f1 >= macro_f1_floor
+
+
+def test_chat_set_shape() -> None:
+    """Chat-length messages with an urgent flag, every category, no message twice."""
+    with (DATA / "chat.csv").open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    assert len(rows) >= 1500
+    assert {row["urgent"] for row in rows} == {"0", "1"}
+    assert {Category(row["label"]) for row in rows} == set(Category)
+    assert len({row["text"] for row in rows}) == len(rows), "duplicate messages"
+
+
+def test_chat_dangers_floor(language: Language) -> None:
+    """The dangers of chat.csv stay caught, and its look-alikes stay calm."""
+    with (DATA / "chat.csv").open(encoding="utf-8", newline="") as stream:
+        rows = [(row["text"], row["urgent"] == "1") for row in csv.DictReader(stream)]
+    said = [(urgent, language.classify(text).urgent) for text, urgent in rows]
+    dangers = [found for urgent, found in said if urgent]
+    assert sum(dangers) / len(dangers) >= CHAT_DANGERS_CAUGHT
+    assert sum(found for urgent, found in said if not urgent) <= CHAT_FALSE_ALARMS

@@ -75,7 +75,6 @@ from nlp.segmenter import segment
         "小孩被锁车里了 车停在2号楼前 孩子一直哭",
         "有人在11号楼楼顶边上站着要跳 快来人",
         "小孩掉进小区水池子里了 快来人",
-        "人行道塌了个洞 下面是空的",
         "隔壁孤寡老人屋里好几天没亮灯了 敲门没人应",
         "楼上王奶奶一个人住 喊半天不应 屋里电视还开着",
         # a third batch (questions, and longer messages with background first)
@@ -91,6 +90,10 @@ from nlp.segmenter import segment
         "下水返上来了，污水还在涨",
         "路口雨水井盖被偷了，就放了个锥桶",
         "路面塌了个洞 能看见底下是空的",
+        "五楼那男的拎着菜刀在楼道里喊要砍楼下那家",
+        "3号楼下两口子跟邻居撕吧起来了，老头都被推倒在地上了",
+        "一楼污水倒灌进屋了!",
+        "对门独居老人两天没出门",
     ],
 )
 def test_a_danger_typed_as_it_happens_is_urgent(language: Language, text: str) -> None:
@@ -125,6 +128,13 @@ def test_a_danger_typed_as_it_happens_is_urgent(language: Language, text: str) -
         "老父亲有点失智，社区有防走失手环没",
         "夜市那段人行道台阶塌了一块，晚上容易摔",
         "隔断出租的房子住了二十几个人，着火了谁都跑不了",
+        "电梯老往下坠一下",
+        "邻居的狗天天在我家门口撒尿，俩家快打起来了",
+        "路面凹进去一大片，冬天冻成冰，老人摔好几个了",
+        "独居的老太太把捡的纸壳子堆满了家，着火咋整",
+        "邻居狗咬人不赔",
+        "烟感一直叫",
+        "我们小区主路今年开春以后缝越来越宽，路面也往下沉",
     ],
 )
 def test_danger_words_with_no_danger_now_are_not_urgent(language: Language, text: str) -> None:
