@@ -1,9 +1,10 @@
 """The labelled sets: their shape, and the accuracy the shipped rules must not fall below.
 
 dev.csv is what the rules were tuned on; holdout.csv was written separately, blind to the rules,
-and is only measured. chat.csv holds 1,888 chat messages that helper sessions wrote blind to the
-rules in eleven batches, each read and tuned on after it was written (like dev.csv), with an
-urgent column: its floors keep what that tuning won on chat messages and their dangers. Floors
+and is only measured. chat.csv holds 2,068 chat messages that helper sessions wrote in twelve
+batches (eleven blind to the rules, one written from the rules' diff to break them), each read
+and tuned on after it was written (like dev.csv), with an urgent column: its floors keep what
+that tuning won on chat messages and their dangers. Floors
 sit a little under the figures measured when the rules last changed, so a rules edit that loses
 accuracy fails here (see tests/data/LABELLING.md).
 """
@@ -22,10 +23,10 @@ from nlp.taxonomy import Category
 from tests.conftest import DATA
 
 # measured 2026-11-22: dev 0.970 / 0.969, holdout 0.932 / 0.923 (accuracy / macro-F1);
-# 2026-12-07: chat 0.894 / 0.902
-FLOORS = {"dev.csv": (0.96, 0.96), "holdout.csv": (0.91, 0.90), "chat.csv": (0.88, 0.89)}
-# 2026-12-07, chat.csv: 226 of 263 dangers caught, 13 false alarms in 1,625 messages
-CHAT_DANGERS_CAUGHT, CHAT_FALSE_ALARMS = 0.84, 16
+# 2026-12-08: chat 0.879 / 0.890
+FLOORS = {"dev.csv": (0.96, 0.96), "holdout.csv": (0.91, 0.90), "chat.csv": (0.87, 0.88)}
+# 2026-12-08, chat.csv: 238 of 287 dangers caught, 15 false alarms in 1,781 messages
+CHAT_DANGERS_CAUGHT, CHAT_FALSE_ALARMS = 0.81, 18
 SHORT_MAX, LONG_MIN = 60, 200
 
 
@@ -55,7 +56,7 @@ def test_chat_set_shape() -> None:
     """Chat-length messages with an urgent flag, every category, no message twice."""
     with (DATA / "chat.csv").open(encoding="utf-8", newline="") as stream:
         rows = list(csv.DictReader(stream))
-    assert len(rows) >= 1500
+    assert len(rows) >= 2000
     assert {row["urgent"] for row in rows} == {"0", "1"}
     assert {Category(row["label"]) for row in rows} == set(Category)
     assert len({row["text"] for row in rows}) == len(rows), "duplicate messages"
