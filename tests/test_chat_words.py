@@ -43,9 +43,6 @@ from nlp.taxonomy import Category
         # rats by their northern name, the management by a pinyin slip (物叶 for 物业)
         ("地下室耗子老鼻子了 还咬东西", Category.SANITATION),
         ("报修三回了物叶没人来 就会收钱", Category.PROPERTY_MGMT),
-        # a fire told as it grows is fire safety's, wherever it is (a rubbish point, a stall)
-        ("垃圾站那着起来了 火苗子老高 挨着车棚呢", Category.FIRE_SAFETY),
-        ("小区门口烧烤摊把旁边的树点着了 火挺大", Category.FIRE_SAFETY),
         # a fight going on is the matter, whatever it is over
         ("楼下两家因为车位的事打起来了，一个拿着棍子", Category.NEIGHBOR_DISPUTE),
         ("为了车位俩邻居扭打一块了", Category.NEIGHBOR_DISPUTE),

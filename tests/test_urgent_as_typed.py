@@ -19,6 +19,13 @@ The words added for them changed no answer on any of the 9,760 labelled real mes
 something 砸着 someone) were left out, and so were new words that swallow a word the rules find
 (自来水管 hides 自来水, 着火了 hides 着火, 水里 hides 水, 烟雾报警器 hides 烟雾, 消防车
 would hide 消防), and one-character words, which change how jieba cuts what is around them.
+Two more sessions were then given the rules' diff and asked to break it with everyday uses of
+the new words; they did, about 130 times in 230 messages (a stove 把炉子点着了, a car that
+着起来了, 心里火老大, steam that 冒白烟, a phone's 电池炸了, 拿刀剁馅, a barbecue's 全是烟, a
+butcher's 一地血, a bike 被锁, static that 被电了, a child's tantrum 躺地上不动, wind
+哗哗往里灌). Those words were taken out, and the dangers only they caught are missed
+again ("车棚里充电的电瓶车炸了", "小孩被锁车里了"): a false alarm tells a resident to call 119
+and alarms the community, and the annotators of real messages mark only dangers told plainly.
 A space is not a clause end: chat messages are often typed with spaces for commas, but ending a
 clause there found 2 more dangers and raised 4 false alarms on the second batch
 ("怕冬天烧炉子中煤烟 社区有没有发一氧化碳报警器"). Every message below is made up.
@@ -37,17 +44,11 @@ from nlp.segmenter import segment
     "text",
     [
         "楼道里电动车电瓶着了 噼里啪啦响 烟都上到五楼了",
-        "楼顶有人烧纸 旁边堆的纸箱子已经引着了",
-        "单元门口停的电动车冒白烟了 一股刺鼻子味",
         "楼道电表箱里啪啪打火 蓝光一闪一闪的",
         "配电箱门开着 里头的线泡在水里 旁边就是小孩玩的地方",
-        "刮大风把电线刮断了 一头搭在车棚铁皮上",
         "地下室污水管爆了 屎尿往外冒 储藏室已经淹了",
         "一楼地漏往外返黑水 越返越多 都漫到客厅了",
-        "暴雨 地下车库入口水哗哗往里灌 排水泵也不转",
         "楼下打起来了 俩男的拿着棍子 快来人",
-        "楼上楼下因为漏水的事又干起来了 拿刀了!!",
-        "隔壁老头让人推下台阶了 躺那不动",
         "3号楼那个独居奶奶刚给我打电话 说喘不上气 门反锁着",
         "对门独居的王大爷两天没见人了 敲门不开 屋里电视一直响",
         "我家厨房有然气味 阀门关了还有 咋整",
@@ -55,37 +56,24 @@ from nlp.segmenter import segment
         "下水井盖子让人偷了 小孩刚才差点掉进去",
         "路灯杆让车撞倒了 横在路上 线还连着",
         # a second batch (typos, dialect, and 100 dangers with 70 look-alikes)
-        "垃圾站那着起来了 火苗子老高",
-        "小区门口烧烤摊把旁边的树点着了 火挺大",
-        "车棚里充电的电瓶车炸了",
-        "快来！烟感一直叫 楼道全是烟 啥也看不清",
         "5号楼1502 燃气报警器一直叫！！",
         "燃气表那嘶嘶的响 味儿老大了",
         "燃起泄露 3号楼东单元 快快快",
         "602家煤气灶软管掉了一直跑气 家里就个老太太",
-        "暖气片接口呲水呢 热水喷一地 烫人",
         "卫生间地漏往上翻脏水 越翻越多 都漫到客厅了",
         "下水到堵了 屎尿从一楼马桶往外冒 还在往上涨",
-        "电梯门开了一半卡住了 里面人出不来",
         "电梯停两层中间了 门打不开 我们仨在里面",
-        "停车场有俩人拿着棍子在打 一个头都破了",
         "为了车位俩邻居扭打一块了 一个拿着砖头",
-        "一个外卖小哥从楼梯滚下来了 流了一地血",
         "路灯杆子漏电 手扶上去麻了一下 孩子还在那玩",
-        "小孩被锁车里了 车停在2号楼前 孩子一直哭",
         "有人在11号楼楼顶边上站着要跳 快来人",
-        "小孩掉进小区水池子里了 快来人",
         "隔壁孤寡老人屋里好几天没亮灯了 敲门没人应",
         "楼上王奶奶一个人住 喊半天不应 屋里电视还开着",
         # a third batch (questions, and longer messages with background first)
-        "一楼地漏往上返臭水，越来越多都漫到屋里了，咋整",
         "院里变压器嗡嗡响还冒火星子，快来人看看！",
         "对门独居的王大爷一天没开门了，敲门也不应",
         "物业说疏通车明天才能来，一楼满地黑水，现在还在往上冒！",
         # a fourth batch (winter in old compounds, streets and villages)
-        "小区门口自来水主管爆了，水漫到马路上了，还在往外喷",
         "平房院里水管冻裂了在喷水，屋里已经进水了",
-        "我家炉子倒烟，一家人现在头晕恶心",
         "巷子里燃气管道让挖掘机挖断了，呲呲往外冒气，味儿很大",
         "下水返上来了，污水还在涨",
         "路口雨水井盖被偷了，就放了个锥桶",
@@ -94,7 +82,6 @@ from nlp.segmenter import segment
         "煤气罐漏气了 太沉搬不动 一屋子味",
         "老人在小区门口摔倒了走不动 头上流血了",
         "燃气阀门关不上了一直漏气 一屋子煤气味",
-        "3号楼下两口子跟邻居撕吧起来了，老头都被推倒在地上了",
         "一楼污水倒灌进屋了!",
         "对门独居老人两天没出门",
     ],
