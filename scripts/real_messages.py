@@ -195,6 +195,7 @@ LATER_ROUNDS: dict[int, Round] = {
         (Stratum("msga", 480, GRID_DOMAINS), Stratum("msga", 120, other_than=GRID_DOMAINS)),
         double=60,
     ),
+    19: Round((Stratum("msga", 600, GRID_DOMAINS),), double=60),
 }
 """Round 2: all of Fuzhou's remaining records (chat-length titles), and city-building,
 environment and public-order letters; round 3: more of those letters, the source the rules did
@@ -232,7 +233,9 @@ taken for leaks, split by key the same way; its source was gathered by a search,
 read only on its own. Round 18, 600 more MSGABench letters drawn like round 4 (480 of the grid
 domains, 120 of the others), is for tuning on the source the rules still do worst on, split by
 key: scored before any rule was changed from it, it is also a fresh look at how far the tuning
-part's figures generalise."""
+part's figures generalise. Round 19, 600 more letters of the grid domains alone, is the next
+tuning round on that source, split the same way: a pass that screens each rule word on both
+halves needs more grid letters than round 18's 186 to tell a pattern from chance."""
 DOUBLE = 200
 """How many of the sampled records get a second, independent label (annotator agreement)."""
 LABELS = Path(__file__).resolve().parent.parent / "tests" / "data" / "real" / "labels.csv"
