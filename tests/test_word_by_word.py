@@ -6,9 +6,10 @@ labelled real records of both tuning halves scored; a change went in only if nei
 it and the gate gained. Out: 补贴, 乱收费, 收费, 维修, 不作为, 纠纷, 报复, 侵占, 车, 汽车, 车辆,
 电动车, 广场, 灶, 排污, 供电局, 年检, 景观灯. Weakened: 道路, 违章, 盖房, 电工, 营业执照.
 Stronger: 咨询, 产权, 出租车, 房产证, 水管. With them came a pavement parked on (parking's, not
-the road's), a manhole cover that clangs (the road's, not noise), a lift's own noise (the lift's)
-and whether a home may be done up yet (a rule asked about, not a neighbour's drill). These are
-our own messages in the words the letters used.
+the road's), a manhole cover that clangs (the road's, not noise), a lift's own noise (the lift's),
+stray cats (the street's order), a fire control room, and whether a home may be done up yet (a
+rule asked about, not a neighbour's drill). These are our own messages in the words the letters
+used.
 """
 
 from __future__ import annotations
@@ -73,6 +74,10 @@ def test_a_car_a_fee_or_a_firm_alone_is_no_grid_fault(language: Language, text: 
         # a lift's own noise is the lift's (LABELLING.md: 异响); a lift beside a neighbour's
         # drilling is not
         ("电梯运行噪音特别大，晚上都睡不着觉", Category.ELEVATOR),
+        # stray cats breeding are the street's order, not a neighbour's pet; a building's fire
+        # control room is fire safety's
+        ("小区流浪猫成群，到处拉屎，味儿大", Category.SANITATION),
+        ("消控室半夜没人值守", Category.FIRE_SAFETY),
         ("楼上装修噪音太大了，电梯里也全是灰", Category.NOISE),
         # what the pass left: each of these words still decides with its fault named
         ("物业乱收费，电梯坏了也不修", Category.PROPERTY_MGMT),
@@ -86,3 +91,9 @@ def test_a_car_a_fee_or_a_firm_alone_is_no_grid_fault(language: Language, text: 
 )
 def test_the_matter_named_still_decides(language: Language, text: str, category: Category) -> None:
     assert language.classify(text).category is category
+
+
+def test_a_new_word_keeps_the_urgency_exclusion_it_would_swallow(language: Language) -> None:
+    """流浪猫 is now cut whole: the exclusion of animals fighting names it, or stray cats
+    fighting at night would send a resident to 110."""
+    assert not language.classify("小区流浪猫半夜打起来了 嗷嗷叫 吓死人").urgent
