@@ -196,6 +196,7 @@ LATER_ROUNDS: dict[int, Round] = {
         double=60,
     ),
     19: Round((Stratum("msga", 600, GRID_DOMAINS),), double=60),
+    20: Round((Stratum("dgs", 400), Stratum("hk", 200)), double=60),
 }
 """Round 2: all of Fuzhou's remaining records (chat-length titles), and city-building,
 environment and public-order letters; round 3: more of those letters, the source the rules did
@@ -235,7 +236,9 @@ domains, 120 of the others), is for tuning on the source the rules still do wors
 key: scored before any rule was changed from it, it is also a fresh look at how far the tuning
 part's figures generalise. Round 19, 600 more letters of the grid domains alone, is the next
 tuning round on that source, split the same way: a pass that screens each rule word on both
-halves needs more grid letters than round 18's 186 to tell a pattern from chance."""
+halves needs more grid letters than round 18's 186 to tell a pattern from chance. Round 20, 400
+more Dongguan complaints and 200 Haikou orders drawn at random, is the same for the short
+messages nearest to a chat (split by key)."""
 DOUBLE = 200
 """How many of the sampled records get a second, independent label (annotator agreement)."""
 LABELS = Path(__file__).resolve().parent.parent / "tests" / "data" / "real" / "labels.csv"
