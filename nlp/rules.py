@@ -401,6 +401,13 @@ def parse_rules(text: str, source: str = "<rules>") -> Rules:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RulesError(f"{source}: not valid TOML: {exc}") from exc
+    return rules_from_table(data, source)
+
+
+def rules_from_table(data: Mapping[str, Any], source: str = "<rules>") -> Rules:
+    """Validate rules given as the table a rules file parses to: for a tool that edits the
+    table (one word taken out, a weight changed) and weighs the result without writing TOML
+    (bench/rule_words.py)."""
     try:
         return _build(data)
     except RulesError as exc:
