@@ -38,6 +38,8 @@ from nlp.taxonomy import Category
         "他扬言要报复我，我很害怕",
         # an electrician's price asked
         "找个电工师傅换个插座多少钱",
+        # traffic lights in their commonest typo are the traffic police's, no street lamp
+        "路口红路灯坏了，车都乱了",
         # whether renovating is allowed yet
         "小区现在啥时候能装修？物业说要等通知",
         "我们这边什么时候可以装修，有没有具体规定",
