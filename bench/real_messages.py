@@ -49,7 +49,7 @@ from bot.language import Language, build_language  # noqa: E402
 from nlp.evaluation import evaluate  # noqa: E402
 from nlp.questions import is_question_task  # noqa: E402
 from nlp.taxonomy import Category  # noqa: E402
-from scripts.real_messages import LABELS, LATER_ROUNDS, Message, extract, gate_half  # noqa: E402
+from scripts.real_messages import LABELS, LATER_ROUNDS, Message, extract, in_gate  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -143,11 +143,11 @@ def changes(before: Sequence[Scored], after: Sequence[Scored]) -> list[tuple[str
 
 def _wanted(row: dict[str, str], part: str, round_: str | None, half: str | None = None) -> bool:
     """Whether a labelled record is scored: in the part asked for, the half asked for (a tuning
-    round's half to read or its gate, :func:`scripts.real_messages.gate_half`), and the round
+    round's half to read or its gate, :func:`scripts.real_messages.in_gate`), and the round
     asked for; with no round asked for, in any round but one chosen by what its texts say."""
     if part not in ("all", row["part"]):
         return False
-    if half is not None and gate_half(row["key"]) != (half == "gate"):
+    if half is not None and in_gate(row["round"], row["key"]) != (half == "gate"):
         return False
     if round_ is not None:
         return row["round"] == round_

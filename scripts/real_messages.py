@@ -511,6 +511,16 @@ def gate_half(key: str) -> bool:
     return hashlib.sha1(key.encode()).digest()[1] % 2 == 1
 
 
+GATE_ROUNDS = frozenset({"13"})
+"""Tuning rounds that are a gate whole: no one reads their errors (round 13)."""
+
+
+def in_gate(round_: str, key: str) -> bool:
+    """Whether a tuning record is in a gate: any record of a gate round, else the gate half of
+    its round (:func:`gate_half`)."""
+    return round_ in GATE_ROUNDS or gate_half(key)
+
+
 def kept_aside(round_: int, message: Message) -> bool:
     """Whether a record of ``round_`` is in the held-out part: round 1's by its key
     (:data:`HELD_OUT`), a later round's all or none (:attr:`Round.held_out`)."""

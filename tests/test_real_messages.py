@@ -223,6 +223,15 @@ def test_a_tuning_round_splits_into_a_half_to_read_and_a_gate_by_key() -> None:
     assert _wanted(row, "tune", "8", None)
 
 
+def test_a_gate_round_is_read_by_no_half() -> None:
+    """Round 13 is a gate whole (README): a record of it whose key would fall in a round's
+    half to read is still in the gate."""
+    key = next(f"hk:{n}" for n in range(2, 402) if not gate_half(f"hk:{n}"))
+    row = {"part": "tune", "round": "13", "key": key}
+    assert _wanted(row, "tune", "13", "gate")
+    assert not _wanted(row, "tune", "13", "read")
+
+
 def test_zhejiang_versions_give_each_message_once_whole() -> None:
     """Every version's ``recent`` list, oldest first: a thread seen in an earlier version, or
     its content under another thread, is not taken twice; the lists that cut messages shorter
