@@ -40,6 +40,8 @@ from nlp.taxonomy import Category
         "找个电工师傅换个插座多少钱",
         # traffic lights in their commonest typo are the traffic police's, no street lamp
         "路口红路灯坏了，车都乱了",
+        # the fire service's paperwork is a licence asked about, no fire risk
+        "开个小饭馆要办消防许可证吗，去哪办",
         # whether renovating is allowed yet
         "小区现在啥时候能装修？物业说要等通知",
         "我们这边什么时候可以装修，有没有具体规定",
@@ -80,6 +82,7 @@ def test_a_car_a_fee_or_a_firm_alone_is_no_grid_fault(language: Language, text: 
         # control room is fire safety's
         ("小区流浪猫成群，到处拉屎，味儿大", Category.SANITATION),
         ("消控室半夜没人值守", Category.FIRE_SAFETY),
+        ("楼道里的消防栓没水，消防部门来查过也没用", Category.FIRE_SAFETY),
         ("楼上装修噪音太大了，电梯里也全是灰", Category.NOISE),
         # what the pass left: each of these words still decides with its fault named
         ("物业乱收费，电梯坏了也不修", Category.PROPERTY_MGMT),
