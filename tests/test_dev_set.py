@@ -1,10 +1,11 @@
 """The labelled sets: their shape, and the accuracy the shipped rules must not fall below.
 
 dev.csv is what the rules were tuned on; holdout.csv was written separately, blind to the rules,
-and is only measured. chat.csv holds 2,168 chat messages that helper sessions wrote in thirteen
-batches (eleven blind to the rules, two written from the rules' diff to break them), each read
-and tuned on after it was written (like dev.csv), with an urgent column: its floors keep what
-that tuning won on chat messages and their dangers. Floors
+and is only measured. chat.csv holds 2,328 chat messages that helper sessions wrote in fourteen
+batches (eleven blind to the rules, two written from the rules' diff to break them, one with the
+words a later pass took out of the rules), read and tuned on after they were written (like
+dev.csv), with an urgent column: its floors keep what that tuning won on chat messages and their
+dangers. Floors
 sit a little under the figures measured when the rules last changed, so a rules edit that loses
 accuracy fails here (see tests/data/LABELLING.md).
 """
@@ -23,9 +24,9 @@ from nlp.taxonomy import Category
 from tests.conftest import DATA
 
 # measured 2026-11-22: dev 0.970 / 0.969, holdout 0.932 / 0.923 (accuracy / macro-F1);
-# 2026-12-08: chat 0.860 / 0.874
+# 2026-12-08: chat 0.863 / 0.877 (with batch P)
 FLOORS = {"dev.csv": (0.96, 0.96), "holdout.csv": (0.91, 0.90), "chat.csv": (0.85, 0.86)}
-# 2026-12-08, chat.csv: 217 of 307 dangers caught, 20 false alarms in 1,861 messages
+# 2026-12-08, chat.csv: 228 of 321 dangers caught, 22 false alarms in 2,007 messages
 CHAT_DANGERS_CAUGHT, CHAT_FALSE_ALARMS = 0.69, 23
 SHORT_MAX, LONG_MIN = 60, 200
 
