@@ -67,8 +67,7 @@ class Scored:
 
 
 def _score(language: Language, message: Message, label: str, urgent: bool) -> Scored:
-    whole = f"{message.title}\n{message.text}".strip()
-    result = language.classify(whole)
+    result = language.classify(message.whole)
     title = language.classify(message.title) if message.title else None
     asked = title is not None and title.ask and not title.urgent
     asked = asked and title is not None and not is_question_task(message.title, title)

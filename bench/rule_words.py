@@ -80,8 +80,7 @@ def tuning_records(mirrors: Path) -> list[Record]:
             if row["part"] != "tune" or message is None or message.sha1 != row["sha1"]:
                 continue
             group = "gate" if in_gate(row["round"], row["key"]) else "read"
-            whole = f"{message.title}\n{message.text}".strip()
-            records.append(Record(whole, row["label"], group))
+            records.append(Record(message.whole, row["label"], group))
             if message.title:
                 records.append(Record(message.title, row["label"], group))
     return records
@@ -132,7 +131,7 @@ def screen(
     holding the word are classified again."""
     base = rules_from_table(table)
     before = [classify(r.text, base, tokenizer).category.value for r in records]
-    normal = [normalize(r.text).lower() for r in records]
+    normal = [normalize(r.text) for r in records]  # lower-cased, as the classifier reads
     effects: list[Effect] = []
     for change, word, edited in changes(table, stronger, category):
         rules = rules_from_table(edited)
@@ -169,10 +168,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     table = tomllib.loads(default_rules_text())
     tokenizer = new_tokenizer(rules_from_table(table).vocabulary, ClassifierSettings().cache_dir)
+    own = own_records()
     groups = Counter(r.group for r in records)
     print(f"{groups['read']} read and {groups['gate']} gate records (messages and titles), "
-          f"{len(own_records())} of our own")  # fmt: skip
-    effects = screen(table, records + own_records(), tokenizer, args.stronger, args.category)
+          f"{len(own)} of our own")  # fmt: skip
+    effects = screen(table, records + own, tokenizer, args.stronger, args.category)
     shown = [e for e in effects if args.all or kept(e, args.min_gate)]
     for e in sorted(shown, key=lambda e: (-(e.read + e.gate), e.change)):
         print(f"read {e.read:+3d}  gate {e.gate:+3d}  own {e.own:+3d}  {e.change}")

@@ -259,6 +259,11 @@ class Message:
     domain: str = ""
 
     @property
+    def whole(self) -> str:
+        """Title and text as one message: what the benches classify."""
+        return f"{self.title}\n{self.text}".strip()
+
+    @property
     def sha1(self) -> str:
         return hashlib.sha1(f"{self.title}\n{self.text}".encode()).hexdigest()
 
