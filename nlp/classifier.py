@@ -34,7 +34,9 @@ How a message is scored:
 5. Urgency is independent of the category: any urgent trigger, unless an urgent exclusion matches
    — anywhere in the message (``exclude``: a drill, a notice), or in the trigger's own clause
    (``exclude_in_clause``: a supposition, 一旦/万一 … 爆炸), clauses being what punctuation
-   separates.
+   separates. In a letter (``letter_chars`` or longer) only a trigger in its opening
+   (``urgent.letter_opening`` characters) or in a sentence that says now (``urgent.now``: 现在,
+   刚才 …) counts: further on, a letter's dangers are its history, its argument or a worry.
 
 The cost beyond segmentation is one set look-up per token, a search for a rule word inside a
 longer token bounded by the longest rule word (:mod:`nlp.compounds`), one index look-up per rule
@@ -47,6 +49,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from operator import itemgetter
 from typing import Any
 
@@ -289,8 +292,54 @@ def _evidence(
         evidence.pop(ordinal, None)
     ruled_out = not triggers or URGENCY in vetoed
     here = here if ruled_out else _in_clause(here, vetoed, positions, index)
-    openers = index.opens_clause
-    return evidence, None if ruled_out else _trigger(triggers, here, tokens, openers)
+    return evidence, None if ruled_out else _urgent(triggers, here, tokens, index)
+
+
+def _urgent(
+    triggers: list[tuple[int, str]], here: list[int], tokens: Sequence[str], index: RuleIndex
+) -> str | None:
+    """What makes the message urgent, of the ``triggers`` no exclusion ruled out for the whole
+    message: in a letter, only those in its opening or said now (:func:`_told_now`), then the
+    first that no clause-scoped exclusion (``here``) rules out (:func:`_trigger`)."""
+    if index.letter_opening:
+        triggers = _told_now(triggers, tokens, index)
+    return _trigger(triggers, here, tokens, index.opens_clause)
+
+
+def _told_now(
+    triggers: list[tuple[int, str]], tokens: Sequence[str], index: RuleIndex
+) -> list[tuple[int, str]]:
+    """The triggers that count in a letter (:attr:`nlp.rules.UrgencyRules.letter_opening`):
+    those in its opening, and those in a sentence holding a word that says now (现在, 正在 …).
+    A resident in danger leads with it, or says it is happening as they write; a letter that
+    reaches a fire or a leak further on is telling its history or arguing its case. A chat
+    message (shorter than a letter) keeps every trigger. Worked out only for a message with a
+    trigger."""
+    offsets = list(accumulate(map(len, tokens), initial=0))  # where each token starts
+    if offsets[-1] < index.letter_chars:
+        return triggers
+    opening = index.letter_opening
+    later = [trigger for trigger in triggers if offsets[trigger[0]] >= opening]
+    if not later:
+        return triggers
+    sentence = _sentences(tokens)
+    now = index.now
+    said_now = {sentence[i] for i, token in enumerate(tokens) if token in now}
+    return [t for t in triggers if offsets[t[0]] < opening or sentence[t[0]] in said_now]
+
+
+_SENTENCE_ENDS = frozenset(".!?;。")
+"""Punctuation that ends a sentence, as normalised (full-width ！？； become ! ? ;)."""
+
+
+def _sentences(tokens: Sequence[str]) -> list[int]:
+    """Each token's sentence number: how many sentence-ending tokens come before it."""
+    numbers: list[int] = []
+    sentence = 0
+    for token in tokens:
+        numbers.append(sentence)
+        sentence += token in _SENTENCE_ENDS
+    return numbers
 
 
 def _drop_chat_only(

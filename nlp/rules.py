@@ -115,6 +115,17 @@ class UrgencyRules:
     """Words that begin a new clause even with no punctuation before them: a supposition
     governs what follows it, and residents in a hurry leave the comma out, so
     "煤气味很大一旦爆炸就完了" is two clauses, the first one urgent."""
+    letter_opening: int = 0
+    """Characters (0: no limit). In a letter (``scoring.letter_chars`` or longer) a trigger
+    counts only within its first ``letter_opening`` characters, or in a sentence that holds a
+    :attr:`now` word: a resident in danger says so first, or says that it is happening now;
+    a danger further on in a letter is its history, its argument or a worry (issue 15)."""
+    now: frozenset[str] = frozenset()
+    """Words saying a danger is happening as the resident writes (现在, 正在, 刚才 …): a
+    trigger in their sentence counts anywhere in a letter (:attr:`letter_opening`). They are
+    matched as the tokenizer cuts them and are not added to its dictionary (a word added there
+    changes how the words around it are cut, and so other rules' answers), so each must be a
+    word jieba already cuts whole."""
 
 
 @dataclass(frozen=True)
@@ -301,6 +312,12 @@ class RuleIndex:
     classifier needs to look at."""
     opens_clause: frozenset[str] = frozenset()
     """:attr:`UrgencyRules.opens_clause`, where the classifier looks for it."""
+    now: frozenset[str] = frozenset()
+    """:attr:`UrgencyRules.now`, where the classifier looks for it."""
+    letter_opening: int = 0
+    """:attr:`UrgencyRules.letter_opening`; 0 when the rules set no limit."""
+    letter_chars: int = 0
+    """:attr:`Scoring.letter_chars`: how long a message is to be a letter."""
     compounds: CompoundMemo = field(init=False, compare=False, repr=False)
     """The rule word inside a longer token, remembered within a memory budget. The only mutable
     part of the rules, and only ever a cache — the same token always gives the same answer."""
@@ -426,7 +443,11 @@ def _build(data: Mapping[str, Any]) -> Rules:
         for name in categories_table
     )
     urgent = _table(data, "urgent", "", required=False)
-    _only_keys(urgent, "urgent", {"triggers", "exclude", "exclude_in_clause", "opens_clause"})
+    _only_keys(
+        urgent,
+        "urgent",
+        {"triggers", "exclude", "exclude_in_clause", "opens_clause", "letter_opening", "now"},
+    )
     urgency = UrgencyRules(
         triggers=_patterns(urgent.get("triggers", []), "urgent.triggers", window, sets),
         exclude=_patterns(urgent.get("exclude", []), "urgent.exclude", window, sets),
@@ -434,6 +455,10 @@ def _build(data: Mapping[str, Any]) -> Rules:
             urgent.get("exclude_in_clause", []), "urgent.exclude_in_clause", window, sets
         ),
         opens_clause=frozenset(sets.words(urgent.get("opens_clause", []), "urgent.opens_clause")),
+        letter_opening=_whole(
+            urgent.get("letter_opening", 0), "urgent.letter_opening", 0, 1_000_000
+        ),
+        now=frozenset(sets.words(urgent.get("now", []), "urgent.now")),
     )
     dictionary = _table(data, "dictionary", "", required=False)
     _only_keys(dictionary, "dictionary", {"words"})
@@ -699,6 +724,9 @@ def _index(rules: Rules) -> RuleIndex:
         patterns=tuple(patterns),
         vocabulary=frozenset(keywords.keys() | parts.keys() | plain),
         opens_clause=rules.urgency.opens_clause,
+        now=rules.urgency.now,
+        letter_opening=rules.urgency.letter_opening,
+        letter_chars=rules.scoring.letter_chars,
     )
 
 

@@ -1,11 +1,11 @@
 """The labelled sets: their shape, and the accuracy the shipped rules must not fall below.
 
 dev.csv is what the rules were tuned on; holdout.csv was written separately, blind to the rules,
-and is only measured. chat.csv holds 2,328 chat messages that helper sessions wrote in fourteen
+and is only measured. chat.csv holds 2,488 chat messages that helper sessions wrote in fifteen
 batches (eleven blind to the rules, two written from the rules' diff to break them, one with the
-words a later pass took out of the rules), read and tuned on after they were written (like
-dev.csv), with an urgent column: its floors keep what that tuning won on chat messages and their
-dangers. Floors
+words a later pass took out of the rules, one of long messages with dangers told late), read and
+tuned on after they were written (like dev.csv), with an urgent column: its floors keep what
+that tuning won on chat messages and their dangers. Floors
 sit a little under the figures measured when the rules last changed, so a rules edit that loses
 accuracy fails here (see tests/data/LABELLING.md).
 """
@@ -24,10 +24,10 @@ from nlp.taxonomy import Category
 from tests.conftest import DATA
 
 # measured 2026-11-22: dev 0.970 / 0.969, holdout 0.932 / 0.923 (accuracy / macro-F1);
-# 2026-12-08: chat 0.863 / 0.877 (with batch P)
+# 2026-12-08: chat 0.863 / 0.877 (with batch P), 0.861 / 0.872 (with batch Q)
 FLOORS = {"dev.csv": (0.96, 0.96), "holdout.csv": (0.91, 0.90), "chat.csv": (0.85, 0.86)}
-# 2026-12-08, chat.csv: 228 of 321 dangers caught, 22 false alarms in 2,007 messages
-CHAT_DANGERS_CAUGHT, CHAT_FALSE_ALARMS = 0.69, 23
+# 2026-12-08, chat.csv: 297 of 401 dangers caught (0.741), 26 false alarms in 2,087 messages
+CHAT_DANGERS_CAUGHT, CHAT_FALSE_ALARMS = 0.73, 27
 SHORT_MAX, LONG_MIN = 60, 200
 
 
