@@ -20,7 +20,6 @@ Needs the copies of the sources (``scripts/real_messages.py``) and scikit-learn 
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -42,7 +41,7 @@ from nlp.evaluation import evaluate  # noqa: E402
 from nlp.normalize import normalize  # noqa: E402
 from nlp.segmenter import segment  # noqa: E402
 from nlp.taxonomy import CATEGORIES, Category  # noqa: E402
-from scripts.real_messages import LABELS, extract  # noqa: E402
+from scripts.real_messages import labelled  # noqa: E402
 
 RULES_WEIGHT = 3.0
 """How much the rules' features count beside the words' (their values are scaled to about 1)."""
@@ -57,24 +56,24 @@ class Example:
     title: bool
 
 
-def examples(mirrors: Path, part: str) -> list[Example]:
-    """The labelled records of ``part`` (``tune`` or ``held_out``, its representative rounds)
-    whose text still matches its hash, whole and as their titles alone."""
-    texts = {message.key: message for message in extract(mirrors)}
-    found: list[Example] = []
-    with LABELS.open(encoding="utf-8", newline="") as file:
-        for row in csv.DictReader(file):
-            message = texts.get(row["key"])
-            if message is None or message.sha1 != row["sha1"]:
-                continue
-            if part == "tune" and row["part"] != "tune":
-                continue
-            if part == "held_out" and not _wanted(row, "held_out", None):
-                continue
-            found.append(Example(message.whole, row["label"], title=False))
-            if message.title:
-                found.append(Example(message.title, row["label"], title=True))
-    return found
+def examples(mirrors: Path) -> tuple[list[Example], list[Example]]:
+    """The labelled records of the tuning part and of the held-out part (its representative
+    rounds) whose text still matches its hash, each whole and as its title alone."""
+    tune: list[Example] = []
+    held_out: list[Example] = []
+    for row, message in labelled(mirrors):
+        if message is None:
+            continue
+        if row["part"] == "tune":
+            found = tune
+        elif _wanted(row, "held_out", None):
+            found = held_out
+        else:
+            continue
+        found.append(Example(message.whole, row["label"], title=False))
+        if message.title:
+            found.append(Example(message.title, row["label"], title=True))
+    return tune, held_out
 
 
 def words(language: Language, text: str) -> str:
@@ -137,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--mirrors", type=Path, required=True)
     args = parser.parse_args(argv)
-    train_set, held_out = examples(args.mirrors, "tune"), examples(args.mirrors, "held_out")
+    train_set, held_out = examples(args.mirrors)
     if not train_set or not held_out:  # a missing copy stops extract() with what to fetch
         print(f"no labelled record's text under {args.mirrors} matches its hash: the copies "
               "are not the commits scripts/real_messages.py names", file=sys.stderr)  # fmt: skip

@@ -35,7 +35,6 @@ own sets (tests/test_dev_set.py); these figures are printed, never asserted.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -49,7 +48,7 @@ from bot.language import Language, build_language  # noqa: E402
 from nlp.evaluation import evaluate  # noqa: E402
 from nlp.questions import is_question_task  # noqa: E402
 from nlp.taxonomy import Category  # noqa: E402
-from scripts.real_messages import LABELS, LATER_ROUNDS, Message, extract, in_gate  # noqa: E402
+from scripts.real_messages import LATER_ROUNDS, Message, in_gate, labelled  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -164,18 +163,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     since = "also count the answers changed since these (earlier) rules"
     parser.add_argument("--against", type=Path, metavar="RULES", help=since)
     args = parser.parse_args(argv)
-    with LABELS.open(encoding="utf-8", newline="") as file:
-        labels = [row for row in csv.DictReader(file)
-                  if _wanted(row, args.part, args.round, args.half)]  # fmt: skip
-    records = {message.key: message for message in extract(args.mirrors)}
     language = build_language(ClassifierSettings())
     earlier = build_language(ClassifierSettings(rules_file=args.against)) if args.against else None
     scored: list[Scored] = []
     scored_before: list[Scored] = []
     changed = 0
-    for row in labels:
-        message = records.get(row["key"])
-        if message is None or message.sha1 != row["sha1"]:
+    for row, message in labelled(args.mirrors):
+        if not _wanted(row, args.part, args.round, args.half):
+            continue
+        if message is None:
             changed += 1
             continue
         scored.append(_score(language, message, row["label"], row["urgent"] == "1"))

@@ -43,7 +43,7 @@ from nlp.classifier import classify  # noqa: E402
 from nlp.normalize import normalize  # noqa: E402
 from nlp.rules import default_rules_text, rules_from_table  # noqa: E402
 from nlp.segmenter import Tokenizer, new_tokenizer  # noqa: E402
-from scripts.real_messages import LABELS, extract, in_gate  # noqa: E402
+from scripts.real_messages import in_gate, labelled  # noqa: E402
 
 OWN_SETS = ("dev", "holdout", "chat")
 """Our own labelled sets under tests/data: a change must not turn any of their answers wrong."""
@@ -72,17 +72,14 @@ class Effect:
 def tuning_records(mirrors: Path) -> list[Record]:
     """The tuning part's labelled records whose text still matches its hash, each whole and,
     where it has one, its title alone."""
-    texts = {message.key: message for message in extract(mirrors)}
     records: list[Record] = []
-    with LABELS.open(encoding="utf-8", newline="") as file:
-        for row in csv.DictReader(file):
-            message = texts.get(row["key"])
-            if row["part"] != "tune" or message is None or message.sha1 != row["sha1"]:
-                continue
-            group = "gate" if in_gate(row["round"], row["key"]) else "read"
-            records.append(Record(message.whole, row["label"], group))
-            if message.title:
-                records.append(Record(message.title, row["label"], group))
+    for row, message in labelled(mirrors):
+        if row["part"] != "tune" or message is None:
+            continue
+        group = "gate" if in_gate(row["round"], row["key"]) else "read"
+        records.append(Record(message.whole, row["label"], group))
+        if message.title:
+            records.append(Record(message.title, row["label"], group))
     return records
 
 

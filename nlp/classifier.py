@@ -319,8 +319,7 @@ def _told_now(
     if offsets[-1] < index.letter_chars:
         return triggers
     opening = index.letter_opening
-    later = [trigger for trigger in triggers if offsets[trigger[0]] >= opening]
-    if not later:
+    if all(offsets[place] < opening for place, _ in triggers):
         return triggers
     sentence = _sentences(tokens)
     now = index.now

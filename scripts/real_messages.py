@@ -336,6 +336,17 @@ def extract(mirrors: Path) -> Iterator[Message]:
     yield from gas_messages(csv.DictReader(io.StringIO(_file(mirrors, "gas").decode())))
 
 
+def labelled(mirrors: Path) -> Iterator[tuple[dict[str, str], Message | None]]:
+    """Every row of ``labels.csv`` with its record's text rebuilt from ``mirrors``: None when
+    the record is gone or its text no longer matches the committed hash (what the benches
+    score)."""
+    texts = {message.key: message for message in extract(mirrors)}
+    with LABELS.open(encoding="utf-8", newline="") as file:
+        for row in csv.DictReader(file):
+            message = texts.get(row["key"])
+            yield row, message if message is not None and message.sha1 == row["sha1"] else None
+
+
 def gas_messages(rows: Iterable[Mapping[str, str]]) -> Iterator[Message]:
     """``gas``: each message once, keyed by the board's thread id (``replyID``); one that names
     Shangluo is left out, however it came there (its mayor's mailbox is kept aside)."""

@@ -94,6 +94,30 @@ def test_every_now_word_is_cut_whole(language: Language) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "urgent"),
+    [
+        # a resident's plea to warn the others is no notice (通知 rules out its own clause only);
+        # a notice received still rules the message out
+        ("着火了！8号楼三楼窗户往外冒黑烟，楼里还有人没下来，你们赶紧通知楼里的人往外撤", True),
+        ("接到停气通知，明天燃气管道检修，期间可能闻到煤气味，请大家别慌", False),
+        # dangers told at length (chat.csv batch Q), each missed before
+        ("楼下有个大爷躺在客厅地上一动不动，叫他也没反应", True),
+        ("人行道塌了个洞，下面是空的，还在往下掉土", True),
+        ("电梯在7楼突然往下一沉停住了，里面关着我对门的大姐和她小孙子", True),
+        ("楼道里的纸箱子着起来了，楼梯间全是黑烟", True),
+        ("楼下烤鱼店的烟道着了，火苗子往上蹿", True),
+        ("门口井盖让大水冲走了，就剩一个大黑洞", True),
+        ("小区门口那个检查井边上自来水管子爆了，水哗哗往外喷", True),
+        # ...and their look-alikes: a step's corner, a tree that hit no one
+        ("单元门口的台阶塌了一块，老人下楼得扶着墙", False),
+        ("昨晚大风把树刮倒了，幸好倒在草地上，没砸到人", False),
+    ],
+)
+def test_dangers_told_at_length(language: Language, text: str, urgent: bool) -> None:
+    assert language.classify(text).urgent is urgent
+
+
+@pytest.mark.parametrize(
     ("setting", "line", "key"),
     [
         ("letter_opening = ", "letter_opening = -1", r"urgent\.letter_opening"),
